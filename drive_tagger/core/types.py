@@ -1,0 +1,104 @@
+"""Domain values shared by the core, the services and the adapters (frozen dataclasses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+
+class NamedBy(str, Enum):
+    OFFLINE = "offline"  # built from keywords (and taxonomy) without any network call
+    LLM = "llm"  # answered by a language model
+    USER = "user"  # renamed and pinned by a person; survives refreshes
+
+
+@dataclass(frozen=True)
+class Category:
+    """One filter of a refresh: a cluster of documents with a stable id and a name."""
+
+    category_id: int
+    name: str
+    keywords: tuple[str, ...]
+    size: int
+    centroid: np.ndarray = field(compare=False, repr=False)
+    description: str = ""
+    parent_category_id: int | None = None
+    named_by: NamedBy = NamedBy.OFFLINE
+
+    @property
+    def is_top_level(self) -> bool:
+        return self.parent_category_id is None
+
+
+@dataclass(frozen=True)
+class Assignments:
+    """Document-to-category links as parallel arrays (one row per link)."""
+
+    document_index: np.ndarray  # int, row of the vectors matrix
+    category_id: np.ndarray  # int
+    score: np.ndarray  # float32 cosine similarity to the category centroid
+    rank: np.ndarray  # int, 1 for the document's best category at its level
+
+    def __len__(self) -> int:
+        return len(self.document_index)
+
+    def top_level_labels(self, n_documents: int, top_level_ids: set[int]) -> np.ndarray:
+        """Each document's best top-level category id, or -1 when it has none."""
+        labels = np.full(n_documents, -1, dtype=np.int64)
+        for doc, cat, rank in zip(self.document_index, self.category_id, self.rank, strict=True):
+            if rank == 1 and int(cat) in top_level_ids:
+                labels[doc] = cat
+        return labels
+
+
+@dataclass(frozen=True)
+class Workspace:
+    id: int
+    slug: str
+    embedding_model: str | None
+    active_refresh_id: int | None
+    next_category_id: int
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A document as read from a file or a table row, before it is stored."""
+
+    external_id: str
+    title: str
+    body: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Filter:
+    """An active category as readers see it."""
+
+    category_id: int
+    parent_category_id: int | None
+    name: str
+    description: str
+    keywords: tuple[str, ...]
+    size: int
+    documents: int
+    named_by: str
+
+
+@dataclass(frozen=True)
+class FilterDocument:
+    document_id: int
+    external_id: str
+    title: str
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class DocumentTag:
+    category_id: int
+    parent_category_id: int | None
+    name: str
+    score: float
+    rank: int

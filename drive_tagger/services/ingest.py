@@ -1,0 +1,143 @@
+"""Ingest: store documents, then embed every text of the workspace that lacks a vector."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import islice
+
+import numpy as np
+from tqdm import tqdm
+
+from drive_tagger.adapters.embedders import DIMENSIONS, Embedder
+from drive_tagger.adapters.postgres.store import PostgresStore
+from drive_tagger.adapters.readers import ReadFailure
+from drive_tagger.core.text import embedding_text
+from drive_tagger.core.types import SourceDocument, Workspace
+from drive_tagger.errors import DriveTaggerError, InvalidInput
+
+_WORKSPACE_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+
+
+@dataclass
+class IngestReport:
+    read: int = 0
+    inserted: int = 0
+    changed: int = 0
+    embedded: int = 0  # distinct texts sent to the embedder
+    failures: list[ReadFailure] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        """Documents read that needed no embedding (unchanged, or their text already had a vector)."""
+        return max(self.read - self.embedded, 0)
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    def as_dict(self) -> dict:
+        return {
+            "read": self.read, "inserted": self.inserted, "changed": self.changed,
+            "embedded": self.embedded, "skipped": self.skipped, "failed": self.failed,
+            "failures": [str(f) for f in self.failures],
+        }
+
+
+def check_workspace_slug(slug: str) -> str:
+    if not _WORKSPACE_SLUG.match(slug):
+        raise InvalidInput(
+            f"invalid workspace name {slug!r}: use 1-63 lowercase letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return slug
+
+
+def _batches(items: Iterable, size: int) -> Iterable[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def ingest(
+    store: PostgresStore,
+    embedder: Embedder,
+    workspace_slug: str,
+    items: Iterable[SourceDocument | ReadFailure],
+    *,
+    batch_size: int = 256,
+    progress: bool | None = None,
+) -> IngestReport:
+    """Upserts documents batch by batch (a bad input is recorded and skipped), then embeds what
+    is missing. Nothing stored is removed, so a failed run loses nothing."""
+    workspace = store.ensure_workspace(check_workspace_slug(workspace_slug))
+    report = IngestReport()
+    for batch in _batches(items, batch_size):
+        docs = []
+        for item in batch:
+            if isinstance(item, ReadFailure):
+                report.failures.append(item)
+            else:
+                docs.append(item)
+        report.read += len(docs)
+        inserted, changed = store.upsert_documents(workspace.id, _unique_ids(docs))
+        report.inserted += inserted
+        report.changed += changed
+    embedded, failures = embed_pending(store, embedder, workspace, batch_size=batch_size, progress=progress)
+    report.embedded = embedded
+    report.failures.extend(failures)
+    return report
+
+
+def _unique_ids(docs: list[SourceDocument]) -> list[SourceDocument]:
+    """Within one batch the last row of a repeated id wins (as it would across batches)."""
+    by_id = {d.external_id: d for d in docs}
+    return list(by_id.values())
+
+
+def embed_pending(
+    store: PostgresStore,
+    embedder: Embedder,
+    workspace: Workspace,
+    *,
+    batch_size: int = 256,
+    progress: bool | None = None,
+) -> tuple[int, list[ReadFailure]]:
+    """Embeds each distinct text of the workspace without a vector for the embedder's model.
+
+    A workspace holds one model's vectors: switching model makes every text pending, so the
+    workspace is re-embedded whole.
+    """
+    if workspace.embedding_model != embedder.model_id:
+        store.set_workspace_model(workspace.id, embedder.model_id)
+    pending = store.hashes_missing_vectors(workspace.id, embedder.model_id)
+    embedded = 0
+    failures: list[ReadFailure] = []
+    with tqdm(total=len(pending), desc="embedding", unit="doc", disable=None if progress is None else not progress) as bar:
+        for hashes in _batches(pending, batch_size):
+            rows = store.texts_by_hash(workspace.id, hashes, embedder.max_chars)
+            texts = [embedding_text(title, body) for _, title, body, _ in rows]
+            try:
+                vectors = embedder.embed(texts)
+                good = [r[0] for r in rows]
+            except DriveTaggerError:
+                vectors, good = _embed_one_by_one(store, embedder, workspace, rows, texts, failures)
+            if good:
+                store.store_vectors(embedder.model_id, good, vectors)
+            embedded += len(good)
+            bar.update(len(rows))
+    return embedded, failures
+
+
+def _embed_one_by_one(store, embedder, workspace, rows, texts, failures):
+    """A batch failed: embed each text alone so one bad text fails alone, named by its documents."""
+    good, vectors = [], []
+    for (digest, _, _, _), text in zip(rows, texts, strict=True):
+        try:
+            vectors.append(embedder.embed([text])[0])
+            good.append(digest)
+        except DriveTaggerError as exc:
+            for external_id in store.external_ids_by_hash(workspace.id, [digest]):
+                failures.append(ReadFailure(external_id, f"embedding failed: {exc}"))
+    return (np.vstack(vectors) if vectors else np.empty((0, DIMENSIONS), np.float32)), good

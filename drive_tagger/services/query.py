@@ -1,0 +1,49 @@
+"""Reading the active filters: list them, page through one, show a document's tags."""
+
+from __future__ import annotations
+
+from drive_tagger.adapters.postgres.store import PostgresStore
+from drive_tagger.core.types import DocumentTag, Filter, FilterDocument
+from drive_tagger.errors import InvalidInput, UnknownDocument, UnknownFilter
+
+MAX_PAGE = 1000
+
+
+def list_filters(store: PostgresStore, workspace_slug: str) -> list[Filter]:
+    workspace = store.workspace(workspace_slug)
+    return store.filters(workspace.id)
+
+
+def resolve_filter(filters: list[Filter], reference: str, workspace_slug: str) -> Filter:
+    """A filter by its id, or by its name (case-insensitive)."""
+    reference = reference.strip()
+    for f in filters:
+        if reference.isdigit() and f.category_id == int(reference):
+            return f
+    for f in filters:
+        if f.name.casefold() == reference.casefold():
+            return f
+    if not filters:
+        raise UnknownFilter(f"workspace {workspace_slug!r} has no filters yet; run `drive-tagger refresh`")
+    known = ", ".join(f"{f.category_id} {f.name!r}" for f in filters[:20])
+    raise UnknownFilter(f"no filter {reference!r} in workspace {workspace_slug!r}; filters: {known}")
+
+
+def filter_documents(
+    store: PostgresStore, workspace_slug: str, reference: str, *, limit: int = 50, offset: int = 0
+) -> tuple[Filter, list[FilterDocument]]:
+    if not 1 <= limit <= MAX_PAGE or offset < 0:
+        raise InvalidInput(f"page size must be 1..{MAX_PAGE} and offset >= 0 (got {limit}, {offset})")
+    workspace = store.workspace(workspace_slug)
+    chosen = resolve_filter(store.filters(workspace.id), reference, workspace_slug)
+    return chosen, store.filter_documents(workspace.id, chosen.category_id, limit, offset)
+
+
+def document_tags(store: PostgresStore, workspace_slug: str, external_id: str) -> tuple[str, list[DocumentTag]]:
+    """(the document's title, its tags best first) for the document's external id."""
+    workspace = store.workspace(workspace_slug)
+    found = store.find_document(workspace.id, external_id)
+    if found is None:
+        raise UnknownDocument(f"no document {external_id!r} in workspace {workspace_slug!r}")
+    document_id, _, title = found
+    return title, store.document_tags(workspace.id, document_id)

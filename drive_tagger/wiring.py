@@ -1,0 +1,60 @@
+"""The one place where settings become adapters: database, store, embedder."""
+
+from __future__ import annotations
+
+from drive_tagger.adapters.embedders import Embedder, SentenceTransformerEmbedder
+from drive_tagger.adapters.postgres.connection import connect, redact_url
+from drive_tagger.adapters.postgres.embedded import embedded_server_url
+from drive_tagger.adapters.postgres.migrations import migrate, pending_migrations
+from drive_tagger.adapters.postgres.store import PostgresStore
+from drive_tagger.errors import DriveTaggerError, MigrationError
+from drive_tagger.settings import Settings
+
+LOCAL_BACKENDS = {"sentence-transformers", "local"}
+
+
+def database_url(settings: Settings) -> str:
+    """The configured URL, else the embedded server's (started on first use, then reused)."""
+    if settings.database_url is not None:
+        return settings.database_url.get_secret_value()
+    return embedded_server_url(settings.embedded_pgdata)
+
+
+def open_store(settings: Settings) -> PostgresStore:
+    """A store on a migrated database. The embedded database is migrated on the spot; a configured
+    one only when DRIVE_TAGGER_AUTO_MIGRATE is set, else pending migrations are an error."""
+    url = database_url(settings)
+    conn = connect(url, autocommit=True)
+    try:
+        auto = settings.auto_migrate if settings.auto_migrate is not None else settings.database_url is None
+        if auto:
+            migrate(conn)
+        else:
+            pending = pending_migrations(conn)
+            if pending:
+                names = ", ".join(f"{m.version}_{m.name}" for m in pending)
+                raise MigrationError(
+                    f"the database at {redact_url(url)} lacks {len(pending)} migration(s) ({names}); "
+                    "run `drive-tagger db migrate`"
+                )
+        conn.close()
+        # Reconnect so the vector type registers now that the extension surely exists.
+        return PostgresStore(connect(url, autocommit=True))
+    except BaseException:
+        conn.close()
+        raise
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    backend, _, model = settings.embedder.partition(":")
+    if backend in LOCAL_BACKENDS:
+        return SentenceTransformerEmbedder(
+            model,
+            window_tokens=settings.window_tokens,
+            max_windows=settings.max_windows,
+            batch_size=settings.embed_batch_size,
+        )
+    raise DriveTaggerError(
+        f"unknown embedder backend {backend!r} in DRIVE_TAGGER_EMBEDDER={settings.embedder!r}; "
+        f"known: {', '.join(sorted(LOCAL_BACKENDS))}"
+    )
