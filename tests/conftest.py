@@ -90,3 +90,39 @@ def env(monkeypatch, database_url, tmp_path):
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     return SAMPLES / "docs"
+
+
+class MemoizedEmbedder:
+    """The real model behind a per-session memo, so tests that ingest the same samples into
+    their own databases embed each text once per session."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.max_chars = inner.max_chars
+        self._memo: dict[str, object] = {}
+
+    def embed(self, texts):
+        import numpy as np
+
+        missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
+        if missing:
+            for text, vector in zip(missing, self.inner.embed(missing), strict=True):
+                self._memo[text] = vector
+        return np.vstack([self._memo[t] for t in texts]) if texts else self.inner.embed([])
+
+
+@pytest.fixture(scope="session")
+def sample_embedder(embedder) -> MemoizedEmbedder:
+    return MemoizedEmbedder(embedder)
+
+
+@pytest.fixture
+def sample_workspace(store, sample_embedder, samples_dir) -> str:
+    """Workspace 'samples' holding the 72 sample documents, embedded with the real model."""
+    from drive_tagger.adapters.readers import read_sources
+    from drive_tagger.services.ingest import ingest
+
+    report = ingest(store, sample_embedder, "samples", read_sources([samples_dir]), progress=False)
+    assert report.failed == 0
+    return "samples"

@@ -25,6 +25,12 @@ from drive_tagger.errors import UnknownWorkspace
 VECTOR_DIMENSIONS = 384
 
 
+def _as_array(value) -> np.ndarray:
+    """pgvector's loaders give a Vector (binary) or an ndarray (text); we want float32 arrays."""
+    array = value.to_numpy() if hasattr(value, "to_numpy") else value
+    return np.asarray(array, dtype=np.float32)
+
+
 class PostgresStore:
     """Wraps one autocommit connection: a read is one statement, a write that spans several
     statements runs in an explicit transaction."""
@@ -132,7 +138,7 @@ class PostgresStore:
                 copy.set_types(["int8", "vector"])
                 for document_id, vector in copy.rows():
                     ids.append(document_id)
-                    rows.append(vector.to_numpy())
+                    rows.append(_as_array(vector))
         matrix = np.vstack(rows).astype(np.float32) if rows else np.empty((0, VECTOR_DIMENSIONS), np.float32)
         return np.asarray(ids, dtype=np.int64), matrix
 
@@ -230,7 +236,7 @@ class PostgresStore:
         return [
             Category(
                 category_id=r[0], parent_category_id=r[1], name=r[2], description=r[3],
-                keywords=tuple(r[4]), size=r[5], centroid=np.asarray(r[6], dtype=np.float32),
+                keywords=tuple(r[4]), size=r[5], centroid=_as_array(r[6]),
                 named_by=NamedBy(r[7]),
             )
             for r in rows

@@ -1,0 +1,31 @@
+"""The installed `drive-tagger` command on the embedded default database (no URL set)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent / "drive-tagger"
+
+
+@pytest.fixture
+def embedded_env(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIVE_TAGGER_")}
+    env["DRIVE_TAGGER_DATA_DIR"] = str(tmp_path / "data")
+    yield env
+    subprocess.run([BIN, "db", "stop"], env=env, capture_output=True, timeout=60)
+
+
+def test_demo_starts_the_embedded_server_and_prints_named_filters(embedded_env, tmp_path, samples_dir):
+    result = subprocess.run([BIN, "demo"], env=embedded_env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "ingested" in result.stdout and "docs)" in result.stdout
+    assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()
+
+
+def test_a_second_command_reuses_the_running_server(embedded_env):
+    subprocess.run([BIN, "db", "migrate"], env=embedded_env, capture_output=True, timeout=120, check=True)
+    result = subprocess.run([BIN, "db", "status"], env=embedded_env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "0 pending" in result.stdout and "?host=" in result.stdout

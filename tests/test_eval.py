@@ -1,0 +1,50 @@
+import csv
+import gzip
+import json
+
+import pytest
+
+from drive_tagger.errors import InvalidInput
+from drive_tagger.services.evaluate import evaluate, read_labelled_corpus
+
+
+@pytest.fixture
+def labelled_corpus(tmp_path, samples_dir):
+    """The sample drive as a labelled JSONL.gz corpus, the format of ../shared/data."""
+    path = tmp_path / "samples_corpus.jsonl.gz"
+    with (samples_dir.parent / "labels.csv").open() as labels, gzip.open(path, "wt") as out:
+        for row in csv.DictReader(labels):
+            text = (samples_dir / row["path"]).read_text()
+            out.write(json.dumps({"id": row["path"], "text": text, "label": row["label"]}) + "\n")
+    return path
+
+
+def test_eval_reports_scores_filters_and_stage_seconds(store, sample_embedder, labelled_corpus):
+    result = evaluate(store, sample_embedder, labelled_corpus, progress=False)
+    assert {"nmi", "ari", "untagged", "filters", "seconds"} <= set(result)
+    assert 0 <= result["nmi"] <= 1 and -1 <= result["ari"] <= 1 and 0 <= result["untagged"] <= 1
+    assert result["filters"] >= 2 and {"read", "embed", "refresh_cluster"} <= set(result["seconds"])
+
+
+def test_second_eval_run_reuses_every_embedding(store, sample_embedder, labelled_corpus):
+    evaluate(store, sample_embedder, labelled_corpus, limit=20, progress=False)
+    again = evaluate(store, sample_embedder, labelled_corpus, limit=20, progress=False)
+    assert again["embedded"] == 0 and again["documents"] == 20
+
+
+def test_eval_drops_its_throwaway_workspace(store, sample_embedder, labelled_corpus):
+    evaluate(store, sample_embedder, labelled_corpus, limit=10, progress=False)
+    assert store.list_workspaces() == []
+
+
+def test_limit_takes_the_same_seeded_sample_each_time(labelled_corpus):
+    first = read_labelled_corpus(labelled_corpus, limit=15)
+    second = read_labelled_corpus(labelled_corpus, limit=15)
+    assert [d.external_id for d in first.documents] == [d.external_id for d in second.documents]
+
+
+def test_corpus_rows_without_labels_are_rejected_with_their_location(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"id": "1", "text": "x", "label": "a"}\n{"id": "2", "text": "y"}\n')
+    with pytest.raises(InvalidInput, match=r"c.jsonl:2"):
+        read_labelled_corpus(path)
