@@ -55,6 +55,7 @@ class TwoLevelClustering:
     fine_labels: np.ndarray  # fine cluster per document (nested in its top cluster), -1 untagged
     top_similarity: np.ndarray  # cosine of each document to its top centroid
     silhouettes: dict[int, float]  # silhouette per candidate number of top clusters
+    top_fences: np.ndarray  # per top cluster: the similarity below which a document is untagged
 
 
 def normalize_rows(vectors: np.ndarray) -> np.ndarray:
@@ -92,7 +93,7 @@ class DocumentClusterer:
         n = len(X)
         if n < 6:
             zeros = np.zeros(n, dtype=np.int64)
-            return TwoLevelClustering(zeros, zeros, X @ normalize_rows(X.sum(0, keepdims=True))[0], {})
+            return _single_cluster(X)
         rng = np.random.RandomState(p.seed)
         fit_rows = np.sort(rng.choice(n, p.max_fit, replace=False)) if n > p.max_fit else np.arange(n)
         X_fit = X[fit_rows]
@@ -101,8 +102,7 @@ class DocumentClusterer:
         fine_centroids = sums.astype(np.float64) / sizes[:, None]
         m = len(fine_centroids)
         if m < 2:
-            zeros = np.zeros(n, dtype=np.int64)
-            return TwoLevelClustering(zeros, zeros, X @ normalize_rows(X.sum(0, keepdims=True))[0], {})
+            return _single_cluster(X)
 
         merges = ward_tree(fine_centroids, sizes.astype(np.float64))
         sample = np.sort(rng.choice(len(X_fit), min(len(X_fit), p.silhouette_sample), replace=False))
@@ -122,9 +122,10 @@ class DocumentClusterer:
         top_similarity = np.einsum("ij,ij->i", X, top_centroids[top]).astype(np.float32)
         fine = _nest_fine(X, top, top_centroids, normalize_rows(fine_centroids).astype(np.float32),
                           min_size=max(3, n // 1000))
-        top_labels = _mark_outliers(top.astype(np.int64), top_similarity, k_top, p.outlier_iqr)
+        fences = _fences(top, top_similarity, k_top, p.outlier_iqr)
+        top_labels = np.where(top_similarity < fences[top], -1, top).astype(np.int64)
         fine = np.where(top_labels < 0, -1, fine).astype(np.int64)
-        return TwoLevelClustering(top_labels, fine, top_similarity, silhouettes)
+        return TwoLevelClustering(top_labels, fine, top_similarity, silhouettes, fences)
 
     def _fine_labels(self, X: np.ndarray) -> np.ndarray:
         """Fine clusters 0..m-1 covering every document of X (noise joins its nearest cluster)."""
@@ -182,14 +183,27 @@ def _nest_fine(X, top, top_centroids, fine_centroids, *, min_size: int) -> np.nd
     return fine.astype(np.int64)
 
 
-def _mark_outliers(top: np.ndarray, similarity: np.ndarray, k: int, iqr: float | None) -> np.ndarray:
+def _tukey_fence(similarity: np.ndarray, iqr: float) -> float:
+    q1, q3 = np.percentile(similarity, [25, 75])
+    return float(q1 - iqr * (q3 - q1))
+
+
+def _fences(top: np.ndarray, similarity: np.ndarray, k: int, iqr: float | None) -> np.ndarray:
+    """Per cluster, its lower Tukey fence of similarity (Q1 - iqr * IQR). A cluster under 10
+    documents, whose quartiles mean little, takes the fence of all clusters pooled; -1 (no
+    fence) when iqr is None."""
     if iqr is None:
-        return top
-    labels = top.copy()
+        return np.full(k, -1.0, dtype=np.float32)
+    pooled = _tukey_fence(similarity, iqr)
+    fences = np.full(k, pooled, dtype=np.float32)
     for t in range(k):
-        members = top == t
-        if members.sum() < 10:
-            continue
-        q1, q3 = np.percentile(similarity[members], [25, 75])
-        labels[members & (similarity < q1 - iqr * (q3 - q1))] = -1
-    return labels
+        members = similarity[top == t]
+        if len(members) >= 10:
+            fences[t] = _tukey_fence(members, iqr)
+    return fences
+
+
+def _single_cluster(X: np.ndarray) -> TwoLevelClustering:
+    zeros = np.zeros(len(X), dtype=np.int64)
+    similarity = (X @ normalize_rows(X.sum(0, keepdims=True))[0]).astype(np.float32)
+    return TwoLevelClustering(zeros, zeros, similarity, {}, np.full(1, -1.0, dtype=np.float32))
