@@ -125,7 +125,7 @@ def embed_pending(
     # One thread reads the next batch's texts while this one embeds: the embedder's inference
     # keeps the cores busy and the database round trip hides behind it.
     with ThreadPoolExecutor(max_workers=1) as reader, tqdm(
-        total=len(pending), desc="embedding", unit="doc", dynamic_ncols=True, bar_format=PROGRESS_FORMAT,
+        total=len(pending), desc="embedding", unit="docs", dynamic_ncols=True, bar_format=PROGRESS_FORMAT,
         disable=None if progress is None else not progress,
     ) as bar:
         upcoming = reader.submit(fetch, batches[0]) if batches else None
