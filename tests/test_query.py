@@ -11,10 +11,11 @@ def refreshed(store, sample_workspace):
     return sample_workspace
 
 
-def test_filters_list_counts_that_add_up_to_the_tagged_documents(store, refreshed):
-    filters = list_filters(store, refreshed)
+def test_top_level_sizes_add_up_to_the_tagged_documents_and_counts_include_second_tags(store, refreshed):
+    top_level = [f for f in list_filters(store, refreshed) if f.parent_category_id is None]
     _, tagged = store.workspace_counts(store.workspace(refreshed).id)
-    assert sum(f.documents for f in filters if f.parent_category_id is None) == tagged
+    assert sum(f.size for f in top_level) == tagged
+    assert all(f.documents >= f.size for f in top_level)
 
 
 def test_a_filter_is_found_by_name_case_insensitively(store, refreshed):

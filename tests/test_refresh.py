@@ -10,7 +10,9 @@ from drive_tagger.services.refresh import refresh_workspace
 def test_refresh_tags_documents_with_named_filters(store, sample_workspace):
     report = refresh_workspace(store, sample_workspace)
     filters = store.filters(store.workspace(sample_workspace).id)
-    assert report.documents == 72 and len(filters) == report.categories >= 2
+    top_level = [f for f in filters if f.parent_category_id is None]
+    assert report.documents == 72 and len(top_level) == report.categories >= 2
+    assert len(filters) == report.categories + report.subcategories
     assert all(f.name and f.keywords for f in filters)
     assert len({f.name.lower() for f in filters}) == len(filters)
 
