@@ -71,6 +71,22 @@ def ingest(
 ) -> IngestReport:
     """Upserts documents batch by batch (a bad input is recorded and skipped), then embeds what
     is missing. Nothing stored is removed, so a failed run loses nothing."""
+    report = store_documents(store, workspace_slug, items, batch_size=batch_size)
+    workspace = store.workspace(workspace_slug)
+    embedded, failures = embed_pending(store, embedder, workspace, batch_size=batch_size, progress=progress)
+    report.embedded = embedded
+    report.failures.extend(failures)
+    return report
+
+
+def store_documents(
+    store: PostgresStore,
+    workspace_slug: str,
+    items: Iterable[SourceDocument | ReadFailure],
+    *,
+    batch_size: int = 256,
+) -> IngestReport:
+    """Upserts documents batch by batch, creating the workspace if needed; embeds nothing."""
     workspace = store.ensure_workspace(check_workspace_slug(workspace_slug))
     report = IngestReport()
     for batch in _batches(items, batch_size):
@@ -84,9 +100,6 @@ def ingest(
         inserted, changed = store.upsert_documents(workspace.id, _unique_ids(docs))
         report.inserted += inserted
         report.changed += changed
-    embedded, failures = embed_pending(store, embedder, workspace, batch_size=batch_size, progress=progress)
-    report.embedded = embedded
-    report.failures.extend(failures)
     return report
 
 

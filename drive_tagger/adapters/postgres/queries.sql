@@ -259,3 +259,7 @@ where (%(workspace)s::text is null or j.args ->> 'workspace' = %(workspace)s)
   and (%(status)s::text is null or j.status::text = %(status)s)
 order by j.id desc
 limit %(limit)s;
+
+-- waiting_job --
+-- The job waiting under a queueing lock (procrastinate allows one per lock).
+select id from procrastinate_jobs where queueing_lock = %(queueing_lock)s and status = 'todo';
