@@ -24,5 +24,8 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
+benchmark: setup
+	$(BIN)/python benchmarks/api_and_queue.py
+
 clean:
 	rm -rf $(VENV)
