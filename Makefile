@@ -28,5 +28,8 @@ test: setup
 benchmark-ingest: setup
 	$(BIN)/python benchmarks/ingest_speed.py
 
+benchmark: setup
+	$(BIN)/python benchmarks/api_and_queue.py
+
 clean:
 	rm -rf $(VENV)

@@ -22,6 +22,7 @@ app.add_typer(db_app, name="db")
 
 Workspace = Annotated[str, typer.Option("--workspace", "-w", help="Workspace name, e.g. acme.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+Background = Annotated[bool, typer.Option("--background", help="Queue the work for `drive-tagger worker`.")]
 
 
 def main() -> None:
@@ -61,25 +62,35 @@ def _print_json(value: Any) -> None:
 def ingest(
     workspace: Workspace,
     paths: Annotated[list[Path], typer.Argument(help="Files or folders; .jsonl/.csv with id,title,text columns.")],
+    background: Background = False,
     as_json: AsJson = False,
 ) -> None:
     """Read documents, store new and changed ones, embed texts that have no vector yet."""
 
     def action() -> int:
         from drive_tagger.adapters.readers import read_sources
-        from drive_tagger.settings import load_settings
+        from drive_tagger.services.background import submit_documents
         from drive_tagger.services.ingest import ingest as ingest_documents
+        from drive_tagger.settings import load_settings
         from drive_tagger.wiring import make_embedder
 
         settings = load_settings()
+        job_id = None
         with _store() as store:
-            report = ingest_documents(store, make_embedder(settings), workspace, read_sources(paths),
-                                      batch_size=settings.ingest_batch_size,
-                                      suggest_refresh_share=settings.suggest_refresh_share)
+            if background:
+                report, job_id = submit_documents(store, workspace, read_sources(paths),
+                                                  batch_size=settings.ingest_batch_size)
+            else:
+                report = ingest_documents(store, make_embedder(settings), workspace, read_sources(paths),
+                                          batch_size=settings.ingest_batch_size,
+                                          suggest_refresh_share=settings.suggest_refresh_share)
         for failure in report.failures:
             typer.echo(f"failed: {failure}", err=True)
         if as_json:
-            _print_json({"workspace": workspace, **report.as_dict()})
+            _print_json({"workspace": workspace, **report.as_dict(), **({"job_id": job_id} if background else {})})
+        elif background:
+            typer.echo(f"{workspace}: read {report.read} ({report.inserted} new, {report.changed} changed), "
+                       f"failed {report.failed}; embedding queued as job {job_id}")
         else:
             typer.echo(f"{workspace}: read {report.read} ({report.inserted} new, {report.changed} changed), "
                        f"embedded {report.embedded}, skipped {report.skipped}, failed {report.failed}")
@@ -93,14 +104,24 @@ def ingest(
 
 
 @app.command()
-def refresh(workspace: Workspace, as_json: AsJson = False) -> None:
+def refresh(workspace: Workspace, background: Background = False, as_json: AsJson = False) -> None:
     """Recompute a workspace's filters: cluster, keyword, name, then switch to them at once."""
 
     def action() -> None:
+        from drive_tagger.services.background import request_refresh
         from drive_tagger.services.refresh import refresh_workspace
 
         with _store() as store:
-            report = refresh_workspace(store, workspace, _refresh_params())
+            if background:
+                job_id, queued = request_refresh(store, workspace)
+            else:
+                report = refresh_workspace(store, workspace, _refresh_params())
+        if background:
+            if as_json:
+                _print_json({"workspace": workspace, "job_id": job_id, "queued": queued})
+            else:
+                typer.echo(f"{workspace}: refresh {'queued' if queued else 'already waiting'} as job {job_id}")
+            return
         if as_json:
             _print_json(asdict(report))
             return
@@ -349,6 +370,8 @@ def db_stop() -> None:
 
     _run(action)
 
+
+from drive_tagger import cli_server  # noqa: E402,F401  (registers worker, jobs, keys, serve)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -35,3 +35,7 @@ class EmbeddingError(DriveTaggerError):
 
 class NothingToRefresh(DriveTaggerError):
     """The workspace has too few embedded documents to form filters."""
+
+
+class UnknownJob(DriveTaggerError):
+    """A job id does not exist in the workspace."""

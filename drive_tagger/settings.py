@@ -50,6 +50,22 @@ class Settings(BaseSettings):
     suggest_refresh_share: float = Field(default=0.2, ge=0.0, le=1.0)
     seed: int = 0
 
+    # Background jobs (procrastinate on the same database). Jobs one worker runs at once: the
+    # cap on concurrent calls to the embedding provider per worker process.
+    job_concurrency: int = Field(default=5, ge=1, le=100)
+    # Retries of a job that failed for an outside reason, waiting backoff * 2**attempt seconds.
+    job_retries: int = Field(default=2, ge=0, le=20)
+    job_retry_backoff_seconds: float = Field(default=2.0, ge=0.0, le=3600.0)
+    # A worker beats every heartbeat seconds; a job whose worker has been silent for
+    # stalled seconds is given back to the queue for another worker.
+    worker_heartbeat_seconds: float = Field(default=10.0, gt=0.0, le=600.0)
+    worker_stalled_seconds: float = Field(default=30.0, gt=0.0, le=86_400.0)
+    # Longest wait between polls for new jobs (LISTEN/NOTIFY usually wakes workers sooner).
+    worker_poll_seconds: float = Field(default=2.0, gt=0.0, le=600.0)
+
+    # HTTP API: connections in the pool.
+    api_pool_size: int = Field(default=10, ge=1, le=200)
+
     @field_validator("embedder")
     @classmethod
     def _embedder_has_backend(cls, value: str) -> str:

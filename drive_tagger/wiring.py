@@ -1,9 +1,14 @@
-"""The one place where settings become adapters and parameters: database, store, embedder, refresh."""
+"""The one place where settings become adapters and parameters: database, store, embedder,
+refresh parameters, job queue, API pool."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
+from drive_tagger.adapters import queue
 from drive_tagger.adapters.embedders import Embedder, SentenceTransformerEmbedder
-from drive_tagger.adapters.postgres.connection import connect, redact_url
+from drive_tagger.adapters.postgres.connection import SEARCH_PATH_OPTION, connect, redact_url
 from drive_tagger.adapters.postgres.embedded import embedded_server_url
 from drive_tagger.adapters.postgres.migrations import migrate, pending_migrations
 from drive_tagger.adapters.postgres.store import PostgresStore
@@ -78,4 +83,66 @@ def refresh_params(settings: Settings) -> RefreshParams:
     return RefreshParams(
         clustering=ClusteringParams(seed=settings.seed, outlier_iqr=settings.untagged_fence_iqr),
         second_filter_margin=settings.second_filter_margin,
+    )
+
+
+def lazy_embedder(settings: Settings) -> Callable[[], Embedder]:
+    """The embedder, built on first use (loading a model takes seconds) and then shared, also
+    between threads; a process that never embeds never loads the model."""
+    lock = threading.Lock()
+    built: list[Embedder] = []
+
+    def get() -> Embedder:
+        with lock:
+            if not built:
+                built.append(make_embedder(settings))
+        return built[0]
+
+    return get
+
+
+def queue_options(settings: Settings) -> queue.QueueOptions:
+    return queue.QueueOptions(
+        concurrency=settings.job_concurrency,
+        retries=settings.job_retries,
+        backoff_seconds=settings.job_retry_backoff_seconds,
+        heartbeat_seconds=settings.worker_heartbeat_seconds,
+        stalled_seconds=settings.worker_stalled_seconds,
+        poll_seconds=settings.worker_poll_seconds,
+    )
+
+
+def run_worker(settings: Settings, *, wait: bool = True, name: str | None = None) -> None:
+    """A worker on the configured database: the schema is checked (or migrated) once, then each
+    job opens its own connection; the embedder is loaded on the first embedding job."""
+    from drive_tagger.jobs import record_error, worker_tasks
+
+    open_store(settings).close()
+    url = database_url(settings)
+
+    def job_store() -> PostgresStore:
+        return PostgresStore(connect(url, autocommit=True))
+
+    tasks = worker_tasks(job_store, lazy_embedder(settings), refresh_params(settings),
+                         batch_size=settings.ingest_batch_size)
+    queue.run_worker(
+        url, tasks, queue_options(settings),
+        on_stalled=lambda job_id, attempt, message: record_error(job_store, job_id, attempt, message),
+        wait=wait, name=name,
+    )
+
+
+def make_pool(settings: Settings):
+    """The API's connection pool (not opened): autocommit connections with the vector type."""
+    from pgvector.psycopg import register_vector
+    from psycopg_pool import ConnectionPool
+
+    return ConnectionPool(
+        database_url(settings),
+        kwargs={"autocommit": True, "options": SEARCH_PATH_OPTION},
+        configure=register_vector,
+        min_size=1,
+        max_size=settings.api_pool_size,
+        open=False,
+        name="drive_tagger_api",
     )

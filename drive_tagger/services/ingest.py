@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from itertools import islice
 
 import numpy as np
@@ -34,6 +34,7 @@ class IngestReport:
     tagged_on_arrival: int = 0  # new or changed documents tagged from the active filters
     poorly_matched: int = 0  # of those, how many cleared no filter's fence (left untagged)
     refresh_suggested: bool = False
+    arrived: list[int] = field(default_factory=list, repr=False)  # ids of new and changed documents
 
     @property
     def skipped(self) -> int:
@@ -81,9 +82,26 @@ def ingest(
     """Upserts documents batch by batch (a bad input is recorded and skipped), embeds what is
     missing, then tags new and changed documents from the active filters (no re-clustering).
     Nothing stored is removed, so a failed run loses nothing."""
+    report = store_documents(store, workspace_slug, items, batch_size=batch_size)
+    workspace = store.workspace(workspace_slug)
+    embedded, failures = embed_pending(store, embedder, workspace, batch_size=batch_size, progress=progress)
+    report.embedded = embedded
+    report.failures.extend(failures)
+    if report.arrived:
+        tag_on_arrival(store, store.workspace(workspace_slug), report.arrived, report, suggest_refresh_share)
+    return report
+
+
+def store_documents(
+    store: PostgresStore,
+    workspace_slug: str,
+    items: Iterable[SourceDocument | ReadFailure],
+    *,
+    batch_size: int = 256,
+) -> IngestReport:
+    """Upserts documents batch by batch, creating the workspace if needed; embeds nothing."""
     workspace = store.ensure_workspace(check_workspace_slug(workspace_slug))
     report = IngestReport()
-    arrived: list[int] = []
     for batch in _batches(items, batch_size):
         docs = []
         for item in batch:
@@ -95,12 +113,7 @@ def ingest(
         inserted, changed = store.upsert_documents(workspace.id, _unique_ids(docs))
         report.inserted += len(inserted)
         report.changed += len(changed)
-        arrived += inserted + changed
-    embedded, failures = embed_pending(store, embedder, workspace, batch_size=batch_size, progress=progress)
-    report.embedded = embedded
-    report.failures.extend(failures)
-    if arrived:
-        tag_on_arrival(store, store.workspace(workspace_slug), arrived, report, suggest_refresh_share)
+        report.arrived += inserted + changed
     return report
 
 

@@ -184,11 +184,13 @@ where w.id = %(workspace_id)s and dc.rank = 1
 order by dc.category_id, dc.document_id;
 
 -- list_filters --
-select c.category_id, c.parent_category_id, c.name, c.description, c.keywords, c.size,
-       c.named_by,
+-- The active filters; a name pinned by a person replaces the computed one (named_by 'user').
+select c.category_id, c.parent_category_id, coalesce(p.name, c.name), c.description, c.keywords,
+       c.size, case when p.name is null then c.named_by else 'user' end,
        (select count(*) from document_categories dc
         where dc.refresh_id = c.refresh_id and dc.category_id = c.category_id) as documents
 from categories c join workspaces w on w.active_refresh_id = c.refresh_id
+left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
 where w.id = %(workspace_id)s
 order by c.parent_category_id nulls first, c.size desc, c.category_id;
 
@@ -206,10 +208,11 @@ select id, external_id, title from documents
 where workspace_id = %(workspace_id)s and external_id = %(external_id)s;
 
 -- document_tags --
-select c.category_id, c.parent_category_id, c.name, dc.score, dc.rank
+select c.category_id, c.parent_category_id, coalesce(p.name, c.name), dc.score, dc.rank
 from document_categories dc
 join workspaces w on w.active_refresh_id = dc.refresh_id
 join categories c on c.refresh_id = dc.refresh_id and c.category_id = dc.category_id
+left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
 where w.id = %(workspace_id)s and dc.document_id = %(document_id)s
 order by c.parent_category_id nulls first, dc.rank, dc.score desc;
 
@@ -262,3 +265,48 @@ where id = %(workspace_id)s;
 -- arrival_state --
 select arrivals_since_refresh, poorly_matched_since_refresh, refresh_suggested
 from workspaces where id = %(workspace_id)s;
+
+-- pin_category_name --
+-- A person's name for an active filter; returns nothing when the filter is not active.
+insert into category_pins (workspace_id, category_id, name)
+select w.id, c.category_id, %(name)s
+from workspaces w join categories c on c.refresh_id = w.active_refresh_id
+where w.id = %(workspace_id)s and c.category_id = %(category_id)s
+on conflict (workspace_id, category_id) do update set name = excluded.name, pinned_at = now()
+returning category_id;
+
+-- unpin_category_name --
+delete from category_pins where workspace_id = %(workspace_id)s and category_id = %(category_id)s;
+
+-- insert_api_key --
+insert into api_keys (token_hash, workspace_id, is_admin)
+values (%(token_hash)s, %(workspace_id)s, %(is_admin)s) returning id;
+
+-- find_api_key --
+-- The key's workspace slug (null for an admin key) and whether it is an admin key.
+select k.id, w.slug, k.is_admin
+from api_keys k left join workspaces w on w.id = k.workspace_id
+where k.token_hash = %(token_hash)s;
+
+-- record_job_error --
+insert into job_errors (job_id, attempt, error) values (%(job_id)s, %(attempt)s, %(error)s)
+on conflict (job_id, attempt) do update set error = excluded.error, at = now();
+
+-- list_jobs --
+-- Recent jobs, newest first, with when they were queued, started and finished and their last error.
+select j.id, j.task_name, j.args ->> 'workspace' as workspace, j.status::text, j.attempts,
+       (select min(e.at) from procrastinate_events e where e.job_id = j.id and e.type = 'deferred') as queued_at,
+       (select max(e.at) from procrastinate_events e where e.job_id = j.id and e.type = 'started') as started_at,
+       (select max(e.at) from procrastinate_events e
+        where e.job_id = j.id and e.type in ('succeeded', 'failed', 'cancelled', 'aborted')) as finished_at,
+       (select je.error from job_errors je where je.job_id = j.id order by je.attempt desc limit 1) as error
+from procrastinate_jobs j
+where (%(workspace)s::text is null or j.args ->> 'workspace' = %(workspace)s)
+  and (%(job_id)s::bigint is null or j.id = %(job_id)s)
+  and (%(status)s::text is null or j.status::text = %(status)s)
+order by j.id desc
+limit %(limit)s;
+
+-- waiting_job --
+-- The job waiting under a queueing lock (procrastinate allows one per lock).
+select id from procrastinate_jobs where queueing_lock = %(queueing_lock)s and status = 'todo';

@@ -319,6 +319,47 @@ class PostgresStore:
         row = self.conn.execute(query("workspace_counts"), {"workspace_id": workspace_id}).fetchone()
         return row
 
+    # -- pinned names --
+
+    def pin_category_name(self, workspace_id: int, category_id: int, name: str) -> bool:
+        """Pins a name on an active filter; False when the workspace has no such active filter."""
+        with self.conn.transaction():
+            row = self.conn.execute(
+                query("pin_category_name"),
+                {"workspace_id": workspace_id, "category_id": category_id, "name": name},
+            ).fetchone()
+        return row is not None
+
+    def unpin_category_name(self, workspace_id: int, category_id: int) -> None:
+        with self.conn.transaction():
+            self.conn.execute(query("unpin_category_name"), {"workspace_id": workspace_id, "category_id": category_id})
+
+    # -- API keys and job errors --
+
+    def insert_api_key(self, token_hash: str, workspace_id: int | None, is_admin: bool) -> int:
+        with self.conn.transaction():
+            return self.conn.execute(
+                query("insert_api_key"),
+                {"token_hash": token_hash, "workspace_id": workspace_id, "is_admin": is_admin},
+            ).fetchone()[0]
+
+    def find_api_key(self, token_hash: str) -> tuple[int, str | None, bool] | None:
+        """(key id, its workspace slug or None, is admin) for a token's hash, or None."""
+        return self.conn.execute(query("find_api_key"), {"token_hash": token_hash}).fetchone()
+
+    def record_job_error(self, job_id: int, attempt: int, error: str) -> None:
+        with self.conn.transaction():
+            self.conn.execute(query("record_job_error"), {"job_id": job_id, "attempt": attempt, "error": error})
+
+    def jobs(
+        self, *, workspace: str | None = None, job_id: int | None = None, status: str | None = None, limit: int = 20
+    ) -> list[dict]:
+        cur = self.conn.execute(
+            query("list_jobs"), {"workspace": workspace, "job_id": job_id, "status": status, "limit": limit}
+        )
+        names = [c.name for c in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
     def __enter__(self) -> PostgresStore:
         return self
 

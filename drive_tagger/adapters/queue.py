@@ -1,0 +1,144 @@
+"""The job queue: procrastinate on our own database. Deferring with per-workspace locks, retries
+with exponential backoff, and workers that give stalled jobs back to the queue."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import procrastinate
+import psycopg
+from procrastinate import exceptions as pexc
+from procrastinate.jobs import Job, Status
+from procrastinate.retry import BaseRetryStrategy, RetryDecision
+
+from drive_tagger.adapters.postgres.sql import query
+from drive_tagger.errors import InvalidInput, NothingToRefresh, UnknownWorkspace
+
+EMBED_PENDING = "embed_pending"
+REFRESH = "refresh"
+TASKS = (EMBED_PENDING, REFRESH)
+
+# Failures that another attempt cannot fix; everything else (embedding provider, network,
+# database) is an outside failure and is retried.
+PERMANENT_ERRORS = (UnknownWorkspace, NothingToRefresh, InvalidInput)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class QueueOptions:
+    concurrency: int = 5
+    retries: int = 2
+    backoff_seconds: float = 2.0
+    heartbeat_seconds: float = 10.0
+    stalled_seconds: float = 30.0
+    poll_seconds: float = 2.0
+
+
+class BackoffRetry(BaseRetryStrategy):
+    """Up to `retries` more attempts after outside failures, waiting backoff * 2**attempt seconds."""
+
+    def __init__(self, retries: int, backoff_seconds: float):
+        self.retries = retries
+        self.backoff_seconds = backoff_seconds
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        if job.attempts >= self.retries or isinstance(exception, PERMANENT_ERRORS):
+            return None
+        return RetryDecision(retry_in={"seconds": self.backoff_seconds * 2**job.attempts})
+
+
+def job_lock(task: str, workspace: str) -> str:
+    return f"{task}:{workspace}"
+
+
+@functools.cache
+def _deferrer() -> procrastinate.App:
+    """An app that only defers, always on a connection it is given, so it never opens a pool."""
+    return procrastinate.App(connector=procrastinate.SyncPsycopgConnector())
+
+
+def defer(conn: psycopg.Connection, task: str, workspace: str) -> tuple[int, bool]:
+    """Enqueues task(workspace) inside conn's current transaction (a savepoint if one is open).
+
+    At most one job per task and workspace waits (queueing lock) and one runs (lock): when one
+    already waits, nothing is added and its id is returned. Returns (job id, newly queued).
+    """
+    key = job_lock(task, workspace)
+    try:
+        with conn.transaction():
+            deferrer = _deferrer().configure_task(task, lock=key, queueing_lock=key, connection=conn)
+            return deferrer.defer(workspace=workspace), True
+    except pexc.AlreadyEnqueued:
+        row = conn.execute(query("waiting_job"), {"queueing_lock": key}).fetchone()
+        if row is None:  # it started in between; queue again
+            return defer(conn, task, workspace)
+        return row[0], False
+
+
+def run_worker(
+    url: str,
+    tasks: dict[str, Callable],
+    options: QueueOptions,
+    *,
+    on_stalled: Callable[[int, int, str], None] | None = None,
+    wait: bool = True,
+    name: str | None = None,
+) -> None:
+    """Runs a worker until SIGINT/SIGTERM (or, with wait=False, until the queue is empty).
+
+    Each task is called as func(context, **args) in a thread; at most `concurrency` at once.
+    Besides procrastinate's own loop, the worker looks for jobs whose worker stopped beating
+    (killed, lost its network) and puts them back in the queue.
+    """
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(conninfo=url, min_size=2, max_size=options.concurrency + 4)
+    )
+    strategy = BackoffRetry(options.retries, options.backoff_seconds)
+    for task_name, func in tasks.items():
+        app.task(name=task_name, pass_context=True, retry=strategy)(func)
+
+    async def main() -> None:
+        async with app.open_async():
+            recover = asyncio.create_task(_recover_stalled_jobs(app, options, on_stalled))
+            try:
+                await app.run_worker_async(
+                    concurrency=options.concurrency,
+                    wait=wait,
+                    name=name,
+                    update_heartbeat_interval=options.heartbeat_seconds,
+                    stalled_worker_timeout=options.stalled_seconds,
+                    fetch_job_polling_interval=options.poll_seconds,
+                    abort_job_polling_interval=max(options.poll_seconds, 5.0),
+                )
+            finally:
+                recover.cancel()
+
+    asyncio.run(main())
+
+
+async def _recover_stalled_jobs(app: procrastinate.App, options: QueueOptions, on_stalled) -> None:
+    """procrastinate 3 marks a worker stalled when its heartbeat is older than stalled_seconds
+    but leaves its jobs in `doing`; retrying them is up to us."""
+    while True:
+        try:
+            for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=options.stalled_seconds):
+                message = f"worker stopped beating for {options.stalled_seconds:g}s; job given back to the queue"
+                try:
+                    await app.job_manager.retry_job(job)
+                except pexc.UniqueViolation:
+                    # The same workspace's job already waits; it does this work.
+                    message = "worker stopped beating; an equal job was already waiting"
+                    await app.job_manager.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
+                except pexc.ConnectorException:
+                    continue  # another worker recovered it first
+                log.warning("job %s (%s): %s", job.id, job.task_name, message)
+                if on_stalled is not None:
+                    await asyncio.to_thread(on_stalled, job.id, job.attempts, message)
+        except pexc.ConnectorException as exc:
+            log.warning("looking for stalled jobs failed: %s", exc)
+        await asyncio.sleep(max(options.stalled_seconds / 3, 0.2))

@@ -1,0 +1,64 @@
+"""The worker's tasks: embed_pending(workspace), which then queues refresh(workspace); each failed
+attempt's error is kept in job_errors so `drive-tagger jobs` can show it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from drive_tagger.adapters import queue
+from drive_tagger.adapters.embedders import Embedder
+from drive_tagger.adapters.postgres.store import PostgresStore
+from drive_tagger.errors import EmbeddingError
+from drive_tagger.services.ingest import embed_pending
+from drive_tagger.services.refresh import RefreshParams, refresh_workspace
+
+log = logging.getLogger(__name__)
+
+
+def worker_tasks(
+    open_store: Callable[[], PostgresStore],
+    make_embedder: Callable[[], Embedder],  # called per embedding job; should build once
+    params: RefreshParams,
+    *,
+    batch_size: int = 256,
+) -> dict[str, Callable]:
+    """{task name: function(context, workspace)} for queue.run_worker."""
+    embedder = make_embedder
+
+    def embed_pending_task(context, workspace: str) -> dict:
+        with _error_recorded(context, open_store), open_store() as store:
+            embedded, failures = embed_pending(
+                store, embedder(), store.workspace(workspace), batch_size=batch_size, progress=False
+            )
+            if failures:
+                # Vectors that worked are stored; the retry embeds only what is still missing.
+                raise EmbeddingError(f"{len(failures)} document(s) not embedded, first: {failures[0]}")
+            refresh_job, _ = queue.defer(store.conn, queue.REFRESH, workspace)
+        return {"embedded": embedded, "refresh_job": refresh_job}
+
+    def refresh_task(context, workspace: str) -> dict:
+        with _error_recorded(context, open_store), open_store() as store:
+            report = refresh_workspace(store, workspace, params)
+        return {"refresh_id": report.refresh_id, "categories": report.categories, "documents": report.documents}
+
+    return {queue.EMBED_PENDING: embed_pending_task, queue.REFRESH: refresh_task}
+
+
+def record_error(open_store: Callable[[], PostgresStore], job_id: int, attempt: int, error: str) -> None:
+    try:
+        with open_store() as store:
+            store.record_job_error(job_id, attempt, error)
+    except Exception as exc:  # the database may be what failed; the job outcome still stands
+        log.warning("could not record the error of job %s: %s", job_id, exc)
+
+
+@contextmanager
+def _error_recorded(context, open_store):
+    try:
+        yield
+    except Exception as exc:
+        record_error(open_store, context.job.id, context.job.attempts, f"{type(exc).__name__}: {exc}")
+        raise
+

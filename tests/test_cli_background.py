@@ -1,0 +1,45 @@
+"""The deployment commands in-process: keys, --background ingest and refresh, jobs."""
+
+import hashlib
+
+from typer.testing import CliRunner
+
+from drive_tagger.cli import app
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_keys_create_prints_a_token_once_and_stores_only_its_hash(env, store):
+    result = run("keys", "create", "--workspace", "acme")
+    token = result.stdout.strip()
+    assert result.exit_code == 0 and token.startswith("dt_") and "not shown again" in result.stderr
+    stored = store.conn.execute("select token_hash from api_keys").fetchone()[0]
+    assert stored == hashlib.sha256(token.encode()).hexdigest() and token not in stored
+
+
+def test_keys_create_needs_a_workspace_or_admin(env):
+    result = run("keys", "create")
+    assert result.exit_code == 1 and result.stderr.startswith("error: a key is either")
+
+
+def test_ingest_background_stores_documents_and_queues_embedding(env, store, samples_dir):
+    result = run("ingest", "--workspace", "acme", samples_dir / "travel", "--background")
+    assert result.exit_code == 0 and "embedding queued as job" in result.stdout
+    workspace = store.workspace("acme")
+    assert store.workspace_counts(workspace.id)[0] == 9 and workspace.embedding_model is None
+    assert "embed_pending(acme) todo" in run("jobs").stdout
+
+
+def test_refresh_background_queues_one_refresh(env, store):
+    store.ensure_workspace("acme")
+    assert "refresh queued as job" in run("refresh", "--workspace", "acme", "--background").stdout
+    assert "refresh already waiting as job" in run("refresh", "--workspace", "acme", "--background").stdout
+
+
+def test_refresh_background_of_an_unknown_workspace_is_an_error(env):
+    result = run("refresh", "--workspace", "ghost", "--background")
+    assert result.exit_code == 1 and "unknown workspace 'ghost'" in result.stderr
