@@ -46,7 +46,7 @@ def cluster_map_figure(documents: pd.DataFrame, title: str = "") -> go.Figure:
 
 
 def _points(members: pd.DataFrame, name: str, colour: str) -> go.Scatter:
-    scores = members["score"].map(lambda s: "" if pd.isna(s) else f"<br>score %.2f" % s)
+    scores = members["score"].map(lambda s: "" if pd.isna(s) else f"<br>score {s:.2f}")
     return go.Scatter(
         x=members["x"], y=members["y"], mode="markers", name=name,
         marker={"color": colour, "size": 8, "line": {"width": 0.5, "color": "white"}},
