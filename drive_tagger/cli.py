@@ -74,7 +74,8 @@ def ingest(
         settings = load_settings()
         with _store() as store:
             report = ingest_documents(store, make_embedder(settings), workspace, read_sources(paths),
-                                      batch_size=settings.ingest_batch_size)
+                                      batch_size=settings.ingest_batch_size,
+                                      suggest_refresh_share=settings.suggest_refresh_share)
         for failure in report.failures:
             typer.echo(f"failed: {failure}", err=True)
         if as_json:
@@ -82,6 +83,10 @@ def ingest(
         else:
             typer.echo(f"{workspace}: read {report.read} ({report.inserted} new, {report.changed} changed), "
                        f"embedded {report.embedded}, skipped {report.skipped}, failed {report.failed}")
+            if report.tagged_on_arrival or report.poorly_matched:
+                typer.echo(f"tagged on arrival: {report.tagged_on_arrival}, matched poorly: {report.poorly_matched}")
+            if report.refresh_suggested:
+                typer.echo(f"a refresh is suggested: run `drive-tagger refresh --workspace {workspace}`")
         return 1 if report.failures else 0
 
     _run(action)
@@ -99,8 +104,9 @@ def refresh(workspace: Workspace, as_json: AsJson = False) -> None:
         if as_json:
             _print_json(asdict(report))
             return
-        typer.echo(f"{workspace}: {report.categories} filters over {report.documents} documents, "
-                   f"{report.untagged} untagged ({sum(report.seconds.values()):.1f}s)")
+        typer.echo(f"{workspace}: {report.categories} filters ({report.subcategories} sub-filters) over "
+                   f"{report.documents} documents, {report.untagged} untagged "
+                   f"({sum(report.seconds.values()):.1f}s)")
         if report.unembedded:
             typer.echo(f"note: {report.unembedded} document(s) have no vector yet and were left out", err=True)
 
@@ -108,13 +114,10 @@ def refresh(workspace: Workspace, as_json: AsJson = False) -> None:
 
 
 def _refresh_params():
-    from drive_tagger.core.clustering import ClusteringParams
-    from drive_tagger.services.refresh import RefreshParams
     from drive_tagger.settings import load_settings
+    from drive_tagger.wiring import refresh_params
 
-    settings = load_settings()
-    return RefreshParams(clustering=ClusteringParams(seed=settings.seed),
-                         join_similarity=settings.noise_join_similarity)
+    return refresh_params(load_settings())
 
 
 @app.command()
@@ -209,7 +212,8 @@ def evaluate(
             return
         typer.echo(f"{result['corpus']}: {result['documents']} documents, {result['embedded']} embedded now")
         typer.echo(f"NMI {result['nmi']:.3f}  ARI {result['ari']:.3f}  untagged {result['untagged']:.1%}  "
-                   f"filters {result['filters']}")
+                   f"filters {result['filters']} ({result['sub_filters']} sub-filters)  "
+                   f"stability {result['stability']:.3f}")
         typer.echo("filters: " + "; ".join(result["filter_names"]))
         typer.echo("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result["seconds"].items()))
 
@@ -239,12 +243,16 @@ def demo(
             typer.echo(f"ingested {folder}: read {report.read}, embedded {report.embedded}, "
                        f"skipped {report.skipped}, failed {report.failed}")
             refreshed = refresh_workspace(store, workspace, _refresh_params())
-            typer.echo(f"refreshed: {refreshed.categories} filters, {refreshed.untagged} untagged\n")
+            typer.echo(f"refreshed: {refreshed.categories} filters, {refreshed.subcategories} sub-filters, "
+                       f"{refreshed.untagged} untagged\n")
             for f in list_filters(store, workspace):
+                if f.parent_category_id is not None:
+                    typer.echo(f"      └ [{f.category_id}] {f.name} ({f.documents} docs)")
+                    continue
                 _, top = filter_documents(store, workspace, str(f.category_id), limit=3)
                 typer.echo(f"[{f.category_id}] {f.name} ({f.documents} docs): {', '.join(f.keywords[:5])}")
                 for d in top:
-                    typer.echo(f"      {d.title}")
+                    typer.echo(f"      · {d.title}")
             agreement = sample_label_agreement(store, workspace, folder)
         if agreement:
             typer.echo(f"\nagreement with {folder.parent / 'labels.csv'}: NMI {agreement['nmi']:.2f}, "

@@ -38,8 +38,13 @@ class Settings(BaseSettings):
     # Documents read, embedded and stored per round of ingest.
     ingest_batch_size: int = Field(default=256, ge=1, le=100_000)
 
-    # Minimum cosine similarity for a document HDBSCAN calls noise to join a category.
-    noise_join_similarity: float = Field(default=0.30, ge=-1.0, le=1.0)
+    # A document is left untagged when its similarity to its filter's centroid falls below the
+    # filter's lower Tukey fence, Q1 - untagged_fence_iqr * IQR; larger tags more documents.
+    untagged_fence_iqr: float = Field(default=1.5, ge=0.0)
+    # A document also carries its runner-up filter when that scores within this cosine margin.
+    second_filter_margin: float = Field(default=0.02, ge=0.0, le=1.0)
+    # Suggest a refresh once this share of documents tagged on arrival matched no filter well.
+    suggest_refresh_share: float = Field(default=0.2, ge=0.0, le=1.0)
     seed: int = 0
 
     @field_validator("embedder")

@@ -1,4 +1,4 @@
-"""The one place where settings become adapters: database, store, embedder."""
+"""The one place where settings become adapters and parameters: database, store, embedder, refresh."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from drive_tagger.adapters.postgres.connection import connect, redact_url
 from drive_tagger.adapters.postgres.embedded import embedded_server_url
 from drive_tagger.adapters.postgres.migrations import migrate, pending_migrations
 from drive_tagger.adapters.postgres.store import PostgresStore
+from drive_tagger.core.clustering import ClusteringParams
 from drive_tagger.errors import DriveTaggerError, MigrationError
+from drive_tagger.services.refresh import RefreshParams
 from drive_tagger.settings import Settings
 
 LOCAL_BACKENDS = {"sentence-transformers", "local"}
@@ -57,4 +59,11 @@ def make_embedder(settings: Settings) -> Embedder:
     raise DriveTaggerError(
         f"unknown embedder backend {backend!r} in DRIVE_TAGGER_EMBEDDER={settings.embedder!r}; "
         f"known: {', '.join(sorted(LOCAL_BACKENDS))}"
+    )
+
+
+def refresh_params(settings: Settings) -> RefreshParams:
+    return RefreshParams(
+        clustering=ClusteringParams(seed=settings.seed, outlier_iqr=settings.untagged_fence_iqr),
+        second_filter_margin=settings.second_filter_margin,
     )

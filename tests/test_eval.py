@@ -48,3 +48,8 @@ def test_corpus_rows_without_labels_are_rejected_with_their_location(tmp_path):
     path.write_text('{"id": "1", "text": "x", "label": "a"}\n{"id": "2", "text": "y"}\n')
     with pytest.raises(InvalidInput, match=r"c.jsonl:2"):
         read_labelled_corpus(path)
+
+
+def test_eval_reports_the_stability_of_filter_ids_as_the_corpus_grows(store, sample_embedder, labelled_corpus):
+    result = evaluate(store, sample_embedder, labelled_corpus, progress=False)
+    assert 0.0 <= result["stability"] <= 1.0 and result["documents"] == 72

@@ -81,3 +81,31 @@ def test_a_very_long_document_is_cut_before_tokenizing(store, embedder, tmp_path
     drive = _drive(tmp_path, {"huge.txt": "contract clause " * 3_000_000})
     report = ingest(store, embedder, "acme", read_sources([drive]), progress=False)
     assert report.embedded == 1 and report.failed == 0
+
+
+def test_a_document_ingested_after_a_refresh_is_tagged_at_once(
+    store, sample_workspace, sample_embedder, samples_dir, tmp_path
+):
+    from drive_tagger.services.query import document_tags
+    from drive_tagger.services.refresh import refresh_workspace
+
+    refresh_workspace(store, sample_workspace)
+    # A new contract: an existing one between other parties.
+    contract = (samples_dir / "contracts" / "mutual-nda-brightwave.md").read_text()
+    drive = _drive(tmp_path, {"late-nda.md": contract.replace("Brightwave", "Northwind Analytics")})
+    report = ingest(store, sample_embedder, sample_workspace, read_sources([drive]), progress=False)
+    _, tags = document_tags(store, sample_workspace, "late-nda.md")
+    assert report.tagged_on_arrival == 1 and tags and tags[0].rank == 1
+
+
+def test_many_poorly_matching_arrivals_make_a_refresh_suggested(store, sample_workspace, sample_embedder, tmp_path):
+    from drive_tagger.services.refresh import refresh_workspace
+
+    refresh_workspace(store, sample_workspace)
+    off_topic = {f"poem-{i}.txt": f"Moonlit sonnet {i}: the heron sleeps where silver reeds and river mist entwine."
+                 for i in range(6)}
+    report = ingest(store, sample_embedder, sample_workspace, read_sources([_drive(tmp_path, off_topic)]),
+                    progress=False, suggest_refresh_share=0.2)
+    assert report.poorly_matched >= 2 and report.refresh_suggested
+    refresh_workspace(store, sample_workspace)
+    assert store.arrival_state(store.workspace(sample_workspace).id) == (0, 0, False)

@@ -88,3 +88,48 @@ def test_only_the_active_and_previous_generations_are_kept(store, sample_workspa
         "select count(distinct refresh_id) from categories where workspace_id = %s", (workspace.id,)
     ).fetchone()[0]
     assert generations == 2 and len(store.refresh_runs(workspace.id)) == 3
+
+
+def _top_tags(store, slug):
+    return store.primary_top_level_tags(store.workspace(slug).id)
+
+
+def test_refreshing_again_keeps_every_filter_id(store, sample_workspace):
+    refresh_workspace(store, sample_workspace)
+    before = _top_tags(store, sample_workspace)
+    refresh_workspace(store, sample_workspace)
+    assert _top_tags(store, sample_workspace) == before
+    run = store.refresh_runs(store.workspace(sample_workspace).id)[0]
+    assert run["changes"]["new"] == [] and run["changes"]["retired"] == []
+
+
+def test_a_refresh_after_new_documents_keeps_ids_of_the_filters_that_stayed(store, sample_embedder, samples_dir, tmp_path):
+    import shutil
+
+    from drive_tagger.adapters.readers import read_sources
+    from drive_tagger.services.ingest import ingest
+
+    drive = tmp_path / "drive"
+    shutil.copytree(samples_dir, drive)
+    late = sorted(drive.rglob("*.md"))[::6]
+    held_back = {p: p.read_text() for p in late}
+    for p in late:
+        p.unlink()
+    ingest(store, sample_embedder, "grow", read_sources([drive]), progress=False)
+    refresh_workspace(store, "grow")
+    before = _top_tags(store, "grow")
+    for p, text in held_back.items():
+        p.write_text(text)
+    ingest(store, sample_embedder, "grow", read_sources([drive]), progress=False)
+    refresh_workspace(store, "grow")
+    after = _top_tags(store, "grow")
+    shared = [k for k in before if before[k] is not None and after.get(k) is not None]
+    continuing = 0
+    for new_id in {after[k] for k in shared}:
+        new_members = {k for k in shared if after[k] == new_id}
+        for old_id in {before[k] for k in shared}:
+            old_members = {k for k in shared if before[k] == old_id}
+            if len(new_members & old_members) / len(new_members | old_members) >= 0.5:
+                assert new_id == old_id  # a filter that clearly continues keeps its id
+                continuing += 1
+    assert continuing >= 1

@@ -1,47 +1,94 @@
-"""Centroids of clusters and which documents carry which category, with scores."""
+"""Which documents carry which category, with scores: centroids, two-level links, second tags."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from drive_tagger.core.clustering import normalize_rows
-from drive_tagger.core.types import Assignments
+from drive_tagger.core.types import Assignments, Category
 
 
 def cluster_centroids(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(cluster labels in ascending order, their L2-normalized mean vectors), noise excluded."""
+    """(cluster labels in ascending order, their L2-normalized mean vectors), -1 excluded."""
     clusters = np.unique(labels[labels >= 0])
-    centroids = np.stack([vectors[labels == c].mean(axis=0) for c in clusters]) if len(clusters) else (
-        np.empty((0, vectors.shape[1]), dtype=np.float32)
-    )
+    if not len(clusters):
+        return clusters, np.empty((0, vectors.shape[1]), dtype=np.float32)
+    centroids = np.stack([vectors[labels == c].mean(axis=0) for c in clusters])
     return clusters, normalize_rows(centroids).astype(np.float32)
 
 
-def assign_to_centroids(
+def level_links(
     vectors: np.ndarray,
     labels: np.ndarray,
     centroids: np.ndarray,
     category_ids: np.ndarray,
     *,
-    join_similarity: float,
+    second_margin: float | None = None,
+    second_floor: float = 0.0,
 ) -> Assignments:
-    """Members keep their cluster; a noise document joins its nearest centroid when the cosine
-    similarity reaches join_similarity, else it stays untagged (no row).
+    """Links of one level: each labelled document to its category (rank 1, scored by cosine to the
+    centroid); with second_margin, also to its runner-up category when that scores within
+    second_margin of the first and at least second_floor (rank 2) — a contract about an invoice
+    dispute carries both filters.
 
-    labels index into centroids/category_ids (-1 for noise); vectors are L2-normalized.
+    labels index into centroids / category_ids; -1 means no link at this level.
     """
-    if len(centroids) == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return Assignments(empty, empty, np.empty(0, dtype=np.float32), empty)
-    similarity = vectors @ centroids.T
-    nearest = similarity.argmax(axis=1)
-    chosen = np.where(labels >= 0, labels, nearest)
-    score = similarity[np.arange(len(vectors)), chosen]
-    keep = (labels >= 0) | (score >= join_similarity)
-    rows = np.flatnonzero(keep)
+    rows = np.flatnonzero(labels >= 0)
+    similarity = vectors[rows] @ centroids.T if len(centroids) else np.empty((len(rows), 0))
+    own = labels[rows]
+    own_score = similarity[np.arange(len(rows)), own] if len(rows) else np.empty(0)
+    doc, cat, score, rank = [rows], [category_ids[own]], [own_score], [np.ones(len(rows), dtype=np.int64)]
+    if second_margin is not None and centroids.shape[0] > 1 and len(rows):
+        others = similarity.copy()
+        others[np.arange(len(rows)), own] = -np.inf
+        runner_up = others.argmax(axis=1)
+        runner_score = others[np.arange(len(rows)), runner_up]
+        close = (runner_score >= own_score - second_margin) & (runner_score >= second_floor)
+        doc.append(rows[close])
+        cat.append(category_ids[runner_up[close]])
+        score.append(runner_score[close])
+        rank.append(np.full(int(close.sum()), 2, dtype=np.int64))
     return Assignments(
-        document_index=rows,
-        category_id=category_ids[chosen[rows]].astype(np.int64),
-        score=score[rows].astype(np.float32),
-        rank=np.ones(len(rows), dtype=np.int64),
+        document_index=np.concatenate(doc).astype(np.int64),
+        category_id=np.concatenate(cat).astype(np.int64),
+        score=np.concatenate(score).astype(np.float32),
+        rank=np.concatenate(rank),
     )
+
+
+def combine(*parts: Assignments) -> Assignments:
+    return Assignments(
+        document_index=np.concatenate([p.document_index for p in parts]),
+        category_id=np.concatenate([p.category_id for p in parts]),
+        score=np.concatenate([p.score for p in parts]),
+        rank=np.concatenate([p.rank for p in parts]),
+    )
+
+
+def tag_arrivals(vectors: np.ndarray, categories: list[Category]) -> tuple[Assignments, np.ndarray]:
+    """Tags documents that arrived after a refresh from its stored centroids, no re-clustering:
+    the nearest top-level category if the similarity clears its fence, then the nearest of its
+    sub-filters. Returns the links and a mask of the documents that matched poorly (untagged)."""
+    tops = [c for c in categories if c.is_top_level]
+    if not tops or not len(vectors):
+        empty = np.empty(0, dtype=np.int64)
+        return Assignments(empty, empty, np.empty(0, np.float32), empty), np.ones(len(vectors), dtype=bool)
+    top_similarity = vectors @ np.array([c.centroid for c in tops]).T
+    nearest = top_similarity.argmax(axis=1)
+    best = top_similarity[np.arange(len(vectors)), nearest]
+    fences = np.array([c.fence if c.fence is not None else -1.0 for c in tops])
+    joined = best >= fences[nearest]
+    rows = np.flatnonzero(joined)
+    links = [Assignments(rows, np.array([tops[i].category_id for i in nearest[rows]], dtype=np.int64),
+                         best[rows].astype(np.float32), np.ones(len(rows), dtype=np.int64))]
+    for top_position, top in enumerate(tops):
+        children = [c for c in categories if c.parent_category_id == top.category_id]
+        members = rows[nearest[rows] == top_position]
+        if not children or not len(members):
+            continue
+        similarity = vectors[members] @ np.array([c.centroid for c in children]).T
+        choice = similarity.argmax(axis=1)
+        links.append(Assignments(members, np.array([children[i].category_id for i in choice], dtype=np.int64),
+                                 similarity[np.arange(len(members)), choice].astype(np.float32),
+                                 np.ones(len(members), dtype=np.int64)))
+    return combine(*links), ~joined

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -12,10 +13,41 @@ from sklearn.feature_extraction.text import CountVectorizer
 _TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]{2,}\b"
 
 
+@dataclass(frozen=True)
+class TermCounts:
+    """Term counts per document (sparse) and the vocabulary, computed once for every level."""
+
+    counts: sparse.csr_matrix
+    vocabulary: np.ndarray
+
+
+def term_counts(texts: Sequence[str]) -> TermCounts | None:
+    """Unigrams and bigrams of three-plus-letter words; None when the texts hold no usable words.
+
+    Terms in more than half of the documents ("said" in news, "company" in a firm's drive)
+    describe the whole drive, not one filter, so they are dropped in any sizeable collection.
+    """
+    sizeable = len(texts) >= 20
+    vectorizer = CountVectorizer(
+        stop_words="english",
+        token_pattern=_TOKEN_PATTERN,
+        ngram_range=(1, 2),
+        min_df=2 if sizeable else 1,
+        max_df=0.5 if sizeable else 1.0,
+        lowercase=True,
+        dtype=np.float32,
+    )
+    try:
+        counts = vectorizer.fit_transform(texts)
+    except ValueError:  # no usable words at all (numbers only), or every term pruned
+        return None
+    return TermCounts(counts.tocsr(), vectorizer.get_feature_names_out())
+
+
 def class_keywords(
-    texts: Sequence[str], labels: np.ndarray, *, top_k: int = 10
+    texts_or_counts: Sequence[str] | TermCounts | None, labels: np.ndarray, *, top_k: int = 10
 ) -> dict[int, tuple[str, ...]]:
-    """{cluster label: its top_k terms}, ranked by c-TF-IDF; noise (-1) is ignored.
+    """{cluster label: its top_k terms}, ranked by c-TF-IDF; unlabelled documents (-1) are ignored.
 
     c-TF-IDF (BERTopic): a term's frequency in the class, L1-normalized, times
     log(1 + average words per class / the term's frequency over all classes), so terms
@@ -25,36 +57,25 @@ def class_keywords(
     classes = np.unique(labels[labels >= 0])
     if len(classes) == 0:
         return {}
-    member = labels >= 0
-    member_texts = [t for t, m in zip(texts, member, strict=True) if m]
-    vectorizer = CountVectorizer(
-        stop_words="english",
-        token_pattern=_TOKEN_PATTERN,
-        ngram_range=(1, 2),
-        # A term must occur in two documents unless the collection is tiny.
-        min_df=2 if len(member_texts) >= 20 else 1,
-        lowercase=True,
-    )
-    try:
-        counts = vectorizer.fit_transform(member_texts)
-    except ValueError:  # no usable words at all (e.g. numbers only)
+    terms = texts_or_counts if isinstance(texts_or_counts, TermCounts | None) else term_counts(texts_or_counts)
+    if terms is None:
         return {int(c): () for c in classes}
+    member = np.flatnonzero(labels >= 0)
     class_index = np.searchsorted(classes, labels[member])
     indicator = sparse.csr_matrix(
-        (np.ones(len(class_index)), (class_index, np.arange(len(class_index)))),
-        shape=(len(classes), len(class_index)),
+        (np.ones(len(member), dtype=np.float32), (class_index, member)),
+        shape=(len(classes), len(labels)),
     )
-    per_class = (indicator @ counts).toarray().astype(np.float64)
+    per_class = np.asarray((indicator @ terms.counts).todense(), dtype=np.float64)
     totals = per_class.sum(axis=1, keepdims=True)
     tf = per_class / np.where(totals == 0, 1.0, totals)
     average_words = per_class.sum() / len(classes)
     idf = np.log1p(average_words / np.maximum(per_class.sum(axis=0), 1.0))
     scores = tf * idf
-    vocabulary = vectorizer.get_feature_names_out()
     result = {}
     for row, cls in enumerate(classes):
-        order = np.argsort(-scores[row], kind="stable")
-        ranked = [vocabulary[i] for i in order if scores[row, i] > 0]
+        order = np.argsort(-scores[row], kind="stable")[: top_k * 5]
+        ranked = [terms.vocabulary[i] for i in order if scores[row, i] > 0]
         result[int(cls)] = _drop_contained(ranked, top_k)
     return result
 

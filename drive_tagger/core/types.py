@@ -26,10 +26,23 @@ class Category:
     description: str = ""
     parent_category_id: int | None = None
     named_by: NamedBy = NamedBy.OFFLINE
+    # Lowest similarity to the centroid that still counts as a member (None: any).
+    fence: float | None = None
 
     @property
     def is_top_level(self) -> bool:
         return self.parent_category_id is None
+
+
+@dataclass(frozen=True)
+class PreviousGeneration:
+    """The active filters before a refresh: categories and the documents they held (rank 1)."""
+
+    categories: tuple[Category, ...]
+    members: dict[int, np.ndarray]  # category id -> document ids
+
+    def level(self, top: bool) -> list[Category]:
+        return [c for c in self.categories if c.is_top_level == top]
 
 
 @dataclass(frozen=True)

@@ -61,28 +61,42 @@ def evaluate(
     limit: int | None = None,
     params: RefreshParams | None = None,
     progress: bool | None = None,
+    growth: float = 0.1,
 ) -> dict:
-    """Scores the top-level filters against the gold labels. The workspace is dropped afterwards;
-    vectors stay in the content-addressed store, so a second run embeds nothing."""
+    """Scores the top-level filters against the gold labels, and their stability: refresh on all
+    but a `growth` share of the corpus, add the rest, refresh again, and count the original
+    documents whose top-level filter id stayed the same. Scores are of the final refresh.
+
+    The workspace is dropped afterwards; vectors stay in the content-addressed store, so a
+    second run embeds nothing."""
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     corpus = read_labelled_corpus(path, limit=limit)
     seconds["read"] = round(time.perf_counter() - started, 3)
+    later = np.random.default_rng(1).random(len(corpus.documents)) < growth
+    first = [d for d, late in zip(corpus.documents, later, strict=True) if not late]
+    second = [d for d, late in zip(corpus.documents, later, strict=True) if late]
 
     slug = eval_workspace_slug(path)
     _drop_workspace(store, slug)
     try:
         started = time.perf_counter()
-        report = ingest(store, embedder, slug, corpus.documents, progress=progress)
+        embedded = ingest(store, embedder, slug, first, progress=progress).embedded
         seconds["embed"] = round(time.perf_counter() - started, 3)
+        refresh_workspace(store, slug, params)
+        workspace = store.workspace(slug)
+        before = store.primary_top_level_tags(workspace.id)
+        embedded += ingest(store, embedder, slug, second, progress=progress).embedded
         refreshed = refresh_workspace(store, slug, params)
         seconds.update({f"refresh_{k}": v for k, v in refreshed.seconds.items()})
 
         started = time.perf_counter()
-        workspace = store.workspace(slug)
-        tags = store.primary_top_level_tags(workspace.id)
-        predicted = np.array([-1 if tags.get(d.external_id) is None else tags[d.external_id] for d in corpus.documents])
+        after = store.primary_top_level_tags(workspace.id)
+        predicted = np.array([-1 if after.get(d.external_id) is None else after[d.external_id]
+                              for d in corpus.documents])
         scores = clustering_scores(corpus.labels, predicted)
+        kept = [before[d.external_id] == after.get(d.external_id) for d in first
+                if before.get(d.external_id) is not None]
         filters = [f for f in store.filters(workspace.id) if f.parent_category_id is None]
         seconds["score"] = round(time.perf_counter() - started, 3)
     finally:
@@ -90,12 +104,14 @@ def evaluate(
     return {
         "corpus": str(path),
         "documents": len(corpus.documents),
-        "embedded": report.embedded,
+        "embedded": embedded,
         "model": embedder.model_id,
         "nmi": round(scores["nmi"], 4),
         "ari": round(scores["ari"], 4),
         "untagged": round(scores["untagged"], 4),
         "filters": len(filters),
+        "sub_filters": refreshed.subcategories,
+        "stability": round(float(np.mean(kept)) if kept else 0.0, 4),
         "filter_names": [f.name for f in filters],
         "seconds": seconds,
     }

@@ -39,7 +39,8 @@ def documents_frame(store: PostgresStore, workspace_slug: str, *, coordinates: b
 
 
 def filters_frame(store: PostgresStore, workspace_slug: str) -> pd.DataFrame:
-    """The active filters, largest first: size, documents tagged, keywords, name and named_by."""
+    """The active filters, top level first, largest first: size, documents linked, keywords, name,
+    named_by; a sub-filter has its top-level filter's id as parent_category_id."""
     workspace = store.workspace(workspace_slug)
     filters = store.filters(workspace.id)
     frame = pd.DataFrame(
@@ -74,7 +75,7 @@ def refresh_history(store: PostgresStore, workspace_slug: str, *, limit: int = 5
     frame = pd.DataFrame(
         store.refresh_runs(workspace.id, limit),
         columns=["id", "status", "started_at", "finished_at", "documents", "categories", "untagged",
-                 "seconds", "error"],
+                 "seconds", "changes", "error"],
     )
     frame["status"] = frame["status"].astype(str)
     frame["total_seconds"] = [round(sum((s or {}).values()), 3) for s in frame["seconds"]]

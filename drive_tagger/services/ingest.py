@@ -13,6 +13,7 @@ from tqdm import tqdm
 from drive_tagger.adapters.embedders import DIMENSIONS, Embedder
 from drive_tagger.adapters.postgres.store import PostgresStore
 from drive_tagger.adapters.readers import ReadFailure
+from drive_tagger.core.assignment import tag_arrivals
 from drive_tagger.core.text import embedding_text
 from drive_tagger.core.types import SourceDocument, Workspace
 from drive_tagger.errors import DriveTaggerError, InvalidInput
@@ -27,6 +28,9 @@ class IngestReport:
     changed: int = 0
     embedded: int = 0  # distinct texts sent to the embedder
     failures: list[ReadFailure] = field(default_factory=list)
+    tagged_on_arrival: int = 0  # new or changed documents tagged from the active filters
+    poorly_matched: int = 0  # of those, how many cleared no filter's fence (left untagged)
+    refresh_suggested: bool = False
 
     @property
     def skipped(self) -> int:
@@ -41,7 +45,8 @@ class IngestReport:
         return {
             "read": self.read, "inserted": self.inserted, "changed": self.changed,
             "embedded": self.embedded, "skipped": self.skipped, "failed": self.failed,
-            "failures": [str(f) for f in self.failures],
+            "failures": [str(f) for f in self.failures], "tagged_on_arrival": self.tagged_on_arrival,
+            "poorly_matched": self.poorly_matched, "refresh_suggested": self.refresh_suggested,
         }
 
 
@@ -68,11 +73,14 @@ def ingest(
     *,
     batch_size: int = 256,
     progress: bool | None = None,
+    suggest_refresh_share: float = 0.2,
 ) -> IngestReport:
-    """Upserts documents batch by batch (a bad input is recorded and skipped), then embeds what
-    is missing. Nothing stored is removed, so a failed run loses nothing."""
+    """Upserts documents batch by batch (a bad input is recorded and skipped), embeds what is
+    missing, then tags new and changed documents from the active filters (no re-clustering).
+    Nothing stored is removed, so a failed run loses nothing."""
     workspace = store.ensure_workspace(check_workspace_slug(workspace_slug))
     report = IngestReport()
+    arrived: list[int] = []
     for batch in _batches(items, batch_size):
         docs = []
         for item in batch:
@@ -82,12 +90,33 @@ def ingest(
                 docs.append(item)
         report.read += len(docs)
         inserted, changed = store.upsert_documents(workspace.id, _unique_ids(docs))
-        report.inserted += inserted
-        report.changed += changed
+        report.inserted += len(inserted)
+        report.changed += len(changed)
+        arrived += inserted + changed
     embedded, failures = embed_pending(store, embedder, workspace, batch_size=batch_size, progress=progress)
     report.embedded = embedded
     report.failures.extend(failures)
+    if arrived:
+        tag_on_arrival(store, store.workspace(workspace_slug), arrived, report, suggest_refresh_share)
     return report
+
+
+# A refresh is suggested only once a handful of documents arrived, not on the first stray one.
+MIN_ARRIVALS_FOR_SUGGESTION = 5
+
+
+def tag_on_arrival(store: PostgresStore, workspace: Workspace, document_ids: list[int],
+                   report: IngestReport, suggest_refresh_share: float) -> None:
+    """Links arrived documents to the active filters by their stored centroids and fences."""
+    if workspace.active_refresh_id is None:
+        return
+    ids, vectors = store.document_vectors(document_ids, workspace.embedding_model)
+    links, poor = tag_arrivals(vectors, store.active_categories(workspace.id))
+    store.link_arrivals(workspace, links, ids, poorly_matched=int(poor.sum()),
+                        min_arrivals=MIN_ARRIVALS_FOR_SUGGESTION, suggest_share=suggest_refresh_share)
+    report.tagged_on_arrival = len(ids) - int(poor.sum())
+    report.poorly_matched = int(poor.sum())
+    report.refresh_suggested = store.arrival_state(workspace.id)[2]
 
 
 def _unique_ids(docs: list[SourceDocument]) -> list[SourceDocument]:

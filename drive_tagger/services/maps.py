@@ -57,8 +57,8 @@ def _points(members: pd.DataFrame, name: str, colour: str) -> go.Scatter:
 
 
 def filter_sizes_figure(filters: pd.DataFrame) -> go.Figure:
-    """Documents per filter (a filters_frame), largest at the top."""
-    ordered = filters.sort_values("documents")
+    """Documents per top-level filter (a filters_frame), largest at the top."""
+    ordered = filters[filters["parent_category_id"].isna()].sort_values("documents")
     figure = go.Figure(go.Bar(
         x=ordered["documents"], y=ordered["name"], orientation="h",
         hovertext=ordered["keywords"].map(lambda k: ", ".join(k[:6])),
@@ -69,9 +69,9 @@ def filter_sizes_figure(filters: pd.DataFrame) -> go.Figure:
 
 
 def tuning_figure(results: pd.DataFrame) -> go.Figure:
-    """NMI, ARI and the untagged share per setting (a tuning frame, one row per setting)."""
+    """NMI, ARI, the untagged share and stability per setting (a tuning frame, one row per setting)."""
     figure = go.Figure()
-    for metric in ("nmi", "ari", "untagged"):
+    for metric in ("nmi", "ari", "untagged", "stability"):
         figure.add_trace(go.Scatter(x=results["setting"], y=results[metric], mode="lines+markers", name=metric))
     figure.update_layout(title="Clustering settings against the labels", template="plotly_white",
                          xaxis_title="setting", yaxis={"title": "score / share", "range": [-0.05, 1.05]})
@@ -83,7 +83,8 @@ def workspace_map(store: PostgresStore, workspace_slug: str) -> go.Figure:
     documents = documents_frame(store, workspace_slug)
     filters = filters_frame(store, workspace_slug)
     untagged = int(documents["category_id"].isna().sum())
-    title = (f"{workspace_slug}: {len(documents)} documents, {len(filters)} filters, {untagged} untagged")
+    top = int(filters["parent_category_id"].isna().sum())
+    title = f"{workspace_slug}: {len(documents)} documents, {top} filters, {untagged} untagged"
     return cluster_map_figure(documents, title)
 
 

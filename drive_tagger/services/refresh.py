@@ -5,14 +5,9 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
-
 from drive_tagger.adapters.postgres.store import PostgresStore
-from drive_tagger.core.assignment import assign_to_centroids, cluster_centroids
+from drive_tagger.core.categorize import categorize
 from drive_tagger.core.clustering import ClusteringParams, DocumentClusterer
-from drive_tagger.core.keywords import class_keywords
-from drive_tagger.core.naming import keyword_description, unique_offline_names
-from drive_tagger.core.types import Category, NamedBy
 from drive_tagger.errors import NothingToRefresh
 
 # Keywords come from each document's head; more text costs time and adds little.
@@ -23,7 +18,9 @@ MIN_DOCUMENTS = 3
 @dataclass(frozen=True)
 class RefreshParams:
     clustering: ClusteringParams = field(default_factory=ClusteringParams)
-    join_similarity: float = 0.30
+    # A document also carries its runner-up top-level filter when that scores within this
+    # cosine margin of its first; None: one top-level filter per document.
+    second_filter_margin: float | None = 0.02
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -33,7 +30,8 @@ class RefreshParams:
 class RefreshReport:
     refresh_id: int
     documents: int
-    categories: int
+    categories: int  # top-level filters
+    subcategories: int
     untagged: int
     unembedded: int  # documents without a vector for the workspace's model, left out
     seconds: dict[str, float]
@@ -67,48 +65,25 @@ def refresh_workspace(store: PostgresStore, workspace_slug: str, params: Refresh
                 f"workspace {workspace_slug!r} has {len(document_ids)} embedded document(s); "
                 f"a refresh needs at least {MIN_DOCUMENTS}"
             )
-        watch.lap("load")
-
-        labels = DocumentClusterer(params.clustering).fit(vectors).labels_
-        clusters, centroids = cluster_centroids(vectors, labels)
-        cluster_index = np.searchsorted(clusters, labels)
-        cluster_index[labels < 0] = -1
-        category_ids = np.arange(len(clusters)) + workspace.next_category_id
-        assignments = assign_to_centroids(
-            vectors, cluster_index, centroids, category_ids, join_similarity=params.join_similarity
-        )
-        watch.lap("cluster")
-
-        final_index = np.full(len(vectors), -1)
-        final_index[assignments.document_index] = np.searchsorted(category_ids, assignments.category_id)
         texts = store.document_texts(document_ids, KEYWORD_TEXT_CHARS)
-        keywords = class_keywords(texts, final_index)
-        watch.lap("keywords")
-
-        keyword_lists = [keywords.get(i, ()) for i in range(len(clusters))]
-        names = unique_offline_names(keyword_lists)
-        sizes = np.bincount(final_index[final_index >= 0], minlength=len(clusters))
-        categories = [
-            Category(
-                category_id=int(category_ids[i]),
-                name=names[i],
-                description=keyword_description(keyword_lists[i]),
-                keywords=tuple(keyword_lists[i]),
-                size=int(sizes[i]),
-                centroid=centroids[i],
-                named_by=NamedBy.OFFLINE,
-            )
-            for i in range(len(clusters))
-        ]
-        watch.lap("naming")
-
-        untagged = len(vectors) - len(np.unique(assignments.document_index))
+        previous = store.previous_generation(workspace.id)
+        watch.lap("load")
+        clustering = DocumentClusterer(params.clustering).fit(vectors).result_
+        watch.lap("cluster")
+        result = categorize(
+            vectors, texts, clustering, document_ids=document_ids,
+            next_category_id=workspace.next_category_id, previous=previous,
+            second_margin=params.second_filter_margin, on_stage=watch.lap,
+        )
         store.commit_refresh(
-            workspace, refresh_id, categories, assignments, document_ids,
-            untagged=untagged, seconds=dict(watch.seconds),
+            workspace, refresh_id, result.categories, result.assignments, document_ids,
+            untagged=result.untagged, seconds=dict(watch.seconds),
+            next_category_id=result.next_category_id, changes=result.changes,
         )
         watch.lap("write")
     except BaseException as exc:
         store.fail_refresh_run(refresh_id, f"{type(exc).__name__}: {exc}")
         raise
-    return RefreshReport(refresh_id, len(document_ids), len(categories), untagged, unembedded, watch.seconds)
+    top = sum(1 for c in result.categories if c.is_top_level)
+    return RefreshReport(refresh_id, len(document_ids), top, len(result.categories) - top,
+                         result.untagged, unembedded, watch.seconds)

@@ -15,15 +15,16 @@ from drive_tagger.services.refresh import RefreshParams
 
 
 def default_tuning_grid() -> dict[str, RefreshParams]:
-    """A few settings around the defaults: the minimum filter size, PCA dimensions, noise joining."""
+    """A few settings around the defaults: fine cluster size, PCA dimensions, the number of
+    top-level filters allowed, and whether outliers are left untagged."""
     return {
         "default": RefreshParams(),
         "min size 5": RefreshParams(clustering=ClusteringParams(min_cluster_size=5)),
         "min size 10": RefreshParams(clustering=ClusteringParams(min_cluster_size=10)),
-        "min size 20": RefreshParams(clustering=ClusteringParams(min_cluster_size=20)),
         "PCA to 8": RefreshParams(clustering=ClusteringParams(reduce_to=8)),
-        "PCA to 16": RefreshParams(clustering=ClusteringParams(reduce_to=16)),
-        "join at 0.5": RefreshParams(join_similarity=0.5),
+        "PCA to 24": RefreshParams(clustering=ClusteringParams(reduce_to=24)),
+        "at most 4 filters": RefreshParams(clustering=ClusteringParams(k_max=4)),
+        "tag every document": RefreshParams(clustering=ClusteringParams(outlier_iqr=None)),
     }
 
 
@@ -35,8 +36,8 @@ def tune_clustering(
     *,
     limit: int | None = None,
 ) -> pd.DataFrame:
-    """One row per setting: NMI, ARI, untagged share, filter count and seconds, from the library's
-    evaluate() on the same seeded sample. Vectors are content-addressed, so only the first setting
+    """One row per setting: NMI, ARI, untagged share, stability, filter counts and seconds, from
+    the library's evaluate() on the same seeded sample. Vectors are content-addressed, so only the first setting
     embeds anything."""
     grid = default_tuning_grid() if grid is None else grid
     rows = []
@@ -47,11 +48,14 @@ def tune_clustering(
             "nmi": result["nmi"],
             "ari": result["ari"],
             "untagged": result["untagged"],
+            "stability": result["stability"],
             "filters": result["filters"],
+            "sub_filters": result["sub_filters"],
             "documents": result["documents"],
             "seconds": round(sum(v for k, v in result["seconds"].items() if k != "embed"), 3),
             "min_cluster_size": params.clustering.min_cluster_size,
             "reduce_to": params.clustering.reduce_to,
-            "join_similarity": params.join_similarity,
+            "k_max": params.clustering.k_max,
+            "outlier_iqr": params.clustering.outlier_iqr,
         })
     return pd.DataFrame(rows)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from drive_tagger.core.assignment import assign_to_centroids, cluster_centroids
+from drive_tagger.core.assignment import cluster_centroids, combine, level_links
 
 
 def _unit(*rows):
@@ -15,23 +15,53 @@ def test_centroids_are_normalized_means_of_members():
     np.testing.assert_allclose(np.linalg.norm(centroids, axis=1), 1.0, rtol=1e-6)
 
 
-def test_noise_close_to_a_centroid_joins_it():
+def test_each_labelled_document_links_to_its_category_scored_by_cosine():
     centroids = _unit([1, 0], [0, 1])
-    vectors = _unit([1, 0], [0.9, 0.1])
-    result = assign_to_centroids(vectors, np.array([0, -1]), centroids, np.array([10, 11]), join_similarity=0.5)
-    assert result.category_id.tolist() == [10, 10]
+    links = level_links(_unit([0.6, 0.8]), np.array([0]), centroids, np.array([7, 8]))
+    assert links.category_id.tolist() == [7] and links.rank.tolist() == [1]
+    assert abs(float(links.score[0]) - 0.6) < 1e-5
 
 
-def test_noise_far_from_every_centroid_stays_untagged():
-    centroids = _unit([1, 0, 0], [0, 1, 0])
-    vectors = _unit([1, 0, 0], [0, 0, 1])
-    result = assign_to_centroids(vectors, np.array([0, -1]), centroids, np.array([10, 11]), join_similarity=0.5)
-    assert result.document_index.tolist() == [0]
+def test_untagged_documents_get_no_link():
+    links = level_links(_unit([1, 0], [0, 1]), np.array([0, -1]), _unit([1, 0]), np.array([3]))
+    assert links.document_index.tolist() == [0]
 
 
-def test_members_keep_their_cluster_and_score_their_similarity():
+def test_a_document_close_to_a_second_category_carries_it_as_rank_two():
     centroids = _unit([1, 0], [0, 1])
-    vectors = _unit([0.6, 0.8])
-    result = assign_to_centroids(vectors, np.array([0]), centroids, np.array([1, 2]), join_similarity=0.99)
-    assert result.category_id.tolist() == [1]
-    assert abs(float(result.score[0]) - 0.6) < 1e-5
+    between = _unit([1, 0.95])
+    links = level_links(between, np.array([0]), centroids, np.array([1, 2]), second_margin=0.05)
+    assert sorted(zip(links.rank.tolist(), links.category_id.tolist())) == [(1, 1), (2, 2)]
+
+
+def test_a_document_far_from_other_categories_carries_one():
+    centroids = _unit([1, 0], [0, 1])
+    links = level_links(_unit([1, 0.1]), np.array([0]), centroids, np.array([1, 2]), second_margin=0.05)
+    assert links.category_id.tolist() == [1]
+
+
+def test_combine_concatenates_links():
+    a = level_links(_unit([1, 0]), np.array([0]), _unit([1, 0]), np.array([1]))
+    assert len(combine(a, a)) == 2
+
+
+def _category(category_id, centroid, parent=None, fence=None):
+    from drive_tagger.core.types import Category
+
+    return Category(category_id, f"c{category_id}", (), 1, _unit(centroid)[0], parent_category_id=parent, fence=fence)
+
+
+def test_an_arrival_joins_the_nearest_filter_and_its_nearest_sub_filter():
+    from drive_tagger.core.assignment import tag_arrivals
+
+    categories = [_category(1, [1, 0, 0], fence=0.5), _category(2, [0, 1, 0], fence=0.5),
+                  _category(3, [1, 0.3, 0], parent=1), _category(4, [1, -0.3, 0], parent=1)]
+    links, poor = tag_arrivals(_unit([1, 0.25, 0]), categories)
+    assert sorted(links.category_id.tolist()) == [1, 3] and not poor.any()
+
+
+def test_an_arrival_below_the_fence_stays_untagged_and_counts_as_poorly_matched():
+    from drive_tagger.core.assignment import tag_arrivals
+
+    links, poor = tag_arrivals(_unit([0, 0, 1]), [_category(1, [1, 0, 0], fence=0.5)])
+    assert len(links) == 0 and poor.tolist() == [True]

@@ -61,7 +61,7 @@ on conflict (workspace_id, external_id) do update
         source = excluded.source,
         updated_at = now()
     where d.content_hash <> excluded.content_hash
-returning d.external_id, (xmax = 0) as inserted;
+returning d.id, (xmax = 0) as inserted;
 
 -- hashes_missing_vectors --
 -- Distinct texts of the workspace that have no vector for the model yet.
@@ -123,7 +123,8 @@ returning id;
 -- finish_refresh_run --
 update refresh_runs
 set status = 'succeeded', finished_at = now(), documents = %(documents)s,
-    categories = %(categories)s, untagged = %(untagged)s, seconds = %(seconds)s
+    categories = %(categories)s, untagged = %(untagged)s, seconds = %(seconds)s,
+    changes = %(changes)s
 where id = %(refresh_id)s;
 
 -- fail_refresh_run --
@@ -131,21 +132,24 @@ update refresh_runs set status = 'failed', finished_at = now(), error = %(error)
 where id = %(refresh_id)s;
 
 -- refresh_runs --
-select id, status, started_at, finished_at, documents, categories, untagged, seconds, error
+select id, status, started_at, finished_at, documents, categories, untagged, seconds, changes, error
 from refresh_runs where workspace_id = %(workspace_id)s order by id desc limit %(limit)s;
 
 -- insert_categories --
 insert into categories (refresh_id, workspace_id, category_id, parent_category_id, name,
-                        description, keywords, size, centroid, named_by)
+                        description, keywords, size, centroid, named_by, fence)
 values (%(refresh_id)s, %(workspace_id)s, %(category_id)s, %(parent_category_id)s, %(name)s,
-        %(description)s, %(keywords)s, %(size)s, %(centroid)s, %(named_by)s);
+        %(description)s, %(keywords)s, %(size)s, %(centroid)s, %(named_by)s, %(fence)s);
 
 -- copy_assignments --
 copy document_categories (refresh_id, document_id, category_id, score, rank)
 from stdin with (format binary);
 
 -- activate_refresh --
-update workspaces set active_refresh_id = %(refresh_id)s, next_category_id = %(next_category_id)s
+-- Also starts counting arrivals afresh: the new filters were fitted on every document.
+update workspaces
+set active_refresh_id = %(refresh_id)s, next_category_id = %(next_category_id)s,
+    arrivals_since_refresh = 0, poorly_matched_since_refresh = 0, refresh_suggested = false
 where id = %(workspace_id)s;
 
 -- prune_old_generations --
@@ -161,10 +165,17 @@ where c.workspace_id = %(workspace_id)s
 -- active_categories --
 -- The filters readers see, with their centroids, for matching and tagging.
 select c.category_id, c.parent_category_id, c.name, c.description, c.keywords, c.size,
-       c.centroid, c.named_by
+       c.centroid, c.named_by, c.fence
 from categories c join workspaces w on w.active_refresh_id = c.refresh_id
 where w.id = %(workspace_id)s
 order by c.category_id;
+
+-- active_memberships --
+-- Each active category's documents (their best link at that level).
+select dc.category_id, dc.document_id
+from document_categories dc join workspaces w on w.active_refresh_id = dc.refresh_id
+where w.id = %(workspace_id)s and dc.rank = 1
+order by dc.category_id, dc.document_id;
 
 -- list_filters --
 select c.category_id, c.parent_category_id, c.name, c.description, c.keywords, c.size,
@@ -216,6 +227,36 @@ left join document_categories dc
 where w.id = %(workspace_id)s
 order by d.external_id;
 
+-- vectors_for_documents --
+copy (
+    select d.id, e.embedding
+    from documents d
+    join embeddings e on e.model = %(model)s and e.content_hash = d.content_hash
+    where d.id = any(%(document_ids)s::bigint[])
+    order by d.id
+) to stdout with (format binary);
+
+-- unlink_documents --
+-- Drops the active links of documents that are about to be tagged again.
+delete from document_categories dc
+using workspaces w
+where w.id = %(workspace_id)s and dc.refresh_id = w.active_refresh_id
+  and dc.document_id = any(%(document_ids)s::bigint[]);
+
+-- record_arrivals --
+-- Counts documents tagged since the refresh; suggests a refresh once enough match poorly.
+update workspaces
+set arrivals_since_refresh = arrivals_since_refresh + %(arrivals)s,
+    poorly_matched_since_refresh = poorly_matched_since_refresh + %(poorly_matched)s,
+    refresh_suggested = (arrivals_since_refresh + %(arrivals)s) >= %(min_arrivals)s
+        and (poorly_matched_since_refresh + %(poorly_matched)s)
+            >= %(suggest_share)s * (arrivals_since_refresh + %(arrivals)s)
+where id = %(workspace_id)s;
+
+-- arrival_state --
+select arrivals_since_refresh, poorly_matched_since_refresh, refresh_suggested
+from workspaces where id = %(workspace_id)s;
+
 -- document_filters --
 -- Every document of the workspace with its best top-level filter of the active refresh and
 -- its score (nulls when untagged), for tables and maps.
@@ -237,12 +278,14 @@ from refresh_runs r join workspaces w on w.id = r.workspace_id
 where w.id = %(workspace_id)s and r.status = 'succeeded' and r.id < w.active_refresh_id;
 
 -- generation_categories --
--- The categories of one kept refresh with their member document ids.
+-- The categories of one kept refresh with their members (documents whose best link at that
+-- level is the category).
 select c.category_id, c.parent_category_id, c.name, c.keywords, c.size, c.named_by,
        coalesce(array_agg(dc.document_id order by dc.document_id)
                 filter (where dc.document_id is not null), '{}') as members
 from categories c
-left join document_categories dc on dc.refresh_id = c.refresh_id and dc.category_id = c.category_id
+left join document_categories dc
+       on dc.refresh_id = c.refresh_id and dc.category_id = c.category_id and dc.rank = 1
 where c.workspace_id = %(workspace_id)s and c.refresh_id = %(refresh_id)s
 group by c.refresh_id, c.category_id
 order by c.category_id;

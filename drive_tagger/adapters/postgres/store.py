@@ -17,6 +17,7 @@ from drive_tagger.core.types import (
     Filter,
     FilterDocument,
     NamedBy,
+    PreviousGeneration,
     SourceDocument,
     Workspace,
 )
@@ -71,10 +72,10 @@ class PostgresStore:
 
     # -- documents and vectors --
 
-    def upsert_documents(self, workspace_id: int, docs: Sequence[SourceDocument]) -> tuple[int, int]:
-        """Stores docs; returns (inserted, changed). Unchanged documents are not touched."""
+    def upsert_documents(self, workspace_id: int, docs: Sequence[SourceDocument]) -> tuple[list[int], list[int]]:
+        """Stores docs; returns the ids of (inserted, changed) documents. Unchanged ones are not touched."""
         if not docs:
-            return 0, 0
+            return [], []
         params = {
             "workspace_id": workspace_id,
             "external_ids": [d.external_id for d in docs],
@@ -85,8 +86,7 @@ class PostgresStore:
         }
         with self.conn.transaction():
             rows = self.conn.execute(query("upsert_documents"), params).fetchall()
-        inserted = sum(1 for _, was_inserted in rows if was_inserted)
-        return inserted, len(rows) - inserted
+        return [i for i, new in rows if new], [i for i, new in rows if not new]
 
     def hashes_missing_vectors(self, workspace_id: int, model: str) -> list[str]:
         rows = self.conn.execute(
@@ -131,10 +131,17 @@ class PostgresStore:
 
     def workspace_vectors(self, workspace_id: int, model: str) -> tuple[np.ndarray, np.ndarray]:
         """(document ids, float32 matrix) of every document with a vector for the model."""
+        return self._copy_vectors("copy_workspace_vectors", {"workspace_id": workspace_id, "model": model})
+
+    def document_vectors(self, document_ids: Sequence[int], model: str) -> tuple[np.ndarray, np.ndarray]:
+        """(document ids, matrix) for those of the given documents that have a vector."""
+        return self._copy_vectors("vectors_for_documents", {"document_ids": list(document_ids), "model": model})
+
+    def _copy_vectors(self, query_name: str, params: dict) -> tuple[np.ndarray, np.ndarray]:
         ids: list[int] = []
         rows: list[np.ndarray] = []
         with self.conn.cursor() as cur:
-            with cur.copy(query("copy_workspace_vectors"), {"workspace_id": workspace_id, "model": model}) as copy:
+            with cur.copy(query(query_name), params) as copy:
                 copy.set_types(["int8", "vector"])
                 for document_id, vector in copy.rows():
                     ids.append(document_id)
@@ -148,6 +155,34 @@ class PostgresStore:
         ).fetchall()
         by_id = {r[0]: f"{r[1]}\n{r[2]}" for r in rows}
         return [by_id[int(i)] for i in document_ids]
+
+    def link_arrivals(self, workspace: Workspace, assignments: Assignments, document_ids: np.ndarray,
+                      *, poorly_matched: int, min_arrivals: int, suggest_share: float) -> None:
+        """Replaces the active links of newly arrived or changed documents and counts them."""
+        with self.conn.transaction():
+            current = Workspace(*self.conn.execute(query("lock_workspace"), {"workspace_id": workspace.id}).fetchone())
+            if current.active_refresh_id is None:
+                return
+            self.conn.execute(query("unlink_documents"),
+                              {"workspace_id": workspace.id, "document_ids": document_ids.tolist()})
+            self._copy_links(current.active_refresh_id, assignments, document_ids)
+            self.conn.execute(query("record_arrivals"), {
+                "workspace_id": workspace.id, "arrivals": len(document_ids), "poorly_matched": poorly_matched,
+                "min_arrivals": min_arrivals, "suggest_share": suggest_share,
+            })
+
+    def arrival_state(self, workspace_id: int) -> tuple[int, int, bool]:
+        """(documents tagged on arrival since the refresh, how many matched poorly, refresh suggested)."""
+        return self.conn.execute(query("arrival_state"), {"workspace_id": workspace_id}).fetchone()
+
+    def _copy_links(self, refresh_id: int, assignments: Assignments, document_ids: np.ndarray) -> None:
+        with self.conn.cursor() as cur, cur.copy(query("copy_assignments")) as copy:
+            copy.set_types(["int8", "int8", "int4", "float4", "int2"])
+            for row, category_id, score, rank in zip(
+                assignments.document_index, assignments.category_id, assignments.score, assignments.rank,
+                strict=True,
+            ):
+                copy.write_row((refresh_id, int(document_ids[row]), int(category_id), float(score), int(rank)))
 
     # -- refresh runs --
 
@@ -177,6 +212,8 @@ class PostgresStore:
         *,
         untagged: int,
         seconds: dict[str, float],
+        next_category_id: int | None = None,
+        changes: dict | None = None,
     ) -> None:
         """Writes the new filters and makes them active in one transaction: readers see the old
         filters or the new ones, never a mix. Fails if another refresh became active meanwhile."""
@@ -186,7 +223,8 @@ class PostgresStore:
                 raise RuntimeError(
                     f"workspace {workspace.slug!r} was refreshed by another run while this one worked"
                 )
-            next_id = max([workspace.next_category_id] + [c.category_id + 1 for c in categories])
+            next_id = max([workspace.next_category_id, next_category_id or 0]
+                          + [c.category_id + 1 for c in categories])
             with self.conn.cursor() as cur:
                 cur.executemany(
                     query("insert_categories"),
@@ -202,17 +240,12 @@ class PostgresStore:
                             "size": c.size,
                             "centroid": np.asarray(c.centroid, dtype=np.float32),
                             "named_by": NamedBy(c.named_by).value,
+                            "fence": c.fence,
                         }
                         for c in categories
                     ],
                 )
-                with cur.copy(query("copy_assignments")) as copy:
-                    copy.set_types(["int8", "int8", "int4", "float4", "int2"])
-                    for row, category_id, score, rank in zip(
-                        assignments.document_index, assignments.category_id, assignments.score,
-                        assignments.rank, strict=True,
-                    ):
-                        copy.write_row((refresh_id, int(document_ids[row]), int(category_id), float(score), int(rank)))
+            self._copy_links(refresh_id, assignments, document_ids)
             self.conn.execute(
                 query("activate_refresh"),
                 {"workspace_id": workspace.id, "refresh_id": refresh_id, "next_category_id": next_id},
@@ -225,6 +258,7 @@ class PostgresStore:
                     "categories": len(categories),
                     "untagged": untagged,
                     "seconds": Jsonb(seconds),
+                    "changes": Jsonb(changes or {}),
                 },
             )
             self.conn.execute(query("prune_old_generations"), {"workspace_id": workspace.id})
@@ -237,10 +271,23 @@ class PostgresStore:
             Category(
                 category_id=r[0], parent_category_id=r[1], name=r[2], description=r[3],
                 keywords=tuple(r[4]), size=r[5], centroid=_as_array(r[6]),
-                named_by=NamedBy(r[7]),
+                named_by=NamedBy(r[7]), fence=r[8],
             )
             for r in rows
         ]
+
+    def previous_generation(self, workspace_id: int) -> PreviousGeneration | None:
+        """The active categories and their members, or None before the first refresh."""
+        categories = self.active_categories(workspace_id)
+        if not categories:
+            return None
+        rows = self.conn.execute(query("active_memberships"), {"workspace_id": workspace_id}).fetchall()
+        members: dict[int, list[int]] = {}
+        for category_id, document_id in rows:
+            members.setdefault(category_id, []).append(document_id)
+        return PreviousGeneration(
+            tuple(categories), {k: np.asarray(v, dtype=np.int64) for k, v in members.items()}
+        )
 
     def filters(self, workspace_id: int) -> list[Filter]:
         rows = self.conn.execute(query("list_filters"), {"workspace_id": workspace_id}).fetchall()

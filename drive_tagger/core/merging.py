@@ -1,0 +1,85 @@
+"""Merging fine clusters: weighted Ward on centroids, tree cuts, spherical Lloyd polish, silhouette."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def ward_tree(centroids: np.ndarray, sizes: np.ndarray) -> list[tuple[int, int]]:
+    """Size-weighted Ward agglomeration of m centroids (so merging follows the k-means objective).
+
+    Returns the m-1 merges as (a, b); merge t creates node m + t.
+    """
+    m = len(centroids)
+    centre = np.zeros((2 * m - 1, centroids.shape[1]))
+    centre[:m] = centroids
+    weight = np.zeros(2 * m - 1)
+    weight[:m] = sizes
+    slot_node = np.arange(m)
+    squared = (centroids * centroids).sum(1)
+    distance = np.maximum(squared[:, None] + squared[None, :] - 2 * centroids @ centroids.T, 0)
+    cost = (sizes[:, None] * sizes[None, :] / (sizes[:, None] + sizes[None, :])) * distance
+    np.fill_diagonal(cost, np.inf)
+    alive = np.ones(m, dtype=bool)
+    merges = []
+    for t in range(m - 1):
+        i, j = np.unravel_index(np.argmin(cost), cost.shape)
+        a, b, new = slot_node[i], slot_node[j], m + t
+        weight[new] = weight[a] + weight[b]
+        centre[new] = (weight[a] * centre[a] + weight[b] * centre[b]) / weight[new]
+        merges.append((int(a), int(b)))
+        slot_node[i] = new
+        alive[j] = False
+        cost[j, :] = np.inf
+        cost[:, j] = np.inf
+        others = np.flatnonzero(alive)
+        others = others[others != i]
+        if len(others):
+            other_nodes = slot_node[others]
+            gap = ((centre[other_nodes] - centre[new]) ** 2).sum(1)
+            row = weight[other_nodes] * weight[new] / (weight[other_nodes] + weight[new]) * gap
+            cost[i, others] = row
+            cost[others, i] = row
+    return merges
+
+
+def cut_tree(merges: list[tuple[int, int]], m: int, k: int) -> np.ndarray:
+    """Group index (0..k-1, ordered by smallest member) of each of the m leaves at the k-group cut."""
+    members = {i: [i] for i in range(m)}
+    for t, (a, b) in enumerate(merges[: m - k]):
+        members[m + t] = members.pop(a) + members.pop(b)
+    groups = np.empty(m, dtype=np.int64)
+    for g, leaves in enumerate(sorted(members.values(), key=min)):
+        groups[leaves] = g
+    return groups
+
+
+def lloyd_polish(vectors: np.ndarray, labels: np.ndarray, k: int, iterations: int) -> np.ndarray:
+    """Spherical k-means passes from a labelling; stops rather than lose a cluster."""
+    from drive_tagger.core.clustering import group_sums, normalize_rows
+
+    for _ in range(iterations):
+        sums, counts = group_sums(vectors, labels, k)
+        if (counts == 0).any():
+            break
+        updated = np.argmax(vectors @ normalize_rows(sums).T.astype(vectors.dtype), axis=1)
+        if np.array_equal(updated, labels) or len(np.unique(updated)) < k:
+            break
+        labels = updated
+    return labels
+
+
+def silhouette_from_distances(distances: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette from a precomputed distance matrix, via one matrix product."""
+    k = int(labels.max()) + 1
+    onehot = np.zeros((len(labels), k), dtype=distances.dtype)
+    onehot[np.arange(len(labels)), labels] = 1
+    counts = onehot.sum(0)
+    if (counts < 2).any():
+        return -1.0
+    sums = distances @ onehot
+    own = sums[np.arange(len(labels)), labels] / (counts[labels] - 1)
+    other = sums / counts
+    other[np.arange(len(labels)), labels] = np.inf
+    nearest_other = other.min(1)
+    return float(np.mean((nearest_other - own) / np.maximum(np.maximum(own, nearest_other), 1e-12)))
