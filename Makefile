@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: setup demo test benchmark clean
+.PHONY: setup demo test benchmark benchmark-ingest clean
 
 setup: $(VENV)/.installed
 
@@ -23,6 +23,10 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# Issue #5: ST encode vs our ingest on 1,000 BBC documents (prints a table; several minutes).
+benchmark-ingest: setup
+	$(BIN)/python benchmarks/ingest_speed.py
 
 clean:
 	rm -rf $(VENV)

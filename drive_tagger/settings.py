@@ -27,14 +27,17 @@ class Settings(BaseSettings):
     # embedded server; a configured database is migrated by `drive-tagger db migrate`.
     auto_migrate: bool | None = None
 
-    # "<backend>:<model>". Backends: sentence-transformers (local; the bundled model needs
-    # no hub access, any other name is loaded by sentence-transformers).
+    # "<backend>:<model>". Backends: sentence-transformers (local torch; the bundled model needs
+    # no hub access, any other name is loaded by sentence-transformers) and local-int8 (the same
+    # model exported to ONNX and int8-quantized on first use, cached in data_dir/models).
     embedder: str = f"sentence-transformers:{BUNDLED_MODEL}"
     # Tokens per window; longer documents are split into windows and their vectors averaged.
     window_tokens: int = Field(default=256, ge=16, le=8192)
     # Windows kept per document; text beyond them is cut before tokenizing.
     max_windows: int = Field(default=8, ge=1, le=64)
     embed_batch_size: int = Field(default=32, ge=1, le=1024)
+    # Inference threads of the local-int8 backend; unset = every core.
+    embed_threads: int | None = Field(default=None, ge=1, le=256)
     # Documents read, embedded and stored per round of ingest.
     ingest_batch_size: int = Field(default=256, ge=1, le=100_000)
 

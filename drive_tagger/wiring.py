@@ -13,6 +13,7 @@ from drive_tagger.services.refresh import RefreshParams
 from drive_tagger.settings import Settings
 
 LOCAL_BACKENDS = {"sentence-transformers", "local"}
+INT8_BACKENDS = {"local-int8"}
 
 
 def database_url(settings: Settings) -> str:
@@ -56,9 +57,20 @@ def make_embedder(settings: Settings) -> Embedder:
             max_windows=settings.max_windows,
             batch_size=settings.embed_batch_size,
         )
+    if backend in INT8_BACKENDS:
+        from drive_tagger.adapters.onnx_embedder import int8_embedder
+
+        return int8_embedder(
+            model,
+            settings.data_dir,
+            window_tokens=settings.window_tokens,
+            max_windows=settings.max_windows,
+            batch_size=settings.embed_batch_size,
+            threads=settings.embed_threads,
+        )
     raise DriveTaggerError(
         f"unknown embedder backend {backend!r} in DRIVE_TAGGER_EMBEDDER={settings.embedder!r}; "
-        f"known: {', '.join(sorted(LOCAL_BACKENDS))}"
+        f"known: {', '.join(sorted(LOCAL_BACKENDS | INT8_BACKENDS))}"
     )
 
 

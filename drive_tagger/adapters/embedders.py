@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from drive_tagger.core.text import cut_text
 from drive_tagger.errors import EmbeddingError
 from drive_tagger.settings import BUNDLED_MODEL
 
@@ -18,11 +19,37 @@ DIMENSIONS = 384
 CHARS_PER_TOKEN_BUDGET = 6
 
 
+def window_spans(word_ids: Sequence[int | None], content_tokens: int, max_windows: int) -> list[tuple[int, int]]:
+    """Token ranges [start, end) of a document's windows, at most content_tokens long and at most
+    max_windows of them. A window ends before a word's first token when one is near, so every
+    window starts at a word: re-tokenizing a window's text then gives exactly its tokens, and
+    backends that slice token ids agree with backends that re-tokenize window texts."""
+    n = len(word_ids)
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while start < n and len(spans) < max_windows:
+        end = min(start + content_tokens, n)
+        if end < n:
+            cut = end
+            while cut > start + content_tokens // 2 and word_ids[cut] == word_ids[cut - 1]:
+                cut -= 1
+            if word_ids[cut] != word_ids[cut - 1]:
+                end = cut
+        spans.append((start, end))
+        start = end
+    return spans or [(0, 0)]
+
+
 class Embedder(ABC):
     """One method to implement, `_embed_batch`; `embed` checks input and output around it."""
 
     model_id: str
     batch_size: int = 32
+
+    @property
+    def texts_per_call(self) -> int:
+        """Texts handed to one `_embed_batch` call (a backend that sorts by length wants many)."""
+        return self.batch_size
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalized float32 vectors, one row per text, DIMENSIONS columns."""
@@ -32,7 +59,8 @@ class Embedder(ABC):
         for i, text in enumerate(texts):
             if not isinstance(text, str) or not text.strip():
                 raise EmbeddingError(f"text {i} of the batch is empty; nothing to embed")
-        parts = [self._embed_batch(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+        step = self.texts_per_call
+        parts = [self._embed_batch(texts[i : i + step]) for i in range(0, len(texts), step)]
         vectors = np.vstack(parts).astype(np.float32)
         if vectors.shape != (len(texts), DIMENSIONS):
             raise EmbeddingError(
@@ -112,14 +140,13 @@ class SentenceTransformerEmbedder(Embedder):
         model = self.model
         # Two of each window's tokens are [CLS] and [SEP].
         content_tokens = min(self.window_tokens, model.max_seq_length) - 2
-        texts = [t[: self.max_chars] for t in texts]
+        texts = [cut_text(t, self.max_chars) for t in texts]
         encoded = model.tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
         windows = []
-        for text, offsets in zip(texts, encoded["offset_mapping"], strict=True):
-            starts = range(0, max(len(offsets), 1), content_tokens)
+        for i, (text, offsets) in enumerate(zip(texts, encoded["offset_mapping"], strict=True)):
             pieces = []
-            for start in list(starts)[: self.max_windows]:
-                chunk = offsets[start : start + content_tokens]
+            for start, end in window_spans(encoded.word_ids(i), content_tokens, self.max_windows):
+                chunk = offsets[start:end]
                 pieces.append(text[chunk[0][0] : chunk[-1][1]] if chunk else text)
             windows.append([p for p in pieces if p.strip()] or [text])
         return windows

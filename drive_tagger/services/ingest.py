@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 
 import numpy as np
@@ -18,6 +19,8 @@ from drive_tagger.core.text import embedding_text
 from drive_tagger.core.types import SourceDocument, Workspace
 from drive_tagger.errors import DriveTaggerError, InvalidInput
 
+# Rate and time left are always shown (tqdm shows them too, but only once it has a rate).
+PROGRESS_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} docs [{elapsed}, {rate_fmt}, ETA {remaining}]"
 _WORKSPACE_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
 
@@ -143,20 +146,39 @@ def embed_pending(
     pending = store.hashes_missing_vectors(workspace.id, embedder.model_id)
     embedded = 0
     failures: list[ReadFailure] = []
-    with tqdm(total=len(pending), desc="embedding", unit="doc", disable=None if progress is None else not progress) as bar:
-        for hashes in _batches(pending, batch_size):
-            rows = store.texts_by_hash(workspace.id, hashes, embedder.max_chars)
+    batches = [list(b) for b in _batches(pending, batch_size)]
+
+    def fetch(hashes: list[str]):
+        return store.texts_by_hash(workspace.id, hashes, embedder.max_chars)
+
+    # One thread reads the next batch's texts while this one embeds: the embedder's inference
+    # keeps the cores busy and the database round trip hides behind it.
+    with ThreadPoolExecutor(max_workers=1) as reader, tqdm(
+        total=len(pending), desc="embedding", unit="docs", dynamic_ncols=True, bar_format=PROGRESS_FORMAT,
+        disable=None if progress is None else not progress,
+    ) as bar:
+        upcoming = reader.submit(fetch, batches[0]) if batches else None
+        for index in range(len(batches)):
+            rows = upcoming.result()
+            upcoming = reader.submit(fetch, batches[index + 1]) if index + 1 < len(batches) else None
             texts = [embedding_text(title, body) for _, title, body, _ in rows]
             try:
                 vectors = embedder.embed(texts)
                 good = [r[0] for r in rows]
             except DriveTaggerError:
+                _wait(upcoming)  # the connection is the reader's until its query is done
                 vectors, good = _embed_one_by_one(store, embedder, workspace, rows, texts, failures)
+            _wait(upcoming)
             if good:
                 store.store_vectors(embedder.model_id, good, vectors)
             embedded += len(good)
             bar.update(len(rows))
     return embedded, failures
+
+
+def _wait(future) -> None:
+    if future is not None:
+        future.result()
 
 
 def _embed_one_by_one(store, embedder, workspace, rows, texts, failures):

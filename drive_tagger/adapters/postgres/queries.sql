@@ -46,14 +46,20 @@ update workspaces set embedding_model = %(model)s where id = %(workspace_id)s;
 -- delete_workspace --
 delete from workspaces where id = %(workspace_id)s;
 
--- upsert_documents --
+-- create_document_stage --
+create temporary table document_stage (
+    external_id text, title text, body text, content_hash text, source text
+) on commit drop;
+
+-- copy_document_stage --
+copy document_stage (external_id, title, body, content_hash, source) from stdin with (format binary);
+
+-- upsert_staged_documents --
 -- Inserts new documents and updates changed ones; unchanged rows are left alone.
 -- Returns one row per inserted or changed document.
 insert into documents as d (workspace_id, external_id, title, body, content_hash, source)
-select %(workspace_id)s, u.external_id, u.title, u.body, u.content_hash, u.source
-from unnest(%(external_ids)s::text[], %(titles)s::text[], %(bodies)s::text[],
-            %(hashes)s::text[], %(sources)s::text[])
-     as u (external_id, title, body, content_hash, source)
+select %(workspace_id)s, s.external_id, s.title, s.body, s.content_hash, s.source
+from document_stage s
 on conflict (workspace_id, external_id) do update
     set title = excluded.title,
         body = excluded.body,

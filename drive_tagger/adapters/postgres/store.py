@@ -73,19 +73,17 @@ class PostgresStore:
     # -- documents and vectors --
 
     def upsert_documents(self, workspace_id: int, docs: Sequence[SourceDocument]) -> tuple[list[int], list[int]]:
-        """Stores docs; returns the ids of (inserted, changed) documents. Unchanged ones are not touched."""
+        """Stores docs by binary COPY into a staging table and one upsert; returns the ids of
+        (inserted, changed) documents. Unchanged documents are not touched."""
         if not docs:
             return [], []
-        params = {
-            "workspace_id": workspace_id,
-            "external_ids": [d.external_id for d in docs],
-            "titles": [d.title for d in docs],
-            "bodies": [d.body for d in docs],
-            "hashes": [content_hash(d.title, d.body) for d in docs],
-            "sources": [d.source for d in docs],
-        }
         with self.conn.transaction():
-            rows = self.conn.execute(query("upsert_documents"), params).fetchall()
+            self.conn.execute(query("create_document_stage"))
+            with self.conn.cursor().copy(query("copy_document_stage")) as copy:
+                copy.set_types(["text"] * 5)
+                for d in docs:
+                    copy.write_row((d.external_id, d.title, d.body, content_hash(d.title, d.body), d.source))
+            rows = self.conn.execute(query("upsert_staged_documents"), {"workspace_id": workspace_id}).fetchall()
         return [i for i, new in rows if new], [i for i, new in rows if not new]
 
     def hashes_missing_vectors(self, workspace_id: int, model: str) -> list[str]:

@@ -1,0 +1,218 @@
+"""The fast local backend: a sentence-transformers model exported to ONNX, int8-quantized, cached."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from drive_tagger.adapters.embedders import (
+    CHARS_PER_TOKEN_BUDGET,
+    DIMENSIONS,
+    Embedder,
+    SentenceTransformerEmbedder,
+    load_sentence_transformer,
+    resolve_local_model,
+    window_spans,
+)
+from drive_tagger.core.text import cut_text
+from drive_tagger.errors import EmbeddingError
+from drive_tagger.settings import BUNDLED_MODEL
+
+log = logging.getLogger(__name__)
+
+# Two backends of one model may share a workspace (same model id stored with the vectors) only
+# if their vectors agree at least this well: mean cosine over the sample documents.
+SAME_MODEL_MIN_COSINE = 0.99
+# Measured mean cosine of int8 vectors to the torch backend's, same windows, on data/samples/docs
+# (tests/test_onnx_embedder.py re-measures it on every run). Models not listed were never
+# measured, so their int8 vectors get a model id of their own and a workspace re-embeds.
+MEASURED_INT8_AGREEMENT = {BUNDLED_MODEL: 0.9940}  # min 0.9907, 72 documents, 142 windows
+INT8_SUFFIX = "#int8"
+EXPORT_FORMAT = 1  # bump when the exported files change, so old caches are rebuilt
+MODEL_FILE = "model_int8.onnx"
+
+
+def int8_model_id(model_id: str) -> str:
+    """The id stored with int8 vectors: the torch model's own id if declared the same model."""
+    if MEASURED_INT8_AGREEMENT.get(model_id, 0.0) >= SAME_MODEL_MIN_COSINE:
+        return model_id
+    return model_id + INT8_SUFFIX
+
+
+def cache_dir_for(data_dir: Path, model_id: str) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "--", model_id)
+    return Path(data_dir) / "models" / f"{slug}-onnx-int8"
+
+
+def export_int8(location: str, model_id: str, target: Path) -> Path:
+    """Exports the model's transformer to ONNX, quantizes it to int8 (dynamic, per channel) and
+    saves it with its tokenizer in `target`. Reuses `target` when a finished export is there."""
+    target = Path(target)
+    manifest = target / "export.json"
+    if manifest.is_file() and (target / MODEL_FILE).is_file():
+        info = json.loads(manifest.read_text())
+        if info.get("format") == EXPORT_FORMAT and info.get("model_id") == model_id:
+            return target
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    model = load_sentence_transformer(location)
+    transformer, pooling = model[0], model[1] if len(model) > 1 else None
+    if pooling is None or getattr(pooling, "pooling_mode", None) != "mean":
+        raise EmbeddingError(f"{model_id}: only mean-pooled models can be exported to int8")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
+    try:
+        fp32 = work / "model_fp32.onnx"
+        example = torch.ones(2, 16, dtype=torch.long)
+        # The tracer warns that mask-shape checks become constants; padded batches of any
+        # length still match torch (tests compare the vectors), so the warnings are noise.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                _hidden_states_module(transformer.auto_model), (example, example, torch.zeros_like(example)),
+                str(fp32), input_names=["input_ids", "attention_mask", "token_type_ids"],
+                output_names=["hidden"], opset_version=17, dynamo=False,
+                dynamic_axes={name: {0: "batch", 1: "tokens"}
+                              for name in ["input_ids", "attention_mask", "token_type_ids", "hidden"]},
+            )
+        quantize_dynamic(str(fp32), str(work / MODEL_FILE), per_channel=True, weight_type=QuantType.QInt8)
+        fp32.unlink()
+        model.tokenizer.backend_tokenizer.save(str(work / "tokenizer.json"))
+        (work / "export.json").write_text(json.dumps({
+            "format": EXPORT_FORMAT, "model_id": model_id, "max_seq_length": model.max_seq_length,
+            "dimensions": model.get_embedding_dimension(),
+        }))
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(work, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+def _hidden_states_module(auto_model):
+    """The transformers model behind keyword arguments and one output, as the exporter wants it."""
+    import torch
+
+    class HiddenStates(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    return HiddenStates(auto_model).eval()
+
+
+class OnnxInt8Embedder(Embedder):
+    """Same vectors as SentenceTransformerEmbedder (mean-pooled windows, their normalized mean),
+    computed by ONNX Runtime on the int8 export. Each text is cut to the window budget, tokenized
+    once, split into windows of token ids, and windows are run in length-sorted batches."""
+
+    def __init__(self, export_dir: Path, model_id: str, *, window_tokens: int = 256, max_windows: int = 8,
+                 batch_size: int = 32, threads: int | None = None, texts_per_call: int = 256):
+        self.export_dir = Path(export_dir)
+        self.model_id = model_id
+        self.window_tokens = window_tokens
+        self.max_windows = max_windows
+        self.batch_size = batch_size
+        self.threads = threads
+        self._texts_per_call = texts_per_call
+        self._session = None
+        self._tokenizer = None
+
+    @property
+    def texts_per_call(self) -> int:
+        return self._texts_per_call
+
+    @property
+    def max_chars(self) -> int:
+        return self.window_tokens * self.max_windows * CHARS_PER_TOKEN_BUDGET
+
+    def _load(self):
+        if self._session is None:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            info = json.loads((self.export_dir / "export.json").read_text())
+            if info["dimensions"] != DIMENSIONS:
+                raise EmbeddingError(f"{self.model_id} makes {info['dimensions']}-d vectors; the store holds {DIMENSIONS}")
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = self.threads or os.cpu_count() or 1
+            options.inter_op_num_threads = 1
+            self._session = ort.InferenceSession(str(self.export_dir / MODEL_FILE), options,
+                                                 providers=["CPUExecutionProvider"])
+            tokenizer = Tokenizer.from_file(str(self.export_dir / "tokenizer.json"))
+            tokenizer.no_truncation()  # the saved tokenizer may truncate/pad to 128; we window instead
+            tokenizer.no_padding()
+            self._tokenizer = tokenizer
+            self._window = min(self.window_tokens, info["max_seq_length"])
+        return self._session, self._tokenizer
+
+    def tokenize(self, texts: list[str]):
+        """Encodings of each text cut to max_chars (never the whole of a huge document)."""
+        _, tokenizer = self._load()
+        return tokenizer.encode_batch([cut_text(t, self.max_chars) for t in texts], add_special_tokens=False)
+
+    def windows(self, texts: list[str]) -> list[list[list[int]]]:
+        """Per text, its windows as token ids with [CLS] and [SEP] (from one tokenization)."""
+        _, tokenizer = self._load()
+        cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+        content = self._window - 2
+        out = []
+        for encoding in self.tokenize(texts):
+            ids = encoding.ids
+            out.append([[cls_id, *ids[start:end], sep_id]
+                        for start, end in window_spans(encoding.word_ids, content, self.max_windows)])
+        return out
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        session, _ = self._load()
+        per_text = self.windows(texts)
+        flat = [w for doc in per_text for w in doc]
+        vectors = np.empty((len(flat), DIMENSIONS), dtype=np.float32)
+        order = np.argsort([len(w) for w in flat], kind="stable")
+        for start in range(0, len(flat), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            width = max(len(flat[r]) for r in rows)
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for k, r in enumerate(rows):
+                ids[k, : len(flat[r])] = flat[r]
+                mask[k, : len(flat[r])] = 1
+            hidden = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+            pooled = (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+            vectors[rows] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+        out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        position = 0
+        for i, doc in enumerate(per_text):
+            out[i] = vectors[position : position + len(doc)].mean(axis=0)
+            position += len(doc)
+        return out
+
+
+def int8_embedder(model: str, data_dir: Path, *, window_tokens: int = 256, max_windows: int = 8,
+                  batch_size: int = 32, threads: int | None = None) -> Embedder:
+    """The int8 backend, exporting on first use into data_dir/models; if the export fails, the
+    torch backend with a warning saying why (slower, and its own model id if not declared same)."""
+    model_id, location = resolve_local_model(model)
+    try:
+        export_dir = export_int8(location, model_id, cache_dir_for(data_dir, model_id))
+    except Exception as exc:  # noqa: BLE001 - any export failure means: use torch instead
+        log.warning("int8 ONNX export of %s failed (%s: %s); falling back to the torch backend (slower)",
+                    model_id, type(exc).__name__, exc)
+        return SentenceTransformerEmbedder(model, window_tokens=window_tokens, max_windows=max_windows,
+                                           batch_size=batch_size)
+    return OnnxInt8Embedder(export_dir, int8_model_id(model_id), window_tokens=window_tokens,
+                            max_windows=max_windows, batch_size=batch_size, threads=threads)
