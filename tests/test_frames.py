@@ -84,6 +84,7 @@ def test_refreshing_again_with_the_same_settings_changes_nothing(store, refreshe
     changes = filter_changes(store, refreshed)
     assert len(changes) == len(filters_frame(store, refreshed))
     assert set(changes["change"]) == {"same"} and (changes["jaccard"] == 1.0).all()
+    assert (changes["category_id"] == changes["previous_category_id"]).all()
 
 
 def test_other_settings_show_up_as_changed_new_or_gone_filters(store, refreshed):

@@ -14,7 +14,7 @@ UNTAGGED = "untagged"
 DOCUMENT_COLUMNS = ["document_id", "external_id", "title", "category_id", "filter", "score", "x", "y"]
 FILTER_COLUMNS = ["category_id", "parent_category_id", "name", "size", "documents", "keywords",
                   "description", "named_by"]
-CHANGE_COLUMNS = ["category_id", "name", "size", "keywords", "previous_category_id", "previous_name",
+CHANGE_COLUMNS = ["level", "category_id", "name", "size", "keywords", "previous_category_id", "previous_name",
                   "previous_size", "previous_keywords", "shared", "jaccard", "change"]
 
 
@@ -85,30 +85,30 @@ def refresh_history(store: PostgresStore, workspace_slug: str, *, limit: int = 5
 
 def filter_changes(store: PostgresStore, workspace_slug: str) -> pd.DataFrame:
     """How the active filters differ from the previous successful refresh's: each filter matched to
-    the previous one it shares most documents with (same / renamed / changed / new / gone).
-    Empty when there is no previous refresh."""
+    the previous one of its level (top or sub) it shares most documents with (same / renamed /
+    changed / new / gone). Empty when there is no previous refresh."""
     workspace = store.workspace(workspace_slug)
     previous_id = store.previous_refresh_id(workspace.id)
     if workspace.active_refresh_id is None or previous_id is None:
         return pd.DataFrame(columns=CHANGE_COLUMNS)
     previous = store.generation_categories(workspace.id, previous_id)
     current = store.generation_categories(workspace.id, workspace.active_refresh_id)
-    changes = compare_generations(_generation(previous), _generation(current))
     keywords = ({r["category_id"]: list(r["keywords"]) for r in previous},
                 {r["category_id"]: list(r["keywords"]) for r in current})
-    frame = pd.DataFrame(
-        [[c.category_id, c.name, c.size, keywords[1].get(c.category_id), c.previous_category_id,
-          c.previous_name, c.previous_size, keywords[0].get(c.previous_category_id), c.shared,
-          c.jaccard, c.change.value] for c in changes],
-        columns=CHANGE_COLUMNS,
-    )
+    rows = []
+    for level, top in (("top", True), ("sub", False)):
+        for c in compare_generations(_generation(previous, top), _generation(current, top)):
+            rows.append([level, c.category_id, c.name, c.size, keywords[1].get(c.category_id),
+                         c.previous_category_id, c.previous_name, c.previous_size,
+                         keywords[0].get(c.previous_category_id), c.shared, c.jaccard, c.change.value])
+    frame = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     for column in ("category_id", "size", "previous_category_id", "previous_size"):
         frame[column] = frame[column].astype("Int64")
     return frame
 
 
-def _generation(rows: list[dict]) -> list[GenerationCategory]:
+def _generation(rows: list[dict], top: bool) -> list[GenerationCategory]:
     return [
         GenerationCategory(r["category_id"], r["name"], r["size"], frozenset(r["members"]))
-        for r in rows if r["parent_category_id"] is None
+        for r in rows if (r["parent_category_id"] is None) == top
     ]
