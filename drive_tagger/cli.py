@@ -286,6 +286,23 @@ def demo(
     _run(action)
 
 
+@app.command("map")
+def map_(
+    workspace: Workspace,
+    out: Annotated[Path, typer.Option("--out", "-o", help="The .html file to write.")] = Path("map.html"),
+) -> None:
+    """Write an interactive HTML map of the documents, coloured and labelled by filter."""
+
+    def action() -> None:
+        from drive_tagger.services.maps import workspace_map, write_figure
+
+        with _store() as store:
+            figure = workspace_map(store, workspace)
+        typer.echo(f"wrote {write_figure(figure, out)}")
+
+    _run(action)
+
+
 @app.command()
 def workspaces(as_json: AsJson = False) -> None:
     """List workspaces with their document counts."""

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
+from drive_tagger.adapters.embedders import Embedder
 from drive_tagger.adapters.postgres.store import PostgresStore
 from drive_tagger.core.metrics import clustering_scores
-from drive_tagger.errors import InvalidInput
+from drive_tagger.errors import InvalidInput, UnknownWorkspace
 
 
 def default_samples_dir() -> Path:
@@ -32,3 +33,27 @@ def sample_label_agreement(store: PostgresStore, workspace_slug: str, docs_folde
         return None
     predicted = np.array([-1 if tags[p] is None else tags[p] for p in paths])
     return clustering_scores([gold[p] for p in paths], predicted)
+
+
+def prepare_workspace(
+    store: PostgresStore, embedder: Embedder, workspace_slug: str, samples: Path | None = None
+) -> list[str]:
+    """Makes the workspace worth exploring: an empty or unknown one gets the sample drive, one
+    without active filters is refreshed. Returns what was done (nothing for a ready workspace)."""
+    from drive_tagger.adapters.readers import read_sources
+    from drive_tagger.services.ingest import ingest
+    from drive_tagger.services.refresh import refresh_workspace
+
+    done = []
+    try:
+        documents, _ = store.workspace_counts(store.workspace(workspace_slug).id)
+    except UnknownWorkspace:
+        documents = 0
+    if documents == 0:
+        folder = samples or default_samples_dir()
+        report = ingest(store, embedder, workspace_slug, read_sources([folder]), progress=False)
+        done.append(f"ingested {report.read} documents from {folder}")
+    if store.workspace(workspace_slug).active_refresh_id is None:
+        report = refresh_workspace(store, workspace_slug)
+        done.append(f"refreshed: {report.categories} filters, {report.untagged} untagged")
+    return done

@@ -310,3 +310,36 @@ limit %(limit)s;
 -- waiting_job --
 -- The job waiting under a queueing lock (procrastinate allows one per lock).
 select id from procrastinate_jobs where queueing_lock = %(queueing_lock)s and status = 'todo';
+
+-- document_filters --
+-- Every document of the workspace with its best top-level filter of the active refresh and
+-- its score (nulls when untagged), for tables and maps.
+select d.id, d.external_id, d.title, dc.category_id, c.name, dc.score
+from documents d
+join workspaces w on w.id = d.workspace_id
+left join (document_categories dc
+           join categories c
+             on c.refresh_id = dc.refresh_id and c.category_id = dc.category_id
+            and c.parent_category_id is null)
+       on dc.document_id = d.id and dc.refresh_id = w.active_refresh_id and dc.rank = 1
+where w.id = %(workspace_id)s
+order by d.id;
+
+-- previous_refresh_id --
+-- The successful refresh before the active one (its categories are kept to compare them).
+select max(r.id)
+from refresh_runs r join workspaces w on w.id = r.workspace_id
+where w.id = %(workspace_id)s and r.status = 'succeeded' and r.id < w.active_refresh_id;
+
+-- generation_categories --
+-- The categories of one kept refresh with their members (documents whose best link at that
+-- level is the category).
+select c.category_id, c.parent_category_id, c.name, c.keywords, c.size, c.named_by,
+       coalesce(array_agg(dc.document_id order by dc.document_id)
+                filter (where dc.document_id is not null), '{}') as members
+from categories c
+left join document_categories dc
+       on dc.refresh_id = c.refresh_id and dc.category_id = c.category_id and dc.rank = 1
+where c.workspace_id = %(workspace_id)s and c.refresh_id = %(refresh_id)s
+group by c.refresh_id, c.category_id
+order by c.category_id;

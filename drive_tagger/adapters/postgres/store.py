@@ -315,6 +315,21 @@ class PostgresStore:
         rows = self.conn.execute(query("primary_top_level_tags"), {"workspace_id": workspace_id}).fetchall()
         return dict(rows)
 
+    def document_filters(self, workspace_id: int) -> list[tuple[int, str, str, int | None, str | None, float | None]]:
+        """(document id, external id, title, best top-level filter id, its name, score) per document."""
+        return self.conn.execute(query("document_filters"), {"workspace_id": workspace_id}).fetchall()
+
+    def previous_refresh_id(self, workspace_id: int) -> int | None:
+        return self.conn.execute(query("previous_refresh_id"), {"workspace_id": workspace_id}).fetchone()[0]
+
+    def generation_categories(self, workspace_id: int, refresh_id: int) -> list[dict]:
+        """A kept refresh's categories (id, parent, name, keywords, size, named_by, member ids)."""
+        cur = self.conn.execute(
+            query("generation_categories"), {"workspace_id": workspace_id, "refresh_id": refresh_id}
+        )
+        names = [c.name for c in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
     def workspace_counts(self, workspace_id: int) -> tuple[int, int]:
         row = self.conn.execute(query("workspace_counts"), {"workspace_id": workspace_id}).fetchone()
         return row

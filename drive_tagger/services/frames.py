@@ -1,0 +1,114 @@
+"""pandas DataFrames of a workspace for notebooks: documents on a 2-D map, filters, history, changes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from drive_tagger.adapters.postgres.store import PostgresStore
+from drive_tagger.core.generations import GenerationCategory, compare_generations
+from drive_tagger.core.projection import project_2d
+
+UNTAGGED = "untagged"
+
+DOCUMENT_COLUMNS = ["document_id", "external_id", "title", "category_id", "filter", "score", "x", "y"]
+FILTER_COLUMNS = ["category_id", "parent_category_id", "name", "size", "documents", "keywords",
+                  "description", "named_by"]
+CHANGE_COLUMNS = ["level", "category_id", "name", "size", "keywords", "previous_category_id", "previous_name",
+                  "previous_size", "previous_keywords", "shared", "jaccard", "change"]
+
+
+def documents_frame(store: PostgresStore, workspace_slug: str, *, coordinates: bool = True) -> pd.DataFrame:
+    """One row per document: its best top-level filter (category_id, filter name or 'untagged'),
+    the score, and x, y from a PCA of the stored vectors (NaN for a document without a vector)."""
+    workspace = store.workspace(workspace_slug)
+    rows = store.document_filters(workspace.id)
+    frame = pd.DataFrame(rows, columns=DOCUMENT_COLUMNS[:6])
+    frame["category_id"] = frame["category_id"].astype("Int64")
+    frame["filter"] = frame["filter"].fillna(UNTAGGED).astype(str)
+    frame["score"] = frame["score"].astype(float)
+    frame["x"] = np.nan
+    frame["y"] = np.nan
+    if coordinates and workspace.embedding_model is not None and len(frame):
+        ids, vectors = store.workspace_vectors(workspace.id, workspace.embedding_model)
+        if len(ids):
+            xy = pd.DataFrame(project_2d(vectors), index=ids, columns=["x", "y"])
+            frame["x"] = frame["document_id"].map(xy["x"])
+            frame["y"] = frame["document_id"].map(xy["y"])
+    return frame
+
+
+def filters_frame(store: PostgresStore, workspace_slug: str) -> pd.DataFrame:
+    """The active filters, top level first, largest first: size, documents linked, keywords, name,
+    named_by; a sub-filter has its top-level filter's id as parent_category_id."""
+    workspace = store.workspace(workspace_slug)
+    filters = store.filters(workspace.id)
+    frame = pd.DataFrame(
+        [[f.category_id, f.parent_category_id, f.name, f.size, f.documents, list(f.keywords),
+          f.description, f.named_by] for f in filters],
+        columns=FILTER_COLUMNS,
+    )
+    frame["parent_category_id"] = frame["parent_category_id"].astype("Int64")
+    return frame
+
+
+def representative_documents(store: PostgresStore, workspace_slug: str, *, per_filter: int = 3) -> pd.DataFrame:
+    """The per_filter documents closest to each filter's centroid, filter by filter."""
+    workspace = store.workspace(workspace_slug)
+    rows = []
+    for f in store.filters(workspace.id):
+        for d in store.filter_documents(workspace.id, f.category_id, per_filter, 0):
+            rows.append([f.category_id, f.name, d.external_id, d.title, d.score])
+    return pd.DataFrame(rows, columns=["category_id", "filter", "external_id", "title", "score"])
+
+
+def untagged_documents(store: PostgresStore, workspace_slug: str) -> pd.DataFrame:
+    """Documents that no top-level filter holds."""
+    frame = documents_frame(store, workspace_slug, coordinates=False)
+    untagged = frame[frame["category_id"].isna()]
+    return untagged[["document_id", "external_id", "title"]].reset_index(drop=True)
+
+
+def refresh_history(store: PostgresStore, workspace_slug: str, *, limit: int = 50) -> pd.DataFrame:
+    """Refresh runs, newest first, with total seconds and which run's filters are active."""
+    workspace = store.workspace(workspace_slug)
+    frame = pd.DataFrame(
+        store.refresh_runs(workspace.id, limit),
+        columns=["id", "status", "started_at", "finished_at", "documents", "categories", "untagged",
+                 "seconds", "changes", "error"],
+    )
+    frame["status"] = frame["status"].astype(str)
+    frame["total_seconds"] = [round(sum((s or {}).values()), 3) for s in frame["seconds"]]
+    frame["active"] = frame["id"] == workspace.active_refresh_id
+    return frame
+
+
+def filter_changes(store: PostgresStore, workspace_slug: str) -> pd.DataFrame:
+    """How the active filters differ from the previous successful refresh's: each filter matched to
+    the previous one of its level (top or sub) it shares most documents with (same / renamed /
+    changed / new / gone). Empty when there is no previous refresh."""
+    workspace = store.workspace(workspace_slug)
+    previous_id = store.previous_refresh_id(workspace.id)
+    if workspace.active_refresh_id is None or previous_id is None:
+        return pd.DataFrame(columns=CHANGE_COLUMNS)
+    previous = store.generation_categories(workspace.id, previous_id)
+    current = store.generation_categories(workspace.id, workspace.active_refresh_id)
+    keywords = ({r["category_id"]: list(r["keywords"]) for r in previous},
+                {r["category_id"]: list(r["keywords"]) for r in current})
+    rows = []
+    for level, top in (("top", True), ("sub", False)):
+        for c in compare_generations(_generation(previous, top), _generation(current, top)):
+            rows.append([level, c.category_id, c.name, c.size, keywords[1].get(c.category_id),
+                         c.previous_category_id, c.previous_name, c.previous_size,
+                         keywords[0].get(c.previous_category_id), c.shared, c.jaccard, c.change.value])
+    frame = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    for column in ("category_id", "size", "previous_category_id", "previous_size"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def _generation(rows: list[dict], top: bool) -> list[GenerationCategory]:
+    return [
+        GenerationCategory(r["category_id"], r["name"], r["size"], frozenset(r["members"]))
+        for r in rows if (r["parent_category_id"] is None) == top
+    ]
