@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from drive_tagger.adapters.embedders import Embedder, SentenceTransformerEmbedder
+from drive_tagger.adapters.namers import Namer, OfflineNamer
+from drive_tagger.adapters.openai_client import OpenAIOptions
 from drive_tagger.adapters.postgres.connection import connect, redact_url
 from drive_tagger.adapters.postgres.embedded import embedded_server_url
 from drive_tagger.adapters.postgres.migrations import migrate, pending_migrations
@@ -13,6 +15,7 @@ from drive_tagger.services.refresh import RefreshParams
 from drive_tagger.settings import Settings
 
 LOCAL_BACKENDS = {"sentence-transformers", "local"}
+REMOTE_BACKENDS = {"openai"}
 
 
 def database_url(settings: Settings) -> str:
@@ -56,14 +59,40 @@ def make_embedder(settings: Settings) -> Embedder:
             max_windows=settings.max_windows,
             batch_size=settings.embed_batch_size,
         )
+    if backend == "openai":
+        from drive_tagger.adapters.openai_embedder import OpenAIEmbedder
+
+        return OpenAIEmbedder(model, dimensions=settings.openai_embedding_dimensions,
+                              options=openai_options(settings), batch_size=max(settings.embed_batch_size, 64))
     raise DriveTaggerError(
         f"unknown embedder backend {backend!r} in DRIVE_TAGGER_EMBEDDER={settings.embedder!r}; "
-        f"known: {', '.join(sorted(LOCAL_BACKENDS))}"
+        f"known: {', '.join(sorted(LOCAL_BACKENDS | REMOTE_BACKENDS))}"
     )
+
+
+def openai_options(settings: Settings) -> OpenAIOptions:
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    return OpenAIOptions(api_key=key, base_url=settings.openai_base_url, timeout=settings.openai_timeout,
+                         retries=settings.openai_retries, backoff=settings.openai_backoff)
+
+
+def make_namer(settings: Settings, embedder: Embedder | None = None) -> Namer:
+    """The namer for refreshes; it embeds names and taxonomy labels with the configured embedder
+    (names are only compared with centroids of that same model)."""
+    embedder = embedder or make_embedder(settings)
+    kind, _, model = settings.namer.partition(":")
+    if kind == "openai":
+        from drive_tagger.adapters.openai_namer import OpenAINamer
+
+        return OpenAINamer(model, embedder, options=openai_options(settings),
+                           concurrency=settings.namer_concurrency, max_calls=settings.namer_max_calls,
+                           max_tokens=settings.namer_max_tokens, document_chars=settings.namer_document_chars)
+    return OfflineNamer(embedder)
 
 
 def refresh_params(settings: Settings) -> RefreshParams:
     return RefreshParams(
         clustering=ClusteringParams(seed=settings.seed, outlier_iqr=settings.untagged_fence_iqr),
         second_filter_margin=settings.second_filter_margin,
+        keep_name_similarity=settings.keep_name_similarity,
     )

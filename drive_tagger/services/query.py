@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drive_tagger.adapters.postgres.store import PostgresStore
 from drive_tagger.core.types import DocumentTag, Filter, FilterDocument
+from drive_tagger.core.naming import sanitize_name
 from drive_tagger.errors import InvalidInput, UnknownDocument, UnknownFilter
 
 MAX_PAGE = 1000
@@ -47,3 +48,20 @@ def document_tags(store: PostgresStore, workspace_slug: str, external_id: str) -
         raise UnknownDocument(f"no document {external_id!r} in workspace {workspace_slug!r}")
     document_id, _, title = found
     return title, store.document_tags(workspace.id, document_id)
+
+
+def rename_filter(store: PostgresStore, workspace_slug: str, reference: str, new_name: str) -> Filter:
+    """Pins a user's name on a filter (by id or name): later refreshes keep it for as long as
+    they keep the filter's id. The name must be short, plain and unique in the workspace."""
+    workspace = store.workspace(workspace_slug)
+    filters = store.filters(workspace.id)
+    chosen = resolve_filter(filters, reference, workspace_slug)
+    name = sanitize_name(new_name)
+    if name is None:
+        raise InvalidInput(f"{new_name!r} is not a usable filter name: at most 4 words and 48 characters, "
+                           "letters, digits, spaces and & , ' . / : + ( ) - only")
+    clash = next((f for f in filters if f.name.casefold() == name.casefold() and f.category_id != chosen.category_id), None)
+    if clash is not None:
+        raise InvalidInput(f"filter {clash.category_id} is already called {clash.name!r}; names are unique")
+    store.pin_category_name(workspace.id, chosen.category_id, name)
+    return next(f for f in store.filters(workspace.id) if f.category_id == chosen.category_id)

@@ -163,10 +163,11 @@ where c.workspace_id = %(workspace_id)s
       order by id desc limit 2);
 
 -- active_categories --
--- The filters readers see, with their centroids, for matching and tagging.
-select c.category_id, c.parent_category_id, c.name, c.description, c.keywords, c.size,
-       c.centroid, c.named_by, c.fence
+-- The filters readers see, with their centroids, for matching and tagging; a pinned name wins.
+select c.category_id, c.parent_category_id, coalesce(p.name, c.name), c.description, c.keywords, c.size,
+       c.centroid, case when p.name is null then c.named_by else 'user' end, c.fence
 from categories c join workspaces w on w.active_refresh_id = c.refresh_id
+left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
 where w.id = %(workspace_id)s
 order by c.category_id;
 
@@ -178,11 +179,13 @@ where w.id = %(workspace_id)s and dc.rank = 1
 order by dc.category_id, dc.document_id;
 
 -- list_filters --
-select c.category_id, c.parent_category_id, c.name, c.description, c.keywords, c.size,
-       c.named_by,
+-- A pinned name (a user's rename) wins over the refresh's, and shows as named_by 'user'.
+select c.category_id, c.parent_category_id, coalesce(p.name, c.name), c.description, c.keywords, c.size,
+       case when p.name is null then c.named_by else 'user' end,
        (select count(*) from document_categories dc
         where dc.refresh_id = c.refresh_id and dc.category_id = c.category_id) as documents
 from categories c join workspaces w on w.active_refresh_id = c.refresh_id
+left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
 where w.id = %(workspace_id)s
 order by c.parent_category_id nulls first, c.size desc, c.category_id;
 
@@ -200,10 +203,11 @@ select id, external_id, title from documents
 where workspace_id = %(workspace_id)s and external_id = %(external_id)s;
 
 -- document_tags --
-select c.category_id, c.parent_category_id, c.name, dc.score, dc.rank
+select c.category_id, c.parent_category_id, coalesce(p.name, c.name), dc.score, dc.rank
 from document_categories dc
 join workspaces w on w.active_refresh_id = dc.refresh_id
 join categories c on c.refresh_id = dc.refresh_id and c.category_id = dc.category_id
+left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
 where w.id = %(workspace_id)s and dc.document_id = %(document_id)s
 order by c.parent_category_id nulls first, dc.rank, dc.score desc;
 
@@ -256,3 +260,8 @@ where id = %(workspace_id)s;
 -- arrival_state --
 select arrivals_since_refresh, poorly_matched_since_refresh, refresh_suggested
 from workspaces where id = %(workspace_id)s;
+
+-- pin_category_name --
+-- A user's rename; pinned names survive refreshes that keep the category id.
+insert into category_pins (workspace_id, category_id, name) values (%(workspace_id)s, %(category_id)s, %(name)s)
+on conflict (workspace_id, category_id) do update set name = excluded.name, pinned_at = now();

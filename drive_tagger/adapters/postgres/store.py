@@ -293,6 +293,12 @@ class PostgresStore:
         rows = self.conn.execute(query("list_filters"), {"workspace_id": workspace_id}).fetchall()
         return [Filter(r[0], r[1], r[2], r[3], tuple(r[4]), r[5], r[7], r[6]) for r in rows]
 
+    def pin_category_name(self, workspace_id: int, category_id: int, name: str) -> None:
+        with self.conn.transaction():
+            self.conn.execute(query("lock_workspace"), {"workspace_id": workspace_id})
+            self.conn.execute(query("pin_category_name"),
+                              {"workspace_id": workspace_id, "category_id": category_id, "name": name})
+
     def filter_documents(self, workspace_id: int, category_id: int, limit: int, offset: int) -> list[FilterDocument]:
         rows = self.conn.execute(
             query("filter_documents"),
