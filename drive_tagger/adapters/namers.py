@@ -73,8 +73,10 @@ class Namer(ABC):
     def _choose(self, request: NamingRequest, proposed: list[Proposal], context: NamingContext) -> NameChoice:
         rejected: list[tuple[str, str]] = []
         for attempt in range(max(1, self.attempts)):
-            if attempt:
+            if attempt:  # the backend answered, but the gate turned every answer down
                 proposed = self._propose(request, context, tuple(rejected))
+            if not proposed:  # the backend failed or may not be asked: no second try
+                break
             choice = self._first_passing(request, proposed, context, self.named_by, rejected)
             if choice is not None:
                 return choice
