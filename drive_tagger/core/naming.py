@@ -115,8 +115,7 @@ def sanitize_name(raw: object) -> str | None:
         return None
     if _CONTROL.search(raw.strip()):
         return None
-    text = " ".join(raw.split()).strip().strip("\"'“”‘’").strip()
-    text = text.rstrip(".").strip()
+    text = " ".join(raw.split()).strip(" \"'“”‘’.")
     if len(text) > MAX_NAME_CHARS:
         return None
     if not text or _MARKUP.search(text) or not _NAME_CHARS.match(text):
