@@ -115,7 +115,7 @@ def refresh(workspace: Workspace, background: Background = False, as_json: AsJso
             if background:
                 job_id, queued = request_refresh(store, workspace)
             else:
-                report = refresh_workspace(store, workspace, _refresh_params())
+                report = refresh_workspace(store, workspace, _refresh_params(), _namer())
         if background:
             if as_json:
                 _print_json({"workspace": workspace, "job_id": job_id, "queued": queued})
@@ -139,6 +139,13 @@ def _refresh_params():
     from drive_tagger.wiring import refresh_params
 
     return refresh_params(load_settings())
+
+
+def _namer(embedder=None):
+    from drive_tagger.settings import load_settings
+    from drive_tagger.wiring import make_namer
+
+    return make_namer(load_settings(), embedder)
 
 
 @app.command()
@@ -212,6 +219,28 @@ def tags(
     _run(action)
 
 
+@app.command()
+def rename(
+    workspace: Workspace,
+    filter_ref: Annotated[str, typer.Argument(metavar="FILTER", help="Filter id or current name.")],
+    name: Annotated[str, typer.Argument(help="The new name (pinned: later refreshes keep it).")],
+    as_json: AsJson = False,
+) -> None:
+    """Rename a filter; the name is pinned and survives later refreshes."""
+
+    def action() -> None:
+        from drive_tagger.services.pins import rename_filter
+
+        with _store() as store:
+            renamed = rename_filter(store, workspace, filter_ref, name)
+        if as_json:
+            _print_json(asdict(renamed))
+            return
+        typer.echo(f"[{renamed.category_id}] {renamed.name} (pinned)")
+
+    _run(action)
+
+
 @app.command("eval")
 def evaluate(
     corpus: Annotated[Path, typer.Argument(help="Labelled JSONL(.gz): id, text, label, optional title.")],
@@ -225,16 +254,17 @@ def evaluate(
         from drive_tagger.settings import load_settings
         from drive_tagger.wiring import make_embedder
 
+        embedder = make_embedder(load_settings())
         with _store() as store:
-            result = run_evaluation(store, make_embedder(load_settings()), corpus, limit=limit,
-                                    params=_refresh_params())
+            result = run_evaluation(store, embedder, corpus, limit=limit, params=_refresh_params(),
+                                    namer=_namer(embedder))
         if as_json:
             _print_json(result)
             return
         typer.echo(f"{result['corpus']}: {result['documents']} documents, {result['embedded']} embedded now")
         typer.echo(f"NMI {result['nmi']:.3f}  ARI {result['ari']:.3f}  untagged {result['untagged']:.1%}  "
                    f"filters {result['filters']} ({result['sub_filters']} sub-filters)  "
-                   f"stability {result['stability']:.3f}")
+                   f"stability {result['stability']:.3f}  name accuracy {result['name_accuracy']:.3f}")
         typer.echo("filters: " + "; ".join(result["filter_names"]))
         typer.echo("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result["seconds"].items()))
 
@@ -259,11 +289,12 @@ def demo(
 
         started = time.perf_counter()
         folder = samples or default_samples_dir()
+        embedder = make_embedder(load_settings())
         with _store() as store:
-            report = ingest_documents(store, make_embedder(load_settings()), workspace, read_sources([folder]))
+            report = ingest_documents(store, embedder, workspace, read_sources([folder]))
             typer.echo(f"ingested {folder}: read {report.read}, embedded {report.embedded}, "
                        f"skipped {report.skipped}, failed {report.failed}")
-            refreshed = refresh_workspace(store, workspace, _refresh_params())
+            refreshed = refresh_workspace(store, workspace, _refresh_params(), _namer(embedder))
             typer.echo(f"refreshed: {refreshed.categories} filters, {refreshed.subcategories} sub-filters, "
                        f"{refreshed.untagged} untagged\n")
             for f in list_filters(store, workspace):

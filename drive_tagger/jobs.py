@@ -22,6 +22,7 @@ def worker_tasks(
     make_embedder: Callable[[], Embedder],  # called per embedding job; should build once
     params: RefreshParams,
     *,
+    make_namer: Callable[[], object] | None = None,  # called per refresh job; None: keyword names
     batch_size: int = 256,
 ) -> dict[str, Callable]:
     """{task name: function(context, workspace)} for queue.run_worker."""
@@ -40,7 +41,7 @@ def worker_tasks(
 
     def refresh_task(context, workspace: str) -> dict:
         with _error_recorded(context, open_store), open_store() as store:
-            report = refresh_workspace(store, workspace, params)
+            report = refresh_workspace(store, workspace, params, make_namer() if make_namer else None)
         return {"refresh_id": report.refresh_id, "categories": report.categories, "documents": report.documents}
 
     return {queue.EMBED_PENDING: embed_pending_task, queue.REFRESH: refresh_task}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -18,7 +18,7 @@ def _default_data_dir() -> Path:
 class Settings(BaseSettings):
     """Everything a deployment can change; created by `load_settings()`, never at import."""
 
-    model_config = SettingsConfigDict(env_prefix="DRIVE_TAGGER_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="DRIVE_TAGGER_", extra="ignore", populate_by_name=True)
 
     # Unset: an embedded PostgreSQL (with pgvector) runs in data_dir/postgres.
     database_url: SecretStr | None = None
@@ -28,8 +28,9 @@ class Settings(BaseSettings):
     auto_migrate: bool | None = None
 
     # "<backend>:<model>". Backends: sentence-transformers (local torch; the bundled model needs
-    # no hub access, any other name is loaded by sentence-transformers) and local-int8 (the same
-    # model exported to ONNX and int8-quantized on first use, cached in data_dir/models).
+    # no hub access, any other name is loaded by sentence-transformers), local-int8 (the same
+    # model exported to ONNX and int8-quantized on first use, cached in data_dir/models) and
+    # openai (e.g. openai:text-embedding-3-small, asked for openai_embedding_dimensions-d vectors).
     embedder: str = f"sentence-transformers:{BUNDLED_MODEL}"
     # Tokens per window; longer documents are split into windows and their vectors averaged.
     window_tokens: int = Field(default=256, ge=16, le=8192)
@@ -65,6 +66,35 @@ class Settings(BaseSettings):
 
     # HTTP API: connections in the pool.
     api_pool_size: int = Field(default=10, ge=1, le=200)
+
+    # Who names new filters: "offline" (built-in taxonomy and keywords, no network) or
+    # "openai:<model>" (OpenAI or a compatible server: Ollama, vLLM, llama.cpp server).
+    namer: str = "offline"
+    # A filter that matches the previous refresh keeps its name while its centroid stays this close.
+    keep_name_similarity: float = Field(default=0.97, ge=0.0, le=1.0)
+    namer_concurrency: int = Field(default=4, ge=1, le=64)
+    # Per refresh: LLM calls and tokens; past either, new filters are named offline.
+    namer_max_calls: int = Field(default=200, ge=0)
+    namer_max_tokens: int = Field(default=200_000, ge=0)
+    # Characters of representative document text sent per filter (shared by its documents).
+    namer_document_chars: int = Field(default=4000, ge=200, le=100_000)
+    # The OpenAI(-compatible) server, also read from the usual OPENAI_API_KEY / OPENAI_BASE_URL.
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DRIVE_TAGGER_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key"))
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DRIVE_TAGGER_OPENAI_BASE_URL", "OPENAI_BASE_URL", "openai_base_url"))
+    openai_timeout: float = Field(default=30.0, gt=0)  # seconds per request
+    openai_retries: int = Field(default=3, ge=0, le=10)  # after a 429, a 5xx or a timeout
+    openai_backoff: float = Field(default=0.5, ge=0.0)  # seconds before the first retry, doubling
+    openai_embedding_dimensions: int = 384
+
+    @field_validator("namer")
+    @classmethod
+    def _namer_is_known(cls, value: str) -> str:
+        kind, _, model = value.partition(":")
+        if value != "offline" and not (kind == "openai" and model):
+            raise ValueError(f"namer must be 'offline' or 'openai:<model>', got {value!r}")
+        return value
 
     @field_validator("embedder")
     @classmethod

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from drive_tagger.adapters import queue
 from drive_tagger.adapters.embedders import Embedder, SentenceTransformerEmbedder
+from drive_tagger.adapters.namers import Namer, OfflineNamer
+from drive_tagger.adapters.openai_client import OpenAIOptions
 from drive_tagger.adapters.postgres.connection import SEARCH_PATH_OPTION, connect, redact_url
 from drive_tagger.adapters.postgres.embedded import embedded_server_url
 from drive_tagger.adapters.postgres.migrations import migrate, pending_migrations
@@ -19,6 +21,7 @@ from drive_tagger.settings import Settings
 
 LOCAL_BACKENDS = {"sentence-transformers", "local"}
 INT8_BACKENDS = {"local-int8"}
+REMOTE_BACKENDS = {"openai"}
 
 
 def database_url(settings: Settings) -> str:
@@ -73,16 +76,42 @@ def make_embedder(settings: Settings) -> Embedder:
             batch_size=settings.embed_batch_size,
             threads=settings.embed_threads,
         )
+    if backend in REMOTE_BACKENDS:
+        from drive_tagger.adapters.openai_embedder import OpenAIEmbedder
+
+        return OpenAIEmbedder(model, dimensions=settings.openai_embedding_dimensions,
+                              options=openai_options(settings), batch_size=max(settings.embed_batch_size, 64))
     raise DriveTaggerError(
         f"unknown embedder backend {backend!r} in DRIVE_TAGGER_EMBEDDER={settings.embedder!r}; "
-        f"known: {', '.join(sorted(LOCAL_BACKENDS | INT8_BACKENDS))}"
+        f"known: {', '.join(sorted(LOCAL_BACKENDS | INT8_BACKENDS | REMOTE_BACKENDS))}"
     )
+
+
+def openai_options(settings: Settings) -> OpenAIOptions:
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    return OpenAIOptions(api_key=key, base_url=settings.openai_base_url, timeout=settings.openai_timeout,
+                         retries=settings.openai_retries, backoff=settings.openai_backoff)
+
+
+def make_namer(settings: Settings, embedder: Embedder | None = None) -> Namer:
+    """The namer for refreshes; it embeds names and taxonomy labels with the configured embedder
+    (names are only compared with centroids of that same model)."""
+    embedder = embedder or make_embedder(settings)
+    kind, _, model = settings.namer.partition(":")
+    if kind == "openai":
+        from drive_tagger.adapters.openai_namer import OpenAINamer
+
+        return OpenAINamer(model, embedder, options=openai_options(settings),
+                           concurrency=settings.namer_concurrency, max_calls=settings.namer_max_calls,
+                           max_tokens=settings.namer_max_tokens, document_chars=settings.namer_document_chars)
+    return OfflineNamer(embedder)
 
 
 def refresh_params(settings: Settings) -> RefreshParams:
     return RefreshParams(
         clustering=ClusteringParams(seed=settings.seed, outlier_iqr=settings.untagged_fence_iqr),
         second_filter_margin=settings.second_filter_margin,
+        keep_name_similarity=settings.keep_name_similarity,
     )
 
 
@@ -123,7 +152,9 @@ def run_worker(settings: Settings, *, wait: bool = True, name: str | None = None
     def job_store() -> PostgresStore:
         return PostgresStore(connect(url, autocommit=True))
 
-    tasks = worker_tasks(job_store, lazy_embedder(settings), refresh_params(settings),
+    embedder = lazy_embedder(settings)
+    tasks = worker_tasks(job_store, embedder, refresh_params(settings),
+                         make_namer=lambda: make_namer(settings, embedder()),
                          batch_size=settings.ingest_batch_size)
     queue.run_worker(
         url, tasks, queue_options(settings),

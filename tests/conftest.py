@@ -126,3 +126,13 @@ def sample_workspace(store, sample_embedder, samples_dir) -> str:
     report = ingest(store, sample_embedder, "samples", read_sources([samples_dir]), progress=False)
     assert report.failed == 0
     return "samples"
+
+
+@pytest.fixture
+def openai_server():
+    """An OpenAI-compatible server on 127.0.0.1 with scripted behaviours (tests/openai_server.py)."""
+    from tests.openai_server import FakeOpenAI
+
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()

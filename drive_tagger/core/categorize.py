@@ -11,8 +11,13 @@ from drive_tagger.core.assignment import cluster_centroids, combine, level_links
 from drive_tagger.core.clustering import TwoLevelClustering
 from drive_tagger.core.keywords import class_keywords, term_counts
 from drive_tagger.core.matching import Match, match_categories
-from drive_tagger.core.naming import keyword_description, keyword_name
+from drive_tagger.core.naming import KeywordNamer, NamingContext, NamingRequest, keyword_description
+from drive_tagger.core.representatives import representatives
 from drive_tagger.core.types import Assignments, Category, NamedBy, PreviousGeneration
+
+# A matched category keeps its name without asking the namer while its centroid stays this
+# close (cosine) to the previous refresh's: its members barely changed.
+KEEP_NAME_SIMILARITY = 0.97
 
 
 @dataclass(frozen=True)
@@ -80,12 +85,17 @@ def categorize(
     next_category_id: int,
     previous: PreviousGeneration | None = None,
     second_margin: float | None = 0.02,
+    namer=None,
+    model: str | None = None,
+    keep_name_similarity: float = KEEP_NAME_SIMILARITY,
     on_stage: Callable[[str], None] = lambda stage: None,
 ) -> Categorization:
     """Top-level categories and their sub-filters with c-TF-IDF keywords and names.
 
-    A category that matches one of the previous refresh (by member overlap) keeps its id and
-    name; others get fresh ids from next_category_id and an offline name unique in the workspace.
+    A category that matches one of the previous refresh (by member overlap) keeps its id; it
+    keeps its name too when the name is pinned by a user, or when its centroid barely moved
+    (keep_name_similarity). Every other category is named by `namer` (a Namer: `name(requests,
+    context)`; default: keyword names), which sees its keywords and representative texts.
     A document is linked at each level it belongs to, and at the top level it may carry a
     second filter (rank 2) within second_margin of its first.
     """
@@ -109,18 +119,22 @@ def categorize(
 
     ids = np.concatenate([top_ids, sub_ids])
     kept = {c.category_id: c for c in (previous.categories if previous else ())}
-    names, named_by = _names(ids, keyword_lists, kept)
     sizes = np.concatenate([np.bincount(top.labels[top.labels >= 0], minlength=len(top_ids)),
                             np.bincount(sub.labels[sub.labels >= 0], minlength=len(sub_ids))])
     centroids = np.vstack([top.centroids, sub.centroids])
     fences = np.concatenate([top.fences, sub.fences])
     parents = [None] * len(top_ids) + [int(top_ids[p]) for p in sub.parents]
+    names, descriptions, named_by = _names(
+        ids, keyword_lists, centroids, kept, keep_name_similarity, namer or KeywordNamer(), model,
+        requests=lambda todo: _requests(todo, vectors, texts, (top.labels, sub.labels), sub.parents, sizes,
+                                        keyword_lists, centroids),
+    )
     categories = tuple(
         Category(
             category_id=int(ids[i]),
             parent_category_id=parents[i],
             name=names[i],
-            description=keyword_description(keyword_lists[i]),
+            description=descriptions[i],
             keywords=tuple(keyword_lists[i]),
             size=int(sizes[i]),
             centroid=centroids[i],
@@ -136,22 +150,60 @@ def categorize(
     )
 
 
-def _names(ids, keyword_lists, kept: dict[int, Category]) -> tuple[list[str], list[NamedBy]]:
-    """Matched categories keep their names; new ones are named from keywords, unique (case-
-    insensitively) against every name in the workspace."""
-    taken = {kept[int(i)].name.lower() for i in ids if int(i) in kept}
-    names, named_by = [], []
-    for category_id, keywords in zip(ids, keyword_lists, strict=True):
-        previous = kept.get(int(category_id))
-        if previous is not None:
-            names.append(previous.name)
-            named_by.append(previous.named_by)
-            continue
-        name = keyword_name(keywords, taken)
-        taken.add(name.lower())
-        names.append(name)
-        named_by.append(NamedBy.OFFLINE)
-    return names, named_by
+def _names(ids, keyword_lists, centroids, kept: dict[int, Category], keep_similarity: float, namer,
+           model, *, requests) -> tuple[list[str], list[str], list[NamedBy]]:
+    """Pinned names and names of barely-changed categories stay; the namer names the rest,
+    unique (case-insensitively) against every name in the workspace."""
+    n = len(ids)
+    names: list[str | None] = [None] * n
+    descriptions = [keyword_description(k) for k in keyword_lists]
+    named_by = [NamedBy.OFFLINE] * n
+    for i, category_id in enumerate(ids):
+        before = kept.get(int(category_id))
+        if before is not None and _keeps_name(before, centroids[i], keep_similarity, namer):
+            names[i], named_by[i] = before.name, NamedBy(before.named_by)
+            descriptions[i] = before.description or descriptions[i]
+    todo = [i for i in range(n) if names[i] is None]
+    if todo:
+        context = NamingContext(centroids, {i: names[i] for i in range(n) if names[i] is not None}, model)
+        for choice in namer.name(requests(todo), context):
+            names[choice.index] = choice.name
+            descriptions[choice.index] = choice.description or descriptions[choice.index]
+            named_by[choice.index] = choice.named_by
+    return names, descriptions, named_by
+
+
+def _keeps_name(before: Category, centroid: np.ndarray, keep_similarity: float, namer) -> bool:
+    """A pinned name always stays; another stays while the category's centroid (its fingerprint)
+    barely moved, unless it was a fallback offline name and the namer could now do better."""
+    if NamedBy(before.named_by) is NamedBy.USER:
+        return True
+    if NamedBy(before.named_by) is NamedBy.OFFLINE and getattr(namer, "named_by", NamedBy.OFFLINE) is not NamedBy.OFFLINE:
+        return False
+    a, b = np.asarray(before.centroid, np.float64), np.asarray(centroid, np.float64)
+    denominator = np.linalg.norm(a) * np.linalg.norm(b)
+    return bool(denominator) and float(a @ b) / denominator >= keep_similarity
+
+
+def _requests(todo, vectors, texts, level_labels, sub_parents, sizes, keyword_lists, centroids) -> list[NamingRequest]:
+    """Requests for the categories in todo: top level first, larger first; each with its
+    representative texts and the categories its name must not fit better (its level's others,
+    or for a sub-filter its siblings)."""
+    top_labels, sub_labels = level_labels
+    n_top = len(centroids) - len(sub_parents)
+    parent = [None] * n_top + [int(p) for p in sub_parents]
+    level = [list(range(n_top)) if i < n_top else
+             [j for j in range(n_top, len(parent)) if parent[j] == parent[i]] for i in range(len(parent))]
+    order = sorted(todo, key=lambda i: (i >= n_top, -int(sizes[i]), i))
+    return [
+        NamingRequest(
+            index=i, keywords=tuple(keyword_lists[i]), centroid=centroids[i],
+            documents=tuple(texts[r] for r in representatives(
+                vectors, np.flatnonzero(top_labels == i if i < n_top else sub_labels == i - n_top), centroids[i])),
+            peers=tuple(j for j in level[i] if j != i), parent=parent[i],
+        )
+        for i in order
+    ]
 
 
 def _changes(ids, kept, top_match: Match, sub_match: Match, top_ids, sub_ids) -> dict:

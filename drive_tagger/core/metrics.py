@@ -1,4 +1,4 @@
-"""Agreement of a tagging with gold labels: NMI, ARI and the untagged share."""
+"""Agreement of a tagging with gold labels: NMI, ARI, the untagged share, and name accuracy."""
 
 from __future__ import annotations
 
@@ -18,3 +18,24 @@ def clustering_scores(gold: Sequence[str], predicted: np.ndarray) -> dict[str, f
         "ari": float(adjusted_rand_score(gold, predicted)),
         "untagged": float(np.mean(predicted == -1)) if len(predicted) else 0.0,
     }
+
+
+def name_accuracy(name_vectors: np.ndarray, label_vectors: np.ndarray, majority: Sequence[int]) -> float:
+    """Share of filters whose name is nearest (cosine) to the gold label of their majority of
+    documents: name i is right when label majority[i] is its most similar label."""
+    if len(name_vectors) == 0:
+        return 0.0
+    names = name_vectors / np.linalg.norm(name_vectors, axis=1, keepdims=True)
+    labels = label_vectors / np.linalg.norm(label_vectors, axis=1, keepdims=True)
+    nearest = np.argmax(names @ labels.T, axis=1)
+    return float(np.mean(nearest == np.asarray(majority)))
+
+
+def majority_labels(gold: Sequence[str], predicted: Sequence[int], groups: Sequence[int]) -> list[str | None]:
+    """The most common gold label among each group's documents (ties: the alphabetically first);
+    None for a group without documents."""
+    result = []
+    for group in groups:
+        labels = sorted(g for g, p in zip(gold, predicted, strict=True) if p == group)
+        result.append(max(sorted(set(labels)), key=labels.count) if labels else None)
+    return result

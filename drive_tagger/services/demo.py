@@ -36,7 +36,8 @@ def sample_label_agreement(store: PostgresStore, workspace_slug: str, docs_folde
 
 
 def prepare_workspace(
-    store: PostgresStore, embedder: Embedder, workspace_slug: str, samples: Path | None = None
+    store: PostgresStore, embedder: Embedder, workspace_slug: str, samples: Path | None = None,
+    namer=None,
 ) -> list[str]:
     """Makes the workspace worth exploring: an empty or unknown one gets the sample drive, one
     without active filters is refreshed. Returns what was done (nothing for a ready workspace)."""
@@ -54,6 +55,6 @@ def prepare_workspace(
         report = ingest(store, embedder, workspace_slug, read_sources([folder]), progress=False)
         done.append(f"ingested {report.read} documents from {folder}")
     if store.workspace(workspace_slug).active_refresh_id is None:
-        report = refresh_workspace(store, workspace_slug)
+        report = refresh_workspace(store, workspace_slug, namer=namer)
         done.append(f"refreshed: {report.categories} filters, {report.untagged} untagged")
     return done

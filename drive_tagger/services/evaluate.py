@@ -12,7 +12,7 @@ import numpy as np
 from drive_tagger.adapters.embedders import Embedder
 from drive_tagger.adapters.postgres.store import PostgresStore
 from drive_tagger.adapters.readers import read_table_rows
-from drive_tagger.core.metrics import clustering_scores
+from drive_tagger.core.metrics import clustering_scores, majority_labels, name_accuracy
 from drive_tagger.core.types import SourceDocument
 from drive_tagger.errors import InvalidInput, UnknownWorkspace
 from drive_tagger.services.ingest import ingest
@@ -62,10 +62,13 @@ def evaluate(
     params: RefreshParams | None = None,
     progress: bool | None = None,
     growth: float = 0.1,
+    namer=None,
 ) -> dict:
     """Scores the top-level filters against the gold labels, and their stability: refresh on all
     but a `growth` share of the corpus, add the rest, refresh again, and count the original
     documents whose top-level filter id stayed the same. Scores are of the final refresh.
+    name_accuracy is the share of top-level filters whose name is nearest (by the embedder) to
+    the gold label of the filter's majority documents.
 
     The workspace is dropped afterwards; vectors stay in the content-addressed store, so a
     second run embeds nothing."""
@@ -83,11 +86,11 @@ def evaluate(
         started = time.perf_counter()
         embedded = ingest(store, embedder, slug, first, progress=progress).embedded
         seconds["embed"] = round(time.perf_counter() - started, 3)
-        refresh_workspace(store, slug, params)
+        refresh_workspace(store, slug, params, namer)
         workspace = store.workspace(slug)
         before = store.primary_top_level_tags(workspace.id)
         embedded += ingest(store, embedder, slug, second, progress=progress).embedded
-        refreshed = refresh_workspace(store, slug, params)
+        refreshed = refresh_workspace(store, slug, params, namer)
         seconds.update({f"refresh_{k}": v for k, v in refreshed.seconds.items()})
 
         started = time.perf_counter()
@@ -98,6 +101,7 @@ def evaluate(
         kept = [before[d.external_id] == after.get(d.external_id) for d in first
                 if before.get(d.external_id) is not None]
         filters = [f for f in store.filters(workspace.id) if f.parent_category_id is None]
+        accuracy = _name_accuracy(embedder, corpus.labels, predicted, filters)
         seconds["score"] = round(time.perf_counter() - started, 3)
     finally:
         _drop_workspace(store, slug)
@@ -112,9 +116,21 @@ def evaluate(
         "filters": len(filters),
         "sub_filters": refreshed.subcategories,
         "stability": round(float(np.mean(kept)) if kept else 0.0, 4),
+        "name_accuracy": round(accuracy, 4),
+        "duplicate_names": len(filters) - len({f.name.casefold() for f in filters}),
         "filter_names": [f.name for f in filters],
         "seconds": seconds,
     }
+
+
+def _name_accuracy(embedder: Embedder, gold: list[str], predicted: np.ndarray, filters) -> float:
+    majority = majority_labels(gold, predicted.tolist(), [f.category_id for f in filters])
+    named = [(f.name, m) for f, m in zip(filters, majority, strict=True) if m is not None]
+    if not named:
+        return 0.0
+    labels = sorted(set(gold))
+    return name_accuracy(embedder.embed([n for n, _ in named]), embedder.embed(labels),
+                         [labels.index(m) for _, m in named])
 
 
 def _drop_workspace(store: PostgresStore, slug: str) -> None:

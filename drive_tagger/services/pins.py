@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
+import re
+
 from drive_tagger.adapters.postgres.store import PostgresStore
 from drive_tagger.core.types import Filter
 from drive_tagger.errors import InvalidInput, UnknownFilter
+from drive_tagger.services.query import resolve_filter
 
-MAX_NAME = 200
+MAX_NAME = 80
+# A person may name a filter freely (unlike generated names, no 4-word limit), but a name is
+# shown in menus and chips: one line, no markup, no control characters.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>`]")
 
 
 def rename_filter(
-    store: PostgresStore, workspace_slug: str, category_id: int, name: str | None, *, pinned: bool = True
+    store: PostgresStore, workspace_slug: str, reference: str, name: str | None, *, pinned: bool = True
 ) -> Filter:
-    """Pins `name` (or the current name) on an active filter, or with pinned=False drops the pin."""
+    """Pins `name` (or the current name) on an active filter chosen by id or name, or with
+    pinned=False drops the pin. Later refreshes keep a pin for as long as they keep the id."""
     workspace = store.workspace(workspace_slug)
-    current = next((f for f in store.filters(workspace.id) if f.category_id == category_id), None)
-    if current is None:
-        raise UnknownFilter(f"no filter {category_id} in workspace {workspace_slug!r}")
+    filters = store.filters(workspace.id)
+    current = resolve_filter(filters, str(reference), workspace_slug)
     if not pinned:
-        store.unpin_category_name(workspace.id, category_id)
+        store.unpin_category_name(workspace.id, current.category_id)
     else:
-        name = (name if name is not None else current.name).strip()
-        if not 1 <= len(name) <= MAX_NAME:
-            raise InvalidInput(f"a filter name must have 1..{MAX_NAME} characters")
-        if not store.pin_category_name(workspace.id, category_id, name):
-            raise UnknownFilter(f"no filter {category_id} in workspace {workspace_slug!r}")
-    return next(f for f in store.filters(workspace.id) if f.category_id == category_id)
+        name = " ".join((name if name is not None else current.name).split())
+        if not 1 <= len(name) <= MAX_NAME or _UNSAFE.search(name):
+            raise InvalidInput(f"{name!r} is not a usable filter name: 1..{MAX_NAME} characters on one line, "
+                               "without markup or control characters")
+        clash = next((f for f in filters if f.name.casefold() == name.casefold()
+                      and f.category_id != current.category_id), None)
+        if clash is not None:
+            raise InvalidInput(f"filter {clash.category_id} is already called {clash.name!r}; names are unique")
+        if not store.pin_category_name(workspace.id, current.category_id, name):
+            raise UnknownFilter(f"no filter {reference} in workspace {workspace_slug!r}")
+    return next(f for f in store.filters(workspace.id) if f.category_id == current.category_id)

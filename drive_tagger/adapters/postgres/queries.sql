@@ -169,10 +169,11 @@ where c.workspace_id = %(workspace_id)s
       order by id desc limit 2);
 
 -- active_categories --
--- The filters readers see, with their centroids, for matching and tagging.
-select c.category_id, c.parent_category_id, c.name, c.description, c.keywords, c.size,
-       c.centroid, c.named_by, c.fence
+-- The filters readers see, with their centroids, for matching and tagging; a pinned name wins.
+select c.category_id, c.parent_category_id, coalesce(p.name, c.name), c.description, c.keywords, c.size,
+       c.centroid, case when p.name is null then c.named_by else 'user' end, c.fence
 from categories c join workspaces w on w.active_refresh_id = c.refresh_id
+left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
 where w.id = %(workspace_id)s
 order by c.category_id;
 
