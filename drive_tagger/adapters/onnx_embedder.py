@@ -9,6 +9,7 @@ import re
 import shutil
 import tempfile
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,7 @@ SAME_MODEL_MIN_COSINE = 0.99
 # measured, so their int8 vectors get a model id of their own and a workspace re-embeds.
 MEASURED_INT8_AGREEMENT = {BUNDLED_MODEL: 0.9940}  # min 0.9907, 72 documents, 142 windows
 INT8_SUFFIX = "#int8"
-EXPORT_FORMAT = 1  # bump when the exported files change, so old caches are rebuilt
+EXPORT_FORMAT = 2  # bump when the exported files change, so old caches are rebuilt
 MODEL_FILE = "model_int8.onnx"
 
 
@@ -75,7 +76,7 @@ def export_int8(location: str, model_id: str, target: Path) -> Path:
         example = torch.ones(2, 16, dtype=torch.long)
         # The tracer warns that mask-shape checks become constants; padded batches of any
         # length still match torch (tests compare the vectors), so the warnings are noise.
-        with torch.no_grad(), warnings.catch_warnings():
+        with torch.no_grad(), warnings.catch_warnings(), _eager_attention(transformer.auto_model):
             warnings.simplefilter("ignore")
             torch.onnx.export(
                 _hidden_states_module(transformer.auto_model), (example, example, torch.zeros_like(example)),
@@ -97,6 +98,19 @@ def export_int8(location: str, model_id: str, target: Path) -> Path:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+@contextmanager
+def _eager_attention(auto_model):
+    """Traces attention as plain matmuls: the SDPA graph ran int8 at 38.9 docs/s here, the eager
+    one at 55.5 (same vectors, mean cosine 0.995 to torch). The loaded model is shared with the
+    torch backend, so its attention implementation is restored afterwards."""
+    previous = auto_model.config._attn_implementation
+    auto_model.set_attn_implementation("eager")
+    try:
+        yield
+    finally:
+        auto_model.set_attn_implementation(previous)
 
 
 def _hidden_states_module(auto_model):
