@@ -36,6 +36,10 @@ def worker_tasks(
             if failures:
                 # Vectors that worked are stored; the retry embeds only what is still missing.
                 raise EmbeddingError(f"{len(failures)} document(s) not embedded, first: {failures[0]}")
+            # During a burst of ingests another embedding pass already waits: it will queue the
+            # refresh when it has run, so the burst ends in one refresh instead of one per pass.
+            if queue.waiting_job(store.conn, queue.EMBED_PENDING, workspace) is not None:
+                return {"embedded": embedded, "refresh_job": None}
             refresh_job, _ = queue.defer(store.conn, queue.REFRESH, workspace)
         return {"embedded": embedded, "refresh_job": refresh_job}
 

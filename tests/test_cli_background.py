@@ -43,3 +43,31 @@ def test_refresh_background_queues_one_refresh(env, store):
 def test_refresh_background_of_an_unknown_workspace_is_an_error(env):
     result = run("refresh", "--workspace", "ghost", "--background")
     assert result.exit_code == 1 and "unknown workspace 'ghost'" in result.stderr
+
+
+def _job_counts(store, task):
+    return store.conn.execute(
+        "select count(*) from procrastinate_jobs where task_name = %s and status = 'todo'", (task,)
+    ).fetchone()[0]
+
+
+def test_an_embedding_pass_leaves_the_refresh_to_a_later_pass_already_waiting(store, database_url, sample_embedder,
+                                                                              samples_dir):
+    from drive_tagger.adapters import queue
+    from drive_tagger.adapters.postgres.connection import connect
+    from drive_tagger.adapters.postgres.store import PostgresStore
+    from drive_tagger.adapters.readers import read_sources
+    from drive_tagger.jobs import worker_tasks
+    from drive_tagger.services.ingest import store_documents
+    from drive_tagger.services.refresh import RefreshParams
+
+    store_documents(store, "acme", read_sources([samples_dir / "travel"]))
+    waiting, _ = queue.defer(store.conn, queue.EMBED_PENDING, "acme")  # a later pass of the burst
+    tasks = worker_tasks(lambda: PostgresStore(connect(database_url, autocommit=True)),
+                         lambda: sample_embedder, RefreshParams())
+    assert tasks[queue.EMBED_PENDING](None, workspace="acme")["refresh_job"] is None
+    assert _job_counts(store, queue.REFRESH) == 0
+
+    store.conn.execute("delete from procrastinate_jobs where id = %s", (waiting,))  # that pass ran
+    assert tasks[queue.EMBED_PENDING](None, workspace="acme")["refresh_job"] is not None
+    assert _job_counts(store, queue.REFRESH) == 1

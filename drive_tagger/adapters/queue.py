@@ -74,10 +74,16 @@ def defer(conn: psycopg.Connection, task: str, workspace: str) -> tuple[int, boo
             deferrer = _deferrer().configure_task(task, lock=key, queueing_lock=key, connection=conn)
             return deferrer.defer(workspace=workspace), True
     except pexc.AlreadyEnqueued:
-        row = conn.execute(query("waiting_job"), {"queueing_lock": key}).fetchone()
-        if row is None:  # it started in between; queue again
+        waiting = waiting_job(conn, task, workspace)
+        if waiting is None:  # it started in between; queue again
             return defer(conn, task, workspace)
-        return row[0], False
+        return waiting, False
+
+
+def waiting_job(conn: psycopg.Connection, task: str, workspace: str) -> int | None:
+    """The id of the job of task(workspace) waiting to start, if one is."""
+    row = conn.execute(query("waiting_job"), {"queueing_lock": job_lock(task, workspace)}).fetchone()
+    return row[0] if row else None
 
 
 def run_worker(
