@@ -55,3 +55,13 @@ def test_bad_page_size_is_rejected(store, refreshed):
 
 def test_filters_before_any_refresh_are_empty(store, sample_workspace):
     assert list_filters(store, sample_workspace) == []
+
+
+def test_filters_are_listed_each_top_level_filter_followed_by_its_sub_filters(store, refreshed):
+    filters = list_filters(store, refreshed)
+    current_top = None
+    for f in filters:
+        if f.parent_category_id is None:
+            current_top = f.category_id
+        else:
+            assert f.parent_category_id == current_top

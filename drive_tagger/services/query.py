@@ -10,8 +10,21 @@ MAX_PAGE = 1000
 
 
 def list_filters(store: PostgresStore, workspace_slug: str) -> list[Filter]:
+    """The active filters in tree order: each top-level filter (largest first), then its sub-filters."""
     workspace = store.workspace(workspace_slug)
-    return store.filters(workspace.id)
+    return in_tree_order(store.filters(workspace.id))
+
+
+def in_tree_order(filters: list[Filter]) -> list[Filter]:
+    children: dict[int, list[Filter]] = {}
+    for f in filters:
+        if f.parent_category_id is not None:
+            children.setdefault(f.parent_category_id, []).append(f)
+    ordered = []
+    for f in filters:
+        if f.parent_category_id is None:
+            ordered += [f, *children.pop(f.category_id, [])]
+    return ordered + [f for orphans in children.values() for f in orphans]
 
 
 def resolve_filter(filters: list[Filter], reference: str, workspace_slug: str) -> Filter:
