@@ -28,6 +28,10 @@ test: setup
 benchmark-ingest: setup
 	$(BIN)/python benchmarks/ingest_speed.py
 
+# Issue #4: refresh of 10k and 100k stored documents vs BERTopic's UMAP + HDBSCAN (a few minutes).
+benchmark-cluster: setup
+	$(BIN)/python benchmarks/cluster_speed.py
+
 benchmark: setup
 	$(BIN)/python benchmarks/api_and_queue.py
 
