@@ -10,7 +10,12 @@ from drive_tagger.adapters import queue
 from drive_tagger.adapters.embedders import Embedder, SentenceTransformerEmbedder
 from drive_tagger.adapters.namers import Namer, OfflineNamer
 from drive_tagger.adapters.openai_client import OpenAIOptions
-from drive_tagger.adapters.postgres.connection import SEARCH_PATH_OPTION, connect, redact_url
+from drive_tagger.adapters.postgres.connection import (
+    SEARCH_PATH_OPTION,
+    connect,
+    redact_url,
+    register_vector_type,
+)
 from drive_tagger.adapters.postgres.embedded import embedded_server_url
 from drive_tagger.adapters.postgres.migrations import migrate, pending_migrations
 from drive_tagger.adapters.postgres.store import PostgresStore
@@ -35,7 +40,7 @@ def open_store(settings: Settings) -> PostgresStore:
     """A store on a migrated database. The embedded database is migrated on the spot; a configured
     one only when DRIVE_TAGGER_AUTO_MIGRATE is set, else pending migrations are an error."""
     url = database_url(settings)
-    conn = connect(url, autocommit=True)
+    conn = connect(url, autocommit=True, register_types=False)
     try:
         auto = settings.auto_migrate if settings.auto_migrate is not None else settings.database_url is None
         if auto:
@@ -48,9 +53,8 @@ def open_store(settings: Settings) -> PostgresStore:
                     f"the database at {redact_url(url)} lacks {len(pending)} migration(s) ({names}); "
                     "run `drive-tagger db migrate`"
                 )
-        conn.close()
-        # Reconnect so the vector type registers now that the extension surely exists.
-        return PostgresStore(connect(url, autocommit=True))
+        register_vector_type(conn)  # now that the extension surely exists
+        return PostgresStore(conn)
     except BaseException:
         conn.close()
         raise

@@ -136,3 +136,12 @@ def openai_server():
     server = FakeOpenAI().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def refreshed(store, sample_workspace) -> str:
+    """The sample workspace after one refresh (offline keyword names)."""
+    from drive_tagger.services.refresh import refresh_workspace
+
+    refresh_workspace(store, sample_workspace)
+    return sample_workspace

@@ -1,22 +1,15 @@
-import csv
-import gzip
-import json
 
 import pytest
 
 from drive_tagger.errors import InvalidInput
+from drive_tagger.services.corpora import samples_labelled_corpus
 from drive_tagger.services.evaluate import evaluate, read_labelled_corpus
 
 
 @pytest.fixture
 def labelled_corpus(tmp_path, samples_dir):
     """The sample drive as a labelled JSONL.gz corpus, the format of ../shared/data."""
-    path = tmp_path / "samples_corpus.jsonl.gz"
-    with (samples_dir.parent / "labels.csv").open() as labels, gzip.open(path, "wt") as out:
-        for row in csv.DictReader(labels):
-            text = (samples_dir / row["path"]).read_text()
-            out.write(json.dumps({"id": row["path"], "text": text, "label": row["label"]}) + "\n")
-    return path
+    return samples_labelled_corpus(tmp_path, samples_dir)
 
 
 def test_eval_reports_scores_filters_and_stage_seconds(store, sample_embedder, labelled_corpus):

@@ -1,7 +1,6 @@
 """pandas access to a workspace, on the real embedded Postgres and the sample drive."""
 
 import numpy as np
-import pytest
 
 from drive_tagger.core.clustering import ClusteringParams
 from drive_tagger.core.types import NamedBy
@@ -14,12 +13,6 @@ from drive_tagger.services.frames import (
     untagged_documents,
 )
 from drive_tagger.services.refresh import RefreshParams, refresh_workspace
-
-
-@pytest.fixture
-def refreshed(store, sample_workspace):
-    refresh_workspace(store, sample_workspace)
-    return sample_workspace
 
 
 def test_documents_frame_has_every_document_with_filter_score_and_coordinates(store, refreshed):

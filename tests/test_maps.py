@@ -7,13 +7,6 @@ from drive_tagger.cli import app
 from drive_tagger.errors import InvalidInput
 from drive_tagger.services.frames import filters_frame
 from drive_tagger.services.maps import workspace_map, write_figure
-from drive_tagger.services.refresh import refresh_workspace
-
-
-@pytest.fixture
-def refreshed(store, sample_workspace):
-    refresh_workspace(store, sample_workspace)
-    return sample_workspace
 
 
 def top_level_names(store, workspace):

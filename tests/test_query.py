@@ -2,13 +2,6 @@ import pytest
 
 from drive_tagger.errors import InvalidInput, UnknownDocument, UnknownFilter
 from drive_tagger.services.query import document_tags, filter_documents, list_filters
-from drive_tagger.services.refresh import refresh_workspace
-
-
-@pytest.fixture
-def refreshed(store, sample_workspace):
-    refresh_workspace(store, sample_workspace)
-    return sample_workspace
 
 
 def test_top_level_sizes_add_up_to_the_tagged_documents_and_counts_include_second_tags(store, refreshed):

@@ -20,7 +20,6 @@ from drive_tagger.errors import InvalidInput, NothingToRefresh, UnknownWorkspace
 
 EMBED_PENDING = "embed_pending"
 REFRESH = "refresh"
-TASKS = (EMBED_PENDING, REFRESH)
 
 # Failures that another attempt cannot fix; everything else (embedding provider, network,
 # database) is an outside failure and is retried.

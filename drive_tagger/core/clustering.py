@@ -92,7 +92,6 @@ class DocumentClusterer:
         p = self.params
         n = len(X)
         if n < 6:
-            zeros = np.zeros(n, dtype=np.int64)
             return _single_cluster(X)
         rng = np.random.RandomState(p.seed)
         fit_rows = np.sort(rng.choice(n, p.max_fit, replace=False)) if n > p.max_fit else np.arange(n)

@@ -57,13 +57,6 @@ class Assignments:
     def __len__(self) -> int:
         return len(self.document_index)
 
-    def top_level_labels(self, n_documents: int, top_level_ids: set[int]) -> np.ndarray:
-        """Each document's best top-level category id, or -1 when it has none."""
-        labels = np.full(n_documents, -1, dtype=np.int64)
-        for doc, cat, rank in zip(self.document_index, self.category_id, self.rank, strict=True):
-            if rank == 1 and int(cat) in top_level_ids:
-                labels[doc] = cat
-        return labels
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,13 @@ def connect(url: str, *, autocommit: bool = False, register_types: bool = True) 
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseUnavailable(f"cannot connect to the database at {redact_url(url)}: {reason}") from None
     if register_types:
-        try:
-            register_vector(conn)
-        except psycopg.ProgrammingError:
-            # Before the first migration the vector type does not exist yet.
-            conn.rollback()
+        register_vector_type(conn)
     return conn
+
+
+def register_vector_type(conn: psycopg.Connection) -> None:
+    """Loads pgvector values as arrays; before the first migration the type does not exist yet."""
+    try:
+        register_vector(conn)
+    except psycopg.ProgrammingError:
+        conn.rollback()
