@@ -12,7 +12,8 @@ from drive_tagger.adapters.embedders import Embedder
 from drive_tagger.adapters.postgres.store import PostgresStore
 from drive_tagger.errors import EmbeddingError
 from drive_tagger.services.ingest import embed_pending
-from drive_tagger.services.refresh import RefreshParams, refresh_workspace
+from drive_tagger.core.params import RefreshParams
+from drive_tagger.services.refresh import refresh_workspace
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,8 @@ import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from drive_tagger.core.params import ClusteringParams, RefreshParams
+
 BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 
@@ -44,12 +46,12 @@ class Settings(BaseSettings):
 
     # A document is left untagged when its similarity to its filter's centroid falls below the
     # filter's lower Tukey fence, Q1 - untagged_fence_iqr * IQR; larger tags more documents.
-    untagged_fence_iqr: float = Field(default=1.5, ge=0.0)
+    untagged_fence_iqr: float = Field(default=ClusteringParams.outlier_iqr, ge=0.0)
     # A document also carries its runner-up filter when that scores within this cosine margin.
-    second_filter_margin: float = Field(default=0.02, ge=0.0, le=1.0)
+    second_filter_margin: float = Field(default=RefreshParams.second_filter_margin, ge=0.0, le=1.0)
     # Suggest a refresh once this share of documents tagged on arrival matched no filter well.
     suggest_refresh_share: float = Field(default=0.2, ge=0.0, le=1.0)
-    seed: int = 0
+    seed: int = ClusteringParams.seed
 
     # Background jobs (procrastinate on the same database). Jobs one worker runs at once: the
     # cap on concurrent calls to the embedding provider per worker process.
@@ -71,7 +73,7 @@ class Settings(BaseSettings):
     # "openai:<model>" (OpenAI or a compatible server: Ollama, vLLM, llama.cpp server).
     namer: str = "offline"
     # A filter that matches the previous refresh keeps its name while its centroid stays this close.
-    keep_name_similarity: float = Field(default=0.97, ge=0.0, le=1.0)
+    keep_name_similarity: float = Field(default=RefreshParams.keep_name_similarity, ge=0.0, le=1.0)
     namer_concurrency: int = Field(default=4, ge=1, le=64)
     # Per refresh: LLM calls and tokens; past either, new filters are named offline.
     namer_max_calls: int = Field(default=200, ge=0)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from drive_tagger.adapters import queue
 from drive_tagger.adapters.embedders import Embedder, SentenceTransformerEmbedder
-from drive_tagger.adapters.namers import Namer, OfflineNamer
+from drive_tagger.adapters.namers import GatedNamer, OfflineNamer
 from drive_tagger.adapters.openai_client import OpenAIOptions
 from drive_tagger.adapters.postgres.connection import (
     SEARCH_PATH_OPTION,
@@ -19,9 +19,9 @@ from drive_tagger.adapters.postgres.connection import (
 from drive_tagger.adapters.postgres.embedded import embedded_server_url
 from drive_tagger.adapters.postgres.migrations import migrate, pending_migrations
 from drive_tagger.adapters.postgres.store import PostgresStore
-from drive_tagger.core.clustering import ClusteringParams
+from drive_tagger.core.params import ClusteringParams
 from drive_tagger.errors import DriveTaggerError, MigrationError
-from drive_tagger.services.refresh import RefreshParams
+from drive_tagger.core.params import RefreshParams
 from drive_tagger.settings import Settings
 
 LOCAL_BACKENDS = {"sentence-transformers", "local"}
@@ -97,7 +97,7 @@ def openai_options(settings: Settings) -> OpenAIOptions:
                          retries=settings.openai_retries, backoff=settings.openai_backoff)
 
 
-def make_namer(settings: Settings, embedder: Embedder | None = None) -> Namer:
+def make_namer(settings: Settings, embedder: Embedder | None = None) -> GatedNamer:
     """The namer for refreshes; it embeds names and taxonomy labels with the configured embedder
     (names are only compared with centroids of that same model)."""
     embedder = embedder or make_embedder(settings)

@@ -59,7 +59,7 @@ def test_an_embedding_pass_leaves_the_refresh_to_a_later_pass_already_waiting(st
     from drive_tagger.adapters.readers import read_sources
     from drive_tagger.jobs import worker_tasks
     from drive_tagger.services.ingest import store_documents
-    from drive_tagger.services.refresh import RefreshParams
+    from drive_tagger.core.params import RefreshParams
 
     store_documents(store, "acme", read_sources([samples_dir / "travel"]))
     waiting, _ = queue.defer(store.conn, queue.EMBED_PENDING, "acme")  # a later pass of the burst

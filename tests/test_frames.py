@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from drive_tagger.core.clustering import ClusteringParams
+from drive_tagger.core.params import ClusteringParams
 from drive_tagger.core.types import NamedBy
 from drive_tagger.services.frames import (
     documents_frame,
@@ -12,7 +12,8 @@ from drive_tagger.services.frames import (
     representative_documents,
     untagged_documents,
 )
-from drive_tagger.services.refresh import RefreshParams, refresh_workspace
+from drive_tagger.core.params import RefreshParams
+from drive_tagger.services.refresh import refresh_workspace
 
 
 def test_documents_frame_has_every_document_with_filter_score_and_coordinates(store, refreshed):

@@ -1,8 +1,8 @@
 """Tuning: one evaluate() run per setting, on the labelled sample drive."""
 
-from drive_tagger.core.clustering import ClusteringParams
+from drive_tagger.core.params import ClusteringParams
 from drive_tagger.services.corpora import samples_labelled_corpus
-from drive_tagger.services.refresh import RefreshParams
+from drive_tagger.core.params import RefreshParams
 from drive_tagger.services.tuning import tune_clustering
 
 

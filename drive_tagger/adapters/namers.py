@@ -1,4 +1,4 @@
-"""Naming backends: the Namer base (order, concurrency, quality gate, fallback) and the offline namer."""
+"""Naming backends: the GatedNamer base (order, concurrency, quality gate, fallback) and the offline namer."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ _VECTORS: dict[tuple[str, str], np.ndarray] = {}
 _VECTORS_LOCK = threading.Lock()
 
 
-class Namer(ABC):
+class GatedNamer(ABC):
     """One method to implement, `_propose`; `name` runs it per category and puts every answer
     through the quality gate: a short plain name, not vague, unique in the workspace
     (case-insensitive), and closer to its own category than to any peer (by the embedder).
@@ -41,7 +41,7 @@ class Namer(ABC):
     concurrency: int = 1  # categories proposed for at once (a wave); later waves see earlier names
     attempts: int = 1
 
-    def __init__(self, embedder=None, *, fallback: Namer | None = None):
+    def __init__(self, embedder=None, *, fallback: GatedNamer | None = None):
         self.embedder = embedder
         self.fallback = fallback
 
@@ -144,7 +144,7 @@ def _description(proposal: Proposal, request: NamingRequest) -> str:
     return sanitize_description(proposal.description) or keyword_description(request.keywords)
 
 
-class OfflineNamer(Namer):
+class OfflineNamer(GatedNamer):
     """No network: the taxonomy labels nearest the category's centroid when they fit well
     ("Legal and Finance"), then names from its distinctive keywords."""
 

@@ -7,7 +7,7 @@ import threading
 
 import openai
 
-from drive_tagger.adapters.namers import Namer, OfflineNamer
+from drive_tagger.adapters.namers import GatedNamer, OfflineNamer
 from drive_tagger.adapters.openai_client import OpenAIOptions, describe_error, make_client, with_retries
 from drive_tagger.core.naming import NamingContext, NamingRequest, Proposal
 from drive_tagger.core.prompts import estimate_tokens, naming_messages, parse_naming_answer
@@ -16,7 +16,7 @@ from drive_tagger.core.types import NamedBy
 log = logging.getLogger(__name__)
 
 
-class OpenAINamer(Namer):
+class OpenAINamer(GatedNamer):
     """Asks the model for {"name", "description"} at temperature 0 for each category, with a few
     representative documents, the top keywords and the names already taken. Calls run
     `concurrency` at a time; a refresh makes at most `max_calls` calls and spends at most

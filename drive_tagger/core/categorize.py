@@ -11,13 +11,10 @@ from drive_tagger.core.assignment import cluster_centroids, combine, level_links
 from drive_tagger.core.clustering import TwoLevelClustering
 from drive_tagger.core.keywords import class_keywords, term_counts
 from drive_tagger.core.matching import Match, match_categories
-from drive_tagger.core.naming import KeywordNamer, NamingContext, NamingRequest, keyword_description
+from drive_tagger.core.naming import KeywordNamer, Namer, NamingContext, NamingRequest, keyword_description
+from drive_tagger.core.params import RefreshParams
 from drive_tagger.core.representatives import representatives
 from drive_tagger.core.types import Assignments, Category, NamedBy, PreviousGeneration
-
-# A matched category keeps its name without asking the namer while its centroid stays this
-# close (cosine) to the previous refresh's: its members barely changed.
-KEEP_NAME_SIMILARITY = 0.97
 
 
 @dataclass(frozen=True)
@@ -30,11 +27,32 @@ class Categorization:
 
 
 @dataclass(frozen=True)
+class DraftCategory:
+    """A category of this refresh before it has a name: built once, named in one pass."""
+
+    index: int  # position in the refresh: top-level drafts first, then sub-filters
+    category_id: int
+    parent: int | None  # index of the top-level draft a sub-filter sits in
+    rows: np.ndarray = field(repr=False)  # rows of the vectors matrix it holds (best link at its level)
+    centroid: np.ndarray = field(repr=False)
+    keywords: tuple[str, ...]
+    fence: float | None  # lowest similarity that still counts as a member (top level only)
+
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+    @property
+    def is_top_level(self) -> bool:
+        return self.parent is None
+
+
+@dataclass(frozen=True)
 class _Level:
     labels: np.ndarray  # index into centroids per document, -1 none
     centroids: np.ndarray
     parents: np.ndarray  # per cluster: index of its top-level cluster (-1 at the top level)
-    fences: np.ndarray  # per cluster: the lowest similarity that counts as a member
+    fences: np.ndarray  # per cluster: the lowest similarity that counts as a member (-1: none)
 
 
 def _index_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -60,15 +78,10 @@ def _levels(vectors: np.ndarray, clustering: TwoLevelClustering) -> tuple[_Level
     return top, sub
 
 
-def _members(document_ids: np.ndarray, labels: np.ndarray, k: int) -> list[np.ndarray]:
-    return [np.sort(document_ids[labels == i]) for i in range(k)]
-
-
 def _match_level(level: _Level, document_ids, previous: PreviousGeneration | None, top: bool) -> Match:
-    k = len(level.centroids)
     before = previous.level(top) if previous else []
     return match_categories(
-        _members(document_ids, level.labels, k),
+        [np.sort(document_ids[level.labels == i]) for i in range(len(level.centroids))],
         level.centroids,
         [c.category_id for c in before],
         [previous.members.get(c.category_id, np.empty(0, np.int64)) for c in before] if previous else [],
@@ -84,130 +97,107 @@ def categorize(
     document_ids: np.ndarray,
     next_category_id: int,
     previous: PreviousGeneration | None = None,
-    second_margin: float | None = 0.02,
-    namer=None,
+    params: RefreshParams = RefreshParams(),
+    namer: Namer | None = None,
     model: str | None = None,
-    keep_name_similarity: float = KEEP_NAME_SIMILARITY,
     on_stage: Callable[[str], None] = lambda stage: None,
 ) -> Categorization:
     """Top-level categories and their sub-filters with c-TF-IDF keywords and names.
 
     A category that matches one of the previous refresh (by member overlap) keeps its id; it
     keeps its name too when the name is pinned by a user, or when its centroid barely moved
-    (keep_name_similarity). Every other category is named by `namer` (a Namer: `name(requests,
-    context)`; default: keyword names), which sees its keywords and representative texts.
-    A document is linked at each level it belongs to, and at the top level it may carry a
-    second filter (rank 2) within second_margin of its first.
+    (params.keep_name_similarity). Every other category is named by `namer` (default: keyword
+    names), which sees its keywords and representative texts. A document is linked at each level
+    it belongs to, and at the top level it may carry a second filter (rank 2) within
+    params.second_filter_margin of its first.
     """
     top, sub = _levels(vectors, clustering)
     top_match = _match_level(top, document_ids, previous, top=True)
     sub_match = _match_level(sub, document_ids, previous, top=False)
-    ids_iter = iter(range(next_category_id, next_category_id + 10**9))
-    top_ids = np.array([i if i is not None else next(ids_iter) for i in top_match.ids], dtype=np.int64)
-    sub_ids = np.array([i if i is not None else next(ids_iter) for i in sub_match.ids], dtype=np.int64)
+    fresh_ids = iter(range(next_category_id, next_category_id + 10**9))
+    top_ids = np.array([i if i is not None else next(fresh_ids) for i in top_match.ids], dtype=np.int64)
+    sub_ids = np.array([i if i is not None else next(fresh_ids) for i in sub_match.ids], dtype=np.int64)
     assignments = combine(
-        level_links(vectors, top.labels, top.centroids, top_ids, second_margin=second_margin),
+        level_links(vectors, top.labels, top.centroids, top_ids, second_margin=params.second_filter_margin),
         level_links(vectors, sub.labels, sub.centroids, sub_ids),
     )
     on_stage("assign")
 
     terms = term_counts(texts)
-    keyword_lists = [class_keywords(terms, top.labels).get(i, ()) for i in range(len(top_ids))]
-    sub_keywords = class_keywords(terms, sub.labels)
-    keyword_lists += [sub_keywords.get(i, ()) for i in range(len(sub_ids))]
+    keywords = (class_keywords(terms, top.labels), class_keywords(terms, sub.labels))
+    drafts = [
+        DraftCategory(i, int(top_ids[i]), None, np.flatnonzero(top.labels == i), top.centroids[i],
+                      keywords[0].get(i, ()), float(top.fences[i]) if top.fences[i] > -1 else None)
+        for i in range(len(top_ids))
+    ] + [
+        DraftCategory(len(top_ids) + j, int(sub_ids[j]), int(sub.parents[j]), np.flatnonzero(sub.labels == j),
+                      sub.centroids[j], keywords[1].get(j, ()), None)
+        for j in range(len(sub_ids))
+    ]
     on_stage("keywords")
 
-    ids = np.concatenate([top_ids, sub_ids])
     kept = {c.category_id: c for c in (previous.categories if previous else ())}
-    sizes = np.concatenate([np.bincount(top.labels[top.labels >= 0], minlength=len(top_ids)),
-                            np.bincount(sub.labels[sub.labels >= 0], minlength=len(sub_ids))])
-    centroids = np.vstack([top.centroids, sub.centroids])
-    fences = np.concatenate([top.fences, sub.fences])
-    parents = [None] * len(top_ids) + [int(top_ids[p]) for p in sub.parents]
-    names, descriptions, named_by = _names(
-        ids, keyword_lists, centroids, kept, keep_name_similarity, namer or KeywordNamer(), model,
-        requests=lambda todo: _requests(todo, vectors, texts, (top.labels, sub.labels), sub.parents, sizes,
-                                        keyword_lists, centroids),
-    )
-    categories = tuple(
-        Category(
-            category_id=int(ids[i]),
-            parent_category_id=parents[i],
-            name=names[i],
-            description=descriptions[i],
-            keywords=tuple(keyword_lists[i]),
-            size=int(sizes[i]),
-            centroid=centroids[i],
-            named_by=named_by[i],
-            fence=float(fences[i]) if fences[i] > -1 else None,
-        )
-        for i in range(len(ids))
-    )
+    categories = name_drafts(drafts, vectors, texts, kept, namer or KeywordNamer(), model,
+                             params.keep_name_similarity)
     on_stage("naming")
     return Categorization(
         categories, assignments, untagged=int((top.labels < 0).sum()),
-        next_category_id=next(ids_iter), changes=_changes(ids, kept, top_match, sub_match, top_ids, sub_ids),
+        next_category_id=next(fresh_ids), changes=_changes(drafts, kept, top_match, sub_match, top_ids, sub_ids),
     )
 
 
-def _names(ids, keyword_lists, centroids, kept: dict[int, Category], keep_similarity: float, namer,
-           model, *, requests) -> tuple[list[str], list[str], list[NamedBy]]:
-    """Pinned names and names of barely-changed categories stay; the namer names the rest,
-    unique (case-insensitively) against every name in the workspace."""
-    n = len(ids)
-    names: list[str | None] = [None] * n
-    descriptions = [keyword_description(k) for k in keyword_lists]
-    named_by = [NamedBy.OFFLINE] * n
-    for i, category_id in enumerate(ids):
-        before = kept.get(int(category_id))
-        if before is not None and _keeps_name(before, centroids[i], keep_similarity, namer):
-            names[i], named_by[i] = before.name, NamedBy(before.named_by)
-            descriptions[i] = before.description or descriptions[i]
-    todo = [i for i in range(n) if names[i] is None]
-    if todo:
-        context = NamingContext(centroids, {i: names[i] for i in range(n) if names[i] is not None}, model)
-        for choice in namer.name(requests(todo), context):
-            names[choice.index] = choice.name
-            descriptions[choice.index] = choice.description or descriptions[choice.index]
-            named_by[choice.index] = choice.named_by
-    return names, descriptions, named_by
+def name_drafts(drafts: Sequence[DraftCategory], vectors: np.ndarray, texts: Sequence[str],
+                kept: dict[int, Category], namer: Namer, model: str | None,
+                keep_similarity: float) -> tuple[Category, ...]:
+    """Categories from drafts in one pass: a pinned name, or the name of a category that barely
+    moved, stays; the namer names the rest (top level first, larger first), each unique
+    (case-insensitively) against every name in the workspace."""
+    kept_names = {d.index: kept[d.category_id] for d in drafts
+                  if d.category_id in kept and _keeps_name(kept[d.category_id], d.centroid, keep_similarity, namer)}
+    centroids = np.array([d.centroid for d in drafts])
+    context = NamingContext(centroids, {i: c.name for i, c in kept_names.items()}, model)
+    todo = sorted((d for d in drafts if d.index not in kept_names), key=lambda d: (d.parent is not None, -d.size, d.index))
+    chosen = {choice.index: choice for choice in namer.name([_request(d, drafts, vectors, texts) for d in todo], context)}
+
+    def category(d: DraftCategory) -> Category:
+        before, choice = kept_names.get(d.index), chosen.get(d.index)
+        name, named_by = (before.name, NamedBy(before.named_by)) if before else (choice.name, choice.named_by)
+        description = (before.description if before else choice.description) or keyword_description(d.keywords)
+        return Category(
+            category_id=d.category_id, name=name, keywords=d.keywords, size=d.size, centroid=d.centroid,
+            description=description, named_by=named_by, fence=d.fence,
+            parent_category_id=drafts[d.parent].category_id if d.parent is not None else None,
+        )
+
+    return tuple(category(d) for d in drafts)
 
 
-def _keeps_name(before: Category, centroid: np.ndarray, keep_similarity: float, namer) -> bool:
+def _keeps_name(before: Category, centroid: np.ndarray, keep_similarity: float, namer: Namer) -> bool:
     """A pinned name always stays; another stays while the category's centroid (its fingerprint)
     barely moved, unless it was a fallback offline name and the namer could now do better."""
     if NamedBy(before.named_by) is NamedBy.USER:
         return True
-    if NamedBy(before.named_by) is NamedBy.OFFLINE and getattr(namer, "named_by", NamedBy.OFFLINE) is not NamedBy.OFFLINE:
+    if NamedBy(before.named_by) is NamedBy.OFFLINE and namer.named_by is not NamedBy.OFFLINE:
         return False
     a, b = np.asarray(before.centroid, np.float64), np.asarray(centroid, np.float64)
     denominator = np.linalg.norm(a) * np.linalg.norm(b)
     return bool(denominator) and float(a @ b) / denominator >= keep_similarity
 
 
-def _requests(todo, vectors, texts, level_labels, sub_parents, sizes, keyword_lists, centroids) -> list[NamingRequest]:
-    """Requests for the categories in todo: top level first, larger first; each with its
-    representative texts and the categories its name must not fit better (its level's others,
-    or for a sub-filter its siblings)."""
-    top_labels, sub_labels = level_labels
-    n_top = len(centroids) - len(sub_parents)
-    parent = [None] * n_top + [int(p) for p in sub_parents]
-    level = [list(range(n_top)) if i < n_top else
-             [j for j in range(n_top, len(parent)) if parent[j] == parent[i]] for i in range(len(parent))]
-    order = sorted(todo, key=lambda i: (i >= n_top, -int(sizes[i]), i))
-    return [
-        NamingRequest(
-            index=i, keywords=tuple(keyword_lists[i]), centroid=centroids[i],
-            documents=tuple(texts[r] for r in representatives(
-                vectors, np.flatnonzero(top_labels == i if i < n_top else sub_labels == i - n_top), centroids[i])),
-            peers=tuple(j for j in level[i] if j != i), parent=parent[i],
-        )
-        for i in order
-    ]
+def _request(draft: DraftCategory, drafts: Sequence[DraftCategory], vectors: np.ndarray,
+             texts: Sequence[str]) -> NamingRequest:
+    """What the namer sees of a draft: its keywords and representative texts, and the drafts its
+    name must not fit better (its level's others; for a sub-filter, its siblings)."""
+    peers = tuple(d.index for d in drafts if d.index != draft.index and d.parent == draft.parent)
+    return NamingRequest(
+        index=draft.index, keywords=draft.keywords, centroid=draft.centroid,
+        documents=tuple(texts[r] for r in representatives(vectors, draft.rows, draft.centroid)),
+        peers=peers, parent=draft.parent,
+    )
 
 
-def _changes(ids, kept, top_match: Match, sub_match: Match, top_ids, sub_ids) -> dict:
-    current = {int(i) for i in ids}
+def _changes(drafts, kept, top_match: Match, sub_match: Match, top_ids, sub_ids) -> dict:
+    current = {d.category_id for d in drafts}
     return {
         "kept": sorted(current & set(kept)),
         "new": sorted(current - set(kept)),

@@ -15,38 +15,13 @@ Measured on BBC News (2,225 docs) and AG News (7,600 docs) with all-MiniLM-L6-v2
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from drive_tagger.core.params import ClusteringParams
 from drive_tagger.core.merging import cut_tree, lloyd_polish, silhouette_from_distances, ward_tree
-
-
-@dataclass(frozen=True)
-class ClusteringParams:
-    # Fine level: "hdbscan" (leaf clusters) or "kmeans" (k = sqrt(n)); both reach the same top
-    # level on our corpora, HDBSCAN's dense cores make better sub-filters.
-    fine_method: str = "hdbscan"
-    # PCA dimensions HDBSCAN works in: density estimates degrade in 384-d.
-    reduce_to: int = 16
-    # None: max(3, sqrt(n)/4), so a 70-document drive and a 100k one both get fine clusters.
-    min_cluster_size: int | None = None
-    min_samples: int = 3
-    # Top-level candidates are 2..k_max filters.
-    k_max: int = 15
-    # Model selection runs on a fixed sample: the topic structure, not every document, matters.
-    max_fit: int = 20_000
-    silhouette_sample: int = 3_000
-    # Without polishing, Ward cuts of fine centroids picked k=2 on AG News (NMI 0.40).
-    polish_iterations: int = 10
-    final_iterations: int = 5
-    # Lower Tukey fence (Q1 - outlier_iqr * IQR) of similarity to the own centroid; None tags all.
-    outlier_iqr: float | None = 1.5
-    seed: int = 0
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

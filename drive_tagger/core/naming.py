@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -65,6 +66,17 @@ class NameChoice:
     name: str
     description: str
     named_by: NamedBy
+
+
+class Namer(Protocol):
+    """Names the categories of one refresh. `named_by` says how its names are made, so a refresh
+    can tell whether an offline name kept from before could now be bettered."""
+
+    named_by: NamedBy
+
+    def name(self, requests: Sequence[NamingRequest], context: NamingContext) -> list[NameChoice]:
+        """A choice for every request, in request order; context.names grows as names are given."""
+        ...
 
 
 def keyword_name(keywords: Sequence[str], taken: set[str]) -> str:

@@ -16,7 +16,8 @@ from drive_tagger.core.metrics import clustering_scores, majority_labels, name_a
 from drive_tagger.core.types import SourceDocument
 from drive_tagger.errors import InvalidInput, UnknownWorkspace
 from drive_tagger.services.ingest import ingest
-from drive_tagger.services.refresh import RefreshParams, refresh_workspace
+from drive_tagger.core.params import RefreshParams
+from drive_tagger.services.refresh import refresh_workspace
 
 
 @dataclass(frozen=True)

@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 from drive_tagger.adapters.postgres.store import PostgresStore
-from drive_tagger.core.categorize import KEEP_NAME_SIMILARITY, categorize
-from drive_tagger.core.clustering import ClusteringParams, DocumentClusterer
+from drive_tagger.core.categorize import categorize
+from drive_tagger.core.clustering import DocumentClusterer
+from drive_tagger.core.naming import Namer
+from drive_tagger.core.params import RefreshParams
 from drive_tagger.errors import NothingToRefresh
 
 # Keywords come from each document's head; more text costs time and adds little.
 KEYWORD_TEXT_CHARS = 4000
 MIN_DOCUMENTS = 3
-
-
-@dataclass(frozen=True)
-class RefreshParams:
-    clustering: ClusteringParams = field(default_factory=ClusteringParams)
-    # A document also carries its runner-up top-level filter when that scores within this
-    # cosine margin of its first; None: one top-level filter per document.
-    second_filter_margin: float | None = 0.02
-    # A category that matches the previous refresh keeps its name, without asking the namer,
-    # while its centroid stays this close (cosine) to the previous one.
-    keep_name_similarity: float = KEEP_NAME_SIMILARITY
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -52,7 +40,7 @@ class _Stopwatch:
 
 
 def refresh_workspace(store: PostgresStore, workspace_slug: str, params: RefreshParams | None = None,
-                      namer=None) -> RefreshReport:
+                      namer: Namer | None = None) -> RefreshReport:
     """Recomputes the workspace's filters, naming new ones with `namer` (a Namer from wiring;
     None: keyword names). On any failure the run is recorded as failed and the previous filters
     stay active, untouched."""
@@ -78,8 +66,7 @@ def refresh_workspace(store: PostgresStore, workspace_slug: str, params: Refresh
         result = categorize(
             vectors, texts, clustering, document_ids=document_ids,
             next_category_id=workspace.next_category_id, previous=previous,
-            second_margin=params.second_filter_margin, namer=namer, model=workspace.embedding_model,
-            keep_name_similarity=params.keep_name_similarity, on_stage=watch.lap,
+            params=params, namer=namer, model=workspace.embedding_model, on_stage=watch.lap,
         )
         store.commit_refresh(
             workspace, refresh_id, result.categories, result.assignments, document_ids,

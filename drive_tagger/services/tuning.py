@@ -9,9 +9,9 @@ import pandas as pd
 
 from drive_tagger.adapters.embedders import Embedder
 from drive_tagger.adapters.postgres.store import PostgresStore
-from drive_tagger.core.clustering import ClusteringParams
+from drive_tagger.core.params import ClusteringParams
 from drive_tagger.services.evaluate import evaluate
-from drive_tagger.services.refresh import RefreshParams
+from drive_tagger.core.params import RefreshParams
 
 
 def default_tuning_grid() -> dict[str, RefreshParams]:

@@ -3,7 +3,8 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import fowlkes_mallows_score
 
-from drive_tagger.core.clustering import ClusteringParams, DocumentClusterer
+from drive_tagger.core.clustering import DocumentClusterer
+from drive_tagger.core.params import ClusteringParams
 
 
 def _blobs(n=600, centers=5, seed=0):
