@@ -30,7 +30,7 @@ from drive_tagger.core.types import SourceDocument
 from drive_tagger.services.keys import create_key
 from drive_tagger.services.refresh import refresh_workspace
 from drive_tagger.settings import Settings
-from drive_tagger.wiring import database_url, make_embedder, open_store, refresh_params
+from drive_tagger.wiring import database_url, make_embedder, open_database, refresh_params
 
 BIN = Path(sys.executable).parent
 TOPICS = ["invoice payment due amount", "contract agreement party term", "travel flight hotel booking",
@@ -39,7 +39,7 @@ TOPICS = ["invoice payment due amount", "contract agreement party term", "travel
           "research paper experiment results"]
 
 
-def synthesize(store, slug: str, n: int, model: str, seed: int = 0) -> None:
+def synthesize(db, slug: str, n: int, model: str, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     centers = rng.standard_normal((len(TOPICS), 384))
     docs, labels = [], rng.integers(0, len(TOPICS), n)
@@ -47,19 +47,19 @@ def synthesize(store, slug: str, n: int, model: str, seed: int = 0) -> None:
         words = TOPICS[label].split()
         body = " ".join(rng.choice(words, 40)) + f" record {i}"
         docs.append(SourceDocument(f"doc-{i:05d}.txt", f"{words[0].title()} {i}", body, "bench"))
-    workspace = store.ensure_workspace(slug)
+    workspace = db.documents.ensure_workspace(slug)
     for start in range(0, n, 2000):
-        store.upsert_documents(workspace.id, docs[start:start + 2000])
-    store.set_workspace_model(workspace.id, model)
-    hashes = store.hashes_missing_vectors(workspace.id, model)
+        db.documents.upsert_documents(workspace.id, docs[start:start + 2000])
+    db.documents.set_workspace_model(workspace.id, model)
+    hashes = db.documents.hashes_missing_vectors(workspace.id, model)
     by_hash = {h: i for i, h in enumerate(hashes)}
-    rows = store.texts_by_hash(workspace.id, hashes, 100)
+    rows = db.documents.texts_by_hash(workspace.id, hashes, 100)
     vectors = np.empty((len(hashes), 384), np.float32)
-    for digest, _, _, external_id in rows:
-        label = labels[int(external_id[4:9])]
+    for row in rows:
+        label = labels[int(row.external_id[4:9])]
         v = centers[label] + 0.6 * rng.standard_normal(384)
-        vectors[by_hash[digest]] = v / np.linalg.norm(v)
-    store.store_vectors(model, hashes, vectors)
+        vectors[by_hash[row.content_hash]] = v / np.linalg.norm(v)
+    db.documents.store_vectors(model, hashes, vectors)
 
 
 def free_port() -> int:
@@ -105,15 +105,15 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="drive_tagger_bench_"))
     settings = Settings(data_dir=data_dir) if "DRIVE_TAGGER_DATABASE_URL" not in os.environ else Settings()
     env = {**os.environ, "DRIVE_TAGGER_DATABASE_URL": database_url(settings), "DRIVE_TAGGER_DATA_DIR": str(data_dir)}
-    store = open_store(settings)
+    db = open_database(settings)
     model = make_embedder(settings).model_id
 
     started = time.perf_counter()
-    synthesize(store, "bench-10k", args.documents, model)
-    report = refresh_workspace(store, "bench-10k", refresh_params(settings))
+    synthesize(db, "bench-10k", args.documents, model)
+    report = refresh_workspace(db.documents, db.refreshes, "bench-10k", refresh_params(settings))
     print(f"setup: {args.documents} documents stored with synthetic vectors and refreshed "
           f"({report.categories} filters) in {time.perf_counter() - started:.1f}s")
-    key = create_key(store, admin=True)
+    key = create_key(db.access, admin=True)
     headers = {"Authorization": f"Bearer {key}"}
 
     port = free_port()
@@ -145,11 +145,11 @@ def main() -> None:
         # The burst: a warm worker waits; 100 ingests arrive from the clients at once.
         worker = subprocess.Popen([str(BIN / "drive-tagger"), "worker"], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        synthesize(store, "bench-burst", 200, model, seed=1)
+        synthesize(db, "bench-burst", 200, model, seed=1)
         warm = httpx.post(f"{base}/v1/workspaces/bench-burst/documents", headers=headers, json={"documents": [
             {"id": "warm", "text": "warm the worker's model"}]}).json()["job_id"]
-        wait_until(store, lambda: settled(store), 300)
-        warm = max(j["id"] for j in store.jobs(workspace="bench-burst", limit=50))
+        wait_until(db, lambda: settled(db), 300)
+        warm = max(j["id"] for j in db.jobs.jobs(workspace="bench-burst", limit=50))
         burst_started = time.perf_counter()
         drive(args.clients, args.burst, 120, lambda http, i, k: http.post(
             f"{base}/v1/workspaces/bench-burst/documents", headers=headers, json={"documents": [
@@ -157,8 +157,8 @@ def main() -> None:
         burst_ended = time.time()
         burst_seconds = time.perf_counter() - burst_started
         time.sleep(1)
-        wait_until(store, lambda: settled(store), 600)
-        jobs = [j for j in store.jobs(workspace="bench-burst", limit=50) if j["id"] > warm]
+        wait_until(db, lambda: settled(db), 600)
+        jobs = [j for j in db.jobs.jobs(workspace="bench-burst", limit=50) if j["id"] > warm]
         job = max((j for j in jobs if j["task_name"] == "refresh"), key=lambda j: j["id"])
         embeds_n = sum(1 for j in jobs if j["task_name"] == "embed_pending")
         refreshes = sum(1 for j in jobs if j["task_name"] == "refresh")
@@ -172,17 +172,17 @@ def main() -> None:
             if process is not None:
                 process.terminate()
                 process.wait(timeout=30)
-        store.close()
+        db.close()
         if "DRIVE_TAGGER_DATABASE_URL" not in os.environ:
             stop_embedded_server(settings.embedded_pgdata)
 
 
-def settled(store):
+def settled(db):
     """True once no job of the burst workspace waits or runs."""
-    return not any(j["status"] in ("todo", "doing") for j in store.jobs(workspace="bench-burst", limit=50))
+    return not any(j["status"] in ("todo", "doing") for j in db.jobs.jobs(workspace="bench-burst", limit=50))
 
 
-def wait_until(store, predicate, seconds: float):
+def wait_until(db, predicate, seconds: float):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = predicate()

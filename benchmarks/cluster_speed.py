@@ -29,12 +29,12 @@ SOURCE = "bench-source"
 
 def _store():
     from drive_tagger.settings import load_settings
-    from drive_tagger.wiring import open_store
+    from drive_tagger.wiring import open_database
 
-    return open_store(load_settings())
+    return open_database(load_settings())
 
 
-def source_vectors(store) -> tuple[list, np.ndarray]:
+def source_vectors(db) -> tuple[list, np.ndarray]:
     """The AG News documents and their real vectors (embedded on the first run only)."""
     from drive_tagger.services.evaluate import read_labelled_corpus
     from drive_tagger.services.ingest import ingest
@@ -42,24 +42,24 @@ def source_vectors(store) -> tuple[list, np.ndarray]:
     from drive_tagger.wiring import make_embedder
 
     corpus = read_labelled_corpus(CORPUS)
-    report = ingest(store, make_embedder(load_settings()), SOURCE, corpus.documents)
+    report = ingest(db.documents, db.refreshes, make_embedder(load_settings()), SOURCE, corpus.documents)
     print(f"source: {len(corpus.documents)} AG News documents, {report.embedded} embedded now", file=sys.stderr)
-    workspace = store.workspace(SOURCE)
-    ids, vectors = store.workspace_vectors(workspace.id, workspace.embedding_model)
+    workspace = db.documents.workspace(SOURCE)
+    ids, vectors = db.documents.workspace_vectors(workspace.id, workspace.embedding_model)
     by_id = dict(zip(ids.tolist(), range(len(ids)), strict=True))
-    rows = store.conn.execute("select id, external_id from documents where workspace_id = %s", (workspace.id,))
+    rows = db.conn.execute("select id, external_id from documents where workspace_id = %s", (workspace.id,))
     order = {external: by_id[i] for i, external in rows}
     return corpus.documents, vectors[[order[d.external_id] for d in corpus.documents]]
 
 
-def build_workspace(store, slug: str, size: int, documents, vectors: np.ndarray) -> None:
+def build_workspace(db, slug: str, size: int, documents, vectors: np.ndarray) -> None:
     """A workspace of `size` documents: the corpus tiled, each copy's vector jittered."""
     from drive_tagger.core.text import content_hash
     from drive_tagger.core.types import SourceDocument
 
-    workspace = store.ensure_workspace(slug)
-    model = store.workspace(SOURCE).embedding_model
-    existing = store.workspace_counts(workspace.id)[0]
+    workspace = db.documents.ensure_workspace(slug)
+    model = db.documents.workspace(SOURCE).embedding_model
+    existing = db.documents.workspace_counts(workspace.id).documents
     if existing == size:
         return
     rng = np.random.default_rng(0)
@@ -72,9 +72,9 @@ def build_workspace(store, slug: str, size: int, documents, vectors: np.ndarray)
             hashes.append(content_hash(doc.title, body))
             vector = vectors[i % len(documents)] + (rng.normal(0, 0.01, vectors.shape[1]) if copy else 0)
             batch_vectors.append(vector / np.linalg.norm(vector))
-        store.upsert_documents(workspace.id, batch)
-        store.store_vectors(model, hashes, np.asarray(batch_vectors, dtype=np.float32))
-    store.set_workspace_model(workspace.id, model)
+        db.documents.upsert_documents(workspace.id, batch)
+        db.documents.store_vectors(model, hashes, np.asarray(batch_vectors, dtype=np.float32))
+    db.documents.set_workspace_model(workspace.id, model)
 
 
 def refresh_in_subprocess(slug: str) -> dict:
@@ -87,7 +87,7 @@ def refresh_in_subprocess(slug: str) -> dict:
         "from drive_tagger.services.refresh import refresh_workspace\n"
         "from drive_tagger.settings import load_settings\n"
         "from drive_tagger.wiring import make_embedder, make_namer, refresh_params\n"
-        "store = _store()\n"
+        "db = _store()\n"
         "settings = load_settings()\n"
         "started = time.perf_counter()\n"
         "embedder = make_embedder(settings)\n"
@@ -95,7 +95,7 @@ def refresh_in_subprocess(slug: str) -> dict:
         "namer = make_namer(settings, embedder)\n"
         "model_load = time.perf_counter() - started\n"
         "started = time.perf_counter()\n"
-        f"report = refresh_workspace(store, {slug!r}, refresh_params(settings), namer)\n"
+        f"report = refresh_workspace(db.documents, db.refreshes, {slug!r}, refresh_params(settings), namer)\n"
         "print(json.dumps({'wall': time.perf_counter() - started, 'seconds': report.seconds,\n"
         "  'model_load': model_load,\n"
         "  'filters': report.categories, 'sub_filters': report.subcategories, 'untagged': report.untagged,\n"
@@ -129,12 +129,12 @@ def main() -> None:
     args = parser.parse_args()
     if not CORPUS.is_file():
         sys.exit(f"corpus not found: {CORPUS}")
-    store = _store()
-    documents, vectors = source_vectors(store)
+    db = _store()
+    documents, vectors = source_vectors(db)
     rows = []
     for size in args.sizes:
         slug = f"bench-{size}"
-        build_workspace(store, slug, size, documents, vectors)
+        build_workspace(db, slug, size, documents, vectors)
         result = refresh_in_subprocess(slug)
         rows.append((size, result))
         print(f"refreshed {slug}: {result['wall']:.1f}s", file=sys.stderr)

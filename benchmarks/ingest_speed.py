@@ -59,24 +59,24 @@ def ours(corpus: Path, n: int, database_url: str, data_dir: str, max_windows: in
     from drive_tagger.core.text import embedding_text
     from drive_tagger.services.ingest import ingest
     from drive_tagger.settings import Settings
-    from drive_tagger.wiring import make_embedder, open_store
+    from drive_tagger.wiring import make_embedder, open_database
 
     settings = Settings(database_url=database_url, data_dir=data_dir, auto_migrate=True,
                         embedder=f"local-int8:{MODEL}", max_windows=max_windows)
     embedder = make_embedder(settings)
-    store = open_store(settings)
+    db = open_database(settings)
     start = time.perf_counter()
-    report = ingest(store, embedder, "bench", islice(read_sources([corpus]), n), progress=False)
+    report = ingest(db.documents, db.refreshes, embedder, "bench", islice(read_sources([corpus]), n), progress=False)
     seconds = time.perf_counter() - start
     start = time.perf_counter()
-    again = ingest(store, embedder, "bench", islice(read_sources([corpus]), n), progress=False)
+    again = ingest(db.documents, db.refreshes, embedder, "bench", islice(read_sources([corpus]), n), progress=False)
     reingest_seconds = time.perf_counter() - start
     peak_mib = _peak_mib()  # of read + export load + embed + store, before the torch comparison
-    workspace = store.workspace("bench")
-    ids, matrix = store.workspace_vectors(workspace.id, embedder.model_id)
+    workspace = db.documents.workspace("bench")
+    ids, matrix = db.documents.workspace_vectors(workspace.id, embedder.model_id)
     by_id = dict(zip(ids.tolist(), matrix, strict=True))
     docs = _documents(corpus, n)
-    vectors = np.vstack([by_id[store.find_document(workspace.id, d.external_id)[0]] for d in docs])
+    vectors = np.vstack([by_id[db.documents.find_document(workspace.id, d.external_id).id] for d in docs])
     texts = [embedding_text(d.title, d.body) for d in docs[:compare]]
     torch_same_windows = SentenceTransformerEmbedder(MODEL, max_windows=max_windows).embed(texts)
     windows = sum(len(w) for w in embedder.windows([embedding_text(d.title, d.body) for d in docs]))

@@ -39,3 +39,7 @@ class NothingToRefresh(DriveTaggerError):
 
 class UnknownJob(DriveTaggerError):
     """A job id does not exist in the workspace."""
+
+
+class RefreshConflict(DriveTaggerError):
+    """Another refresh of the same workspace became active while this one worked."""

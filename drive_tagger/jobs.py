@@ -7,64 +7,64 @@ import logging
 from collections.abc import Callable
 from contextlib import contextmanager
 
-from drive_tagger.adapters import queue
-from drive_tagger.adapters.embedders import Embedder
-from drive_tagger.adapters.postgres.store import PostgresStore
+from drive_tagger.adapters.postgres.database import Database
+from drive_tagger.core.naming import Namer
+from drive_tagger.core.params import RefreshParams
+from drive_tagger.core.ports import Embedder
+from drive_tagger.core.types import Task
 from drive_tagger.errors import EmbeddingError
 from drive_tagger.services.ingest import embed_pending
-from drive_tagger.core.params import RefreshParams
 from drive_tagger.services.refresh import refresh_workspace
 
 log = logging.getLogger(__name__)
 
 
 def worker_tasks(
-    open_store: Callable[[], PostgresStore],
-    make_embedder: Callable[[], Embedder],  # called per embedding job; should build once
+    open_database: Callable[[], Database],
+    embedder: Callable[[], Embedder],  # called per embedding job; builds the model once
     params: RefreshParams,
     *,
-    make_namer: Callable[[], object] | None = None,  # called per refresh job; None: keyword names
+    make_namer: Callable[[], Namer] | None = None,  # called per refresh job; None: keyword names
     batch_size: int = 256,
-) -> dict[str, Callable]:
-    """{task name: function(context, workspace)} for queue.run_worker."""
-    embedder = make_embedder
+) -> dict[Task, Callable]:
+    """{task: function(context, workspace)} for queue.run_worker."""
 
     def embed_pending_task(context, workspace: str) -> dict:
-        with _error_recorded(context, open_store), open_store() as store:
+        with _error_recorded(context, open_database), open_database() as db:
             embedded, failures = embed_pending(
-                store, embedder(), store.workspace(workspace), batch_size=batch_size, progress=False
+                db.documents, embedder(), db.documents.workspace(workspace), batch_size=batch_size, progress=False
             )
             if failures:
                 # Vectors that worked are stored; the retry embeds only what is still missing.
                 raise EmbeddingError(f"{len(failures)} document(s) not embedded, first: {failures[0]}")
             # During a burst of ingests another embedding pass already waits: it will queue the
             # refresh when it has run, so the burst ends in one refresh instead of one per pass.
-            if queue.waiting_job(store.conn, queue.EMBED_PENDING, workspace) is not None:
+            if db.jobs.waiting_job(Task.EMBED_PENDING, workspace) is not None:
                 return {"embedded": embedded, "refresh_job": None}
-            refresh_job, _ = queue.defer(store.conn, queue.REFRESH, workspace)
+            refresh_job, _ = db.jobs.defer(Task.REFRESH, workspace)
         return {"embedded": embedded, "refresh_job": refresh_job}
 
     def refresh_task(context, workspace: str) -> dict:
-        with _error_recorded(context, open_store), open_store() as store:
-            report = refresh_workspace(store, workspace, params, make_namer() if make_namer else None)
+        with _error_recorded(context, open_database), open_database() as db:
+            report = refresh_workspace(db.documents, db.refreshes, workspace, params,
+                                       make_namer() if make_namer else None)
         return {"refresh_id": report.refresh_id, "categories": report.categories, "documents": report.documents}
 
-    return {queue.EMBED_PENDING: embed_pending_task, queue.REFRESH: refresh_task}
+    return {Task.EMBED_PENDING: embed_pending_task, Task.REFRESH: refresh_task}
 
 
-def record_error(open_store: Callable[[], PostgresStore], job_id: int, attempt: int, error: str) -> None:
+def record_error(open_database: Callable[[], Database], job_id: int, attempt: int, error: str) -> None:
     try:
-        with open_store() as store:
-            store.record_job_error(job_id, attempt, error)
+        with open_database() as db:
+            db.jobs.record_job_error(job_id, attempt, error)
     except Exception as exc:  # the database may be what failed; the job outcome still stands
         log.warning("could not record the error of job %s: %s", job_id, exc)
 
 
 @contextmanager
-def _error_recorded(context, open_store):
+def _error_recorded(context, open_database):
     try:
         yield
     except Exception as exc:
-        record_error(open_store, context.job.id, context.job.attempts, f"{type(exc).__name__}: {exc}")
+        record_error(open_database, context.job.id, context.job.attempts, f"{type(exc).__name__}: {exc}")
         raise
-

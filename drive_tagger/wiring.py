@@ -1,28 +1,30 @@
-"""The one place where settings become adapters and parameters: database, store, embedder,
-refresh parameters, job queue, API pool."""
+"""The one place where settings become adapters and parameters: database, embedder, namer,
+refresh parameters, job queue, API pool. Heavy backends (torch, ONNX Runtime, openai,
+procrastinate) are imported only when built, so a command that reads filters loads none."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from drive_tagger.adapters import queue
-from drive_tagger.adapters.embedders import Embedder, SentenceTransformerEmbedder
-from drive_tagger.adapters.namers import GatedNamer, OfflineNamer
-from drive_tagger.adapters.openai_client import OpenAIOptions
 from drive_tagger.adapters.postgres.connection import (
     SEARCH_PATH_OPTION,
     connect,
     redact_url,
-    register_vector_type,
 )
+from drive_tagger.adapters.postgres.database import Database
 from drive_tagger.adapters.postgres.embedded import embedded_server_url
 from drive_tagger.adapters.postgres.migrations import migrate, pending_migrations
-from drive_tagger.adapters.postgres.store import PostgresStore
-from drive_tagger.core.params import ClusteringParams
+from drive_tagger.core.params import ClusteringParams, RefreshParams
 from drive_tagger.errors import DriveTaggerError, MigrationError
-from drive_tagger.core.params import RefreshParams
 from drive_tagger.settings import Settings
+
+if TYPE_CHECKING:
+    from drive_tagger.adapters import queue
+    from drive_tagger.adapters.embedders import Embedder
+    from drive_tagger.adapters.namers import GatedNamer
+    from drive_tagger.adapters.openai_client import OpenAIOptions
 
 LOCAL_BACKENDS = {"sentence-transformers", "local"}
 INT8_BACKENDS = {"local-int8"}
@@ -36,11 +38,11 @@ def database_url(settings: Settings) -> str:
     return embedded_server_url(settings.embedded_pgdata)
 
 
-def open_store(settings: Settings) -> PostgresStore:
-    """A store on a migrated database. The embedded database is migrated on the spot; a configured
+def open_database(settings: Settings) -> Database:
+    """The stores on a migrated database. The embedded database is migrated on the spot; a configured
     one only when DRIVE_TAGGER_AUTO_MIGRATE is set, else pending migrations are an error."""
     url = database_url(settings)
-    conn = connect(url, autocommit=True, register_types=False)
+    conn = connect(url, autocommit=True)
     try:
         auto = settings.auto_migrate if settings.auto_migrate is not None else settings.database_url is None
         if auto:
@@ -53,8 +55,7 @@ def open_store(settings: Settings) -> PostgresStore:
                     f"the database at {redact_url(url)} lacks {len(pending)} migration(s) ({names}); "
                     "run `drive-tagger db migrate`"
                 )
-        register_vector_type(conn)  # now that the extension surely exists
-        return PostgresStore(conn)
+        return Database(conn)
     except BaseException:
         conn.close()
         raise
@@ -63,6 +64,8 @@ def open_store(settings: Settings) -> PostgresStore:
 def make_embedder(settings: Settings) -> Embedder:
     backend, _, model = settings.embedder.partition(":")
     if backend in LOCAL_BACKENDS:
+        from drive_tagger.adapters.embedders import SentenceTransformerEmbedder
+
         return SentenceTransformerEmbedder(
             model,
             window_tokens=settings.window_tokens,
@@ -92,6 +95,8 @@ def make_embedder(settings: Settings) -> Embedder:
 
 
 def openai_options(settings: Settings) -> OpenAIOptions:
+    from drive_tagger.adapters.openai_client import OpenAIOptions
+
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     return OpenAIOptions(api_key=key, base_url=settings.openai_base_url, timeout=settings.openai_timeout,
                          retries=settings.openai_retries, backoff=settings.openai_backoff)
@@ -100,6 +105,8 @@ def openai_options(settings: Settings) -> OpenAIOptions:
 def make_namer(settings: Settings, embedder: Embedder | None = None) -> GatedNamer:
     """The namer for refreshes; it embeds names and taxonomy labels with the configured embedder
     (names are only compared with centroids of that same model)."""
+    from drive_tagger.adapters.namers import OfflineNamer
+
     embedder = embedder or make_embedder(settings)
     kind, _, model = settings.namer.partition(":")
     if kind == "openai":
@@ -135,6 +142,8 @@ def lazy_embedder(settings: Settings) -> Callable[[], Embedder]:
 
 
 def queue_options(settings: Settings) -> queue.QueueOptions:
+    from drive_tagger.adapters import queue
+
     return queue.QueueOptions(
         concurrency=settings.job_concurrency,
         retries=settings.job_retries,
@@ -148,21 +157,22 @@ def queue_options(settings: Settings) -> queue.QueueOptions:
 def run_worker(settings: Settings, *, wait: bool = True, name: str | None = None) -> None:
     """A worker on the configured database: the schema is checked (or migrated) once, then each
     job opens its own connection; the embedder is loaded on the first embedding job."""
+    from drive_tagger.adapters import queue
     from drive_tagger.jobs import record_error, worker_tasks
 
-    open_store(settings).close()
+    open_database(settings).close()
     url = database_url(settings)
 
-    def job_store() -> PostgresStore:
-        return PostgresStore(connect(url, autocommit=True))
+    def job_database() -> Database:
+        return Database(connect(url, autocommit=True))
 
     embedder = lazy_embedder(settings)
-    tasks = worker_tasks(job_store, embedder, refresh_params(settings),
+    tasks = worker_tasks(job_database, embedder, refresh_params(settings),
                          make_namer=lambda: make_namer(settings, embedder()),
                          batch_size=settings.ingest_batch_size)
     queue.run_worker(
         url, tasks, queue_options(settings),
-        on_stalled=lambda job_id, attempt, message: record_error(job_store, job_id, attempt, message),
+        on_stalled=lambda job_id, attempt, message: record_error(job_database, job_id, attempt, message),
         wait=wait, name=name,
     )
 

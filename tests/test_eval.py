@@ -12,22 +12,22 @@ def labelled_corpus(tmp_path, samples_dir):
     return samples_labelled_corpus(tmp_path, samples_dir)
 
 
-def test_eval_reports_scores_filters_and_stage_seconds(store, sample_embedder, labelled_corpus):
-    result = evaluate(store, sample_embedder, labelled_corpus, progress=False)
+def test_eval_reports_scores_filters_and_stage_seconds(db, sample_embedder, labelled_corpus):
+    result = evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, progress=False)
     assert {"nmi", "ari", "untagged", "filters", "seconds"} <= set(result)
     assert 0 <= result["nmi"] <= 1 and -1 <= result["ari"] <= 1 and 0 <= result["untagged"] <= 1
     assert result["filters"] >= 2 and {"read", "embed", "refresh_cluster"} <= set(result["seconds"])
 
 
-def test_second_eval_run_reuses_every_embedding(store, sample_embedder, labelled_corpus):
-    evaluate(store, sample_embedder, labelled_corpus, limit=20, progress=False)
-    again = evaluate(store, sample_embedder, labelled_corpus, limit=20, progress=False)
+def test_second_eval_run_reuses_every_embedding(db, sample_embedder, labelled_corpus):
+    evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, limit=20, progress=False)
+    again = evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, limit=20, progress=False)
     assert again["embedded"] == 0 and again["documents"] == 20
 
 
-def test_eval_drops_its_throwaway_workspace(store, sample_embedder, labelled_corpus):
-    evaluate(store, sample_embedder, labelled_corpus, limit=10, progress=False)
-    assert store.list_workspaces() == []
+def test_eval_drops_its_throwaway_workspace(db, sample_embedder, labelled_corpus):
+    evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, limit=10, progress=False)
+    assert db.documents.list_workspaces() == []
 
 
 def test_limit_takes_the_same_seeded_sample_each_time(labelled_corpus):
@@ -43,6 +43,6 @@ def test_corpus_rows_without_labels_are_rejected_with_their_location(tmp_path):
         read_labelled_corpus(path)
 
 
-def test_eval_reports_the_stability_of_filter_ids_as_the_corpus_grows(store, sample_embedder, labelled_corpus):
-    result = evaluate(store, sample_embedder, labelled_corpus, progress=False)
+def test_eval_reports_the_stability_of_filter_ids_as_the_corpus_grows(db, sample_embedder, labelled_corpus):
+    result = evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, progress=False)
     assert 0.0 <= result["stability"] <= 1.0 and result["documents"] == 72

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from drive_tagger.adapters.readers import read_sources
+from drive_tagger.core.types import ArrivalState
 from drive_tagger.errors import InvalidInput
 from drive_tagger.services.ingest import ingest
 from tests.fakes import HashingEmbedder
@@ -15,97 +16,97 @@ def _drive(tmp_path, files: dict[str, str]):
     return tmp_path / "drive"
 
 
-def test_ingest_stores_and_embeds_every_document_with_the_real_model(store, embedder, samples_dir):
-    report = ingest(store, embedder, "acme", read_sources([samples_dir / "contracts"]), progress=False)
-    workspace = store.workspace("acme")
-    ids, vectors = store.workspace_vectors(workspace.id, embedder.model_id)
+def test_ingest_stores_and_embeds_every_document_with_the_real_model(db, embedder, samples_dir):
+    report = ingest(db.documents, db.refreshes, embedder, "acme", read_sources([samples_dir / "contracts"]), progress=False)
+    workspace = db.documents.workspace("acme")
+    ids, vectors = db.documents.workspace_vectors(workspace.id, embedder.model_id)
     assert report.read == report.embedded == len(ids) == 9 and report.failed == 0
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
 
 
-def test_reingesting_an_unchanged_corpus_embeds_nothing(store, tmp_path):
+def test_reingesting_an_unchanged_corpus_embeds_nothing(db, tmp_path):
     drive = _drive(tmp_path, {"a.txt": "Alpha text.", "b.txt": "Beta text."})
     fake = HashingEmbedder()
-    ingest(store, fake, "acme", read_sources([drive]), progress=False)
-    report = ingest(store, fake, "acme", read_sources([drive]), progress=False)
+    ingest(db.documents, db.refreshes, fake, "acme", read_sources([drive]), progress=False)
+    report = ingest(db.documents, db.refreshes, fake, "acme", read_sources([drive]), progress=False)
     assert (report.embedded, report.skipped, report.inserted, report.changed) == (0, 2, 0, 0)
 
 
-def test_a_changed_document_is_updated_and_re_embedded(store, tmp_path):
+def test_a_changed_document_is_updated_and_re_embedded(db, tmp_path):
     drive = _drive(tmp_path, {"a.txt": "Alpha text.", "b.txt": "Beta text."})
     fake = HashingEmbedder()
-    ingest(store, fake, "acme", read_sources([drive]), progress=False)
+    ingest(db.documents, db.refreshes, fake, "acme", read_sources([drive]), progress=False)
     (drive / "a.txt").write_text("Alpha text, revised.")
-    report = ingest(store, fake, "acme", read_sources([drive]), progress=False)
+    report = ingest(db.documents, db.refreshes, fake, "acme", read_sources([drive]), progress=False)
     assert (report.changed, report.embedded) == (1, 1)
 
 
-def test_duplicate_texts_are_embedded_once(store, tmp_path):
+def test_duplicate_texts_are_embedded_once(db, tmp_path):
     drive = _drive(tmp_path, {"a.txt": "Same words here.", "copy/a.txt": "Same words here."})
     fake = HashingEmbedder()
-    report = ingest(store, fake, "acme", read_sources([drive]), progress=False)
+    report = ingest(db.documents, db.refreshes, fake, "acme", read_sources([drive]), progress=False)
     assert report.read == 2 and report.embedded == 1 == fake.texts_embedded
 
 
-def test_bad_files_are_reported_while_the_rest_of_the_batch_is_stored(store, tmp_path):
+def test_bad_files_are_reported_while_the_rest_of_the_batch_is_stored(db, tmp_path):
     drive = _drive(tmp_path, {"good.txt": "Fine text.", "empty.txt": "", "x.xyz": "what"})
-    report = ingest(store, HashingEmbedder(), "acme", read_sources([drive]), progress=False)
+    report = ingest(db.documents, db.refreshes, HashingEmbedder(), "acme", read_sources([drive]), progress=False)
     assert report.read == 1 and report.failed == 2
     assert {f.source.split("/")[-1] for f in report.failures} == {"empty.txt", "x.xyz"}
 
 
-def test_a_text_the_embedder_rejects_fails_alone(store, tmp_path):
+def test_a_text_the_embedder_rejects_fails_alone(db, tmp_path):
     drive = _drive(tmp_path, {"a.txt": "Fine one.", "b.txt": "POISON here.", "c.txt": "Fine two."})
-    report = ingest(store, HashingEmbedder(fail_on="POISON"), "acme", read_sources([drive]), progress=False)
+    report = ingest(db.documents, db.refreshes, HashingEmbedder(fail_on="POISON"), "acme", read_sources([drive]), progress=False)
     assert report.embedded == 2 and [f.source for f in report.failures] == ["b.txt"]
     assert "embedding failed" in report.failures[0].reason
 
 
-def test_switching_model_re_embeds_the_workspace_with_the_new_model(store, embedder, tmp_path):
+def test_switching_model_re_embeds_the_workspace_with_the_new_model(db, embedder, tmp_path):
     drive = _drive(tmp_path, {"a.txt": "Alpha text.", "b.txt": "Beta text."})
-    ingest(store, HashingEmbedder(), "acme", read_sources([drive]), progress=False)
-    report = ingest(store, embedder, "acme", read_sources([drive]), progress=False)
-    workspace = store.workspace("acme")
+    ingest(db.documents, db.refreshes, HashingEmbedder(), "acme", read_sources([drive]), progress=False)
+    report = ingest(db.documents, db.refreshes, embedder, "acme", read_sources([drive]), progress=False)
+    workspace = db.documents.workspace("acme")
     assert report.embedded == 2 and workspace.embedding_model == embedder.model_id
-    assert len(store.workspace_vectors(workspace.id, embedder.model_id)[0]) == 2
+    assert len(db.documents.workspace_vectors(workspace.id, embedder.model_id)[0]) == 2
 
 
-def test_invalid_workspace_name_is_rejected_before_anything_is_written(store, tmp_path):
+def test_invalid_workspace_name_is_rejected_before_anything_is_written(db, tmp_path):
     drive = _drive(tmp_path, {"a.txt": "Alpha."})
     with pytest.raises(InvalidInput, match="invalid workspace name 'Acme Corp'"):
-        ingest(store, HashingEmbedder(), "Acme Corp", read_sources([drive]), progress=False)
-    assert store.list_workspaces() == []
+        ingest(db.documents, db.refreshes, HashingEmbedder(), "Acme Corp", read_sources([drive]), progress=False)
+    assert db.documents.list_workspaces() == []
 
 
-def test_a_very_long_document_is_cut_before_tokenizing(store, embedder, tmp_path):
+def test_a_very_long_document_is_cut_before_tokenizing(db, embedder, tmp_path):
     drive = _drive(tmp_path, {"huge.txt": "contract clause " * 3_000_000})
-    report = ingest(store, embedder, "acme", read_sources([drive]), progress=False)
+    report = ingest(db.documents, db.refreshes, embedder, "acme", read_sources([drive]), progress=False)
     assert report.embedded == 1 and report.failed == 0
 
 
 def test_a_document_ingested_after_a_refresh_is_tagged_at_once(
-    store, sample_workspace, sample_embedder, samples_dir, tmp_path
+    db, sample_workspace, sample_embedder, samples_dir, tmp_path
 ):
     from drive_tagger.services.query import document_tags
     from drive_tagger.services.refresh import refresh_workspace
 
-    refresh_workspace(store, sample_workspace)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
     # A new contract: an existing one between other parties.
     contract = (samples_dir / "contracts" / "mutual-nda-brightwave.md").read_text()
     drive = _drive(tmp_path, {"late-nda.md": contract.replace("Brightwave", "Northwind Analytics")})
-    report = ingest(store, sample_embedder, sample_workspace, read_sources([drive]), progress=False)
-    _, tags = document_tags(store, sample_workspace, "late-nda.md")
+    report = ingest(db.documents, db.refreshes, sample_embedder, sample_workspace, read_sources([drive]), progress=False)
+    _, tags = document_tags(db.refreshes, sample_workspace, "late-nda.md")
     assert report.tagged_on_arrival == 1 and tags and tags[0].rank == 1
 
 
-def test_many_poorly_matching_arrivals_make_a_refresh_suggested(store, sample_workspace, sample_embedder, tmp_path):
+def test_many_poorly_matching_arrivals_make_a_refresh_suggested(db, sample_workspace, sample_embedder, tmp_path):
     from drive_tagger.services.refresh import refresh_workspace
 
-    refresh_workspace(store, sample_workspace)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
     off_topic = {f"poem-{i}.txt": f"Moonlit sonnet {i}: the heron sleeps where silver reeds and river mist entwine."
                  for i in range(6)}
-    report = ingest(store, sample_embedder, sample_workspace, read_sources([_drive(tmp_path, off_topic)]),
+    report = ingest(db.documents, db.refreshes, sample_embedder, sample_workspace, read_sources([_drive(tmp_path, off_topic)]),
                     progress=False, suggest_refresh_share=0.2)
     assert report.poorly_matched >= 2 and report.refresh_suggested
-    refresh_workspace(store, sample_workspace)
-    assert store.arrival_state(store.workspace(sample_workspace).id) == (0, 0, False)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    assert db.refreshes.arrival_state(db.documents.workspace(sample_workspace).id) == ArrivalState(0, 0, False)

@@ -7,7 +7,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from drive_tagger.adapters import queue
+from drive_tagger.core.types import Task
 from drive_tagger.adapters.readers import read_sources
 from drive_tagger.cli import app
 from drive_tagger.services.background import request_refresh, submit_documents
@@ -31,22 +31,22 @@ def workers(env, tmp_path):
         worker.stop()
 
 
-def _job(store, job_id):
-    return store.jobs(job_id=job_id, limit=1)[0]
+def _job(db, job_id):
+    return db.jobs.jobs(job_id=job_id, limit=1)[0]
 
 
-def _finished(store, job_id):
-    job = _job(store, job_id)
+def _finished(db, job_id):
+    job = _job(db, job_id)
     return job if job["status"] in ("succeeded", "failed") else None
 
 
-def _copy_workspace(store, source: str, target: str) -> None:
+def _copy_workspace(db, source: str, target: str) -> None:
     """A workspace with the same documents; vectors are shared by content hash, so no embedding."""
-    store.conn.execute(
+    db.conn.execute(
         "insert into workspaces (slug, embedding_model) select %s, embedding_model from workspaces where slug = %s",
         (target, source),
     )
-    store.conn.execute(
+    db.conn.execute(
         """insert into documents (workspace_id, external_id, title, body, content_hash, source)
            select (select id from workspaces where slug = %s), external_id, title, body, content_hash, source
            from documents where workspace_id = (select id from workspaces where slug = %s)""",
@@ -54,42 +54,42 @@ def _copy_workspace(store, source: str, target: str) -> None:
     )
 
 
-def test_a_burst_of_ingests_is_embedded_then_refreshed_once(store, workers, samples_dir, tmp_path):
+def test_a_burst_of_ingests_is_embedded_then_refreshed_once(db, workers, samples_dir, tmp_path):
     drive = tmp_path / "drive"
     for kind in ("contracts", "travel", "engineering"):
         shutil.copytree(samples_dir / kind, drive / kind)
     files = sorted(p for p in drive.rglob("*") if p.is_file())
-    job_ids = {submit_documents(store, "acme", read_sources([drive]))[1] for _ in range(3)}
-    job_ids |= {submit_documents(store, "acme", read_sources([f]))[1] for f in files[:5]}
+    job_ids = {submit_documents(db.documents, db.jobs, "acme", read_sources([drive]))[1] for _ in range(3)}
+    job_ids |= {submit_documents(db.documents, db.jobs, "acme", read_sources([f]))[1] for f in files[:5]}
     assert len(job_ids) == 1  # one embedding job waits for the whole burst
 
     worker = workers()
     (embed_id,) = job_ids
-    embed = wait_for(lambda: _finished(store, embed_id), what="embedding job")
+    embed = wait_for(lambda: _finished(db, embed_id), what="embedding job")
     assert embed["status"] == "succeeded", worker.output()
-    refreshes = store.jobs(workspace="acme", limit=10)
-    refresh_jobs = [j for j in refreshes if j["task_name"] == queue.REFRESH]
+    refreshes = db.jobs.jobs(workspace="acme", limit=10)
+    refresh_jobs = [j for j in refreshes if j["task_name"] == Task.REFRESH.value]
     assert len(refresh_jobs) == 1
-    done = wait_for(lambda: _finished(store, refresh_jobs[0]["id"]), what="refresh job")
+    done = wait_for(lambda: _finished(db, refresh_jobs[0]["id"]), what="refresh job")
     assert done["status"] == "succeeded", worker.output()
-    assert store.filters(store.workspace("acme").id)
-    assert store.count_documents_missing_vectors(store.workspace("acme").id, store.workspace("acme").embedding_model) == 0
+    assert db.refreshes.filters(db.documents.workspace("acme").id)
+    assert db.documents.count_documents_missing_vectors(db.documents.workspace("acme").id, db.documents.workspace("acme").embedding_model) == 0
 
 
-def test_a_worker_runs_at_most_its_concurrency_at_once(store, sample_workspace, workers):
+def test_a_worker_runs_at_most_its_concurrency_at_once(db, sample_workspace, workers):
     slugs = [f"copy{i}" for i in range(6)]
     for slug in slugs:
-        _copy_workspace(store, sample_workspace, slug)
-    store.conn.execute("""
+        _copy_workspace(db, sample_workspace, slug)
+    db.conn.execute("""
         create function slow_start() returns trigger language plpgsql as $$
         begin perform pg_sleep(1.5); return new; end $$;
         create trigger slow_start before insert on refresh_runs for each row execute function slow_start();
     """)
-    job_ids = [request_refresh(store, slug)[0] for slug in slugs]
+    job_ids = [request_refresh(db.jobs, slug)[0] for slug in slugs]
     worker = workers(DRIVE_TAGGER_JOB_CONCURRENCY="2")
     for job_id in job_ids:
-        assert wait_for(lambda: _finished(store, job_id), what="refresh jobs")["status"] == "succeeded", worker.output()
-    spans = store.conn.execute(
+        assert wait_for(lambda: _finished(db, job_id), what="refresh jobs")["status"] == "succeeded", worker.output()
+    spans = db.conn.execute(
         """select min(at) filter (where type = 'started'), max(at) filter (where type = 'succeeded')
            from procrastinate_events where job_id = any(%s) group by job_id""",
         (job_ids,),
@@ -98,11 +98,11 @@ def test_a_worker_runs_at_most_its_concurrency_at_once(store, sample_workspace, 
     assert most == 2
 
 
-def _fail_refresh_runs(store, times: int | None) -> None:
+def _fail_refresh_runs(db, times: int | None) -> None:
     """Fault injection in the database: inserting a refresh run raises `times` times (None: always).
     A sequence counts the attempts because it is not rolled back with the failing transaction."""
     limit = "true" if times is None else f"nextval('refresh_failures') <= {times}"
-    store.conn.execute(f"""
+    db.conn.execute(f"""
         create sequence refresh_failures;
         create function flaky() returns trigger language plpgsql as $$
         begin if {limit} then raise exception 'embedding provider unavailable (injected)'; end if;
@@ -111,60 +111,60 @@ def _fail_refresh_runs(store, times: int | None) -> None:
     """)
 
 
-def test_a_job_failing_twice_then_succeeding_is_retried(store, sample_workspace, workers):
-    _fail_refresh_runs(store, times=2)
-    job_id, _ = request_refresh(store, sample_workspace)
+def test_a_job_failing_twice_then_succeeding_is_retried(db, sample_workspace, workers):
+    _fail_refresh_runs(db, times=2)
+    job_id, _ = request_refresh(db.jobs, sample_workspace)
     worker = workers()
-    job = wait_for(lambda: _finished(store, job_id), what="the retried job")
+    job = wait_for(lambda: _finished(db, job_id), what="the retried job")
     assert (job["status"], job["attempts"]) == ("succeeded", 3), worker.output()  # attempts counts runs
-    errors = store.conn.execute("select attempt, error from job_errors where job_id = %s order by attempt",
+    errors = db.conn.execute("select attempt, error from job_errors where job_id = %s order by attempt",
                                 (job_id,)).fetchall()
     assert [a for a, _ in errors] == [0, 1] and "injected" in errors[0][1]
-    assert store.filters(store.workspace(sample_workspace).id)
+    assert db.refreshes.filters(db.documents.workspace(sample_workspace).id)
 
 
-def test_a_job_that_exhausts_its_retries_is_kept_failed_with_its_error(store, sample_workspace, workers, env):
-    _fail_refresh_runs(store, times=None)
-    job_id, _ = request_refresh(store, sample_workspace)
+def test_a_job_that_exhausts_its_retries_is_kept_failed_with_its_error(db, sample_workspace, workers, env):
+    _fail_refresh_runs(db, times=None)
+    job_id, _ = request_refresh(db.jobs, sample_workspace)
     workers(DRIVE_TAGGER_JOB_RETRIES="1")
-    job = wait_for(lambda: _finished(store, job_id), what="the failing job")
+    job = wait_for(lambda: _finished(db, job_id), what="the failing job")
     assert (job["status"], job["attempts"]) == ("failed", 2)
     listed = CliRunner().invoke(app, ["jobs", "--workspace", sample_workspace], catch_exceptions=False)
     assert f"#{job_id} refresh({sample_workspace}) failed attempts 2" in listed.output
     assert "embedding provider unavailable (injected)" in listed.output
 
 
-def test_a_permanent_error_is_not_retried(store, workers):
-    store.ensure_workspace("empty")
-    job_id, _ = request_refresh(store, "empty")
+def test_a_permanent_error_is_not_retried(db, workers):
+    db.documents.ensure_workspace("empty")
+    job_id, _ = request_refresh(db.jobs, "empty")
     workers()
-    job = wait_for(lambda: _finished(store, job_id), what="the job")
+    job = wait_for(lambda: _finished(db, job_id), what="the job")
     assert (job["status"], job["attempts"]) == ("failed", 1) and "NothingToRefresh" in job["error"]
 
 
 def test_a_worker_killed_mid_refresh_keeps_the_filters_and_another_worker_retries(
-    store, sample_workspace, workers, database_url
+    db, sample_workspace, workers, database_url
 ):
-    refresh_workspace(store, sample_workspace)
-    workspace = store.workspace(sample_workspace)
-    before = store.filters(workspace.id)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    workspace = db.documents.workspace(sample_workspace)
+    before = db.refreshes.filters(workspace.id)
     # Hold the workspace row so the refresh stops at its final commit step, mid-refresh.
     with psycopg.connect(database_url) as blocker:
         blocker.execute("select 1 from workspaces where id = %s for no key update", (workspace.id,))
-        job_id, _ = request_refresh(store, sample_workspace)
+        job_id, _ = request_refresh(db.jobs, sample_workspace)
         first = workers()
-        wait_for(lambda: store.conn.execute(
+        wait_for(lambda: db.conn.execute(
             "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'"
         ).fetchone()[0], what="the refresh to block", timeout=120)
         first.kill()
-        assert _job(store, job_id)["status"] == "doing"
+        assert _job(db, job_id)["status"] == "doing"
     # The killed worker's transaction is rolled back: the previous filters are still active.
-    assert store.workspace(sample_workspace).active_refresh_id == workspace.active_refresh_id
-    assert store.filters(workspace.id) == before
+    assert db.documents.workspace(sample_workspace).active_refresh_id == workspace.active_refresh_id
+    assert db.refreshes.filters(workspace.id) == before
 
     second = workers()
-    job = wait_for(lambda: _finished(store, job_id), what="the stalled job to be retried")
+    job = wait_for(lambda: _finished(db, job_id), what="the stalled job to be retried")
     assert job["status"] == "succeeded", second.output()
-    assert job["attempts"] == 2 and "stopped beating" in store.conn.execute(
+    assert job["attempts"] == 2 and "stopped beating" in db.conn.execute(
         "select error from job_errors where job_id = %s", (job_id,)).fetchone()[0]
-    assert store.workspace(sample_workspace).active_refresh_id != workspace.active_refresh_id
+    assert db.documents.workspace(sample_workspace).active_refresh_id != workspace.active_refresh_id

@@ -10,14 +10,14 @@ def _columns(conn, table):
 
 
 def test_all_migrations_apply_to_an_empty_database_and_are_recorded(empty_database_url):
-    with connect(empty_database_url, autocommit=True, register_types=False) as conn:
+    with connect(empty_database_url, autocommit=True) as conn:
         applied = migrate(conn)
         recorded = [r[0] for r in conn.execute("select version from supabase_migrations.schema_migrations order by 1")]
     assert [m.version for m in applied] == [m.version for m in load_migrations()] == recorded
 
 
 def test_migrating_twice_is_a_no_op(empty_database_url):
-    with connect(empty_database_url, autocommit=True, register_types=False) as conn:
+    with connect(empty_database_url, autocommit=True) as conn:
         migrate(conn)
         assert migrate(conn) == [] and pending_migrations(conn) == []
 
@@ -47,5 +47,5 @@ def test_embeddings_have_a_384_dimension_hnsw_cosine_index(database_url):
 
 
 def test_pending_migrations_are_listed_before_migrating(empty_database_url):
-    with connect(empty_database_url, autocommit=True, register_types=False) as conn:
+    with connect(empty_database_url, autocommit=True) as conn:
         assert [m.version for m in pending_migrations(conn)] == [m.version for m in load_migrations()]

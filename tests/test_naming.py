@@ -12,9 +12,9 @@ from drive_tagger.services.refresh import refresh_workspace
 
 
 @pytest.fixture
-def offline_filters(store, sample_workspace, embedder):
-    refresh_workspace(store, sample_workspace, None, OfflineNamer(embedder))
-    return store.filters(store.workspace(sample_workspace).id)
+def offline_filters(db, sample_workspace, embedder):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, None, OfflineNamer(embedder))
+    return db.refreshes.filters(db.documents.workspace(sample_workspace).id)
 
 
 def test_offline_names_come_from_the_taxonomy_where_it_fits(offline_filters):
@@ -28,8 +28,8 @@ def test_offline_names_are_unique_and_not_vague(offline_filters):
     assert {f.named_by for f in offline_filters} == {"offline"}
 
 
-def test_every_top_level_name_is_nearest_its_own_filter(store, sample_workspace, embedder, offline_filters):
-    categories = [c for c in store.active_categories(store.workspace(sample_workspace).id) if c.is_top_level]
+def test_every_top_level_name_is_nearest_its_own_filter(db, sample_workspace, embedder, offline_filters):
+    categories = [c for c in db.refreshes.active_categories(db.documents.workspace(sample_workspace).id) if c.is_top_level]
     import numpy as np
 
     names = embedder.embed([c.name for c in categories])
@@ -39,36 +39,36 @@ def test_every_top_level_name_is_nearest_its_own_filter(store, sample_workspace,
     assert (nearest == np.arange(len(categories))).mean() >= 0.8
 
 
-def test_a_renamed_filter_keeps_its_pinned_name_across_refreshes(store, sample_workspace, embedder, offline_filters):
+def test_a_renamed_filter_keeps_its_pinned_name_across_refreshes(db, sample_workspace, embedder, offline_filters):
     chosen = offline_filters[0]
-    rename_filter(store, sample_workspace, str(chosen.category_id), "Client Contracts")
+    rename_filter(db.refreshes, sample_workspace, str(chosen.category_id), "Client Contracts")
     for _ in range(2):
-        refresh_workspace(store, sample_workspace, None, OfflineNamer(embedder))
-        renamed = [f for f in store.filters(store.workspace(sample_workspace).id) if f.category_id == chosen.category_id]
+        refresh_workspace(db.documents, db.refreshes, sample_workspace, None, OfflineNamer(embedder))
+        renamed = [f for f in db.refreshes.filters(db.documents.workspace(sample_workspace).id) if f.category_id == chosen.category_id]
         assert [(f.name, f.named_by) for f in renamed] == [("Client Contracts", "user")]
 
 
-def test_a_pinned_name_shows_in_document_tags(store, sample_workspace, offline_filters):
+def test_a_pinned_name_shows_in_document_tags(db, sample_workspace, offline_filters):
     from drive_tagger.services.query import document_tags, filter_documents
 
     chosen = offline_filters[0]
-    rename_filter(store, sample_workspace, chosen.name, "Client Contracts")
-    _, page = filter_documents(store, sample_workspace, "client contracts", limit=1)
-    _, tags = document_tags(store, sample_workspace, page[0].external_id)
+    rename_filter(db.refreshes, sample_workspace, chosen.name, "Client Contracts")
+    _, page = filter_documents(db.refreshes, sample_workspace, "client contracts", limit=1)
+    _, tags = document_tags(db.refreshes, sample_workspace, page[0].external_id)
     assert "Client Contracts" in [t.name for t in tags]
 
 
-def test_renaming_to_another_filters_name_is_refused(store, sample_workspace, offline_filters):
+def test_renaming_to_another_filters_name_is_refused(db, sample_workspace, offline_filters):
     with pytest.raises(InvalidInput, match="already called"):
-        rename_filter(store, sample_workspace, str(offline_filters[0].category_id), offline_filters[1].name.upper())
+        rename_filter(db.refreshes, sample_workspace, str(offline_filters[0].category_id), offline_filters[1].name.upper())
 
 
-def test_renaming_to_markup_is_refused(store, sample_workspace, offline_filters):
+def test_renaming_to_markup_is_refused(db, sample_workspace, offline_filters):
     with pytest.raises(InvalidInput, match="not a usable filter name"):
-        rename_filter(store, sample_workspace, str(offline_filters[0].category_id), "<b>Bold</b>")
+        rename_filter(db.refreshes, sample_workspace, str(offline_filters[0].category_id), "<b>Bold</b>")
 
 
-def test_rename_command_pins_the_name(env, store, sample_workspace, offline_filters):
+def test_rename_command_pins_the_name(env, db, sample_workspace, offline_filters):
     from typer.testing import CliRunner
 
     from drive_tagger.cli import app

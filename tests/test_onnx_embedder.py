@@ -89,25 +89,25 @@ def _drive(tmp_path):
     return drive
 
 
-def test_backends_declared_the_same_model_share_a_workspace(store, embedder, int8, tmp_path):
+def test_backends_declared_the_same_model_share_a_workspace(db, embedder, int8, tmp_path):
     drive = _drive(tmp_path)
-    ingest(store, embedder, "acme", read_sources([drive]), progress=False)
-    report = ingest(store, int8, "acme", read_sources([drive]), progress=False)
+    ingest(db.documents, db.refreshes, embedder, "acme", read_sources([drive]), progress=False)
+    report = ingest(db.documents, db.refreshes, int8, "acme", read_sources([drive]), progress=False)
     assert int8.model_id == embedder.model_id and report.embedded == 0
 
 
-def test_backends_not_declared_the_same_model_never_mix_in_a_workspace(store, embedder, int8, tmp_path, monkeypatch):
+def test_backends_not_declared_the_same_model_never_mix_in_a_workspace(db, embedder, int8, tmp_path, monkeypatch):
     monkeypatch.setattr(onnx_embedder, "MEASURED_INT8_AGREEMENT", {})
     undeclared = OnnxInt8Embedder(int8.export_dir, onnx_embedder.int8_model_id(BUNDLED_MODEL))
     drive = _drive(tmp_path)
-    ingest(store, embedder, "acme", read_sources([drive]), progress=False)
-    report = ingest(store, undeclared, "acme", read_sources([drive]), progress=False)
-    workspace = store.workspace("acme")
+    ingest(db.documents, db.refreshes, embedder, "acme", read_sources([drive]), progress=False)
+    report = ingest(db.documents, db.refreshes, undeclared, "acme", read_sources([drive]), progress=False)
+    workspace = db.documents.workspace("acme")
     assert undeclared.model_id == BUNDLED_MODEL + "#int8" == workspace.embedding_model
-    assert report.embedded == 2 and len(store.workspace_vectors(workspace.id, undeclared.model_id)[0]) == 2
+    assert report.embedded == 2 and len(db.documents.workspace_vectors(workspace.id, undeclared.model_id)[0]) == 2
 
 
-def test_the_progress_bar_shows_docs_per_second_and_eta(store, tmp_path, capsys):
-    ingest(store, HashingEmbedder(), "acme", read_sources([_drive(tmp_path)]), progress=True)
+def test_the_progress_bar_shows_docs_per_second_and_eta(db, tmp_path, capsys):
+    ingest(db.documents, db.refreshes, HashingEmbedder(), "acme", read_sources([_drive(tmp_path)]), progress=True)
     err = capsys.readouterr().err
     assert "docs/s" in err and "ETA" in err

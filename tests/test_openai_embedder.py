@@ -51,10 +51,10 @@ def test_settings_wire_the_openai_backend(openai_server):
     assert embedder.model_id == "openai/text-embedding-3-small@384" and embedder.embed(["x"]).shape == (1, 384)
 
 
-def test_ingest_with_the_openai_backend_stores_its_vectors(store, openai_server, samples_dir):
+def test_ingest_with_the_openai_backend_stores_its_vectors(db, openai_server, samples_dir):
     from drive_tagger.adapters.readers import read_sources
     from drive_tagger.services.ingest import ingest
 
     embedder = OpenAIEmbedder("text-embedding-3-small", options=options(openai_server))
-    report = ingest(store, embedder, "remote", read_sources([samples_dir / "travel"]), progress=False)
-    assert report.embedded == 9 and store.workspace("remote").embedding_model == embedder.model_id
+    report = ingest(db.documents, db.refreshes, embedder, "remote", read_sources([samples_dir / "travel"]), progress=False)
+    assert report.embedded == 9 and db.documents.workspace("remote").embedding_model == embedder.model_id

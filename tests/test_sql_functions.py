@@ -18,15 +18,15 @@ BOB = str(uuid.UUID(int=2))  # member of "beta"
 
 
 @pytest.fixture
-def two_workspaces(store, sample_workspace):
+def two_workspaces(db, sample_workspace):
     """'samples' (refreshed, real vectors) and 'beta' (other texts), one member each."""
-    refresh_workspace(store, sample_workspace)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
     docs = [SourceDocument(f"b{i}", f"Beta note {i}", f"private beta text number {i}", "test") for i in range(5)]
-    ingest(store, HashingEmbedder(), "beta", docs, progress=False)
+    ingest(db.documents, db.refreshes, HashingEmbedder(), "beta", docs, progress=False)
     for slug, user in ((sample_workspace, ALICE), ("beta", BOB)):
-        store.conn.execute(
+        db.conn.execute(
             "insert into workspace_members (workspace_id, user_id) values (%s, %s)",
-            (store.workspace(slug).id, user),
+            (db.documents.workspace(slug).id, user),
         )
     return sample_workspace, "beta"
 
@@ -45,92 +45,92 @@ def _count(conn, table):
     return conn.execute(f"select count(*) from {table}").fetchone()[0]
 
 
-def test_category_filters_lists_the_active_filters_with_counts(store, two_workspaces):
-    rows = store.conn.execute("select * from category_filters(workspace => 'samples')").fetchall()
-    expected = store.filters(store.workspace("samples").id)
+def test_category_filters_lists_the_active_filters_with_counts(db, two_workspaces):
+    rows = db.conn.execute("select * from category_filters(workspace => 'samples')").fetchall()
+    expected = db.refreshes.filters(db.documents.workspace("samples").id)
     assert [(r[0], r[2], r[6]) for r in rows] == [(f.category_id, f.name, f.documents) for f in expected]
 
 
-def test_filter_documents_pages_through_a_filter_best_first(store, two_workspaces):
-    top = store.filters(store.workspace("samples").id)[0]
+def test_filter_documents_pages_through_a_filter_best_first(db, two_workspaces):
+    top = db.refreshes.filters(db.documents.workspace("samples").id)[0]
     call = "select * from filter_documents(workspace => 'samples', category => %s, \"limit\" => %s, \"offset\" => %s)"
-    first = store.conn.execute(call, (top.category_id, 3, 0)).fetchall()
-    second = store.conn.execute(call, (top.category_id, 3, 3)).fetchall()
+    first = db.conn.execute(call, (top.category_id, 3, 0)).fetchall()
+    second = db.conn.execute(call, (top.category_id, 3, 3)).fetchall()
     scores = [r[3] for r in first + second]
     assert len(first) == 3 and scores == sorted(scores, reverse=True)
     assert not {r[0] for r in first} & {r[0] for r in second}
 
 
-def test_document_tags_gives_a_documents_filters(store, two_workspaces):
-    workspace = store.workspace("samples")
-    top = store.filters(workspace.id)[0]
-    document_id = store.filter_documents(workspace.id, top.category_id, 1, 0)[0].document_id
-    rows = store.conn.execute("select * from document_tags(document => %s)", (document_id,)).fetchall()
-    assert [r[0] for r in rows] == [t.category_id for t in store.document_tags(workspace.id, document_id)]
+def test_document_tags_gives_a_documents_filters(db, two_workspaces):
+    workspace = db.documents.workspace("samples")
+    top = db.refreshes.filters(workspace.id)[0]
+    document_id = db.refreshes.filter_documents(workspace.id, top.category_id, 1, 0)[0].document_id
+    rows = db.conn.execute("select * from document_tags(document => %s)", (document_id,)).fetchall()
+    assert [r[0] for r in rows] == [t.category_id for t in db.refreshes.document_tags(workspace.id, document_id)]
     assert top.category_id in [r[0] for r in rows]
 
 
-def test_match_documents_finds_a_document_by_its_own_vector(store, two_workspaces):
-    workspace = store.workspace("samples")
-    ids, vectors = store.workspace_vectors(workspace.id, workspace.embedding_model)
-    rows = store.conn.execute(
+def test_match_documents_finds_a_document_by_its_own_vector(db, two_workspaces):
+    workspace = db.documents.workspace("samples")
+    ids, vectors = db.documents.workspace_vectors(workspace.id, workspace.embedding_model)
+    rows = db.conn.execute(
         "select * from match_documents(query_embedding => %s, workspace => 'samples', match_count => 5)",
         (np.asarray(vectors[7]),),
     ).fetchall()
     assert len(rows) == 5 and rows[0][0] == ids[7] and rows[0][3] == pytest.approx(1.0, abs=1e-4)
 
 
-def test_a_member_reads_only_their_workspaces_rows(store, two_workspaces):
-    samples = store.workspace("samples").id
-    with as_user(store.conn, ALICE) as conn:
+def test_a_member_reads_only_their_workspaces_rows(db, two_workspaces):
+    samples = db.documents.workspace("samples").id
+    with as_user(db.conn, ALICE) as conn:
         assert [r[0] for r in conn.execute("select id from workspaces")] == [samples]
         assert _count(conn, "documents") == 72
         assert _count(conn, "embeddings") == conn.execute(
             "select count(distinct content_hash) from documents").fetchone()[0]
         assert conn.execute("select count(*) from categories where workspace_id <> %s", (samples,)).fetchone()[0] == 0
         assert _count(conn, "document_categories") > 0
-    with as_user(store.conn, BOB) as conn:
+    with as_user(db.conn, BOB) as conn:
         assert _count(conn, "documents") == 5 and _count(conn, "embeddings") == 5
         assert _count(conn, "categories") == 0 and _count(conn, "document_categories") == 0
 
 
-def test_a_member_cannot_read_another_workspace_through_the_functions(store, two_workspaces):
-    top = store.filters(store.workspace("samples").id)[0]
-    workspace = store.workspace("samples")
-    document_id = store.filter_documents(workspace.id, top.category_id, 1, 0)[0].document_id
-    _, vectors = store.workspace_vectors(workspace.id, workspace.embedding_model)
-    with as_user(store.conn, BOB) as conn:
+def test_a_member_cannot_read_another_workspace_through_the_functions(db, two_workspaces):
+    top = db.refreshes.filters(db.documents.workspace("samples").id)[0]
+    workspace = db.documents.workspace("samples")
+    document_id = db.refreshes.filter_documents(workspace.id, top.category_id, 1, 0)[0].document_id
+    _, vectors = db.documents.workspace_vectors(workspace.id, workspace.embedding_model)
+    with as_user(db.conn, BOB) as conn:
         assert conn.execute("select * from category_filters('samples')").fetchall() == []
         assert conn.execute("select * from filter_documents('samples', %s)", (top.category_id,)).fetchall() == []
         assert conn.execute("select * from document_tags(%s)", (document_id,)).fetchall() == []
         assert conn.execute("select * from match_documents(%s, 'samples', 5)", (np.asarray(vectors[0]),)).fetchall() == []
-    with as_user(store.conn, ALICE) as conn:
-        assert len(conn.execute("select * from category_filters('samples')").fetchall()) == len(store.filters(workspace.id))
+    with as_user(db.conn, ALICE) as conn:
+        assert len(conn.execute("select * from category_filters('samples')").fetchall()) == len(db.refreshes.filters(workspace.id))
 
 
-def test_a_caller_without_claims_sees_nothing(store, two_workspaces):
-    with as_user(store.conn, None) as conn:
+def test_a_caller_without_claims_sees_nothing(db, two_workspaces):
+    with as_user(db.conn, None) as conn:
         assert _count(conn, "workspaces") == 0 and _count(conn, "documents") == 0 and _count(conn, "embeddings") == 0
 
 
-def test_backend_tables_are_closed_to_api_roles(store, two_workspaces):
-    with as_user(store.conn, ALICE) as conn:
+def test_backend_tables_are_closed_to_api_roles(db, two_workspaces):
+    with as_user(db.conn, ALICE) as conn:
         with pytest.raises(Exception, match="permission denied"):
             conn.execute("select count(*) from api_keys")
 
 
-def test_a_pinned_name_shows_in_filters_tags_and_the_sql_function(store, two_workspaces):
-    workspace = store.workspace("samples")
-    top = store.filters(workspace.id)[0]
-    assert store.pin_category_name(workspace.id, top.category_id, "Our Contracts")
-    renamed = store.filters(workspace.id)[0]
+def test_a_pinned_name_shows_in_filters_tags_and_the_sql_function(db, two_workspaces):
+    workspace = db.documents.workspace("samples")
+    top = db.refreshes.filters(workspace.id)[0]
+    assert db.refreshes.pin_category_name(workspace.id, top.category_id, "Our Contracts")
+    renamed = db.refreshes.filters(workspace.id)[0]
     assert (renamed.name, renamed.named_by) == ("Our Contracts", "user")
-    document_id = store.filter_documents(workspace.id, top.category_id, 1, 0)[0].document_id
-    assert "Our Contracts" in [t.name for t in store.document_tags(workspace.id, document_id)]
-    row = store.conn.execute("select name, pinned from category_filters('samples') where category_id = %s",
+    document_id = db.refreshes.filter_documents(workspace.id, top.category_id, 1, 0)[0].document_id
+    assert "Our Contracts" in [t.name for t in db.refreshes.document_tags(workspace.id, document_id)]
+    row = db.conn.execute("select name, pinned from category_filters('samples') where category_id = %s",
                              (top.category_id,)).fetchone()
     assert row == ("Our Contracts", True)
 
 
-def test_pinning_a_filter_that_is_not_active_is_refused(store, two_workspaces):
-    assert not store.pin_category_name(store.workspace("samples").id, 99_999, "Ghost")
+def test_pinning_a_filter_that_is_not_active_is_refused(db, two_workspaces):
+    assert not db.refreshes.pin_category_name(db.documents.workspace("samples").id, 99_999, "Ghost")

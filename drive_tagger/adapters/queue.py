@@ -16,10 +16,9 @@ from procrastinate.jobs import Job, Status
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 
 from drive_tagger.adapters.postgres.sql import query
+from drive_tagger.core.types import MAINTENANCE_QUEUE, Task
 from drive_tagger.errors import InvalidInput, NothingToRefresh, UnknownWorkspace
 
-EMBED_PENDING = "embed_pending"
-REFRESH = "refresh"
 
 # Failures that another attempt cannot fix; everything else (embedding provider, network,
 # database) is an outside failure and is retried.
@@ -51,8 +50,8 @@ class BackoffRetry(BaseRetryStrategy):
         return RetryDecision(retry_in={"seconds": self.backoff_seconds * 2**job.attempts})
 
 
-def job_lock(task: str, workspace: str) -> str:
-    return f"{task}:{workspace}"
+def job_lock(task: Task, workspace: str) -> str:
+    return f"{Task(task).value}:{workspace}"
 
 
 @functools.cache
@@ -61,7 +60,7 @@ def _deferrer() -> procrastinate.App:
     return procrastinate.App(connector=procrastinate.SyncPsycopgConnector())
 
 
-def defer(conn: psycopg.Connection, task: str, workspace: str) -> tuple[int, bool]:
+def defer(conn: psycopg.Connection, task: Task, workspace: str) -> tuple[int, bool]:
     """Enqueues task(workspace) inside conn's current transaction (a savepoint if one is open).
 
     At most one job per task and workspace waits (queueing lock) and one runs (lock): when one
@@ -70,7 +69,7 @@ def defer(conn: psycopg.Connection, task: str, workspace: str) -> tuple[int, boo
     key = job_lock(task, workspace)
     try:
         with conn.transaction():
-            deferrer = _deferrer().configure_task(task, lock=key, queueing_lock=key, connection=conn)
+            deferrer = _deferrer().configure_task(Task(task).value, lock=key, queueing_lock=key, connection=conn)
             return deferrer.defer(workspace=workspace), True
     except pexc.AlreadyEnqueued:
         waiting = waiting_job(conn, task, workspace)
@@ -79,15 +78,18 @@ def defer(conn: psycopg.Connection, task: str, workspace: str) -> tuple[int, boo
         return waiting, False
 
 
-def waiting_job(conn: psycopg.Connection, task: str, workspace: str) -> int | None:
+def waiting_job(conn: psycopg.Connection, task: Task, workspace: str) -> int | None:
     """The id of the job of task(workspace) waiting to start, if one is."""
     row = conn.execute(query("waiting_job"), {"queueing_lock": job_lock(task, workspace)}).fetchone()
     return row[0] if row else None
 
 
+RETRY_STALLED = "retry_stalled_jobs"
+
+
 def run_worker(
     url: str,
-    tasks: dict[str, Callable],
+    tasks: dict[Task, Callable],
     options: QueueOptions,
     *,
     on_stalled: Callable[[int, int, str], None] | None = None,
@@ -97,53 +99,50 @@ def run_worker(
     """Runs a worker until SIGINT/SIGTERM (or, with wait=False, until the queue is empty).
 
     Each task is called as func(context, **args) in a thread; at most `concurrency` at once.
-    Besides procrastinate's own loop, the worker looks for jobs whose worker stopped beating
-    (killed, lost its network) and puts them back in the queue.
+    procrastinate 3 notices workers whose heartbeat stopped but leaves their jobs in `doing`;
+    its documented remedy, a periodic task that retries stalled jobs, runs on every worker
+    (the periodic deferrer queues it once per tick whatever the number of workers).
     """
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=url, min_size=2, max_size=options.concurrency + 4)
     )
     strategy = BackoffRetry(options.retries, options.backoff_seconds)
-    for task_name, func in tasks.items():
-        app.task(name=task_name, pass_context=True, retry=strategy)(func)
+    for task, func in tasks.items():
+        app.task(name=Task(task).value, pass_context=True, retry=strategy)(func)
+
+    @app.periodic(cron=_every(options.stalled_seconds / 3), periodic_id=RETRY_STALLED)
+    @app.task(name=RETRY_STALLED, queue=MAINTENANCE_QUEUE, queueing_lock=RETRY_STALLED, pass_context=True)
+    async def retry_stalled_jobs(context, timestamp: int) -> None:
+        for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=options.stalled_seconds):
+            message = f"worker stopped beating for {options.stalled_seconds:g}s; job given back to the queue"
+            try:
+                await app.job_manager.retry_job(job)
+            except pexc.UniqueViolation:
+                # The same workspace's job already waits; it does this work.
+                message = "worker stopped beating; an equal job was already waiting"
+                await app.job_manager.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
+            log.warning("job %s (%s): %s", job.id, job.task_name, message)
+            if on_stalled is not None:
+                await asyncio.to_thread(on_stalled, job.id, job.attempts, message)
+        await app.job_manager.delete_old_jobs(nb_hours=1, queue=MAINTENANCE_QUEUE, include_failed=True)
 
     async def main() -> None:
         async with app.open_async():
-            recover = asyncio.create_task(_recover_stalled_jobs(app, options, on_stalled))
-            try:
-                await app.run_worker_async(
-                    concurrency=options.concurrency,
-                    wait=wait,
-                    name=name,
-                    update_heartbeat_interval=options.heartbeat_seconds,
-                    stalled_worker_timeout=options.stalled_seconds,
-                    fetch_job_polling_interval=options.poll_seconds,
-                    abort_job_polling_interval=max(options.poll_seconds, 5.0),
-                )
-            finally:
-                recover.cancel()
+            await app.run_worker_async(
+                concurrency=options.concurrency,
+                wait=wait,
+                name=name,
+                update_heartbeat_interval=options.heartbeat_seconds,
+                stalled_worker_timeout=options.stalled_seconds,
+                fetch_job_polling_interval=options.poll_seconds,
+                abort_job_polling_interval=max(options.poll_seconds, 5.0),
+            )
 
     asyncio.run(main())
 
 
-async def _recover_stalled_jobs(app: procrastinate.App, options: QueueOptions, on_stalled) -> None:
-    """procrastinate 3 marks a worker stalled when its heartbeat is older than stalled_seconds
-    but leaves its jobs in `doing`; retrying them is up to us."""
-    while True:
-        try:
-            for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=options.stalled_seconds):
-                message = f"worker stopped beating for {options.stalled_seconds:g}s; job given back to the queue"
-                try:
-                    await app.job_manager.retry_job(job)
-                except pexc.UniqueViolation:
-                    # The same workspace's job already waits; it does this work.
-                    message = "worker stopped beating; an equal job was already waiting"
-                    await app.job_manager.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
-                except pexc.ConnectorException:
-                    continue  # another worker recovered it first
-                log.warning("job %s (%s): %s", job.id, job.task_name, message)
-                if on_stalled is not None:
-                    await asyncio.to_thread(on_stalled, job.id, job.attempts, message)
-        except pexc.ConnectorException as exc:
-            log.warning("looking for stalled jobs failed: %s", exc)
-        await asyncio.sleep(max(options.stalled_seconds / 3, 0.2))
+def _every(seconds: float) -> str:
+    """A cron expression firing about every `seconds` (procrastinate takes a 6th field for seconds)."""
+    if seconds < 60:
+        return f"* * * * * */{max(1, round(seconds))}"
+    return f"*/{min(59, max(1, round(seconds / 60)))} * * * *"

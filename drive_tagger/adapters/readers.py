@@ -8,25 +8,13 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from drive_tagger.core.types import SourceDocument
+from drive_tagger.core.types import ReadFailure, SourceDocument
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 TABLE_SUFFIXES = {".jsonl", ".csv"}
-
-
-@dataclass(frozen=True)
-class ReadFailure:
-    """An input that could not be read: where (path, or path:line) and why."""
-
-    source: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.source}: {self.reason}"
 
 
 class UnreadableFile(Exception):

@@ -20,6 +20,7 @@ STATUS_BY_ERROR: list[tuple[type[errors.DriveTaggerError], int]] = [
     (errors.InvalidInput, 422),
     (errors.EmbeddingError, 422),
     (errors.NothingToRefresh, 409),
+    (errors.RefreshConflict, 409),
     (errors.DatabaseUnavailable, 503),
     (errors.MigrationError, 503),
 ]
@@ -30,10 +31,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from drive_tagger.wiring import lazy_embedder, make_pool, open_store
+        from drive_tagger.wiring import lazy_embedder, make_pool, open_database
 
         app.state.settings = settings or load_settings()
-        open_store(app.state.settings).close()  # migrate or refuse a stale schema, as the CLI does
+        open_database(app.state.settings).close()  # migrate or refuse a stale schema, as the CLI does
         app.state.pool = make_pool(app.state.settings)
         app.state.pool.open(wait=True)
         app.state.embedder = lazy_embedder(app.state.settings)

@@ -1,4 +1,5 @@
-"""Request dependencies: settings, a pooled store, the embedder, the caller's key and workspace."""
+"""Request dependencies: settings, the stores on a pooled connection, the embedder, the caller's key
+and workspace."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from drive_tagger.adapters.embedders import Embedder
-from drive_tagger.adapters.postgres.store import PostgresStore
-from drive_tagger.services.keys import ApiKey, authenticate
+from drive_tagger.adapters.postgres.database import Database
+from drive_tagger.core.ports import AccessStore, DocumentStore, Embedder, JobStore, RefreshStore
+from drive_tagger.core.types import ApiKey
+from drive_tagger.services.keys import authenticate
 from drive_tagger.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `drive-tagger keys create`.")
@@ -20,10 +22,10 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_store(request: Request) -> Iterator[PostgresStore]:
-    """A store on a pooled connection, given back to the pool after the request."""
+def get_database(request: Request) -> Iterator[Database]:
+    """The stores on a pooled connection, given back to the pool after the request."""
     with request.app.state.pool.connection() as conn:
-        yield PostgresStore(conn)
+        yield Database(conn)
 
 
 def get_embedder(request: Request) -> Embedder:
@@ -31,14 +33,36 @@ def get_embedder(request: Request) -> Embedder:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-StoreDep = Annotated[PostgresStore, Depends(get_store)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
 EmbedderDep = Annotated[Embedder, Depends(get_embedder)]
 
 
+def get_documents(db: DatabaseDep) -> DocumentStore:
+    return db.documents
+
+
+def get_refreshes(db: DatabaseDep) -> RefreshStore:
+    return db.refreshes
+
+
+def get_access(db: DatabaseDep) -> AccessStore:
+    return db.access
+
+
+def get_jobs(db: DatabaseDep) -> JobStore:
+    return db.jobs
+
+
+DocumentsDep = Annotated[DocumentStore, Depends(get_documents)]
+RefreshesDep = Annotated[RefreshStore, Depends(get_refreshes)]
+AccessDep = Annotated[AccessStore, Depends(get_access)]
+JobsDep = Annotated[JobStore, Depends(get_jobs)]
+
+
 def get_caller(
-    store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    access: AccessDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> ApiKey:
-    key = authenticate(store, credentials.credentials) if credentials else None
+    key = authenticate(access, credentials.credentials) if credentials else None
     if key is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "missing or unknown API key", headers={"WWW-Authenticate": "Bearer"}

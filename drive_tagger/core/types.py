@@ -2,10 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
-import numpy as np
+from drive_tagger.errors import InvalidInput
+
+if TYPE_CHECKING:  # annotations only: reading filters never loads numpy
+    import numpy as np
+
+_WORKSPACE_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+
+
+def check_workspace_slug(slug: str) -> str:
+    """The slug itself if it can name a workspace, else InvalidInput saying what would."""
+    if not isinstance(slug, str) or not _WORKSPACE_SLUG.match(slug):
+        raise InvalidInput(
+            f"invalid workspace name {slug!r}: use 1-63 lowercase letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return slug
+
+
+class Task(str, Enum):
+    """Background tasks, each run per workspace by `drive-tagger worker`."""
+
+    EMBED_PENDING = "embed_pending"  # embed the workspace's texts without a vector, then queue a refresh
+    REFRESH = "refresh"  # recompute the workspace's filters
+
+
+# The queue of the worker's own periodic jobs (retrying stalled jobs), left out of job listings.
+MAINTENANCE_QUEUE = "maintenance"
 
 
 class NamedBy(str, Enum):
@@ -66,6 +94,68 @@ class Workspace:
     embedding_model: str | None
     active_refresh_id: int | None
     next_category_id: int
+
+
+@dataclass(frozen=True)
+class WorkspaceSummary:
+    slug: str
+    documents: int
+    embedding_model: str | None
+    active_refresh_id: int | None
+
+
+@dataclass(frozen=True)
+class WorkspaceCounts:
+    documents: int
+    tagged: int  # documents linked to an active filter
+
+
+@dataclass(frozen=True)
+class ArrivalState:
+    """Documents tagged on arrival since the last refresh, how many matched poorly, and whether
+    a refresh is suggested because of them."""
+
+    arrivals: int
+    poorly_matched: int
+    refresh_suggested: bool
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    id: int
+    external_id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class PendingText:
+    """A distinct text of a workspace that has no vector yet, cut for the embedder."""
+
+    content_hash: str
+    title: str
+    body: str
+    external_id: str  # one document carrying it, to name it in errors
+
+
+@dataclass(frozen=True)
+class ReadFailure:
+    """An input that could not be read or stored: where (path, path:line, or id) and why."""
+
+    source: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: int
+    workspace: str | None  # None for an admin key
+    is_admin: bool
+
+    def may_use(self, workspace: str) -> bool:
+        return self.is_admin or self.workspace == workspace
 
 
 @dataclass(frozen=True)

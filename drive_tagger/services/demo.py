@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from drive_tagger.adapters.embedders import Embedder
-from drive_tagger.adapters.postgres.store import PostgresStore
 from drive_tagger.core.metrics import clustering_scores
+from drive_tagger.core.naming import Namer
+from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore
 from drive_tagger.errors import InvalidInput, UnknownWorkspace
 
 
@@ -20,14 +20,14 @@ def default_samples_dir() -> Path:
     return folder
 
 
-def sample_label_agreement(store: PostgresStore, workspace_slug: str, docs_folder: Path) -> dict | None:
+def sample_label_agreement(refreshes: RefreshStore, workspace_slug: str, docs_folder: Path) -> dict | None:
     """NMI/ARI of the top-level filters against labels.csv beside the folder, if there is one."""
     labels_file = docs_folder.parent / "labels.csv"
     if not labels_file.is_file():
         return None
     with labels_file.open(encoding="utf-8") as handle:
         gold = {row["path"]: row["label"] for row in csv.DictReader(handle)}
-    tags = store.primary_top_level_tags(store.workspace(workspace_slug).id)
+    tags = refreshes.primary_top_level_tags(refreshes.workspace(workspace_slug).id)
     paths = sorted(set(gold) & set(tags))
     if not paths:
         return None
@@ -36,8 +36,8 @@ def sample_label_agreement(store: PostgresStore, workspace_slug: str, docs_folde
 
 
 def prepare_workspace(
-    store: PostgresStore, embedder: Embedder, workspace_slug: str, samples: Path | None = None,
-    namer=None,
+    documents: DocumentStore, refreshes: RefreshStore, embedder: Embedder, workspace_slug: str,
+    samples: Path | None = None, namer: Namer | None = None,
 ) -> list[str]:
     """Makes the workspace worth exploring: an empty or unknown one gets the sample drive, one
     without active filters is refreshed. Returns what was done (nothing for a ready workspace)."""
@@ -47,14 +47,14 @@ def prepare_workspace(
 
     done = []
     try:
-        documents, _ = store.workspace_counts(store.workspace(workspace_slug).id)
+        stored = documents.workspace_counts(documents.workspace(workspace_slug).id).documents
     except UnknownWorkspace:
-        documents = 0
-    if documents == 0:
+        stored = 0
+    if stored == 0:
         folder = samples or default_samples_dir()
-        report = ingest(store, embedder, workspace_slug, read_sources([folder]), progress=False)
+        report = ingest(documents, refreshes, embedder, workspace_slug, read_sources([folder]), progress=False)
         done.append(f"ingested {report.read} documents from {folder}")
-    if store.workspace(workspace_slug).active_refresh_id is None:
-        report = refresh_workspace(store, workspace_slug, namer=namer)
+    if refreshes.workspace(workspace_slug).active_refresh_id is None:
+        report = refresh_workspace(documents, refreshes, workspace_slug, namer=namer)
         done.append(f"refreshed: {report.categories} filters, {report.untagged} untagged")
     return done

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
-from drive_tagger.adapters.embedders import Embedder
-from drive_tagger.adapters.postgres.store import PostgresStore
 from drive_tagger.adapters.readers import read_table_rows
 from drive_tagger.core.metrics import clustering_scores, majority_labels, name_accuracy
+from drive_tagger.core.naming import Namer
+from drive_tagger.core.params import RefreshParams
+from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore, WorkspaceStore
 from drive_tagger.core.types import SourceDocument
 from drive_tagger.errors import InvalidInput, UnknownWorkspace
 from drive_tagger.services.ingest import ingest
-from drive_tagger.core.params import RefreshParams
 from drive_tagger.services.refresh import refresh_workspace
 
 
@@ -55,7 +55,8 @@ def eval_workspace_slug(path: Path) -> str:
 
 
 def evaluate(
-    store: PostgresStore,
+    documents: DocumentStore,
+    refreshes: RefreshStore,
     embedder: Embedder,
     path: Path,
     *,
@@ -63,7 +64,7 @@ def evaluate(
     params: RefreshParams | None = None,
     progress: bool | None = None,
     growth: float = 0.1,
-    namer=None,
+    namer: Namer | None = None,
 ) -> dict:
     """Scores the top-level filters against the gold labels, and their stability: refresh on all
     but a `growth` share of the corpus, add the rest, refresh again, and count the original
@@ -82,30 +83,30 @@ def evaluate(
     second = [d for d, late in zip(corpus.documents, later, strict=True) if late]
 
     slug = eval_workspace_slug(path)
-    _drop_workspace(store, slug)
+    _drop_workspace(documents, slug)
     try:
         started = time.perf_counter()
-        embedded = ingest(store, embedder, slug, first, progress=progress).embedded
+        embedded = ingest(documents, refreshes, embedder, slug, first, progress=progress).embedded
         seconds["embed"] = round(time.perf_counter() - started, 3)
-        refresh_workspace(store, slug, params, namer)
-        workspace = store.workspace(slug)
-        before = store.primary_top_level_tags(workspace.id)
-        embedded += ingest(store, embedder, slug, second, progress=progress).embedded
-        refreshed = refresh_workspace(store, slug, params, namer)
+        refresh_workspace(documents, refreshes, slug, params, namer)
+        workspace = refreshes.workspace(slug)
+        before = refreshes.primary_top_level_tags(workspace.id)
+        embedded += ingest(documents, refreshes, embedder, slug, second, progress=progress).embedded
+        refreshed = refresh_workspace(documents, refreshes, slug, params, namer)
         seconds.update({f"refresh_{k}": v for k, v in refreshed.seconds.items()})
 
         started = time.perf_counter()
-        after = store.primary_top_level_tags(workspace.id)
+        after = refreshes.primary_top_level_tags(workspace.id)
         predicted = np.array([-1 if after.get(d.external_id) is None else after[d.external_id]
                               for d in corpus.documents])
         scores = clustering_scores(corpus.labels, predicted)
         kept = [before[d.external_id] == after.get(d.external_id) for d in first
                 if before.get(d.external_id) is not None]
-        filters = [f for f in store.filters(workspace.id) if f.parent_category_id is None]
+        filters = [f for f in refreshes.filters(workspace.id) if f.parent_category_id is None]
         accuracy = _name_accuracy(embedder, corpus.labels, predicted, filters)
         seconds["score"] = round(time.perf_counter() - started, 3)
     finally:
-        _drop_workspace(store, slug)
+        _drop_workspace(documents, slug)
     return {
         "corpus": str(path),
         "documents": len(corpus.documents),
@@ -134,7 +135,7 @@ def _name_accuracy(embedder: Embedder, gold: list[str], predicted: np.ndarray, f
                          [labels.index(m) for _, m in named])
 
 
-def _drop_workspace(store: PostgresStore, slug: str) -> None:
+def _drop_workspace(store: WorkspaceStore, slug: str) -> None:
     try:
         store.delete_workspace(store.workspace(slug).id)
     except UnknownWorkspace:

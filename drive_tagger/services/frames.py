@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from drive_tagger.adapters.postgres.store import PostgresStore
+from drive_tagger.core.ports import DocumentStore, RefreshStore
 from drive_tagger.core.generations import GenerationCategory, compare_generations
 from drive_tagger.core.projection import project_2d
 
@@ -18,19 +18,19 @@ CHANGE_COLUMNS = ["level", "category_id", "name", "size", "keywords", "previous_
                   "previous_size", "previous_keywords", "shared", "jaccard", "change"]
 
 
-def documents_frame(store: PostgresStore, workspace_slug: str, *, coordinates: bool = True) -> pd.DataFrame:
+def documents_frame(documents: DocumentStore, refreshes: RefreshStore, workspace_slug: str, *,
+                    coordinates: bool = True) -> pd.DataFrame:
     """One row per document: its best top-level filter (category_id, filter name or 'untagged'),
     the score, and x, y from a PCA of the stored vectors (NaN for a document without a vector)."""
-    workspace = store.workspace(workspace_slug)
-    rows = store.document_filters(workspace.id)
-    frame = pd.DataFrame(rows, columns=DOCUMENT_COLUMNS[:6])
+    workspace = refreshes.workspace(workspace_slug)
+    frame = pd.DataFrame(refreshes.document_filters(workspace.id), columns=DOCUMENT_COLUMNS[:6])
     frame["category_id"] = frame["category_id"].astype("Int64")
     frame["filter"] = frame["filter"].fillna(UNTAGGED).astype(str)
     frame["score"] = frame["score"].astype(float)
     frame["x"] = np.nan
     frame["y"] = np.nan
     if coordinates and workspace.embedding_model is not None and len(frame):
-        ids, vectors = store.workspace_vectors(workspace.id, workspace.embedding_model)
+        ids, vectors = documents.workspace_vectors(workspace.id, workspace.embedding_model)
         if len(ids):
             xy = pd.DataFrame(project_2d(vectors), index=ids, columns=["x", "y"])
             frame["x"] = frame["document_id"].map(xy["x"])
@@ -38,11 +38,11 @@ def documents_frame(store: PostgresStore, workspace_slug: str, *, coordinates: b
     return frame
 
 
-def filters_frame(store: PostgresStore, workspace_slug: str) -> pd.DataFrame:
+def filters_frame(refreshes: RefreshStore, workspace_slug: str) -> pd.DataFrame:
     """The active filters, top level first, largest first: size, documents linked, keywords, name,
     named_by; a sub-filter has its top-level filter's id as parent_category_id."""
-    workspace = store.workspace(workspace_slug)
-    filters = store.filters(workspace.id)
+    workspace = refreshes.workspace(workspace_slug)
+    filters = refreshes.filters(workspace.id)
     frame = pd.DataFrame(
         [[f.category_id, f.parent_category_id, f.name, f.size, f.documents, list(f.keywords),
           f.description, f.named_by] for f in filters],
@@ -52,28 +52,28 @@ def filters_frame(store: PostgresStore, workspace_slug: str) -> pd.DataFrame:
     return frame
 
 
-def representative_documents(store: PostgresStore, workspace_slug: str, *, per_filter: int = 3) -> pd.DataFrame:
+def representative_documents(refreshes: RefreshStore, workspace_slug: str, *, per_filter: int = 3) -> pd.DataFrame:
     """The per_filter documents closest to each filter's centroid, filter by filter."""
-    workspace = store.workspace(workspace_slug)
+    workspace = refreshes.workspace(workspace_slug)
     rows = []
-    for f in store.filters(workspace.id):
-        for d in store.filter_documents(workspace.id, f.category_id, per_filter, 0):
+    for f in refreshes.filters(workspace.id):
+        for d in refreshes.filter_documents(workspace.id, f.category_id, per_filter, 0):
             rows.append([f.category_id, f.name, d.external_id, d.title, d.score])
     return pd.DataFrame(rows, columns=["category_id", "filter", "external_id", "title", "score"])
 
 
-def untagged_documents(store: PostgresStore, workspace_slug: str) -> pd.DataFrame:
+def untagged_documents(documents: DocumentStore, refreshes: RefreshStore, workspace_slug: str) -> pd.DataFrame:
     """Documents that no top-level filter holds."""
-    frame = documents_frame(store, workspace_slug, coordinates=False)
+    frame = documents_frame(documents, refreshes, workspace_slug, coordinates=False)
     untagged = frame[frame["category_id"].isna()]
     return untagged[["document_id", "external_id", "title"]].reset_index(drop=True)
 
 
-def refresh_history(store: PostgresStore, workspace_slug: str, *, limit: int = 50) -> pd.DataFrame:
+def refresh_history(refreshes: RefreshStore, workspace_slug: str, *, limit: int = 50) -> pd.DataFrame:
     """Refresh runs, newest first, with total seconds and which run's filters are active."""
-    workspace = store.workspace(workspace_slug)
+    workspace = refreshes.workspace(workspace_slug)
     frame = pd.DataFrame(
-        store.refresh_runs(workspace.id, limit),
+        refreshes.refresh_runs(workspace.id, limit),
         columns=["id", "status", "started_at", "finished_at", "documents", "categories", "untagged",
                  "seconds", "changes", "error"],
     )
@@ -83,16 +83,16 @@ def refresh_history(store: PostgresStore, workspace_slug: str, *, limit: int = 5
     return frame
 
 
-def filter_changes(store: PostgresStore, workspace_slug: str) -> pd.DataFrame:
+def filter_changes(refreshes: RefreshStore, workspace_slug: str) -> pd.DataFrame:
     """How the active filters differ from the previous successful refresh's: each filter matched to
     the previous one of its level (top or sub) it shares most documents with (same / renamed /
     changed / new / gone). Empty when there is no previous refresh."""
-    workspace = store.workspace(workspace_slug)
-    previous_id = store.previous_refresh_id(workspace.id)
+    workspace = refreshes.workspace(workspace_slug)
+    previous_id = refreshes.previous_refresh_id(workspace.id)
     if workspace.active_refresh_id is None or previous_id is None:
         return pd.DataFrame(columns=CHANGE_COLUMNS)
-    previous = store.generation_categories(workspace.id, previous_id)
-    current = store.generation_categories(workspace.id, workspace.active_refresh_id)
+    previous = refreshes.generation_categories(workspace.id, previous_id)
+    current = refreshes.generation_categories(workspace.id, workspace.active_refresh_id)
     keywords = ({r["category_id"]: list(r["keywords"]) for r in previous},
                 {r["category_id"]: list(r["keywords"]) for r in current})
     rows = []

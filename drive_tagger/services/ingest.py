@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -11,17 +10,14 @@ from itertools import islice
 import numpy as np
 from tqdm import tqdm
 
-from drive_tagger.adapters.embedders import DIMENSIONS, Embedder
-from drive_tagger.adapters.postgres.store import PostgresStore
-from drive_tagger.adapters.readers import ReadFailure
 from drive_tagger.core.assignment import tag_arrivals
+from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore
 from drive_tagger.core.text import embedding_text
-from drive_tagger.core.types import SourceDocument, Workspace
-from drive_tagger.errors import DriveTaggerError, InvalidInput
+from drive_tagger.core.types import PendingText, ReadFailure, SourceDocument, Workspace, check_workspace_slug
+from drive_tagger.errors import DriveTaggerError
 
 # Rate and time left are always shown (tqdm shows them too, but only once it has a rate).
 PROGRESS_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} docs [{elapsed}, {rate_fmt}, ETA {remaining}]"
-_WORKSPACE_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
 
 @dataclass
@@ -54,15 +50,6 @@ class IngestReport:
         }
 
 
-def check_workspace_slug(slug: str) -> str:
-    if not _WORKSPACE_SLUG.match(slug):
-        raise InvalidInput(
-            f"invalid workspace name {slug!r}: use 1-63 lowercase letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
-        )
-    return slug
-
-
 def _batches(items: Iterable, size: int) -> Iterable[list]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
@@ -70,7 +57,8 @@ def _batches(items: Iterable, size: int) -> Iterable[list]:
 
 
 def ingest(
-    store: PostgresStore,
+    documents: DocumentStore,
+    refreshes: RefreshStore,
     embedder: Embedder,
     workspace_slug: str,
     items: Iterable[SourceDocument | ReadFailure],
@@ -82,25 +70,26 @@ def ingest(
     """Upserts documents batch by batch (a bad input is recorded and skipped), embeds what is
     missing, then tags new and changed documents from the active filters (no re-clustering).
     Nothing stored is removed, so a failed run loses nothing."""
-    report = store_documents(store, workspace_slug, items, batch_size=batch_size)
-    workspace = store.workspace(workspace_slug)
-    embedded, failures = embed_pending(store, embedder, workspace, batch_size=batch_size, progress=progress)
+    report = store_documents(documents, workspace_slug, items, batch_size=batch_size)
+    workspace = documents.workspace(workspace_slug)
+    embedded, failures = embed_pending(documents, embedder, workspace, batch_size=batch_size, progress=progress)
     report.embedded = embedded
     report.failures.extend(failures)
     if report.arrived:
-        tag_on_arrival(store, store.workspace(workspace_slug), report.arrived, report, suggest_refresh_share)
+        tag_on_arrival(documents, refreshes, documents.workspace(workspace_slug), report.arrived, report,
+                       suggest_refresh_share)
     return report
 
 
 def store_documents(
-    store: PostgresStore,
+    documents: DocumentStore,
     workspace_slug: str,
     items: Iterable[SourceDocument | ReadFailure],
     *,
     batch_size: int = 256,
 ) -> IngestReport:
     """Upserts documents batch by batch, creating the workspace if needed; embeds nothing."""
-    workspace = store.ensure_workspace(check_workspace_slug(workspace_slug))
+    workspace = documents.ensure_workspace(check_workspace_slug(workspace_slug))
     report = IngestReport()
     for batch in _batches(items, batch_size):
         docs = []
@@ -110,7 +99,7 @@ def store_documents(
             else:
                 docs.append(item)
         report.read += len(docs)
-        inserted, changed = store.upsert_documents(workspace.id, _unique_ids(docs))
+        inserted, changed = documents.upsert_documents(workspace.id, _unique_ids(docs))
         report.inserted += len(inserted)
         report.changed += len(changed)
         report.arrived += inserted + changed
@@ -121,18 +110,18 @@ def store_documents(
 MIN_ARRIVALS_FOR_SUGGESTION = 5
 
 
-def tag_on_arrival(store: PostgresStore, workspace: Workspace, document_ids: list[int],
-                   report: IngestReport, suggest_refresh_share: float) -> None:
+def tag_on_arrival(documents: DocumentStore, refreshes: RefreshStore, workspace: Workspace,
+                   document_ids: list[int], report: IngestReport, suggest_refresh_share: float) -> None:
     """Links arrived documents to the active filters by their stored centroids and fences."""
     if workspace.active_refresh_id is None:
         return
-    ids, vectors = store.document_vectors(document_ids, workspace.embedding_model)
-    links, poor = tag_arrivals(vectors, store.active_categories(workspace.id))
-    store.link_arrivals(workspace, links, ids, poorly_matched=int(poor.sum()),
-                        min_arrivals=MIN_ARRIVALS_FOR_SUGGESTION, suggest_share=suggest_refresh_share)
+    ids, vectors = documents.document_vectors(document_ids, workspace.embedding_model)
+    links, poor = tag_arrivals(vectors, refreshes.active_categories(workspace.id))
+    refreshes.link_arrivals(workspace, links, ids, poorly_matched=int(poor.sum()),
+                            min_arrivals=MIN_ARRIVALS_FOR_SUGGESTION, suggest_share=suggest_refresh_share)
     report.tagged_on_arrival = len(ids) - int(poor.sum())
     report.poorly_matched = int(poor.sum())
-    report.refresh_suggested = store.arrival_state(workspace.id)[2]
+    report.refresh_suggested = refreshes.arrival_state(workspace.id).refresh_suggested
 
 
 def _unique_ids(docs: list[SourceDocument]) -> list[SourceDocument]:
@@ -142,7 +131,7 @@ def _unique_ids(docs: list[SourceDocument]) -> list[SourceDocument]:
 
 
 def embed_pending(
-    store: PostgresStore,
+    documents: DocumentStore,
     embedder: Embedder,
     workspace: Workspace,
     *,
@@ -155,14 +144,14 @@ def embed_pending(
     workspace is re-embedded whole.
     """
     if workspace.embedding_model != embedder.model_id:
-        store.set_workspace_model(workspace.id, embedder.model_id)
-    pending = store.hashes_missing_vectors(workspace.id, embedder.model_id)
+        documents.set_workspace_model(workspace.id, embedder.model_id)
+    pending = documents.hashes_missing_vectors(workspace.id, embedder.model_id)
     embedded = 0
     failures: list[ReadFailure] = []
     batches = [list(b) for b in _batches(pending, batch_size)]
 
-    def fetch(hashes: list[str]):
-        return store.texts_by_hash(workspace.id, hashes, embedder.max_chars)
+    def fetch(hashes: list[str]) -> list[PendingText]:
+        return documents.texts_by_hash(workspace.id, hashes, embedder.max_chars)
 
     # One thread reads the next batch's texts while this one embeds: the embedder's inference
     # keeps the cores busy and the database round trip hides behind it.
@@ -174,16 +163,16 @@ def embed_pending(
         for index in range(len(batches)):
             rows = upcoming.result()
             upcoming = reader.submit(fetch, batches[index + 1]) if index + 1 < len(batches) else None
-            texts = [embedding_text(title, body) for _, title, body, _ in rows]
+            texts = [embedding_text(r.title, r.body) for r in rows]
             try:
                 vectors = embedder.embed(texts)
-                good = [r[0] for r in rows]
+                good = [r.content_hash for r in rows]
             except DriveTaggerError:
                 _wait(upcoming)  # the connection is the reader's until its query is done
-                vectors, good = _embed_one_by_one(store, embedder, workspace, rows, texts, failures)
+                vectors, good = _embed_one_by_one(documents, embedder, workspace, rows, texts, failures)
             _wait(upcoming)
             if good:
-                store.store_vectors(embedder.model_id, good, vectors)
+                documents.store_vectors(embedder.model_id, good, vectors)
             embedded += len(good)
             bar.update(len(rows))
     return embedded, failures
@@ -194,14 +183,15 @@ def _wait(future) -> None:
         future.result()
 
 
-def _embed_one_by_one(store, embedder, workspace, rows, texts, failures):
+def _embed_one_by_one(documents: DocumentStore, embedder: Embedder, workspace: Workspace,
+                      rows: list[PendingText], texts: list[str], failures: list[ReadFailure]):
     """A batch failed: embed each text alone so one bad text fails alone, named by its documents."""
     good, vectors = [], []
-    for (digest, _, _, _), text in zip(rows, texts, strict=True):
+    for row, text in zip(rows, texts, strict=True):
         try:
             vectors.append(embedder.embed([text])[0])
-            good.append(digest)
+            good.append(row.content_hash)
         except DriveTaggerError as exc:
-            for external_id in store.external_ids_by_hash(workspace.id, [digest]):
+            for external_id in documents.external_ids_by_hash(workspace.id, [row.content_hash]):
                 failures.append(ReadFailure(external_id, f"embedding failed: {exc}"))
-    return (np.vstack(vectors) if vectors else np.empty((0, DIMENSIONS), np.float32)), good
+    return (np.vstack(vectors) if vectors else np.empty((0, 0), np.float32)), good

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from drive_tagger.adapters.postgres.store import PostgresStore
+from drive_tagger.core.ports import DocumentStore, RefreshStore
 from drive_tagger.core.projection import label_positions
 from drive_tagger.errors import InvalidInput
 from drive_tagger.services.frames import UNTAGGED, documents_frame, filters_frame
@@ -78,14 +78,14 @@ def tuning_figure(results: pd.DataFrame) -> go.Figure:
     return figure
 
 
-def workspace_map(store: PostgresStore, workspace_slug: str) -> go.Figure:
+def workspace_map(documents: DocumentStore, refreshes: RefreshStore, workspace_slug: str) -> go.Figure:
     """The workspace's document map, titled with its filter and document counts."""
-    documents = documents_frame(store, workspace_slug)
-    filters = filters_frame(store, workspace_slug)
-    untagged = int(documents["category_id"].isna().sum())
+    frame = documents_frame(documents, refreshes, workspace_slug)
+    filters = filters_frame(refreshes, workspace_slug)
+    untagged = int(frame["category_id"].isna().sum())
     top = int(filters["parent_category_id"].isna().sum())
-    title = f"{workspace_slug}: {len(documents)} documents, {top} filters, {untagged} untagged"
-    return cluster_map_figure(documents, title)
+    title = f"{workspace_slug}: {len(frame)} documents, {top} filters, {untagged} untagged"
+    return cluster_map_figure(frame, title)
 
 
 def write_figure(figure: go.Figure, path: Path) -> Path:

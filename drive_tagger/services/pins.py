@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from drive_tagger.adapters.postgres.store import PostgresStore
+from drive_tagger.core.ports import RefreshStore
 from drive_tagger.core.types import Filter
 from drive_tagger.errors import InvalidInput, UnknownFilter
 from drive_tagger.services.query import resolve_filter
@@ -16,15 +16,15 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>`]")
 
 
 def rename_filter(
-    store: PostgresStore, workspace_slug: str, reference: str, name: str | None, *, pinned: bool = True
+    refreshes: RefreshStore, workspace_slug: str, reference: str, name: str | None, *, pinned: bool = True
 ) -> Filter:
     """Pins `name` (or the current name) on an active filter chosen by id or name, or with
     pinned=False drops the pin. Later refreshes keep a pin for as long as they keep the id."""
-    workspace = store.workspace(workspace_slug)
-    filters = store.filters(workspace.id)
+    workspace = refreshes.workspace(workspace_slug)
+    filters = refreshes.filters(workspace.id)
     current = resolve_filter(filters, str(reference), workspace_slug)
     if not pinned:
-        store.unpin_category_name(workspace.id, current.category_id)
+        refreshes.unpin_category_name(workspace.id, current.category_id)
     else:
         name = " ".join((name if name is not None else current.name).split())
         if not 1 <= len(name) <= MAX_NAME or _UNSAFE.search(name):
@@ -34,6 +34,6 @@ def rename_filter(
                       and f.category_id != current.category_id), None)
         if clash is not None:
             raise InvalidInput(f"filter {clash.category_id} is already called {clash.name!r}; names are unique")
-        if not store.pin_category_name(workspace.id, current.category_id, name):
+        if not refreshes.pin_category_name(workspace.id, current.category_id, name):
             raise UnknownFilter(f"no filter {reference} in workspace {workspace_slug!r}")
-    return next(f for f in store.filters(workspace.id) if f.category_id == current.category_id)
+    return next(f for f in refreshes.filters(workspace.id) if f.category_id == current.category_id)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from drive_tagger.adapters.postgres.store import PostgresStore
+from drive_tagger.core.ports import RefreshStore
 from drive_tagger.core.types import DocumentTag, Filter, FilterDocument
 from drive_tagger.errors import InvalidInput, UnknownDocument, UnknownFilter
 
 MAX_PAGE = 1000
 
 
-def list_filters(store: PostgresStore, workspace_slug: str) -> list[Filter]:
+def list_filters(refreshes: RefreshStore, workspace_slug: str) -> list[Filter]:
     """The active filters in tree order: each top-level filter (largest first), then its sub-filters."""
-    workspace = store.workspace(workspace_slug)
-    return in_tree_order(store.filters(workspace.id))
+    workspace = refreshes.workspace(workspace_slug)
+    return in_tree_order(refreshes.filters(workspace.id))
 
 
 def in_tree_order(filters: list[Filter]) -> list[Filter]:
@@ -43,20 +43,19 @@ def resolve_filter(filters: list[Filter], reference: str, workspace_slug: str) -
 
 
 def filter_documents(
-    store: PostgresStore, workspace_slug: str, reference: str, *, limit: int = 50, offset: int = 0
+    refreshes: RefreshStore, workspace_slug: str, reference: str, *, limit: int = 50, offset: int = 0
 ) -> tuple[Filter, list[FilterDocument]]:
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise InvalidInput(f"page size must be 1..{MAX_PAGE} and offset >= 0 (got {limit}, {offset})")
-    workspace = store.workspace(workspace_slug)
-    chosen = resolve_filter(store.filters(workspace.id), reference, workspace_slug)
-    return chosen, store.filter_documents(workspace.id, chosen.category_id, limit, offset)
+    workspace = refreshes.workspace(workspace_slug)
+    chosen = resolve_filter(refreshes.filters(workspace.id), reference, workspace_slug)
+    return chosen, refreshes.filter_documents(workspace.id, chosen.category_id, limit, offset)
 
 
-def document_tags(store: PostgresStore, workspace_slug: str, external_id: str) -> tuple[str, list[DocumentTag]]:
+def document_tags(refreshes: RefreshStore, workspace_slug: str, external_id: str) -> tuple[str, list[DocumentTag]]:
     """(the document's title, its tags best first) for the document's external id."""
-    workspace = store.workspace(workspace_slug)
-    found = store.find_document(workspace.id, external_id)
+    workspace = refreshes.workspace(workspace_slug)
+    found = refreshes.find_document(workspace.id, external_id)
     if found is None:
         raise UnknownDocument(f"no document {external_id!r} in workspace {workspace_slug!r}")
-    document_id, _, title = found
-    return title, store.document_tags(workspace.id, document_id)
+    return found.title, refreshes.document_tags(workspace.id, found.id)

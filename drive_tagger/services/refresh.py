@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from drive_tagger.adapters.postgres.store import PostgresStore
 from drive_tagger.core.categorize import categorize
 from drive_tagger.core.clustering import DocumentClusterer
 from drive_tagger.core.naming import Namer
 from drive_tagger.core.params import RefreshParams
+from drive_tagger.core.ports import DocumentStore, RefreshStore
 from drive_tagger.errors import NothingToRefresh
 
 # Keywords come from each document's head; more text costs time and adds little.
@@ -39,27 +39,27 @@ class _Stopwatch:
         self._last = now
 
 
-def refresh_workspace(store: PostgresStore, workspace_slug: str, params: RefreshParams | None = None,
-                      namer: Namer | None = None) -> RefreshReport:
+def refresh_workspace(documents: DocumentStore, refreshes: RefreshStore, workspace_slug: str,
+                      params: RefreshParams | None = None, namer: Namer | None = None) -> RefreshReport:
     """Recomputes the workspace's filters, naming new ones with `namer` (a Namer from wiring;
     None: keyword names). On any failure the run is recorded as failed and the previous filters
     stay active, untouched."""
     params = params or RefreshParams()
-    workspace = store.workspace(workspace_slug)
+    workspace = refreshes.workspace(workspace_slug)
     if workspace.embedding_model is None:
         raise NothingToRefresh(f"workspace {workspace_slug!r} has no embedded documents; ingest first")
-    refresh_id = store.start_refresh_run(workspace.id, params.as_dict())
+    refresh_id = refreshes.start_refresh_run(workspace.id, params.as_dict())
     try:
         watch = _Stopwatch()
-        document_ids, vectors = store.workspace_vectors(workspace.id, workspace.embedding_model)
-        unembedded = store.count_documents_missing_vectors(workspace.id, workspace.embedding_model)
+        document_ids, vectors = documents.workspace_vectors(workspace.id, workspace.embedding_model)
+        unembedded = documents.count_documents_missing_vectors(workspace.id, workspace.embedding_model)
         if len(document_ids) < MIN_DOCUMENTS:
             raise NothingToRefresh(
                 f"workspace {workspace_slug!r} has {len(document_ids)} embedded document(s); "
                 f"a refresh needs at least {MIN_DOCUMENTS}"
             )
-        texts = store.document_texts(document_ids, KEYWORD_TEXT_CHARS)
-        previous = store.previous_generation(workspace.id)
+        texts = documents.document_texts(document_ids, KEYWORD_TEXT_CHARS)
+        previous = refreshes.previous_generation(workspace.id)
         watch.lap("load")
         clustering = DocumentClusterer(params.clustering).fit(vectors).result_
         watch.lap("cluster")
@@ -68,14 +68,14 @@ def refresh_workspace(store: PostgresStore, workspace_slug: str, params: Refresh
             next_category_id=workspace.next_category_id, previous=previous,
             params=params, namer=namer, model=workspace.embedding_model, on_stage=watch.lap,
         )
-        store.commit_refresh(
+        refreshes.commit_refresh(
             workspace, refresh_id, result.categories, result.assignments, document_ids,
             untagged=result.untagged, seconds=dict(watch.seconds),
             next_category_id=result.next_category_id, changes=result.changes,
         )
         watch.lap("write")
     except BaseException as exc:
-        store.fail_refresh_run(refresh_id, f"{type(exc).__name__}: {exc}")
+        refreshes.fail_refresh_run(refresh_id, f"{type(exc).__name__}: {exc}")
         raise
     top = sum(1 for c in result.categories if c.is_top_level)
     return RefreshReport(refresh_id, len(document_ids), top, len(result.categories) - top,

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from drive_tagger.adapters.embedders import Embedder
-from drive_tagger.adapters.postgres.store import PostgresStore
+from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore
 from drive_tagger.core.params import ClusteringParams
 from drive_tagger.services.evaluate import evaluate
 from drive_tagger.core.params import RefreshParams
@@ -29,7 +28,8 @@ def default_tuning_grid() -> dict[str, RefreshParams]:
 
 
 def tune_clustering(
-    store: PostgresStore,
+    documents: DocumentStore,
+    refreshes: RefreshStore,
     embedder: Embedder,
     corpus: Path,
     grid: Mapping[str, RefreshParams] | None = None,
@@ -42,7 +42,7 @@ def tune_clustering(
     grid = default_tuning_grid() if grid is None else grid
     rows = []
     for label, params in grid.items():
-        result = evaluate(store, embedder, Path(corpus), limit=limit, params=params, progress=False)
+        result = evaluate(documents, refreshes, embedder, Path(corpus), limit=limit, params=params, progress=False)
         rows.append({
             "setting": label,
             "nmi": result["nmi"],

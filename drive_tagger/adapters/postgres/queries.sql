@@ -80,7 +80,7 @@ order by d.content_hash;
 
 -- texts_by_hash --
 -- The text behind each hash, cut to max_chars so a huge document never leaves the database whole.
-select distinct on (content_hash) content_hash, title, left(body, %(max_chars)s), external_id
+select distinct on (content_hash) content_hash, title, left(body, %(max_chars)s) as body, external_id
 from documents
 where workspace_id = %(workspace_id)s and content_hash = any(%(hashes)s::text[])
 order by content_hash, id;
@@ -170,8 +170,8 @@ where c.workspace_id = %(workspace_id)s
 
 -- active_categories --
 -- The filters readers see, with their centroids, for matching and tagging; a pinned name wins.
-select c.category_id, c.parent_category_id, coalesce(p.name, c.name), c.description, c.keywords, c.size,
-       c.centroid, case when p.name is null then c.named_by else 'user' end, c.fence
+select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
+       c.size, c.centroid, case when p.name is null then c.named_by else 'user' end as named_by, c.fence
 from categories c join workspaces w on w.active_refresh_id = c.refresh_id
 left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
 where w.id = %(workspace_id)s
@@ -186,8 +186,8 @@ order by dc.category_id, dc.document_id;
 
 -- list_filters --
 -- The active filters; a name pinned by a person replaces the computed one (named_by 'user').
-select c.category_id, c.parent_category_id, coalesce(p.name, c.name), c.description, c.keywords,
-       c.size, case when p.name is null then c.named_by else 'user' end,
+select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
+       c.size, case when p.name is null then c.named_by else 'user' end as named_by,
        (select count(*) from document_categories dc
         where dc.refresh_id = c.refresh_id and dc.category_id = c.category_id) as documents
 from categories c join workspaces w on w.active_refresh_id = c.refresh_id
@@ -196,7 +196,7 @@ where w.id = %(workspace_id)s
 order by c.parent_category_id nulls first, c.size desc, c.category_id;
 
 -- filter_documents --
-select d.id, d.external_id, d.title, dc.score, dc.rank
+select d.id as document_id, d.external_id, d.title, dc.score, dc.rank
 from document_categories dc
 join workspaces w on w.active_refresh_id = dc.refresh_id
 join documents d on d.id = dc.document_id
@@ -209,7 +209,7 @@ select id, external_id, title from documents
 where workspace_id = %(workspace_id)s and external_id = %(external_id)s;
 
 -- document_tags --
-select c.category_id, c.parent_category_id, coalesce(p.name, c.name), dc.score, dc.rank
+select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, dc.score, dc.rank
 from document_categories dc
 join workspaces w on w.active_refresh_id = dc.refresh_id
 join categories c on c.refresh_id = dc.refresh_id and c.category_id = dc.category_id
@@ -264,7 +264,7 @@ set arrivals_since_refresh = arrivals_since_refresh + %(arrivals)s,
 where id = %(workspace_id)s;
 
 -- arrival_state --
-select arrivals_since_refresh, poorly_matched_since_refresh, refresh_suggested
+select arrivals_since_refresh as arrivals, poorly_matched_since_refresh as poorly_matched, refresh_suggested
 from workspaces where id = %(workspace_id)s;
 
 -- pin_category_name --
@@ -285,7 +285,7 @@ values (%(token_hash)s, %(workspace_id)s, %(is_admin)s) returning id;
 
 -- find_api_key --
 -- The key's workspace slug (null for an admin key) and whether it is an admin key.
-select k.id, w.slug, k.is_admin
+select k.id, w.slug as workspace, k.is_admin
 from api_keys k left join workspaces w on w.id = k.workspace_id
 where k.token_hash = %(token_hash)s;
 
@@ -302,7 +302,8 @@ select j.id, j.task_name, j.args ->> 'workspace' as workspace, j.status::text, j
         where e.job_id = j.id and e.type in ('succeeded', 'failed', 'cancelled', 'aborted')) as finished_at,
        (select je.error from job_errors je where je.job_id = j.id order by je.attempt desc limit 1) as error
 from procrastinate_jobs j
-where (%(workspace)s::text is null or j.args ->> 'workspace' = %(workspace)s)
+where j.queue_name <> %(hidden_queue)s
+  and (%(workspace)s::text is null or j.args ->> 'workspace' = %(workspace)s)
   and (%(job_id)s::bigint is null or j.id = %(job_id)s)
   and (%(status)s::text is null or j.status::text = %(status)s)
 order by j.id desc
@@ -315,7 +316,7 @@ select id from procrastinate_jobs where queueing_lock = %(queueing_lock)s and st
 -- document_filters --
 -- Every document of the workspace with its best top-level filter of the active refresh and
 -- its score (nulls when untagged), for tables and maps.
-select d.id, d.external_id, d.title, dc.category_id, c.name, dc.score
+select d.id as document_id, d.external_id, d.title, dc.category_id, c.name as filter, dc.score
 from documents d
 join workspaces w on w.id = d.workspace_id
 left join (document_categories dc

@@ -1,0 +1,93 @@
+"""PostgresDocuments: documents and their content-addressed vectors, by named query and binary COPY."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from psycopg.rows import class_row
+
+from drive_tagger.adapters.postgres.sql import query
+from drive_tagger.adapters.postgres.vectors import as_array, use_vectors
+from drive_tagger.adapters.postgres.workspaces import WorkspaceQueries
+from drive_tagger.core.text import content_hash
+from drive_tagger.core.types import PendingText, SourceDocument
+
+
+class PostgresDocuments(WorkspaceQueries):
+    """Documents are upserted through a staging table filled by binary COPY; vectors are keyed by
+    (model, content hash) and reached through each document's hash."""
+
+    def upsert_documents(self, workspace_id: int, docs: Sequence[SourceDocument]) -> tuple[list[int], list[int]]:
+        """Stores docs by binary COPY into a staging table and one upsert; returns the ids of
+        (inserted, changed) documents. Unchanged documents are not touched."""
+        if not docs:
+            return [], []
+        with self.conn.transaction():
+            self.conn.execute(query("create_document_stage"))
+            with self.conn.cursor().copy(query("copy_document_stage")) as copy:
+                copy.set_types(["text"] * 5)
+                for d in docs:
+                    copy.write_row((d.external_id, d.title, d.body, content_hash(d.title, d.body), d.source))
+            rows = self.conn.execute(query("upsert_staged_documents"), {"workspace_id": workspace_id}).fetchall()
+        return [i for i, new in rows if new], [i for i, new in rows if not new]
+
+    def set_workspace_model(self, workspace_id: int, model: str) -> None:
+        with self.conn.transaction():
+            self.lock_workspace(workspace_id)
+            self.conn.execute(query("set_workspace_model"), {"workspace_id": workspace_id, "model": model})
+
+    def hashes_missing_vectors(self, workspace_id: int, model: str) -> list[str]:
+        rows = self._all("hashes_missing_vectors", {"workspace_id": workspace_id, "model": model})
+        return [r[0] for r in rows]
+
+    def texts_by_hash(self, workspace_id: int, hashes: Sequence[str], max_chars: int) -> list[PendingText]:
+        """The text behind each hash, its body cut to max_chars, with one document carrying it."""
+        return self._all("texts_by_hash", {"workspace_id": workspace_id, "hashes": list(hashes), "max_chars": max_chars},
+                         row_factory=class_row(PendingText))
+
+    def external_ids_by_hash(self, workspace_id: int, hashes: Sequence[str]) -> list[str]:
+        rows = self._all("external_ids_by_hash", {"workspace_id": workspace_id, "hashes": list(hashes)})
+        return [r[0] for r in rows]
+
+    def store_vectors(self, model: str, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        """Binary COPY into a staging table, then one insert that skips vectors already stored."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or len(vectors) != len(hashes):
+            raise ValueError(f"expected {len(hashes)} vectors, got an array of shape {vectors.shape}")
+        use_vectors(self.conn)
+        with self.conn.transaction():
+            self.conn.execute(query("create_embedding_stage"))
+            with self.conn.cursor().copy(query("copy_embedding_stage")) as copy:
+                copy.set_types(["text", "vector"])
+                for digest, vector in zip(hashes, vectors, strict=True):
+                    copy.write_row((digest, vector))
+            self.conn.execute(query("insert_staged_embeddings"), {"model": model})
+
+    def count_documents_missing_vectors(self, workspace_id: int, model: str) -> int:
+        return self._one("count_documents_missing_vectors", {"workspace_id": workspace_id, "model": model})[0]
+
+    def workspace_vectors(self, workspace_id: int, model: str) -> tuple[np.ndarray, np.ndarray]:
+        """(document ids, float32 matrix) of every document with a vector for the model."""
+        return self._copy_vectors("copy_workspace_vectors", {"workspace_id": workspace_id, "model": model})
+
+    def document_vectors(self, document_ids: Sequence[int], model: str) -> tuple[np.ndarray, np.ndarray]:
+        """(document ids, matrix) for those of the given documents that have a vector."""
+        return self._copy_vectors("vectors_for_documents", {"document_ids": list(document_ids), "model": model})
+
+    def _copy_vectors(self, query_name: str, params: dict) -> tuple[np.ndarray, np.ndarray]:
+        ids: list[int] = []
+        rows: list[np.ndarray] = []
+        use_vectors(self.conn)
+        with self.conn.cursor() as cur, cur.copy(query(query_name), params) as copy:
+            copy.set_types(["int8", "vector"])
+            for document_id, vector in copy.rows():
+                ids.append(document_id)
+                rows.append(as_array(vector))
+        matrix = np.vstack(rows).astype(np.float32) if rows else np.empty((0, 0), np.float32)
+        return np.asarray(ids, dtype=np.int64), matrix
+
+    def document_texts(self, document_ids: np.ndarray, max_chars: int) -> list[str]:
+        rows = self._all("document_texts", {"document_ids": np.asarray(document_ids).tolist(), "max_chars": max_chars})
+        by_id = {r[0]: f"{r[1]}\n{r[2]}" for r in rows}
+        return [by_id[int(i)] for i in document_ids]

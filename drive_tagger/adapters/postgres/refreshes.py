@@ -1,0 +1,199 @@
+"""PostgresRefreshes: refresh runs, the categories and links they make active, pins, and reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from psycopg.rows import class_row, dict_row, kwargs_row
+from psycopg.types.json import Jsonb
+
+from drive_tagger.adapters.postgres.sql import query
+from drive_tagger.adapters.postgres.workspaces import WorkspaceQueries
+from drive_tagger.core.types import (
+    ArrivalState,
+    Assignments,
+    Category,
+    DocumentTag,
+    Filter,
+    FilterDocument,
+    NamedBy,
+    PreviousGeneration,
+    Workspace,
+)
+from drive_tagger.errors import RefreshConflict
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+def _category(*, keywords, centroid, named_by, **fields) -> Category:
+    from drive_tagger.adapters.postgres.vectors import as_array
+
+    return Category(keywords=tuple(keywords), centroid=as_array(centroid), named_by=NamedBy(named_by), **fields)
+
+
+def _filter(*, keywords, **fields) -> Filter:
+    return Filter(keywords=tuple(keywords), **fields)
+
+
+class PostgresRefreshes(WorkspaceQueries):
+    """A refresh writes its generation under its own run id and points the workspace at it in
+    one transaction; readers follow workspaces.active_refresh_id."""
+
+    # -- runs --
+
+    def start_refresh_run(self, workspace_id: int, parameters: dict) -> int:
+        with self.conn.transaction():
+            return self.conn.execute(
+                query("start_refresh_run"), {"workspace_id": workspace_id, "parameters": Jsonb(parameters)}
+            ).fetchone()[0]
+
+    def fail_refresh_run(self, refresh_id: int, error: str) -> None:
+        with self.conn.transaction():
+            self.conn.execute(query("fail_refresh_run"), {"refresh_id": refresh_id, "error": error})
+
+    def refresh_runs(self, workspace_id: int, limit: int = 20) -> list[dict]:
+        return self._all("refresh_runs", {"workspace_id": workspace_id, "limit": limit}, row_factory=dict_row)
+
+    def commit_refresh(
+        self,
+        workspace: Workspace,
+        refresh_id: int,
+        categories: Sequence[Category],
+        assignments: Assignments,
+        document_ids: np.ndarray,
+        *,
+        untagged: int,
+        seconds: dict[str, float],
+        next_category_id: int | None = None,
+        changes: dict | None = None,
+    ) -> None:
+        """Writes the new filters and makes them active in one transaction: readers see the old
+        filters or the new ones, never a mix. Fails if another refresh became active meanwhile."""
+        # Writers load numpy and the vector type here, not at import: readers of filters need neither.
+        import numpy as np
+
+        from drive_tagger.adapters.postgres.vectors import use_vectors
+
+        use_vectors(self.conn)
+        with self.conn.transaction():
+            current = self.lock_workspace(workspace.id)
+            if current.active_refresh_id != workspace.active_refresh_id:
+                raise RefreshConflict(
+                    f"workspace {workspace.slug!r} was refreshed by another run while this one worked; "
+                    "its filters are the other run's"
+                )
+            next_id = max([workspace.next_category_id, next_category_id or 0]
+                          + [c.category_id + 1 for c in categories])
+            with self.conn.cursor() as cur:
+                cur.executemany(query("insert_categories"), [
+                    {"refresh_id": refresh_id, "workspace_id": workspace.id, "category_id": c.category_id,
+                     "parent_category_id": c.parent_category_id, "name": c.name, "description": c.description,
+                     "keywords": list(c.keywords), "size": c.size,
+                     "centroid": np.asarray(c.centroid, dtype=np.float32),
+                     "named_by": NamedBy(c.named_by).value, "fence": c.fence}
+                    for c in categories
+                ])
+            self._copy_links(refresh_id, assignments, document_ids)
+            self.conn.execute(query("activate_refresh"),
+                              {"workspace_id": workspace.id, "refresh_id": refresh_id, "next_category_id": next_id})
+            self.conn.execute(query("finish_refresh_run"), {
+                "refresh_id": refresh_id, "documents": len(document_ids), "categories": len(categories),
+                "untagged": untagged, "seconds": Jsonb(seconds), "changes": Jsonb(changes or {}),
+            })
+            self.conn.execute(query("prune_old_generations"), {"workspace_id": workspace.id})
+
+    def _copy_links(self, refresh_id: int, assignments: Assignments, document_ids: np.ndarray) -> None:
+        with self.conn.cursor() as cur, cur.copy(query("copy_assignments")) as copy:
+            copy.set_types(["int8", "int8", "int4", "float4", "int2"])
+            for row, category_id, score, rank in zip(
+                assignments.document_index, assignments.category_id, assignments.score, assignments.rank,
+                strict=True,
+            ):
+                copy.write_row((refresh_id, int(document_ids[row]), int(category_id), float(score), int(rank)))
+
+    # -- the active generation, for the next refresh and for arrivals --
+
+    def active_categories(self, workspace_id: int) -> list[Category]:
+        from drive_tagger.adapters.postgres.vectors import use_vectors
+
+        use_vectors(self.conn)
+        return self._all("active_categories", {"workspace_id": workspace_id}, row_factory=kwargs_row(_category))
+
+    def previous_generation(self, workspace_id: int) -> PreviousGeneration | None:
+        """The active categories and their members, or None before the first refresh."""
+        import numpy as np
+
+        categories = self.active_categories(workspace_id)
+        if not categories:
+            return None
+        members: dict[int, list[int]] = {}
+        for category_id, document_id in self._all("active_memberships", {"workspace_id": workspace_id}):
+            members.setdefault(category_id, []).append(document_id)
+        return PreviousGeneration(tuple(categories), {k: np.asarray(v, dtype=np.int64) for k, v in members.items()})
+
+    def link_arrivals(self, workspace: Workspace, assignments: Assignments, document_ids: np.ndarray,
+                      *, poorly_matched: int, min_arrivals: int, suggest_share: float) -> None:
+        """Replaces the active links of newly arrived or changed documents and counts them."""
+        with self.conn.transaction():
+            current = self.lock_workspace(workspace.id)
+            if current.active_refresh_id is None:
+                return
+            self.conn.execute(query("unlink_documents"),
+                              {"workspace_id": workspace.id, "document_ids": document_ids.tolist()})
+            self._copy_links(current.active_refresh_id, assignments, document_ids)
+            self.conn.execute(query("record_arrivals"), {
+                "workspace_id": workspace.id, "arrivals": len(document_ids), "poorly_matched": poorly_matched,
+                "min_arrivals": min_arrivals, "suggest_share": suggest_share,
+            })
+
+    def arrival_state(self, workspace_id: int) -> ArrivalState:
+        return self._one("arrival_state", {"workspace_id": workspace_id}, ArrivalState)
+
+    # -- reading filters --
+
+    def filters(self, workspace_id: int) -> list[Filter]:
+        return self._all("list_filters", {"workspace_id": workspace_id}, row_factory=kwargs_row(_filter))
+
+    def filter_documents(self, workspace_id: int, category_id: int, limit: int, offset: int) -> list[FilterDocument]:
+        return self._all(
+            "filter_documents",
+            {"workspace_id": workspace_id, "category_id": category_id, "limit": limit, "offset": offset},
+            row_factory=class_row(FilterDocument),
+        )
+
+    def document_tags(self, workspace_id: int, document_id: int) -> list[DocumentTag]:
+        return self._all("document_tags", {"workspace_id": workspace_id, "document_id": document_id},
+                         row_factory=class_row(DocumentTag))
+
+    def primary_top_level_tags(self, workspace_id: int) -> dict[str, int | None]:
+        """{external id: best top-level filter id or None}, for evaluation and exports."""
+        return dict(self._all("primary_top_level_tags", {"workspace_id": workspace_id}))
+
+    def document_filters(self, workspace_id: int) -> list[dict]:
+        """Per document: document_id, external_id, title, its best top-level category_id, that
+        filter's name (`filter`) and the score (None when untagged)."""
+        return self._all("document_filters", {"workspace_id": workspace_id}, row_factory=dict_row)
+
+    def previous_refresh_id(self, workspace_id: int) -> int | None:
+        return self._one("previous_refresh_id", {"workspace_id": workspace_id})[0]
+
+    def generation_categories(self, workspace_id: int, refresh_id: int) -> list[dict]:
+        """A kept refresh's categories (id, parent, name, keywords, size, named_by, member ids)."""
+        return self._all("generation_categories", {"workspace_id": workspace_id, "refresh_id": refresh_id},
+                         row_factory=dict_row)
+
+    # -- pinned names --
+
+    def pin_category_name(self, workspace_id: int, category_id: int, name: str) -> bool:
+        """Pins a name on an active filter; False when the workspace has no such active filter."""
+        with self.conn.transaction():
+            row = self.conn.execute(
+                query("pin_category_name"), {"workspace_id": workspace_id, "category_id": category_id, "name": name}
+            ).fetchone()
+        return row is not None
+
+    def unpin_category_name(self, workspace_id: int, category_id: int) -> None:
+        with self.conn.transaction():
+            self.conn.execute(query("unpin_category_name"), {"workspace_id": workspace_id, "category_id": category_id})

@@ -1,0 +1,61 @@
+"""WorkspaceQueries: the workspace reads and writes every Postgres store shares, on one connection."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+
+import psycopg
+from psycopg.rows import class_row
+
+from drive_tagger.adapters.postgres.sql import query
+from drive_tagger.core.types import StoredDocument, Workspace, WorkspaceCounts, WorkspaceSummary
+from drive_tagger.errors import UnknownWorkspace
+
+
+class WorkspaceQueries:
+    """Wraps one autocommit connection: a read is one statement, a write that spans several
+    statements runs in an explicit transaction."""
+
+    def __init__(self, conn: psycopg.Connection):
+        self.conn = conn
+
+    def transaction(self) -> AbstractContextManager:
+        return self.conn.transaction()
+
+    def _one(self, name: str, params: dict | None = None, row_type=None):
+        cursor = self.conn.cursor(row_factory=class_row(row_type)) if row_type else self.conn.cursor()
+        return cursor.execute(query(name), params).fetchone()
+
+    def _all(self, name: str, params: dict | None = None, row_factory=None) -> list:
+        cursor = self.conn.cursor(row_factory=row_factory) if row_factory else self.conn.cursor()
+        return cursor.execute(query(name), params).fetchall()
+
+    def ensure_workspace(self, slug: str) -> Workspace:
+        with self.conn.transaction():
+            self.conn.execute(query("ensure_workspace"), {"slug": slug})
+        return self.workspace(slug)
+
+    def workspace(self, slug: str) -> Workspace:
+        found = self._one("get_workspace", {"slug": slug}, Workspace)
+        if found is None:
+            known = [w.slug for w in self.list_workspaces()]
+            hint = f" (known: {', '.join(known[:20])})" if known else " (there are none yet; ingest first)"
+            raise UnknownWorkspace(f"unknown workspace {slug!r}{hint}")
+        return found
+
+    def lock_workspace(self, workspace_id: int) -> Workspace:
+        """The workspace row, locked until the surrounding transaction ends."""
+        return self._one("lock_workspace", {"workspace_id": workspace_id}, Workspace)
+
+    def list_workspaces(self) -> list[WorkspaceSummary]:
+        return self._all("list_workspaces", row_factory=class_row(WorkspaceSummary))
+
+    def delete_workspace(self, workspace_id: int) -> None:
+        with self.conn.transaction():
+            self.conn.execute(query("delete_workspace"), {"workspace_id": workspace_id})
+
+    def find_document(self, workspace_id: int, external_id: str) -> StoredDocument | None:
+        return self._one("find_document", {"workspace_id": workspace_id, "external_id": external_id}, StoredDocument)
+
+    def workspace_counts(self, workspace_id: int) -> WorkspaceCounts:
+        return self._one("workspace_counts", {"workspace_id": workspace_id}, WorkspaceCounts)

@@ -1,0 +1,27 @@
+"""The drive-tagger command line: the typer app, built from the command modules (a thin edge over
+the services)."""
+
+from __future__ import annotations
+
+import typer
+
+from drive_tagger.cli import db, documents, filters, refresh, server
+from drive_tagger.cli.common import open_context
+
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+                  help="Keeps a drive sorted: embeds documents, clusters them, names the clusters as filters.")
+app.callback()(open_context)
+
+for command in (documents.ingest, refresh.refresh, filters.filters, filters.docs, filters.tags, filters.rename):
+    app.command()(command)
+app.command("eval")(refresh.evaluate)
+app.command()(refresh.demo)
+app.command("map")(filters.map_)
+for command in (filters.workspaces, filters.runs, server.worker, server.jobs, server.serve):
+    app.command()(command)
+app.add_typer(db.app, name="db")
+app.add_typer(server.keys_app, name="keys")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,138 @@
+"""What every command shares: the context (settings read once, the database and model opened on
+first use), the error handling decorator, and output helpers."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import psycopg
+import typer
+from pydantic import ValidationError
+
+from drive_tagger.errors import DriveTaggerError
+
+if TYPE_CHECKING:
+    from drive_tagger.adapters.postgres.database import Database
+    from drive_tagger.core.naming import Namer
+    from drive_tagger.core.params import RefreshParams
+    from drive_tagger.core.ports import Embedder
+    from drive_tagger.settings import Settings
+
+WorkspaceOption = Annotated[str, typer.Option("--workspace", "-w", help="Workspace name, e.g. acme.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+BackgroundOption = Annotated[bool, typer.Option("--background", help="Queue the work for `drive-tagger worker`.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class CliContext:
+    """One per command: settings are read once, the database and the embedder opened once and
+    only when the command needs them (a command that reads filters never loads a model)."""
+
+    def __init__(self, **overrides: Any):
+        self._overrides = overrides
+        self._settings: Settings | None = None
+        self._database: Database | None = None
+        self._embedder: Embedder | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from drive_tagger.settings import load_settings
+
+            self._settings = load_settings(**self._overrides)
+        return self._settings
+
+    def override(self, **values: Any) -> None:
+        """Settings given as command options; they win over the environment."""
+        self._overrides.update({k: v for k, v in values.items() if v is not None})
+        self._settings = None
+
+    @property
+    def database(self) -> Database:
+        if self._database is None:
+            from drive_tagger.wiring import open_database
+
+            self._database = open_database(self.settings)
+        return self._database
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from drive_tagger.wiring import make_embedder
+
+            self._embedder = make_embedder(self.settings)
+        return self._embedder
+
+    def namer(self) -> Namer:
+        from drive_tagger.wiring import make_namer
+
+        return make_namer(self.settings, self.embedder)
+
+    def refresh_params(self) -> RefreshParams:
+        from drive_tagger.wiring import refresh_params
+
+        return refresh_params(self.settings)
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.close()
+            self._database = None
+
+
+_current: ContextVar[CliContext] = ContextVar("drive_tagger_cli_context")
+
+
+def open_context(ctx: typer.Context) -> None:
+    """The app's callback: one context per command, closed when the command ends."""
+    ctx.obj = CliContext()
+    _current.set(ctx.obj)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def context() -> CliContext:
+    """The running command's context."""
+    return _current.get()
+
+
+def handles_errors(command: F) -> F:
+    """Runs a command body: an expected failure becomes one `error: ...` line on stderr and exit
+    code 1, never a traceback; the return value (if any) is the exit code."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            code = command(*args, **kwargs) or 0
+        except DriveTaggerError as exc:
+            fail(str(exc))
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors())
+            fail(f"invalid setting: {problems}")
+        except psycopg.OperationalError as exc:
+            fail(f"lost the database connection: {_first_line(exc)}")
+        except psycopg.Error as exc:
+            fail(f"database error: {_first_line(exc)}")
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(130) from None
+        raise typer.Exit(code)
+
+    return run  # type: ignore[return-value]
+
+
+def fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, default=str, ensure_ascii=False))

@@ -1,0 +1,121 @@
+"""Commands that read what refreshes made: filters, docs, tags, rename, workspaces, runs, map.
+They import no model and no clustering code, so they start fast."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from drive_tagger.cli.common import JsonOption, WorkspaceOption, context, handles_errors, print_json
+
+
+@handles_errors
+def filters(workspace: WorkspaceOption, as_json: JsonOption = False) -> None:
+    """List the workspace's filters with their size and keywords."""
+    from drive_tagger.services.query import list_filters
+
+    found = list_filters(context().database.refreshes, workspace)
+    if as_json:
+        print_json([asdict(f) for f in found])
+        return
+    if not found:
+        typer.echo(f"{workspace}: no filters yet; run `drive-tagger refresh --workspace {workspace}`")
+    for f in found:
+        indent = "    " if f.parent_category_id is not None else ""
+        typer.echo(f"{indent}[{f.category_id}] {f.name} ({f.documents} docs) — {', '.join(f.keywords[:6])}")
+
+
+@handles_errors
+def docs(
+    workspace: WorkspaceOption,
+    filter_ref: Annotated[str, typer.Option("--filter", "-f", help="Filter id or name.")],
+    limit: Annotated[int, typer.Option(help="Page size.")] = 50,
+    offset: Annotated[int, typer.Option(help="Documents to skip.")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Page through the documents of one filter, best match first."""
+    from drive_tagger.services.query import filter_documents
+
+    chosen, page = filter_documents(context().database.refreshes, workspace, filter_ref, limit=limit, offset=offset)
+    if as_json:
+        print_json({"filter": asdict(chosen), "offset": offset, "documents": [asdict(d) for d in page]})
+        return
+    typer.echo(f"[{chosen.category_id}] {chosen.name}: {chosen.documents} documents")
+    for d in page:
+        typer.echo(f"  {d.score:.2f}  {d.external_id}  {d.title}")
+
+
+@handles_errors
+def tags(
+    workspace: WorkspaceOption,
+    document: Annotated[str, typer.Argument(help="The document's id (its path for files).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show a document's filters with their scores."""
+    from drive_tagger.services.query import document_tags
+
+    title, found = document_tags(context().database.refreshes, workspace, document)
+    if as_json:
+        print_json({"document": document, "title": title, "tags": [asdict(t) for t in found]})
+        return
+    typer.echo(f"{document} — {title}")
+    if not found:
+        typer.echo("  untagged")
+    for t in found:
+        typer.echo(f"  [{t.category_id}] {t.name}  score {t.score:.2f}")
+
+
+@handles_errors
+def rename(
+    workspace: WorkspaceOption,
+    filter_ref: Annotated[str, typer.Argument(metavar="FILTER", help="Filter id or current name.")],
+    name: Annotated[str, typer.Argument(help="The new name (pinned: later refreshes keep it).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Rename a filter; the name is pinned and survives later refreshes."""
+    from drive_tagger.services.pins import rename_filter
+
+    renamed = rename_filter(context().database.refreshes, workspace, filter_ref, name)
+    if as_json:
+        print_json(asdict(renamed))
+        return
+    typer.echo(f"[{renamed.category_id}] {renamed.name} (pinned)")
+
+
+@handles_errors
+def workspaces(as_json: JsonOption = False) -> None:
+    """List workspaces with their document counts."""
+    found = context().database.documents.list_workspaces()
+    if as_json:
+        print_json([{"workspace": w.slug, "documents": w.documents, "model": w.embedding_model} for w in found])
+        return
+    for w in found:
+        typer.echo(f"{w.slug}: {w.documents} documents ({w.embedding_model or 'not embedded'})")
+
+
+@handles_errors
+def runs(workspace: WorkspaceOption, limit: int = 10, as_json: JsonOption = False) -> None:
+    """Show the workspace's refresh history."""
+    refreshes = context().database.refreshes
+    history = refreshes.refresh_runs(refreshes.workspace(workspace).id, limit)
+    if as_json:
+        print_json(history)
+        return
+    for run in history:
+        detail = run["error"] or f"{run['categories']} filters, {run['untagged']} untagged"
+        typer.echo(f"#{run['id']} {run['started_at']:%Y-%m-%d %H:%M:%S} {run['status']}: {detail}")
+
+
+@handles_errors
+def map_(
+    workspace: WorkspaceOption,
+    out: Annotated[Path, typer.Option("--out", "-o", help="The .html file to write.")] = Path("map.html"),
+) -> None:
+    """Write an interactive HTML map of the documents, coloured and labelled by filter."""
+    from drive_tagger.services.maps import workspace_map, write_figure
+
+    db = context().database
+    typer.echo(f"wrote {write_figure(workspace_map(db.documents, db.refreshes, workspace), out)}")

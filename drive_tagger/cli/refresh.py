@@ -1,0 +1,102 @@
+"""Commands that compute filters: refresh, eval on a labelled corpus, and the demo."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from drive_tagger.cli.common import BackgroundOption, JsonOption, WorkspaceOption, context, handles_errors, print_json
+
+
+@handles_errors
+def refresh(workspace: WorkspaceOption, background: BackgroundOption = False, as_json: JsonOption = False) -> None:
+    """Recompute a workspace's filters: cluster, keyword, name, then switch to them at once."""
+    ctx = context()
+    db = ctx.database
+    if background:
+        from drive_tagger.services.background import request_refresh
+
+        job_id, queued = request_refresh(db.jobs, workspace)
+        if as_json:
+            print_json({"workspace": workspace, "job_id": job_id, "queued": queued})
+        else:
+            typer.echo(f"{workspace}: refresh {'queued' if queued else 'already waiting'} as job {job_id}")
+        return
+    from drive_tagger.services.refresh import refresh_workspace
+
+    report = refresh_workspace(db.documents, db.refreshes, workspace, ctx.refresh_params(), ctx.namer())
+    if as_json:
+        print_json(asdict(report))
+        return
+    typer.echo(f"{workspace}: {report.categories} filters ({report.subcategories} sub-filters) over "
+               f"{report.documents} documents, {report.untagged} untagged ({sum(report.seconds.values()):.1f}s)")
+    if report.unembedded:
+        typer.echo(f"note: {report.unembedded} document(s) have no vector yet and were left out", err=True)
+
+
+@handles_errors
+def evaluate(
+    corpus: Annotated[Path, typer.Argument(help="Labelled JSONL(.gz): id, text, label, optional title.")],
+    limit: Annotated[int | None, typer.Option(help="Evaluate a seeded random sample of this size.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the real pipeline on a labelled corpus and print NMI, ARI, untagged share and timings."""
+    from drive_tagger.services.evaluate import evaluate as run_evaluation
+
+    ctx = context()
+    db = ctx.database
+    result = run_evaluation(db.documents, db.refreshes, ctx.embedder, corpus, limit=limit,
+                            params=ctx.refresh_params(), namer=ctx.namer())
+    if as_json:
+        print_json(result)
+        return
+    typer.echo(f"{result['corpus']}: {result['documents']} documents, {result['embedded']} embedded now")
+    typer.echo(f"NMI {result['nmi']:.3f}  ARI {result['ari']:.3f}  untagged {result['untagged']:.1%}  "
+               f"filters {result['filters']} ({result['sub_filters']} sub-filters)  "
+               f"stability {result['stability']:.3f}  name accuracy {result['name_accuracy']:.3f}")
+    typer.echo("filters: " + "; ".join(result["filter_names"]))
+    typer.echo("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result["seconds"].items()))
+
+
+@handles_errors
+def demo(
+    samples: Annotated[Path | None, typer.Option(help="Folder of documents (default: data/samples/docs).")] = None,
+    workspace: Annotated[str, typer.Option("--workspace", "-w")] = "demo",
+) -> int:
+    """Ingest the sample drive, refresh it and print the filters it gets."""
+    from drive_tagger.adapters.readers import read_sources
+    from drive_tagger.services.demo import default_samples_dir, sample_label_agreement
+    from drive_tagger.services.ingest import ingest
+    from drive_tagger.services.query import filter_documents, list_filters
+    from drive_tagger.services.refresh import refresh_workspace
+
+    started = time.perf_counter()
+    folder = samples or default_samples_dir()
+    ctx = context()
+    db = ctx.database
+    report = ingest(db.documents, db.refreshes, ctx.embedder, workspace, read_sources([folder]))
+    typer.echo(f"ingested {folder}: read {report.read}, embedded {report.embedded}, "
+               f"skipped {report.skipped}, failed {report.failed}")
+    refreshed = refresh_workspace(db.documents, db.refreshes, workspace, ctx.refresh_params(), ctx.namer())
+    typer.echo(f"refreshed: {refreshed.categories} filters, {refreshed.subcategories} sub-filters, "
+               f"{refreshed.untagged} untagged\n")
+    for f in list_filters(db.refreshes, workspace):
+        if f.parent_category_id is not None:
+            typer.echo(f"      └ [{f.category_id}] {f.name} ({f.documents} docs)")
+            continue
+        _, top = filter_documents(db.refreshes, workspace, str(f.category_id), limit=3)
+        typer.echo(f"[{f.category_id}] {f.name} ({f.documents} docs): {', '.join(f.keywords[:5])}")
+        for d in top:
+            typer.echo(f"      · {d.title}")
+    agreement = sample_label_agreement(db.refreshes, workspace, folder)
+    if agreement:
+        typer.echo(f"\nagreement with {folder.parent / 'labels.csv'}: NMI {agreement['nmi']:.2f}, "
+                   f"ARI {agreement['ari']:.2f}, untagged {agreement['untagged']:.0%}")
+    typer.echo(f"demo took {time.perf_counter() - started:.1f}s")
+    for failure in report.failures:
+        typer.echo(f"failed: {failure}", err=True)
+    return 1 if report.failures else 0

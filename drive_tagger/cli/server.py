@@ -1,0 +1,77 @@
+"""Commands for running a deployment: worker, jobs, keys, serve."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from drive_tagger.cli.common import JsonOption, context, handles_errors, print_json
+
+keys_app = typer.Typer(no_args_is_help=True, help="API keys for the HTTP API.")
+
+
+@handles_errors
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="Jobs at once (default DRIVE_TAGGER_JOB_CONCURRENCY, 5).")] = None,
+    until_idle: Annotated[bool, typer.Option("--until-idle", help="Stop once the queue is empty.")] = False,
+    name: Annotated[str | None, typer.Option(help="Worker name shown in logs.")] = None,
+) -> None:
+    """Run a worker: embed_pending and refresh jobs from the queue, until stopped."""
+    import logging
+
+    from drive_tagger.wiring import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx = context()
+    ctx.override(job_concurrency=concurrency)
+    run_worker(ctx.settings, wait=not until_idle, name=name)
+
+
+@handles_errors
+def jobs(
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Only this workspace's jobs.")] = None,
+    status: Annotated[str | None, typer.Option(help="todo, doing, succeeded, failed, ...")] = None,
+    limit: int = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """List recent background jobs with their status, attempts and last error."""
+    found = context().database.jobs.jobs(workspace=workspace, status=status, limit=limit)
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        typer.echo("no jobs")
+    for job in found:
+        when = job["finished_at"] or job["started_at"] or job["queued_at"]
+        line = (f"#{job['id']} {job['task_name']}({job['workspace']}) {job['status']} "
+                f"attempts {job['attempts']}" + (f" {when:%Y-%m-%d %H:%M:%S}" if when else ""))
+        if job["error"] and job["status"] != "succeeded":
+            line += f" — {job['error']}"
+        typer.echo(line)
+
+
+@keys_app.command("create")
+@handles_errors
+def keys_create(
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="The workspace the key may use.")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="A key for every workspace that may create workspaces.")] = False,
+) -> None:
+    """Create an API key and print its token once (only its sha256 is stored)."""
+    from drive_tagger.services.keys import create_key
+
+    token = create_key(context().database.access, workspace=workspace, admin=admin)
+    typer.echo(token)
+    typer.echo("store this token now: it is not shown again", err=True)
+
+
+@handles_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    uvicorn.run("drive_tagger.api.app:create_app", factory=True, host=host, port=port, workers=workers)

@@ -1,0 +1,147 @@
+"""The seams services depend on: typed protocols for stores and embedders, split by what each
+service needs (workspaces, documents and vectors, refreshes and filters, access, jobs)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Protocol
+
+from drive_tagger.core.types import (
+    ApiKey,
+    ArrivalState,
+    Assignments,
+    Category,
+    DocumentTag,
+    Filter,
+    FilterDocument,
+    PendingText,
+    PreviousGeneration,
+    SourceDocument,
+    StoredDocument,
+    Task,
+    Workspace,
+    WorkspaceCounts,
+    WorkspaceSummary,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalized float32 rows; `model_id` is stored with the vectors."""
+
+    model_id: str
+
+    @property
+    def max_chars(self) -> int:
+        """Characters of a document worth sending; the rest is cut before tokenizing."""
+        ...
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class WorkspaceStore(Protocol):
+    """Every store reaches workspaces; a write spanning several calls runs in `transaction()`."""
+
+    def transaction(self) -> AbstractContextManager: ...
+
+    def workspace(self, slug: str) -> Workspace: ...
+
+    def ensure_workspace(self, slug: str) -> Workspace: ...
+
+    def list_workspaces(self) -> list[WorkspaceSummary]: ...
+
+    def delete_workspace(self, workspace_id: int) -> None: ...
+
+    def find_document(self, workspace_id: int, external_id: str) -> StoredDocument | None: ...
+
+    def workspace_counts(self, workspace_id: int) -> WorkspaceCounts: ...
+
+
+class DocumentStore(WorkspaceStore, Protocol):
+    """Documents and their content-addressed vectors."""
+
+    def upsert_documents(self, workspace_id: int, docs: Sequence[SourceDocument]) -> tuple[list[int], list[int]]: ...
+
+    def set_workspace_model(self, workspace_id: int, model: str) -> None: ...
+
+    def hashes_missing_vectors(self, workspace_id: int, model: str) -> list[str]: ...
+
+    def texts_by_hash(self, workspace_id: int, hashes: Sequence[str], max_chars: int) -> list[PendingText]: ...
+
+    def external_ids_by_hash(self, workspace_id: int, hashes: Sequence[str]) -> list[str]: ...
+
+    def store_vectors(self, model: str, hashes: Sequence[str], vectors: np.ndarray) -> None: ...
+
+    def count_documents_missing_vectors(self, workspace_id: int, model: str) -> int: ...
+
+    def workspace_vectors(self, workspace_id: int, model: str) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def document_vectors(self, document_ids: Sequence[int], model: str) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def document_texts(self, document_ids: np.ndarray, max_chars: int) -> list[str]: ...
+
+
+class RefreshStore(WorkspaceStore, Protocol):
+    """Refresh runs, the filters they make active, their links, pins, and reading them."""
+
+    def start_refresh_run(self, workspace_id: int, parameters: dict) -> int: ...
+
+    def fail_refresh_run(self, refresh_id: int, error: str) -> None: ...
+
+    def refresh_runs(self, workspace_id: int, limit: int = 20) -> list[dict]: ...
+
+    def commit_refresh(self, workspace: Workspace, refresh_id: int, categories: Sequence[Category],
+                       assignments: Assignments, document_ids: np.ndarray, *, untagged: int,
+                       seconds: dict[str, float], next_category_id: int | None = None,
+                       changes: dict | None = None) -> None: ...
+
+    def active_categories(self, workspace_id: int) -> list[Category]: ...
+
+    def previous_generation(self, workspace_id: int) -> PreviousGeneration | None: ...
+
+    def link_arrivals(self, workspace: Workspace, assignments: Assignments, document_ids: np.ndarray, *,
+                      poorly_matched: int, min_arrivals: int, suggest_share: float) -> None: ...
+
+    def arrival_state(self, workspace_id: int) -> ArrivalState: ...
+
+    def filters(self, workspace_id: int) -> list[Filter]: ...
+
+    def filter_documents(self, workspace_id: int, category_id: int, limit: int, offset: int) -> list[FilterDocument]: ...
+
+    def document_tags(self, workspace_id: int, document_id: int) -> list[DocumentTag]: ...
+
+    def primary_top_level_tags(self, workspace_id: int) -> dict[str, int | None]: ...
+
+    def document_filters(self, workspace_id: int) -> list[dict]: ...
+
+    def previous_refresh_id(self, workspace_id: int) -> int | None: ...
+
+    def generation_categories(self, workspace_id: int, refresh_id: int) -> list[dict]: ...
+
+    def pin_category_name(self, workspace_id: int, category_id: int, name: str) -> bool: ...
+
+    def unpin_category_name(self, workspace_id: int, category_id: int) -> None: ...
+
+
+class AccessStore(WorkspaceStore, Protocol):
+    """API keys, stored as hashes."""
+
+    def insert_api_key(self, token_hash: str, workspace_id: int | None, is_admin: bool) -> int: ...
+
+    def find_api_key(self, token_hash: str) -> ApiKey | None: ...
+
+
+class JobStore(WorkspaceStore, Protocol):
+    """The job queue as services see it: queue a task for a workspace, read jobs and errors."""
+
+    def defer(self, task: Task, workspace: str) -> tuple[int, bool]: ...
+
+    def waiting_job(self, task: Task, workspace: str) -> int | None: ...
+
+    def record_job_error(self, job_id: int, attempt: int, error: str) -> None: ...
+
+    def jobs(self, *, workspace: str | None = None, job_id: int | None = None, status: str | None = None,
+             limit: int = 20) -> list[dict]: ...
