@@ -21,7 +21,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 demo: setup
 	$(BIN)/drive-tagger demo
 
+# Lint and format check first (seconds), then the suite on two workers.
 test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Issue #5: ST encode vs our ingest on 1,000 BBC documents (prints a table; several minutes).

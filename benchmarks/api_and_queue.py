@@ -33,10 +33,18 @@ from drive_tagger.settings import Settings
 from drive_tagger.wiring import database_url, make_embedder, open_database, refresh_params
 
 BIN = Path(sys.executable).parent
-TOPICS = ["invoice payment due amount", "contract agreement party term", "travel flight hotel booking",
-          "server deploy outage incident", "recipe oven flour sugar", "hiring interview candidate offer",
-          "tax return deduction filing", "lease tenant rent landlord", "marketing campaign launch brand",
-          "research paper experiment results"]
+TOPICS = [
+    "invoice payment due amount",
+    "contract agreement party term",
+    "travel flight hotel booking",
+    "server deploy outage incident",
+    "recipe oven flour sugar",
+    "hiring interview candidate offer",
+    "tax return deduction filing",
+    "lease tenant rent landlord",
+    "marketing campaign launch brand",
+    "research paper experiment results",
+]
 
 
 def synthesize(db, slug: str, n: int, model: str, seed: int = 0) -> None:
@@ -49,7 +57,7 @@ def synthesize(db, slug: str, n: int, model: str, seed: int = 0) -> None:
         docs.append(SourceDocument(f"doc-{i:05d}.txt", f"{words[0].title()} {i}", body, "bench"))
     workspace = db.documents.ensure_workspace(slug)
     for start in range(0, n, 2000):
-        db.documents.upsert_documents(workspace.id, docs[start:start + 2000])
+        db.documents.upsert_documents(workspace.id, docs[start : start + 2000])
     db.documents.set_workspace_model(workspace.id, model)
     hashes = db.documents.hashes_missing_vectors(workspace.id, model)
     by_hash = {h: i for i, h in enumerate(hashes)}
@@ -111,15 +119,21 @@ def main() -> None:
     started = time.perf_counter()
     synthesize(db, "bench-10k", args.documents, model)
     report = refresh_workspace(db.documents, db.refreshes, "bench-10k", refresh_params(settings))
-    print(f"setup: {args.documents} documents stored with synthetic vectors and refreshed "
-          f"({report.categories} filters) in {time.perf_counter() - started:.1f}s")
+    print(
+        f"setup: {args.documents} documents stored with synthetic vectors and refreshed "
+        f"({report.categories} filters) in {time.perf_counter() - started:.1f}s"
+    )
     key = create_key(db.access, admin=True)
     headers = {"Authorization": f"Bearer {key}"}
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([str(BIN / "drive-tagger"), "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(BIN / "drive-tagger"), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     worker = None
     try:
         deadline = time.monotonic() + 120
@@ -134,26 +148,56 @@ def main() -> None:
             time.sleep(0.3)
         httpx.post(f"{base}/embed", json={"input": "warm up"}, headers=headers, timeout=120).raise_for_status()
 
-        filters = drive(args.clients, args.requests, 120, lambda http, i, k: http.get(
-            f"{base}/v1/workspaces/bench-10k/filters", headers=headers))
+        filters = drive(
+            args.clients,
+            args.requests,
+            120,
+            lambda http, i, k: http.get(f"{base}/v1/workspaces/bench-10k/filters", headers=headers),
+        )
         print(summary(f"GET /v1/workspaces/bench-10k/filters ({args.clients} clients, {args.documents} docs)", filters))
-        embeds = drive(args.clients, args.requests, 120, lambda http, i, k: http.post(
-            f"{base}/embed", json={"input": f"Quarterly invoice {i}-{k} for the hosting contract, due in March"},
-            headers=headers))
+        embeds = drive(
+            args.clients,
+            args.requests,
+            120,
+            lambda http, i, k: http.post(
+                f"{base}/embed",
+                json={"input": f"Quarterly invoice {i}-{k} for the hosting contract, due in March"},
+                headers=headers,
+            ),
+        )
         print(summary(f"POST /embed ({args.clients} clients)", embeds))
 
         # The burst: a warm worker waits; 100 ingests arrive from the clients at once.
-        worker = subprocess.Popen([str(BIN / "drive-tagger"), "worker"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = subprocess.Popen(
+            [str(BIN / "drive-tagger"), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         synthesize(db, "bench-burst", 200, model, seed=1)
-        warm = httpx.post(f"{base}/v1/workspaces/bench-burst/documents", headers=headers, json={"documents": [
-            {"id": "warm", "text": "warm the worker's model"}]}).json()["job_id"]
+        warm = httpx.post(
+            f"{base}/v1/workspaces/bench-burst/documents",
+            headers=headers,
+            json={"documents": [{"id": "warm", "text": "warm the worker's model"}]},
+        ).json()["job_id"]
         wait_until(db, lambda: settled(db), 300)
         warm = max(j["id"] for j in db.jobs.jobs(workspace="bench-burst", limit=50))
         burst_started = time.perf_counter()
-        drive(args.clients, args.burst, 120, lambda http, i, k: http.post(
-            f"{base}/v1/workspaces/bench-burst/documents", headers=headers, json={"documents": [
-                {"id": f"burst-{i}-{k}", "title": f"Burst {i}-{k}", "text": f"{TOPICS[(i + k) % 10]} note {i} {k}"}]}))
+        drive(
+            args.clients,
+            args.burst,
+            120,
+            lambda http, i, k: http.post(
+                f"{base}/v1/workspaces/bench-burst/documents",
+                headers=headers,
+                json={
+                    "documents": [
+                        {
+                            "id": f"burst-{i}-{k}",
+                            "title": f"Burst {i}-{k}",
+                            "text": f"{TOPICS[(i + k) % 10]} note {i} {k}",
+                        }
+                    ]
+                },
+            ),
+        )
         burst_ended = time.time()
         burst_seconds = time.perf_counter() - burst_started
         time.sleep(1)
@@ -162,11 +206,15 @@ def main() -> None:
         job = max((j for j in jobs if j["task_name"] == "refresh"), key=lambda j: j["id"])
         embeds_n = sum(1 for j in jobs if j["task_name"] == "embed_pending")
         refreshes = sum(1 for j in jobs if j["task_name"] == "refresh")
-        print(f"burst: {args.burst} ingests in {burst_seconds:.1f}s -> {embeds_n} embed_pending job(s), "
-              f"{refreshes} refresh job(s)")
-        print(f"refresh after the burst: waited {(job['started_at'] - job['queued_at']).total_seconds():.2f}s "
-              f"in the queue; started {job['started_at'].timestamp() - burst_ended:.2f}s and finished "
-              f"{job['finished_at'].timestamp() - burst_ended:.2f}s after the last ingest")
+        print(
+            f"burst: {args.burst} ingests in {burst_seconds:.1f}s -> {embeds_n} embed_pending job(s), "
+            f"{refreshes} refresh job(s)"
+        )
+        print(
+            f"refresh after the burst: waited {(job['started_at'] - job['queued_at']).total_seconds():.2f}s "
+            f"in the queue; started {job['started_at'].timestamp() - burst_ended:.2f}s and finished "
+            f"{job['finished_at'].timestamp() - burst_ended:.2f}s after the last ingest"
+        )
     finally:
         for process in (worker, server):
             if process is not None:

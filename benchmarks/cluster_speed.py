@@ -111,15 +111,21 @@ def bertopic_default(vectors: np.ndarray) -> dict:
     import umap
 
     started = time.perf_counter()
-    reduced = umap.UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine",
-                        random_state=42).fit_transform(vectors)
+    reduced = umap.UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42).fit_transform(
+        vectors
+    )
     umap_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    labels = hdbscan.HDBSCAN(min_cluster_size=10, metric="euclidean", cluster_selection_method="eom",
-                             prediction_data=True).fit_predict(reduced)
-    return {"umap": umap_seconds, "hdbscan": time.perf_counter() - started,
-            "clusters": int(labels.max() + 1), "noise": float((labels < 0).mean()),
-            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    labels = hdbscan.HDBSCAN(
+        min_cluster_size=10, metric="euclidean", cluster_selection_method="eom", prediction_data=True
+    ).fit_predict(reduced)
+    return {
+        "umap": umap_seconds,
+        "hdbscan": time.perf_counter() - started,
+        "clusters": int(labels.max() + 1),
+        "noise": float((labels < 0).mean()),
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def main() -> None:
@@ -147,22 +153,30 @@ def main() -> None:
 
     print("\nRefresh of a stored workspace (load, cluster, assign, keywords, naming, write), 2 cores;")
     print("naming by the configured namer, its model loaded beforehand (the load is shown apart)")
-    print(f"{'documents':>10} {'total s':>8} {'cluster s':>9} {'keywords s':>10} {'naming s':>8} {'write s':>8} "
-          f"{'filters':>7} {'sub':>5} {'untagged':>8} {'peak RSS MiB':>12} {'model load s':>12}")
+    print(
+        f"{'documents':>10} {'total s':>8} {'cluster s':>9} {'keywords s':>10} {'naming s':>8} {'write s':>8} "
+        f"{'filters':>7} {'sub':>5} {'untagged':>8} {'peak RSS MiB':>12} {'model load s':>12}"
+    )
     for size, r in rows:
         s = r["seconds"]
-        print(f"{size:>10,} {r['wall']:>8.1f} {s['cluster']:>9.1f} {s['keywords']:>10.1f} {s['naming']:>8.1f} "
-              f"{s['write']:>8.1f} {r['filters']:>7} {r['sub_filters']:>5} {r['untagged'] / size:>8.1%} "
-              f"{r['peak_rss_mib']:>12.0f} {r['model_load']:>12.1f}")
+        print(
+            f"{size:>10,} {r['wall']:>8.1f} {s['cluster']:>9.1f} {s['keywords']:>10.1f} {s['naming']:>8.1f} "
+            f"{s['write']:>8.1f} {r['filters']:>7} {r['sub_filters']:>5} {r['untagged'] / size:>8.1%} "
+            f"{r['peak_rss_mib']:>12.0f} {r['model_load']:>12.1f}"
+        )
     if baseline:
         ours = dict(rows).get(args.baseline_size)
-        print(f"\nBaseline, BERTopic's default clustering on the same {args.baseline_size:,} vectors: "
-              f"UMAP {baseline['umap']:.1f}s + HDBSCAN {baseline['hdbscan']:.1f}s = "
-              f"{baseline['umap'] + baseline['hdbscan']:.1f}s, {baseline['clusters']} clusters, "
-              f"{baseline['noise']:.0%} noise")
+        print(
+            f"\nBaseline, BERTopic's default clustering on the same {args.baseline_size:,} vectors: "
+            f"UMAP {baseline['umap']:.1f}s + HDBSCAN {baseline['hdbscan']:.1f}s = "
+            f"{baseline['umap'] + baseline['hdbscan']:.1f}s, {baseline['clusters']} clusters, "
+            f"{baseline['noise']:.0%} noise"
+        )
         if ours:
-            print(f"ratio: our whole refresh is {(baseline['umap'] + baseline['hdbscan']) / ours['wall']:.1f}x "
-                  f"faster than BERTopic's clustering step alone")
+            print(
+                f"ratio: our whole refresh is {(baseline['umap'] + baseline['hdbscan']) / ours['wall']:.1f}x "
+                f"faster than BERTopic's clustering step alone"
+            )
     print("targets: 10,000 docs <= 5 s; 100,000 docs <= 90 s and <= 4 GiB peak")
 
 

@@ -61,8 +61,13 @@ def ours(corpus: Path, n: int, database_url: str, data_dir: str, max_windows: in
     from drive_tagger.settings import Settings
     from drive_tagger.wiring import make_embedder, open_database
 
-    settings = Settings(database_url=database_url, data_dir=data_dir, auto_migrate=True,
-                        embedder=f"local-int8:{MODEL}", max_windows=max_windows)
+    settings = Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        auto_migrate=True,
+        embedder=f"local-int8:{MODEL}",
+        max_windows=max_windows,
+    )
     embedder = make_embedder(settings)
     db = open_database(settings)
     start = time.perf_counter()
@@ -80,10 +85,18 @@ def ours(corpus: Path, n: int, database_url: str, data_dir: str, max_windows: in
     texts = [embedding_text(d.title, d.body) for d in docs[:compare]]
     torch_same_windows = SentenceTransformerEmbedder(MODEL, max_windows=max_windows).embed(texts)
     windows = sum(len(w) for w in embedder.windows([embedding_text(d.title, d.body) for d in docs]))
-    return {"seconds": seconds, "embedded": report.embedded, "reingest_seconds": reingest_seconds,
-            "reingest_embedded": again.embedded, "vectors": vectors, "torch_same_windows": torch_same_windows,
-            "windows": windows, "backend": type(embedder).__name__, "model_id": embedder.model_id,
-            "peak_mib": peak_mib}
+    return {
+        "seconds": seconds,
+        "embedded": report.embedded,
+        "reingest_seconds": reingest_seconds,
+        "reingest_embedded": again.embedded,
+        "vectors": vectors,
+        "torch_same_windows": torch_same_windows,
+        "windows": windows,
+        "backend": type(embedder).__name__,
+        "model_id": embedder.model_id,
+        "peak_mib": peak_mib,
+    }
 
 
 def _in_fresh_process(function, *args):
@@ -116,8 +129,10 @@ def main() -> None:
         _in_fresh_process(_export, data_dir)
         export_seconds = time.perf_counter() - start
         base = _in_fresh_process(baseline, args.corpus, args.docs)
-        runs = {w: _in_fresh_process(ours, args.corpus, args.docs, _fresh_database(server), data_dir, w, args.compare)
-                for w in (1, 8)}
+        runs = {
+            w: _in_fresh_process(ours, args.corpus, args.docs, _fresh_database(server), data_dir, w, args.compare)
+            for w in (1, 8)
+        }
         server.cleanup()
     _print_table(args, base, runs, export_seconds)
 
@@ -131,25 +146,37 @@ def _export(data_dir: str) -> None:
 def _print_table(args, base, runs, export_seconds) -> None:
     n = args.docs
     base_rate = n / base["seconds"]
-    print(f"\n{n} documents of {args.corpus.name}, one run, one machine ({mp.cpu_count()} cores); "
-          f"int8 export once before timing: {export_seconds:.1f}s")
+    print(
+        f"\n{n} documents of {args.corpus.name}, one run, one machine ({mp.cpu_count()} cores); "
+        f"int8 export once before timing: {export_seconds:.1f}s"
+    )
     print(f"{'pipeline':<44} {'docs/s':>7} {'ratio':>6} {'windows':>7} {'cos mean':>8} {'cos min':>8} {'peak MiB':>8}")
-    print(f"{'baseline: ST encode (batch 32, 256 tokens)':<44} {base_rate:7.1f} {1.0:6.2f} {n:7d} {'':>8} {'':>8} "
-          f"{base['peak_mib']:8.0f}")
+    print(
+        f"{'baseline: ST encode (batch 32, 256 tokens)':<44} {base_rate:7.1f} {1.0:6.2f} {n:7d} {'':>8} {'':>8} "
+        f"{base['peak_mib']:8.0f}"
+    )
     for w, run in runs.items():
         same = (run["vectors"][: len(run["torch_same_windows"])] * run["torch_same_windows"]).sum(axis=1)
         label = f"ours: ingest, {run['backend']}, max_windows={w}"
-        print(f"{label:<44} {n / run['seconds']:7.1f} {n / run['seconds'] / base_rate:6.2f} {run['windows']:7d} "
-              f"{same.mean():8.4f} {same.min():8.4f} {run['peak_mib']:8.0f}")
+        print(
+            f"{label:<44} {n / run['seconds']:7.1f} {n / run['seconds'] / base_rate:6.2f} {run['windows']:7d} "
+            f"{same.mean():8.4f} {same.min():8.4f} {run['peak_mib']:8.0f}"
+        )
     one = runs[1]
     to_base = (one["vectors"] * base["vectors"]).sum(axis=1)
-    print(f"cosine: our int8 vectors vs torch vectors of the SAME windows, first {args.compare} documents "
-          f"(model id {one['model_id']!r}).")
-    print(f"        max_windows=1 vs the baseline's own vectors, all {n}: mean {to_base.mean():.4f}, "
-          f"min {to_base.min():.4f} (baseline truncates at 256 tokens, our window ends at a word).")
+    print(
+        f"cosine: our int8 vectors vs torch vectors of the SAME windows, first {args.compare} documents "
+        f"(model id {one['model_id']!r})."
+    )
+    print(
+        f"        max_windows=1 vs the baseline's own vectors, all {n}: mean {to_base.mean():.4f}, "
+        f"min {to_base.min():.4f} (baseline truncates at 256 tokens, our window ends at a word)."
+    )
     for w, run in runs.items():
-        print(f"re-ingest, max_windows={w}: embedded {run['reingest_embedded']} of {n}, "
-              f"{run['reingest_seconds']:.2f}s wall (first ingest embedded {run['embedded']})")
+        print(
+            f"re-ingest, max_windows={w}: embedded {run['reingest_embedded']} of {n}, "
+            f"{run['reingest_seconds']:.2f}s wall (first ingest embedded {run['embedded']})"
+        )
 
 
 if __name__ == "__main__":

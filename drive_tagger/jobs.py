@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from drive_tagger.adapters.postgres.database import Database
 from drive_tagger.core.naming import Namer
-from drive_tagger.core.params import RefreshParams
+from drive_tagger.core.params import INGEST_BATCH_SIZE, RefreshParams
 from drive_tagger.core.ports import Embedder
 from drive_tagger.core.types import Task
 from drive_tagger.errors import EmbeddingError
@@ -25,7 +25,7 @@ def worker_tasks(
     params: RefreshParams,
     *,
     make_namer: Callable[[], Namer] | None = None,  # called per refresh job; None: keyword names
-    batch_size: int = 256,
+    batch_size: int = INGEST_BATCH_SIZE,
 ) -> dict[Task, Callable]:
     """{task: function(context, workspace)} for queue.run_worker."""
 
@@ -46,8 +46,9 @@ def worker_tasks(
 
     def refresh_task(context, workspace: str) -> dict:
         with _error_recorded(context, open_database), open_database() as db:
-            report = refresh_workspace(db.documents, db.refreshes, workspace, params,
-                                       make_namer() if make_namer else None)
+            report = refresh_workspace(
+                db.documents, db.refreshes, workspace, params, make_namer() if make_namer else None
+            )
         return {"refresh_id": report.refresh_id, "categories": report.categories, "documents": report.documents}
 
     return {Task.EMBED_PENDING: embed_pending_task, Task.REFRESH: refresh_task}

@@ -8,7 +8,13 @@ import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from drive_tagger.core.params import ClusteringParams, RefreshParams
+from drive_tagger.core.params import (
+    INGEST_BATCH_SIZE,
+    NAMER_DOCUMENT_CHARS,
+    ClusteringParams,
+    EmbeddingParams,
+    RefreshParams,
+)
 
 BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -35,14 +41,14 @@ class Settings(BaseSettings):
     # openai (e.g. openai:text-embedding-3-small, asked for openai_embedding_dimensions-d vectors).
     embedder: str = f"sentence-transformers:{BUNDLED_MODEL}"
     # Tokens per window; longer documents are split into windows and their vectors averaged.
-    window_tokens: int = Field(default=256, ge=16, le=8192)
+    window_tokens: int = Field(default=EmbeddingParams.window_tokens, ge=16, le=8192)
     # Windows kept per document; text beyond them is cut before tokenizing.
-    max_windows: int = Field(default=8, ge=1, le=64)
-    embed_batch_size: int = Field(default=32, ge=1, le=1024)
+    max_windows: int = Field(default=EmbeddingParams.max_windows, ge=1, le=64)
+    embed_batch_size: int = Field(default=EmbeddingParams.batch_size, ge=1, le=1024)
     # Inference threads of the local-int8 backend; unset = every core.
     embed_threads: int | None = Field(default=None, ge=1, le=256)
     # Documents read, embedded and stored per round of ingest.
-    ingest_batch_size: int = Field(default=256, ge=1, le=100_000)
+    ingest_batch_size: int = Field(default=INGEST_BATCH_SIZE, ge=1, le=100_000)
 
     # A document is left untagged when its similarity to its filter's centroid falls below the
     # filter's lower Tukey fence, Q1 - untagged_fence_iqr * IQR; larger tags more documents.
@@ -79,15 +85,19 @@ class Settings(BaseSettings):
     namer_max_calls: int = Field(default=200, ge=0)
     namer_max_tokens: int = Field(default=200_000, ge=0)
     # Characters of representative document text sent per filter (shared by its documents).
-    namer_document_chars: int = Field(default=4000, ge=200, le=100_000)
+    namer_document_chars: int = Field(default=NAMER_DOCUMENT_CHARS, ge=200, le=100_000)
     # The OpenAI(-compatible) server, also read from the usual OPENAI_API_KEY / OPENAI_BASE_URL.
     openai_api_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("DRIVE_TAGGER_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key"))
+        default=None, validation_alias=AliasChoices("DRIVE_TAGGER_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key")
+    )
     openai_base_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("DRIVE_TAGGER_OPENAI_BASE_URL", "OPENAI_BASE_URL", "openai_base_url"))
+        default=None,
+        validation_alias=AliasChoices("DRIVE_TAGGER_OPENAI_BASE_URL", "OPENAI_BASE_URL", "openai_base_url"),
+    )
     openai_timeout: float = Field(default=30.0, gt=0)  # seconds per request
-    openai_retries: int = Field(default=3, ge=0, le=10)  # after a 429, a 5xx or a timeout
-    openai_backoff: float = Field(default=0.5, ge=0.0)  # seconds before the first retry, doubling
+    # Retries after a 429, a 5xx, a timeout or a lost connection (the client backs off
+    # exponentially and honours the server's Retry-After).
+    openai_retries: int = Field(default=3, ge=0, le=10)
     openai_embedding_dimensions: int = 384
 
     @field_validator("namer")

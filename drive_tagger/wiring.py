@@ -86,8 +86,12 @@ def make_embedder(settings: Settings) -> Embedder:
     if backend in REMOTE_BACKENDS:
         from drive_tagger.adapters.openai_embedder import OpenAIEmbedder
 
-        return OpenAIEmbedder(model, dimensions=settings.openai_embedding_dimensions,
-                              options=openai_options(settings), batch_size=max(settings.embed_batch_size, 64))
+        return OpenAIEmbedder(
+            model,
+            dimensions=settings.openai_embedding_dimensions,
+            options=openai_options(settings),
+            batch_size=max(settings.embed_batch_size, 64),
+        )
     raise DriveTaggerError(
         f"unknown embedder backend {backend!r} in DRIVE_TAGGER_EMBEDDER={settings.embedder!r}; "
         f"known: {', '.join(sorted(LOCAL_BACKENDS | INT8_BACKENDS | REMOTE_BACKENDS))}"
@@ -98,8 +102,9 @@ def openai_options(settings: Settings) -> OpenAIOptions:
     from drive_tagger.adapters.openai_client import OpenAIOptions
 
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    return OpenAIOptions(api_key=key, base_url=settings.openai_base_url, timeout=settings.openai_timeout,
-                         retries=settings.openai_retries, backoff=settings.openai_backoff)
+    return OpenAIOptions(
+        api_key=key, base_url=settings.openai_base_url, timeout=settings.openai_timeout, retries=settings.openai_retries
+    )
 
 
 def make_namer(settings: Settings, embedder: Embedder | None = None) -> GatedNamer:
@@ -112,9 +117,15 @@ def make_namer(settings: Settings, embedder: Embedder | None = None) -> GatedNam
     if kind == "openai":
         from drive_tagger.adapters.openai_namer import OpenAINamer
 
-        return OpenAINamer(model, embedder, options=openai_options(settings),
-                           concurrency=settings.namer_concurrency, max_calls=settings.namer_max_calls,
-                           max_tokens=settings.namer_max_tokens, document_chars=settings.namer_document_chars)
+        return OpenAINamer(
+            model,
+            embedder,
+            options=openai_options(settings),
+            concurrency=settings.namer_concurrency,
+            max_calls=settings.namer_max_calls,
+            max_tokens=settings.namer_max_tokens,
+            document_chars=settings.namer_document_chars,
+        )
     return OfflineNamer(embedder)
 
 
@@ -167,13 +178,20 @@ def run_worker(settings: Settings, *, wait: bool = True, name: str | None = None
         return Database(connect(url, autocommit=True))
 
     embedder = lazy_embedder(settings)
-    tasks = worker_tasks(job_database, embedder, refresh_params(settings),
-                         make_namer=lambda: make_namer(settings, embedder()),
-                         batch_size=settings.ingest_batch_size)
+    tasks = worker_tasks(
+        job_database,
+        embedder,
+        refresh_params(settings),
+        make_namer=lambda: make_namer(settings, embedder()),
+        batch_size=settings.ingest_batch_size,
+    )
     queue.run_worker(
-        url, tasks, queue_options(settings),
+        url,
+        tasks,
+        queue_options(settings),
         on_stalled=lambda job_id, attempt, message: record_error(job_database, job_id, attempt, message),
-        wait=wait, name=name,
+        wait=wait,
+        name=name,
     )
 
 

@@ -6,7 +6,7 @@ import hashlib
 
 import numpy as np
 
-from drive_tagger.adapters.embedders import DIMENSIONS, Embedder
+from drive_tagger.adapters.embedders import Embedder
 from drive_tagger.errors import EmbeddingError
 
 
@@ -14,6 +14,7 @@ class HashingEmbedder(Embedder):
     """A second 'model': vectors seeded by the text's hash, so equal texts get equal vectors."""
 
     model_id = "test/hashing-embedder"
+    dimensions = 384
 
     def __init__(self, fail_on: str | None = None):
         self.fail_on = fail_on
@@ -26,7 +27,7 @@ class HashingEmbedder(Embedder):
         rows = []
         for text in texts:
             seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-            rows.append(np.random.default_rng(seed).standard_normal(DIMENSIONS))
+            rows.append(np.random.default_rng(seed).standard_normal(self.dimensions))
         return np.asarray(rows, dtype=np.float32)
 
     @property

@@ -64,14 +64,17 @@ class FakeOpenAI:
                 else:
                     reply, payload = Reply(404), {"error": {"message": "not found"}}
                 time.sleep(min(reply.delay, MAX_DELAY))
+                headers = dict(reply.headers)
                 if reply.status != 200:
                     payload = {"error": {"message": f"scripted {reply.status}", "type": "test"}}
+                    # As a busy server would: retry soon (keeps the client's own backoff out of test time).
+                    headers.setdefault("retry-after-ms", "10")
                 data = json.dumps(payload).encode()
                 try:
                     self.send_response(reply.status)
                     self.send_header("content-type", "application/json")
                     self.send_header("content-length", str(len(data)))
-                    for key, value in reply.headers.items():
+                    for key, value in headers.items():
                         self.send_header(key, value)
                     self.end_headers()
                     self.wfile.write(data)
@@ -88,9 +91,11 @@ class FakeOpenAI:
         content = reply.content if reply.content is not None else answer_from_prompt(body)
         prompt = sum(len(m["content"]) for m in body.get("messages", [])) // 4
         return {
-            "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": body.get("model", "m"),
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": content}}],
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body.get("model", "m"),
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
             "usage": {"prompt_tokens": prompt, "completion_tokens": 20, "total_tokens": prompt + 20},
         }
 
@@ -100,10 +105,19 @@ class FakeOpenAI:
         data = []
         for i, text in enumerate(inputs):
             seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-            data.append({"object": "embedding", "index": i,
-                         "embedding": np.random.default_rng(seed).standard_normal(dims).round(6).tolist()})
-        return {"object": "list", "data": data, "model": body.get("model", "m"),
-                "usage": {"prompt_tokens": 1, "total_tokens": 1}}
+            data.append(
+                {
+                    "object": "embedding",
+                    "index": i,
+                    "embedding": np.random.default_rng(seed).standard_normal(dims).round(6).tolist(),
+                }
+            )
+        return {
+            "object": "list",
+            "data": data,
+            "model": body.get("model", "m"),
+            "usage": {"prompt_tokens": 1, "total_tokens": 1},
+        }
 
     def chat_requests(self) -> list[dict]:
         return [body for path, body in self.requests if path.endswith("/chat/completions")]

@@ -25,8 +25,9 @@ class WorkerProcess:
         self.log = log
         full_env = {**os.environ, **env, **FAST_QUEUE, **settings}
         with log.open("ab") as out:
-            self.process = subprocess.Popen([str(DRIVE_TAGGER), "worker"], env=full_env, stdout=out,
-                                            stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [str(DRIVE_TAGGER), "worker"], env=full_env, stdout=out, stderr=subprocess.STDOUT
+            )
 
     def kill(self) -> None:
         """SIGKILL: no clean shutdown, its jobs stay `doing` and its heartbeat stops."""

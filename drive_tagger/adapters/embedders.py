@@ -8,12 +8,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 import numpy as np
+from sklearn.preprocessing import normalize
 
+from drive_tagger.core.params import EmbeddingParams
 from drive_tagger.core.text import cut_text
 from drive_tagger.errors import EmbeddingError
 from drive_tagger.settings import BUNDLED_MODEL
 
-DIMENSIONS = 384
 # English averages ~4.5 characters per token; cutting at 6 per token keeps every window we
 # will use while never handing the tokenizer megabytes.
 CHARS_PER_TOKEN_BUDGET = 6
@@ -41,10 +42,16 @@ def window_spans(word_ids: Sequence[int | None], content_tokens: int, max_window
 
 
 class Embedder(ABC):
-    """One method to implement, `_embed_batch`; `embed` checks input and output around it."""
+    """Two things to implement, `_embed_batch` and `dimensions`; `embed` checks input and output
+    around them."""
 
     model_id: str
-    batch_size: int = 32
+    batch_size: int = EmbeddingParams.batch_size
+
+    @property
+    @abstractmethod
+    def dimensions(self) -> int:
+        """The length of this model's vectors, as the model says (never assumed)."""
 
     @property
     def texts_per_call(self) -> int:
@@ -52,25 +59,24 @@ class Embedder(ABC):
         return self.batch_size
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """L2-normalized float32 vectors, one row per text, DIMENSIONS columns."""
+        """L2-normalized float32 vectors, one row per text, `dimensions` columns."""
         texts = list(texts)
         if not texts:
-            return np.empty((0, DIMENSIONS), dtype=np.float32)
+            return np.empty((0, self.dimensions), dtype=np.float32)
         for i, text in enumerate(texts):
             if not isinstance(text, str) or not text.strip():
                 raise EmbeddingError(f"text {i} of the batch is empty; nothing to embed")
         step = self.texts_per_call
         parts = [self._embed_batch(texts[i : i + step]) for i in range(0, len(texts), step)]
         vectors = np.vstack(parts).astype(np.float32)
-        if vectors.shape != (len(texts), DIMENSIONS):
+        if vectors.shape != (len(texts), self.dimensions):
             raise EmbeddingError(
                 f"{self.model_id} returned vectors of shape {vectors.shape} for {len(texts)} texts; "
-                f"the store holds {DIMENSIONS}-d vectors"
+                f"expected {self.dimensions}-d vectors"
             )
         if not np.isfinite(vectors).all():
             raise EmbeddingError(f"{self.model_id} returned non-finite values")
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.where(norms == 0, 1.0, norms)
+        return normalize(vectors)
 
     @abstractmethod
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
@@ -113,8 +119,14 @@ class SentenceTransformerEmbedder(Embedder):
     """Mean-pooled, normalized sentence-transformers vectors; a document longer than one window
     is split into token windows and its vector is the normalized mean of theirs."""
 
-    def __init__(self, model: str = BUNDLED_MODEL, *, window_tokens: int = 256, max_windows: int = 8,
-                 batch_size: int = 32):
+    def __init__(
+        self,
+        model: str = BUNDLED_MODEL,
+        *,
+        window_tokens: int = EmbeddingParams.window_tokens,
+        max_windows: int = EmbeddingParams.max_windows,
+        batch_size: int = EmbeddingParams.batch_size,
+    ):
         self.model_id, self._location = resolve_local_model(model)
         self.window_tokens = window_tokens
         self.max_windows = max_windows
@@ -122,14 +134,11 @@ class SentenceTransformerEmbedder(Embedder):
 
     @property
     def model(self):
-        model = load_sentence_transformer(self._location)
-        dims = model.get_embedding_dimension()
-        if dims != DIMENSIONS:
-            raise EmbeddingError(
-                f"model {self.model_id!r} makes {dims}-d vectors but the store holds {DIMENSIONS}-d "
-                f"ones; choose a {DIMENSIONS}-d model (e.g. {BUNDLED_MODEL}, thenlper/gte-small)"
-            )
-        return model
+        return load_sentence_transformer(self._location)
+
+    @property
+    def dimensions(self) -> int:
+        return self.model.get_embedding_dimension()
 
     @property
     def max_chars(self) -> int:
@@ -155,7 +164,10 @@ class SentenceTransformerEmbedder(Embedder):
         windows = self.split_windows(texts)
         flat = [w for doc in windows for w in doc]
         window_vectors = self.model.encode(
-            flat, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            flat,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
             show_progress_bar=False,
         )
         out = np.empty((len(texts), window_vectors.shape[1]), dtype=np.float32)

@@ -60,12 +60,13 @@ class GatedNamer(ABC):
         return choices
 
     @abstractmethod
-    def _propose(self, request: NamingRequest, context: NamingContext,
-                 rejected: Sequence[tuple[str, str]]) -> list[Proposal]:
+    def _propose(
+        self, request: NamingRequest, context: NamingContext, rejected: Sequence[tuple[str, str]]
+    ) -> list[Proposal]:
         """Candidate names for one category, best first ([] when the backend has none).
         `rejected` holds (name, why) pairs the gate turned down for this category."""
 
-    def _begin_refresh(self) -> None:
+    def _begin_refresh(self) -> None:  # noqa: B027 - a hook; most backends keep no per-refresh state
         """Called at the start of each refresh's naming (budgets start afresh)."""
 
     # -- the quality gate --
@@ -114,8 +115,9 @@ class GatedNamer(ABC):
             margins = self._margins(request, names, context)
             best = int(np.argmax(margins))
             return NameChoice(request.index, names[best], keyword_description(request.keywords), NamedBy.OFFLINE)
-        return NameChoice(request.index, keyword_name(request.keywords, taken),
-                          keyword_description(request.keywords), NamedBy.OFFLINE)
+        return NameChoice(
+            request.index, keyword_name(request.keywords, taken), keyword_description(request.keywords), NamedBy.OFFLINE
+        )
 
     def _margins(self, request: NamingRequest, names: list[str], context: NamingContext) -> list[float]:
         if not self.can_embed(context) or not request.peers:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -13,16 +14,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+from sklearn.preprocessing import normalize
 
 from drive_tagger.adapters.embedders import (
     CHARS_PER_TOKEN_BUDGET,
-    DIMENSIONS,
     Embedder,
     SentenceTransformerEmbedder,
     load_sentence_transformer,
     resolve_local_model,
     window_spans,
 )
+from drive_tagger.core.params import EmbeddingParams
 from drive_tagger.core.text import cut_text
 from drive_tagger.errors import EmbeddingError
 from drive_tagger.settings import BUNDLED_MODEL
@@ -79,19 +81,31 @@ def export_int8(location: str, model_id: str, target: Path) -> Path:
         with torch.no_grad(), warnings.catch_warnings(), _eager_attention(transformer.auto_model):
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                _hidden_states_module(transformer.auto_model), (example, example, torch.zeros_like(example)),
-                str(fp32), input_names=["input_ids", "attention_mask", "token_type_ids"],
-                output_names=["hidden"], opset_version=17, dynamo=False,
-                dynamic_axes={name: {0: "batch", 1: "tokens"}
-                              for name in ["input_ids", "attention_mask", "token_type_ids", "hidden"]},
+                _hidden_states_module(transformer.auto_model),
+                (example, example, torch.zeros_like(example)),
+                str(fp32),
+                input_names=["input_ids", "attention_mask", "token_type_ids"],
+                output_names=["hidden"],
+                opset_version=17,
+                dynamo=False,
+                dynamic_axes={
+                    name: {0: "batch", 1: "tokens"}
+                    for name in ["input_ids", "attention_mask", "token_type_ids", "hidden"]
+                },
             )
         quantize_dynamic(str(fp32), str(work / MODEL_FILE), per_channel=True, weight_type=QuantType.QInt8)
         fp32.unlink()
         model.tokenizer.backend_tokenizer.save(str(work / "tokenizer.json"))
-        (work / "export.json").write_text(json.dumps({
-            "format": EXPORT_FORMAT, "model_id": model_id, "max_seq_length": model.max_seq_length,
-            "dimensions": model.get_embedding_dimension(),
-        }))
+        (work / "export.json").write_text(
+            json.dumps(
+                {
+                    "format": EXPORT_FORMAT,
+                    "model_id": model_id,
+                    "max_seq_length": model.max_seq_length,
+                    "dimensions": model.get_embedding_dimension(),
+                }
+            )
+        )
         if target.exists():
             shutil.rmtree(target)
         os.replace(work, target)
@@ -123,8 +137,9 @@ def _hidden_states_module(auto_model):
             self.inner = inner
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
+            return self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
     return HiddenStates(auto_model).eval()
 
@@ -134,8 +149,17 @@ class OnnxInt8Embedder(Embedder):
     computed by ONNX Runtime on the int8 export. Each text is cut to the window budget, tokenized
     once, split into windows of token ids, and windows are run in length-sorted batches."""
 
-    def __init__(self, export_dir: Path, model_id: str, *, window_tokens: int = 256, max_windows: int = 8,
-                 batch_size: int = 32, threads: int | None = None, texts_per_call: int = 256):
+    def __init__(
+        self,
+        export_dir: Path,
+        model_id: str,
+        *,
+        window_tokens: int = EmbeddingParams.window_tokens,
+        max_windows: int = EmbeddingParams.max_windows,
+        batch_size: int = EmbeddingParams.batch_size,
+        threads: int | None = None,
+        texts_per_call: int = 256,
+    ):
         self.export_dir = Path(export_dir)
         self.model_id = model_id
         self.window_tokens = window_tokens
@@ -154,19 +178,22 @@ class OnnxInt8Embedder(Embedder):
     def max_chars(self) -> int:
         return self.window_tokens * self.max_windows * CHARS_PER_TOKEN_BUDGET
 
+    @functools.cached_property
+    def dimensions(self) -> int:
+        return int(json.loads((self.export_dir / "export.json").read_text())["dimensions"])
+
     def _load(self):
         if self._session is None:
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
             info = json.loads((self.export_dir / "export.json").read_text())
-            if info["dimensions"] != DIMENSIONS:
-                raise EmbeddingError(f"{self.model_id} makes {info['dimensions']}-d vectors; the store holds {DIMENSIONS}")
             options = ort.SessionOptions()
             options.intra_op_num_threads = self.threads or os.cpu_count() or 1
             options.inter_op_num_threads = 1
-            self._session = ort.InferenceSession(str(self.export_dir / MODEL_FILE), options,
-                                                 providers=["CPUExecutionProvider"])
+            self._session = ort.InferenceSession(
+                str(self.export_dir / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+            )
             tokenizer = Tokenizer.from_file(str(self.export_dir / "tokenizer.json"))
             tokenizer.no_truncation()  # the saved tokenizer may truncate/pad to 128; we window instead
             tokenizer.no_padding()
@@ -187,15 +214,19 @@ class OnnxInt8Embedder(Embedder):
         out = []
         for encoding in self.tokenize(texts):
             ids = encoding.ids
-            out.append([[cls_id, *ids[start:end], sep_id]
-                        for start, end in window_spans(encoding.word_ids, content, self.max_windows)])
+            out.append(
+                [
+                    [cls_id, *ids[start:end], sep_id]
+                    for start, end in window_spans(encoding.word_ids, content, self.max_windows)
+                ]
+            )
         return out
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         session, _ = self._load()
         per_text = self.windows(texts)
         flat = [w for doc in per_text for w in doc]
-        vectors = np.empty((len(flat), DIMENSIONS), dtype=np.float32)
+        vectors = np.empty((len(flat), self.dimensions), dtype=np.float32)
         order = np.argsort([len(w) for w in flat], kind="stable")
         for start in range(0, len(flat), self.batch_size):
             rows = order[start : start + self.batch_size]
@@ -205,10 +236,12 @@ class OnnxInt8Embedder(Embedder):
             for k, r in enumerate(rows):
                 ids[k, : len(flat[r])] = flat[r]
                 mask[k, : len(flat[r])] = 1
-            hidden = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+            hidden = session.run(
+                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            )[0]
             pooled = (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
-            vectors[rows] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
-        out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+            vectors[rows] = normalize(pooled)
+        out = np.empty((len(texts), self.dimensions), dtype=np.float32)
         position = 0
         for i, doc in enumerate(per_text):
             out[i] = vectors[position : position + len(doc)].mean(axis=0)
@@ -216,17 +249,35 @@ class OnnxInt8Embedder(Embedder):
         return out
 
 
-def int8_embedder(model: str, data_dir: Path, *, window_tokens: int = 256, max_windows: int = 8,
-                  batch_size: int = 32, threads: int | None = None) -> Embedder:
+def int8_embedder(
+    model: str,
+    data_dir: Path,
+    *,
+    window_tokens: int = EmbeddingParams.window_tokens,
+    max_windows: int = EmbeddingParams.max_windows,
+    batch_size: int = EmbeddingParams.batch_size,
+    threads: int | None = None,
+) -> Embedder:
     """The int8 backend, exporting on first use into data_dir/models; if the export fails, the
     torch backend with a warning saying why (slower, and its own model id if not declared same)."""
     model_id, location = resolve_local_model(model)
     try:
         export_dir = export_int8(location, model_id, cache_dir_for(data_dir, model_id))
-    except Exception as exc:  # noqa: BLE001 - any export failure means: use torch instead
-        log.warning("int8 ONNX export of %s failed (%s: %s); falling back to the torch backend (slower)",
-                    model_id, type(exc).__name__, exc)
-        return SentenceTransformerEmbedder(model, window_tokens=window_tokens, max_windows=max_windows,
-                                           batch_size=batch_size)
-    return OnnxInt8Embedder(export_dir, int8_model_id(model_id), window_tokens=window_tokens,
-                            max_windows=max_windows, batch_size=batch_size, threads=threads)
+    except Exception as exc:
+        log.warning(
+            "int8 ONNX export of %s failed (%s: %s); falling back to the torch backend (slower)",
+            model_id,
+            type(exc).__name__,
+            exc,
+        )
+        return SentenceTransformerEmbedder(
+            model, window_tokens=window_tokens, max_windows=max_windows, batch_size=batch_size
+        )
+    return OnnxInt8Embedder(
+        export_dir,
+        int8_model_id(model_id),
+        window_tokens=window_tokens,
+        max_windows=max_windows,
+        batch_size=batch_size,
+        threads=threads,
+    )

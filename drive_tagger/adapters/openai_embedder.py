@@ -5,27 +5,36 @@ from __future__ import annotations
 import numpy as np
 import openai
 
-from drive_tagger.adapters.embedders import DIMENSIONS, Embedder
-from drive_tagger.adapters.openai_client import OpenAIOptions, describe_error, make_client, with_retries
+from drive_tagger.adapters.embedders import Embedder
+from drive_tagger.adapters.openai_client import OpenAIOptions, describe_error, make_client
 from drive_tagger.errors import EmbeddingError
 
 # text-embedding-3 models read at most 8,191 tokens; ~3 characters a token keeps us under.
 MAX_CHARS = 24_000
+# The size of the vector column in supabase/migrations (the store takes no other yet).
+DIMENSIONS = 384
 
 
 class OpenAIEmbedder(Embedder):
     """Asks the server for `dimensions`-d vectors (text-embedding-3 models shorten theirs on
     request); the store holds DIMENSIONS-d ones, so any other size is refused up front."""
 
-    def __init__(self, model: str, *, dimensions: int = DIMENSIONS, options: OpenAIOptions | None = None,
-                 batch_size: int = 128, client=None):
+    def __init__(
+        self,
+        model: str,
+        *,
+        dimensions: int = DIMENSIONS,
+        options: OpenAIOptions | None = None,
+        batch_size: int = 128,
+        client=None,
+    ):
         if dimensions != DIMENSIONS:
             raise EmbeddingError(
                 f"DRIVE_TAGGER_OPENAI_EMBEDDING_DIMENSIONS={dimensions} but the store holds {DIMENSIONS}-d "
                 f"vectors; set it to {DIMENSIONS} (text-embedding-3 models shorten their vectors on request)"
             )
         self.model = model
-        self.dimensions = dimensions
+        self._dimensions = dimensions
         # The model and size go into the id: vectors of other sizes are other vectors.
         self.model_id = f"openai/{model}@{dimensions}"
         self.options = options or OpenAIOptions()
@@ -36,13 +45,20 @@ class OpenAIEmbedder(Embedder):
     def max_chars(self) -> int:
         return MAX_CHARS
 
+    @property
+    def dimensions(self) -> int:
+        return self._dimensions
+
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         # Newlines hurt some embedding models' quality; whitespace runs become one space.
         inputs = [" ".join(t.split())[:MAX_CHARS] for t in texts]
         try:
-            response = with_retries(lambda: self.client.embeddings.create(
-                model=self.model, input=inputs, dimensions=self.dimensions, encoding_format="float",
-            ), self.options)
+            response = self.client.embeddings.create(
+                model=self.model,
+                input=inputs,
+                dimensions=self.dimensions,
+                encoding_format="float",
+            )
         except openai.OpenAIError as exc:
             raise EmbeddingError(f"embedding with {self.model} failed: {describe_error(exc)}") from None
         rows = sorted(response.data, key=lambda d: d.index)

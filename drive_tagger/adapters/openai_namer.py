@@ -8,8 +8,9 @@ import threading
 import openai
 
 from drive_tagger.adapters.namers import GatedNamer, OfflineNamer
-from drive_tagger.adapters.openai_client import OpenAIOptions, describe_error, make_client, with_retries
+from drive_tagger.adapters.openai_client import OpenAIOptions, describe_error, make_client
 from drive_tagger.core.naming import NamingContext, NamingRequest, Proposal
+from drive_tagger.core.params import NAMER_DOCUMENT_CHARS
 from drive_tagger.core.prompts import estimate_tokens, naming_messages, parse_naming_answer
 from drive_tagger.core.types import NamedBy
 
@@ -26,9 +27,19 @@ class OpenAINamer(GatedNamer):
     named_by = NamedBy.LLM
     attempts = 2  # one more call when the gate rejects the first answer
 
-    def __init__(self, model: str, embedder=None, *, options: OpenAIOptions | None = None,
-                 concurrency: int = 4, max_calls: int = 200, max_tokens: int = 200_000,
-                 document_chars: int = 4000, max_answer_tokens: int = 120, client=None):
+    def __init__(
+        self,
+        model: str,
+        embedder=None,
+        *,
+        options: OpenAIOptions | None = None,
+        concurrency: int = 4,
+        max_calls: int = 200,
+        max_tokens: int = 200_000,
+        document_chars: int = NAMER_DOCUMENT_CHARS,
+        max_answer_tokens: int = 120,
+        client=None,
+    ):
         super().__init__(embedder, fallback=OfflineNamer(embedder))
         self.model = model
         self.options = options or OpenAIOptions()
@@ -62,17 +73,25 @@ class OpenAINamer(GatedNamer):
 
     def _propose(self, request: NamingRequest, context: NamingContext, rejected) -> list[Proposal]:
         parent = context.names.get(request.parent) if request.parent is not None else None
-        messages = naming_messages(request, context.others(request.index), char_budget=self.document_chars,
-                                   parent_name=parent, rejected=rejected)
+        messages = naming_messages(
+            request,
+            context.others(request.index),
+            char_budget=self.document_chars,
+            parent_name=parent,
+            rejected=rejected,
+        )
         estimate = estimate_tokens(messages) + self.max_answer_tokens
         if not self._reserve(estimate):
             self._failed("budget spent")
             return []
         try:
-            response = with_retries(lambda: self.client.chat.completions.create(
-                model=self.model, messages=messages, temperature=0, max_tokens=self.max_answer_tokens,
+            response = self.client.chat.completions.create(
+                model=self.model,
+                messages=messages,
+                temperature=0,
+                max_tokens=self.max_answer_tokens,
                 response_format={"type": "json_object"},
-            ), self.options)
+            )
         except openai.OpenAIError as exc:
             self._settle(estimate, 0)
             self._failed(describe_error(exc))

@@ -19,7 +19,6 @@ from drive_tagger.adapters.postgres.sql import query
 from drive_tagger.core.types import MAINTENANCE_QUEUE, Task
 from drive_tagger.errors import InvalidInput, NothingToRefresh, UnknownWorkspace
 
-
 # Failures that another attempt cannot fix; everything else (embedding provider, network,
 # database) is an outside failure and is retried.
 PERMANENT_ERRORS = (UnknownWorkspace, NothingToRefresh, InvalidInput)

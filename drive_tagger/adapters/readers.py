@@ -88,9 +88,7 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UnreadableFile(
-            f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})"
-        ) from None
+        raise UnreadableFile(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
 
 
 def _read_text(path: Path) -> tuple[str, str]:
@@ -154,8 +152,8 @@ def _read_docx(path: Path) -> tuple[str, str]:
 
 
 _FILE_READERS: dict[str, Callable[[Path], tuple[str, str]]] = {
-    **{suffix: _read_text for suffix in TEXT_SUFFIXES},
-    **{suffix: _read_html for suffix in HTML_SUFFIXES},
+    **dict.fromkeys(TEXT_SUFFIXES, _read_text),
+    **dict.fromkeys(HTML_SUFFIXES, _read_html),
     ".pdf": _read_pdf,
     ".docx": _read_docx,
 }

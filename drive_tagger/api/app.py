@@ -65,4 +65,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(workspace_router)
     return app
-

@@ -15,7 +15,9 @@ class EmbedRequest(BaseModel):
 
 
 class EmbedResponse(BaseModel):
-    embedding: list[float] = Field(description="Mean-pooled, L2-normalized, 384 dimensions.")
+    embedding: list[float] = Field(
+        description="Mean-pooled, L2-normalized; as many dimensions as the configured model makes."
+    )
 
 
 class WorkspaceCreate(BaseModel):
@@ -31,7 +33,6 @@ class DocumentIn(BaseModel):
     id: str = Field(min_length=1, max_length=1000, description="Your id for the document; updates replace it.")
     title: str = Field(default="", max_length=10_000)
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
-
 
     @field_validator("id", "title", "text")
     @classmethod

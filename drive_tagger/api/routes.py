@@ -71,8 +71,9 @@ def put_documents(
 ) -> DocumentsAccepted:
     """Add or update documents; their embedding (then a refresh) is queued."""
     docs = [SourceDocument(d.id, d.title, d.text, "api") for d in body.documents]
-    report, job_id = background.submit_documents(documents, jobs, workspace, docs,
-                                                 batch_size=settings.ingest_batch_size)
+    report, job_id = background.submit_documents(
+        documents, jobs, workspace, docs, batch_size=settings.ingest_batch_size
+    )
     return DocumentsAccepted(read=report.read, inserted=report.inserted, changed=report.changed, job_id=job_id)
 
 

@@ -8,8 +8,12 @@ import typer
 from drive_tagger.cli import db, documents, filters, refresh, server
 from drive_tagger.cli.common import open_context
 
-app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
-                  help="Keeps a drive sorted: embeds documents, clusters them, names the clusters as filters.")
+app = typer.Typer(
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    help="Keeps a drive sorted: embeds documents, clusters them, names the clusters as filters.",
+)
 app.callback()(open_context)
 
 for command in (documents.ingest, refresh.refresh, filters.filters, filters.docs, filters.tags, filters.rename):

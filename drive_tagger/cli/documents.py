@@ -30,18 +30,29 @@ def ingest(
     else:
         from drive_tagger.services.ingest import ingest as ingest_documents
 
-        report = ingest_documents(db.documents, db.refreshes, ctx.embedder, workspace, read_sources(paths),
-                                  batch_size=batch_size, suggest_refresh_share=ctx.settings.suggest_refresh_share)
+        report = ingest_documents(
+            db.documents,
+            db.refreshes,
+            ctx.embedder,
+            workspace,
+            read_sources(paths),
+            batch_size=batch_size,
+            suggest_refresh_share=ctx.settings.suggest_refresh_share,
+        )
     for failure in report.failures:
         typer.echo(f"failed: {failure}", err=True)
     if as_json:
         print_json({"workspace": workspace, **report.as_dict(), **({"job_id": job_id} if background else {})})
     elif background:
-        typer.echo(f"{workspace}: read {report.read} ({report.inserted} new, {report.changed} changed), "
-                   f"failed {report.failed}; embedding queued as job {job_id}")
+        typer.echo(
+            f"{workspace}: read {report.read} ({report.inserted} new, {report.changed} changed), "
+            f"failed {report.failed}; embedding queued as job {job_id}"
+        )
     else:
-        typer.echo(f"{workspace}: read {report.read} ({report.inserted} new, {report.changed} changed), "
-                   f"embedded {report.embedded}, skipped {report.skipped}, failed {report.failed}")
+        typer.echo(
+            f"{workspace}: read {report.read} ({report.inserted} new, {report.changed} changed), "
+            f"embedded {report.embedded}, skipped {report.skipped}, failed {report.failed}"
+        )
         if report.tagged_on_arrival or report.poorly_matched:
             typer.echo(f"tagged on arrival: {report.tagged_on_arrival}, matched poorly: {report.poorly_matched}")
         if report.refresh_suggested:

@@ -32,8 +32,10 @@ def refresh(workspace: WorkspaceOption, background: BackgroundOption = False, as
     if as_json:
         print_json(asdict(report))
         return
-    typer.echo(f"{workspace}: {report.categories} filters ({report.subcategories} sub-filters) over "
-               f"{report.documents} documents, {report.untagged} untagged ({sum(report.seconds.values()):.1f}s)")
+    typer.echo(
+        f"{workspace}: {report.categories} filters ({report.subcategories} sub-filters) over "
+        f"{report.documents} documents, {report.untagged} untagged ({sum(report.seconds.values()):.1f}s)"
+    )
     if report.unembedded:
         typer.echo(f"note: {report.unembedded} document(s) have no vector yet and were left out", err=True)
 
@@ -49,15 +51,18 @@ def evaluate(
 
     ctx = context()
     db = ctx.database
-    result = run_evaluation(db.documents, db.refreshes, ctx.embedder, corpus, limit=limit,
-                            params=ctx.refresh_params(), namer=ctx.namer())
+    result = run_evaluation(
+        db.documents, db.refreshes, ctx.embedder, corpus, limit=limit, params=ctx.refresh_params(), namer=ctx.namer()
+    )
     if as_json:
         print_json(result)
         return
     typer.echo(f"{result['corpus']}: {result['documents']} documents, {result['embedded']} embedded now")
-    typer.echo(f"NMI {result['nmi']:.3f}  ARI {result['ari']:.3f}  untagged {result['untagged']:.1%}  "
-               f"filters {result['filters']} ({result['sub_filters']} sub-filters)  "
-               f"stability {result['stability']:.3f}  name accuracy {result['name_accuracy']:.3f}")
+    typer.echo(
+        f"NMI {result['nmi']:.3f}  ARI {result['ari']:.3f}  untagged {result['untagged']:.1%}  "
+        f"filters {result['filters']} ({result['sub_filters']} sub-filters)  "
+        f"stability {result['stability']:.3f}  name accuracy {result['name_accuracy']:.3f}"
+    )
     typer.echo("filters: " + "; ".join(result["filter_names"]))
     typer.echo("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result["seconds"].items()))
 
@@ -79,11 +84,15 @@ def demo(
     ctx = context()
     db = ctx.database
     report = ingest(db.documents, db.refreshes, ctx.embedder, workspace, read_sources([folder]))
-    typer.echo(f"ingested {folder}: read {report.read}, embedded {report.embedded}, "
-               f"skipped {report.skipped}, failed {report.failed}")
+    typer.echo(
+        f"ingested {folder}: read {report.read}, embedded {report.embedded}, "
+        f"skipped {report.skipped}, failed {report.failed}"
+    )
     refreshed = refresh_workspace(db.documents, db.refreshes, workspace, ctx.refresh_params(), ctx.namer())
-    typer.echo(f"refreshed: {refreshed.categories} filters, {refreshed.subcategories} sub-filters, "
-               f"{refreshed.untagged} untagged\n")
+    typer.echo(
+        f"refreshed: {refreshed.categories} filters, {refreshed.subcategories} sub-filters, "
+        f"{refreshed.untagged} untagged\n"
+    )
     for f in list_filters(db.refreshes, workspace):
         if f.parent_category_id is not None:
             typer.echo(f"      └ [{f.category_id}] {f.name} ({f.documents} docs)")
@@ -94,8 +103,10 @@ def demo(
             typer.echo(f"      · {d.title}")
     agreement = sample_label_agreement(db.refreshes, workspace, folder)
     if agreement:
-        typer.echo(f"\nagreement with {folder.parent / 'labels.csv'}: NMI {agreement['nmi']:.2f}, "
-                   f"ARI {agreement['ari']:.2f}, untagged {agreement['untagged']:.0%}")
+        typer.echo(
+            f"\nagreement with {folder.parent / 'labels.csv'}: NMI {agreement['nmi']:.2f}, "
+            f"ARI {agreement['ari']:.2f}, untagged {agreement['untagged']:.0%}"
+        )
     typer.echo(f"demo took {time.perf_counter() - started:.1f}s")
     for failure in report.failures:
         typer.echo(f"failed: {failure}", err=True)

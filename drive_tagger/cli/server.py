@@ -13,7 +13,9 @@ keys_app = typer.Typer(no_args_is_help=True, help="API keys for the HTTP API.")
 
 @handles_errors
 def worker(
-    concurrency: Annotated[int | None, typer.Option(help="Jobs at once (default DRIVE_TAGGER_JOB_CONCURRENCY, 5).")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Jobs at once (default DRIVE_TAGGER_JOB_CONCURRENCY, 5).")
+    ] = None,
     until_idle: Annotated[bool, typer.Option("--until-idle", help="Stop once the queue is empty.")] = False,
     name: Annotated[str | None, typer.Option(help="Worker name shown in logs.")] = None,
 ) -> None:
@@ -44,8 +46,9 @@ def jobs(
         typer.echo("no jobs")
     for job in found:
         when = job["finished_at"] or job["started_at"] or job["queued_at"]
-        line = (f"#{job['id']} {job['task_name']}({job['workspace']}) {job['status']} "
-                f"attempts {job['attempts']}" + (f" {when:%Y-%m-%d %H:%M:%S}" if when else ""))
+        line = f"#{job['id']} {job['task_name']}({job['workspace']}) {job['status']} attempts {job['attempts']}" + (
+            f" {when:%Y-%m-%d %H:%M:%S}" if when else ""
+        )
         if job["error"] and job["status"] != "succeeded":
             line += f" — {job['error']}"
         typer.echo(line)
@@ -55,7 +58,9 @@ def jobs(
 @handles_errors
 def keys_create(
     workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="The workspace the key may use.")] = None,
-    admin: Annotated[bool, typer.Option("--admin", help="A key for every workspace that may create workspaces.")] = False,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="A key for every workspace that may create workspaces.")
+    ] = False,
 ) -> None:
     """Create an API key and print its token once (only its sha256 is stored)."""
     from drive_tagger.services.keys import create_key

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.preprocessing import normalize
 
-from drive_tagger.core.clustering import normalize_rows
 from drive_tagger.core.types import Assignments, Category
 
 
@@ -14,7 +14,7 @@ def cluster_centroids(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarr
     if not len(clusters):
         return clusters, np.empty((0, vectors.shape[1]), dtype=np.float32)
     centroids = np.stack([vectors[labels == c].mean(axis=0) for c in clusters])
-    return clusters, normalize_rows(centroids).astype(np.float32)
+    return clusters, normalize(centroids).astype(np.float32)
 
 
 def level_links(
@@ -79,8 +79,14 @@ def tag_arrivals(vectors: np.ndarray, categories: list[Category]) -> tuple[Assig
     fences = np.array([c.fence if c.fence is not None else -1.0 for c in tops])
     joined = best >= fences[nearest]
     rows = np.flatnonzero(joined)
-    links = [Assignments(rows, np.array([tops[i].category_id for i in nearest[rows]], dtype=np.int64),
-                         best[rows].astype(np.float32), np.ones(len(rows), dtype=np.int64))]
+    links = [
+        Assignments(
+            rows,
+            np.array([tops[i].category_id for i in nearest[rows]], dtype=np.int64),
+            best[rows].astype(np.float32),
+            np.ones(len(rows), dtype=np.int64),
+        )
+    ]
     for top_position, top in enumerate(tops):
         children = [c for c in categories if c.parent_category_id == top.category_id]
         members = rows[nearest[rows] == top_position]
@@ -88,7 +94,12 @@ def tag_arrivals(vectors: np.ndarray, categories: list[Category]) -> tuple[Assig
             continue
         similarity = vectors[members] @ np.array([c.centroid for c in children]).T
         choice = similarity.argmax(axis=1)
-        links.append(Assignments(members, np.array([children[i].category_id for i in choice], dtype=np.int64),
-                                 similarity[np.arange(len(members)), choice].astype(np.float32),
-                                 np.ones(len(members), dtype=np.int64)))
+        links.append(
+            Assignments(
+                members,
+                np.array([children[i].category_id for i in choice], dtype=np.int64),
+                similarity[np.arange(len(members)), choice].astype(np.float32),
+                np.ones(len(members), dtype=np.int64),
+            )
+        )
     return combine(*links), ~joined

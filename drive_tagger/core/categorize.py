@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.preprocessing import normalize
 
 from drive_tagger.core.assignment import cluster_centroids, combine, level_links
 from drive_tagger.core.clustering import TwoLevelClustering
@@ -126,46 +127,81 @@ def categorize(
     terms = term_counts(texts)
     keywords = (class_keywords(terms, top.labels), class_keywords(terms, sub.labels))
     drafts = [
-        DraftCategory(i, int(top_ids[i]), None, np.flatnonzero(top.labels == i), top.centroids[i],
-                      keywords[0].get(i, ()), float(top.fences[i]) if top.fences[i] > -1 else None)
+        DraftCategory(
+            i,
+            int(top_ids[i]),
+            None,
+            np.flatnonzero(top.labels == i),
+            top.centroids[i],
+            keywords[0].get(i, ()),
+            float(top.fences[i]) if top.fences[i] > -1 else None,
+        )
         for i in range(len(top_ids))
     ] + [
-        DraftCategory(len(top_ids) + j, int(sub_ids[j]), int(sub.parents[j]), np.flatnonzero(sub.labels == j),
-                      sub.centroids[j], keywords[1].get(j, ()), None)
+        DraftCategory(
+            len(top_ids) + j,
+            int(sub_ids[j]),
+            int(sub.parents[j]),
+            np.flatnonzero(sub.labels == j),
+            sub.centroids[j],
+            keywords[1].get(j, ()),
+            None,
+        )
         for j in range(len(sub_ids))
     ]
     on_stage("keywords")
 
     kept = {c.category_id: c for c in (previous.categories if previous else ())}
-    categories = name_drafts(drafts, vectors, texts, kept, namer or KeywordNamer(), model,
-                             params.keep_name_similarity)
+    categories = name_drafts(drafts, vectors, texts, kept, namer or KeywordNamer(), model, params.keep_name_similarity)
     on_stage("naming")
     return Categorization(
-        categories, assignments, untagged=int((top.labels < 0).sum()),
-        next_category_id=next(fresh_ids), changes=_changes(drafts, kept, top_match, sub_match, top_ids, sub_ids),
+        categories,
+        assignments,
+        untagged=int((top.labels < 0).sum()),
+        next_category_id=next(fresh_ids),
+        changes=_changes(drafts, kept, top_match, sub_match, top_ids, sub_ids),
     )
 
 
-def name_drafts(drafts: Sequence[DraftCategory], vectors: np.ndarray, texts: Sequence[str],
-                kept: dict[int, Category], namer: Namer, model: str | None,
-                keep_similarity: float) -> tuple[Category, ...]:
+def name_drafts(
+    drafts: Sequence[DraftCategory],
+    vectors: np.ndarray,
+    texts: Sequence[str],
+    kept: dict[int, Category],
+    namer: Namer,
+    model: str | None,
+    keep_similarity: float,
+) -> tuple[Category, ...]:
     """Categories from drafts in one pass: a pinned name, or the name of a category that barely
     moved, stays; the namer names the rest (top level first, larger first), each unique
     (case-insensitively) against every name in the workspace."""
-    kept_names = {d.index: kept[d.category_id] for d in drafts
-                  if d.category_id in kept and _keeps_name(kept[d.category_id], d.centroid, keep_similarity, namer)}
+    kept_names = {
+        d.index: kept[d.category_id]
+        for d in drafts
+        if d.category_id in kept and _keeps_name(kept[d.category_id], d.centroid, keep_similarity, namer)
+    }
     centroids = np.array([d.centroid for d in drafts])
     context = NamingContext(centroids, {i: c.name for i, c in kept_names.items()}, model)
-    todo = sorted((d for d in drafts if d.index not in kept_names), key=lambda d: (d.parent is not None, -d.size, d.index))
-    chosen = {choice.index: choice for choice in namer.name([_request(d, drafts, vectors, texts) for d in todo], context)}
+    todo = sorted(
+        (d for d in drafts if d.index not in kept_names), key=lambda d: (d.parent is not None, -d.size, d.index)
+    )
+    chosen = {
+        choice.index: choice for choice in namer.name([_request(d, drafts, vectors, texts) for d in todo], context)
+    }
 
     def category(d: DraftCategory) -> Category:
         before, choice = kept_names.get(d.index), chosen.get(d.index)
         name, named_by = (before.name, NamedBy(before.named_by)) if before else (choice.name, choice.named_by)
         description = (before.description if before else choice.description) or keyword_description(d.keywords)
         return Category(
-            category_id=d.category_id, name=name, keywords=d.keywords, size=d.size, centroid=d.centroid,
-            description=description, named_by=named_by, fence=d.fence,
+            category_id=d.category_id,
+            name=name,
+            keywords=d.keywords,
+            size=d.size,
+            centroid=d.centroid,
+            description=description,
+            named_by=named_by,
+            fence=d.fence,
             parent_category_id=drafts[d.parent].category_id if d.parent is not None else None,
         )
 
@@ -179,20 +215,23 @@ def _keeps_name(before: Category, centroid: np.ndarray, keep_similarity: float, 
         return True
     if NamedBy(before.named_by) is NamedBy.OFFLINE and namer.named_by is not NamedBy.OFFLINE:
         return False
-    a, b = np.asarray(before.centroid, np.float64), np.asarray(centroid, np.float64)
-    denominator = np.linalg.norm(a) * np.linalg.norm(b)
-    return bool(denominator) and float(a @ b) / denominator >= keep_similarity
+    pair = normalize(np.vstack([before.centroid, centroid]).astype(np.float64))
+    return float(pair[0] @ pair[1]) >= keep_similarity
 
 
-def _request(draft: DraftCategory, drafts: Sequence[DraftCategory], vectors: np.ndarray,
-             texts: Sequence[str]) -> NamingRequest:
+def _request(
+    draft: DraftCategory, drafts: Sequence[DraftCategory], vectors: np.ndarray, texts: Sequence[str]
+) -> NamingRequest:
     """What the namer sees of a draft: its keywords and representative texts, and the drafts its
     name must not fit better (its level's others; for a sub-filter, its siblings)."""
     peers = tuple(d.index for d in drafts if d.index != draft.index and d.parent == draft.parent)
     return NamingRequest(
-        index=draft.index, keywords=draft.keywords, centroid=draft.centroid,
+        index=draft.index,
+        keywords=draft.keywords,
+        centroid=draft.centroid,
         documents=tuple(texts[r] for r in representatives(vectors, draft.rows, draft.centroid)),
-        peers=peers, parent=draft.parent,
+        peers=peers,
+        parent=draft.parent,
     )
 
 

@@ -18,10 +18,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
+from drive_tagger.core.merging import cut_tree, lloyd_polish, ward_tree
 from drive_tagger.core.params import ClusteringParams
-from drive_tagger.core.merging import cut_tree, lloyd_polish, silhouette_from_distances, ward_tree
 
 
 @dataclass(frozen=True)
@@ -31,11 +33,6 @@ class TwoLevelClustering:
     top_similarity: np.ndarray  # cosine of each document to its top centroid
     silhouettes: dict[int, float]  # silhouette per candidate number of top clusters
     top_fences: np.ndarray  # per top cluster: the similarity below which a document is untagged
-
-
-def normalize_rows(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0, 1.0, norms)
 
 
 def group_sums(vectors: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -59,7 +56,7 @@ class DocumentClusterer:
             raise ValueError(f"fine_method must be 'hdbscan' or 'kmeans', got {self.params.fine_method!r}")
         # The products here are thin (n x k); multi-threaded BLAS was 17x slower on 2 busy cores.
         with threadpool_limits(limits=1, user_api="blas"):
-            self.result_ = self._fit(normalize_rows(vectors).astype(np.float32))
+            self.result_ = self._fit(normalize(vectors).astype(np.float32))
         self.labels_ = self.result_.top_labels
         return self
 
@@ -85,17 +82,18 @@ class DocumentClusterer:
         best, silhouettes = None, {}
         for k in range(2, min(p.k_max, m) + 1):
             labels = lloyd_polish(X_fit, cut_tree(merges, m, k)[fine_fit], k, p.polish_iterations)
-            silhouettes[k] = silhouette_from_distances(distances, labels[sample])
+            silhouettes[k] = _silhouette(distances, labels[sample])
             if best is None or silhouettes[k] > best[0]:
                 best = (silhouettes[k], k, labels)
         _, k_top, fit_labels = best
 
-        top_centroids = normalize_rows(group_sums(X_fit, fit_labels, k_top)[0])
+        top_centroids = normalize(group_sums(X_fit, fit_labels, k_top)[0])
         top = lloyd_polish(X, np.argmax(X @ top_centroids.T, axis=1), k_top, p.final_iterations)
-        top_centroids = normalize_rows(group_sums(X, top, k_top)[0])
+        top_centroids = normalize(group_sums(X, top, k_top)[0])
         top_similarity = np.einsum("ij,ij->i", X, top_centroids[top]).astype(np.float32)
-        fine = _nest_fine(X, top, top_centroids, normalize_rows(fine_centroids).astype(np.float32),
-                          min_size=max(3, n // 1000))
+        fine = _nest_fine(
+            X, top, top_centroids, normalize(fine_centroids).astype(np.float32), min_size=max(3, n // 1000)
+        )
         fences = _fences(top, top_similarity, k_top, p.outlier_iqr)
         top_labels = np.where(top_similarity < fences[top], -1, top).astype(np.int64)
         fine = np.where(top_labels < 0, -1, fine).astype(np.int64)
@@ -114,17 +112,19 @@ class DocumentClusterer:
         from sklearn.decomposition import PCA
 
         dims = min(p.reduce_to, X.shape[1], len(X) - 1)
-        reduced = normalize_rows(PCA(dims, random_state=p.seed, svd_solver="randomized").fit_transform(X))
+        reduced = normalize(PCA(dims, random_state=p.seed, svd_solver="randomized").fit_transform(X))
         min_size = p.min_cluster_size or max(3, round(math.sqrt(len(X)) / 4))
         labels = HDBSCAN(
-            min_cluster_size=min_size, min_samples=min(p.min_samples, min_size),
-            cluster_selection_method="leaf", copy=True,
+            min_cluster_size=min_size,
+            min_samples=min(p.min_samples, min_size),
+            cluster_selection_method="leaf",
+            copy=True,
         ).fit_predict(reduced)
         if labels.max() < 1:  # fewer than two dense groups: fall back to a partition of all
             return self._kmeans_fallback(X)
         clusters = np.unique(labels[labels >= 0])
         labels = np.searchsorted(clusters, labels).astype(np.int64) * (labels >= 0) - (labels < 0)
-        centroids = normalize_rows(group_sums(X[labels >= 0], labels[labels >= 0], len(clusters))[0])
+        centroids = normalize(group_sums(X[labels >= 0], labels[labels >= 0], len(clusters))[0])
         noise = labels < 0
         labels[noise] = np.argmax(X[noise] @ centroids.T, axis=1)
         return labels
@@ -157,6 +157,13 @@ def _nest_fine(X, top, top_centroids, fine_centroids, *, min_size: int) -> np.nd
     return fine.astype(np.int64)
 
 
+def _silhouette(distances: np.ndarray, labels: np.ndarray) -> float:
+    """Mean cosine silhouette of a sampled labelling; -1 when it shows fewer than two groups."""
+    if len(np.unique(labels)) < 2:
+        return -1.0
+    return float(silhouette_score(distances, labels, metric="precomputed"))
+
+
 def _tukey_fence(similarity: np.ndarray, iqr: float) -> float:
     q1, q3 = np.percentile(similarity, [25, 75])
     return float(q1 - iqr * (q3 - q1))
@@ -179,5 +186,5 @@ def _fences(top: np.ndarray, similarity: np.ndarray, k: int, iqr: float | None) 
 
 def _single_cluster(X: np.ndarray) -> TwoLevelClustering:
     zeros = np.zeros(len(X), dtype=np.int64)
-    similarity = (X @ normalize_rows(X.sum(0, keepdims=True))[0]).astype(np.float32)
+    similarity = (X @ normalize(X.sum(0, keepdims=True))[0]).astype(np.float32)
     return TwoLevelClustering(zeros, zeros, similarity, {}, np.full(1, -1.0, dtype=np.float32))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Change(str, Enum):
+class Change(StrEnum):
     SAME = "same"  # the same members under the same name
     RENAMED = "renamed"  # the same members under another name
     CHANGED = "changed"  # grew, shrank or swapped members; matched by most shared members
@@ -75,10 +75,19 @@ def compare_generations(
             change = Change.SAME if cat.name == best.name else Change.RENAMED
         else:
             change = Change.CHANGED
-        changes.append(CategoryChange(
-            cat.category_id, cat.name, cat.size, best.category_id, best.name, best.size,
-            shared, round(jaccard, 4), change,
-        ))
+        changes.append(
+            CategoryChange(
+                cat.category_id,
+                cat.name,
+                cat.size,
+                best.category_id,
+                best.name,
+                best.size,
+                shared,
+                round(jaccard, 4),
+                change,
+            )
+        )
     for old in previous:
         if old.category_id not in matched:
             changes.append(CategoryChange(None, None, None, old.category_id, old.name, old.size, 0, 0.0, Change.GONE))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from sklearn.metrics.cluster import contingency_matrix
 
 
 @dataclass(frozen=True)
@@ -17,19 +18,34 @@ class Match:
     merges: dict[int, tuple[int, ...]]  # new index -> previous ids it absorbed a large share of
 
 
+def shared_counts(new_members: list[np.ndarray], previous_members: list[np.ndarray]) -> np.ndarray:
+    """Documents each new category shares with each previous one (a document is a member of at
+    most one category per level)."""
+    new_docs, new_of = _labelled(new_members)
+    old_docs, old_of = _labelled(previous_members)
+    common, in_new, in_old = np.intersect1d(new_docs, old_docs, assume_unique=True, return_indices=True)
+    shared = np.zeros((len(new_members), len(previous_members)), dtype=np.int64)
+    if len(common):
+        new_labels, old_labels = new_of[in_new], old_of[in_old]
+        counts = contingency_matrix(new_labels, old_labels)
+        shared[np.ix_(np.unique(new_labels), np.unique(old_labels))] = counts
+    return shared
+
+
+def _labelled(members: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(document ids, the index of the category holding each)."""
+    if not members:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    docs = np.concatenate(members).astype(np.int64)
+    return docs, np.repeat(np.arange(len(members)), [len(m) for m in members])
+
+
 def overlap_matrix(new_members: list[np.ndarray], previous_members: list[np.ndarray]) -> np.ndarray:
     """Jaccard of document-id sets, counted over documents present in both refreshes."""
-    common = np.intersect1d(np.concatenate(new_members or [np.empty(0, np.int64)]),
-                            np.concatenate(previous_members or [np.empty(0, np.int64)]))
-    new_sets = [np.intersect1d(m, common) for m in new_members]
-    old_sets = [np.intersect1d(m, common) for m in previous_members]
-    jaccard = np.zeros((len(new_sets), len(old_sets)))
-    for i, a in enumerate(new_sets):
-        for j, b in enumerate(old_sets):
-            shared = len(np.intersect1d(a, b, assume_unique=True))
-            if shared:
-                jaccard[i, j] = shared / (len(a) + len(b) - shared)
-    return jaccard
+    shared = shared_counts(new_members, previous_members)
+    new_sizes, old_sizes = shared.sum(axis=1, keepdims=True), shared.sum(axis=0, keepdims=True)
+    union = new_sizes + old_sizes - shared
+    return np.divide(shared, union, out=np.zeros(shared.shape), where=union > 0)
 
 
 def match_categories(
@@ -62,9 +78,8 @@ def match_categories(
 
 
 def _splits_and_merges(new_members, previous_ids, previous_members, large_share):
-    share_of_old = np.array([
-        [len(np.intersect1d(n, o)) / max(len(o), 1) for o in previous_members] for n in new_members
-    ])
+    old_sizes = np.array([max(len(o), 1) for o in previous_members])
+    share_of_old = shared_counts(new_members, previous_members) / old_sizes[None, :]
     splits = {
         previous_ids[j]: tuple(int(i) for i in np.flatnonzero(share_of_old[:, j] >= large_share))
         for j in range(len(previous_ids))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
+from sklearn.preprocessing import normalize
 
 from drive_tagger.core.types import NamedBy
 
@@ -15,11 +16,34 @@ MAX_NAME_WORDS = 4
 MAX_NAME_CHARS = 48
 MAX_DESCRIPTION_CHARS = 200
 # Words that say nothing about what a filter holds; a name carrying one is rejected.
-VAGUE_WORDS = frozenset({
-    "various", "misc", "miscellaneous", "miscellany", "assorted", "assortment", "documents",
-    "document", "docs", "files", "file", "stuff", "things", "items", "other", "others", "mixed",
-    "random", "sundry", "uncategorized", "uncategorised", "unsorted", "untitled", "etc",
-})
+VAGUE_WORDS = frozenset(
+    {
+        "various",
+        "misc",
+        "miscellaneous",
+        "miscellany",
+        "assorted",
+        "assortment",
+        "documents",
+        "document",
+        "docs",
+        "files",
+        "file",
+        "stuff",
+        "things",
+        "items",
+        "other",
+        "others",
+        "mixed",
+        "random",
+        "sundry",
+        "uncategorized",
+        "uncategorised",
+        "unsorted",
+        "untitled",
+        "etc",
+    }
+)
 # Letters (any script), digits, spaces and a few joiners; nothing that renders as markup.
 _NAME_CHARS = re.compile(r"^[^\W_](?:[^\W_]|[ &,'’./:+()-])*$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
@@ -173,17 +197,7 @@ def grounding_margin(name_vector: np.ndarray, own: np.ndarray, peers: np.ndarray
     (cosine); positive means grounded. With no peers every name is grounded."""
     if len(peers) == 0:
         return 1.0
-    return float(_unit(own) @ name_vector - np.max(_unit_rows(peers) @ name_vector))
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    norm = np.linalg.norm(vector)
-    return vector / norm if norm else vector
-
-
-def _unit_rows(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms == 0, 1.0, norms)
+    return float(normalize(own[None])[0] @ name_vector - np.max(normalize(peers) @ name_vector))
 
 
 class KeywordNamer:
@@ -194,8 +208,7 @@ class KeywordNamer:
     def name(self, requests: Sequence[NamingRequest], context: NamingContext) -> list[NameChoice]:
         choices = []
         for request in requests:
-            name = keyword_name([k for k in request.keywords if not is_vague(k)] or request.keywords,
-                                context.taken())
+            name = keyword_name([k for k in request.keywords if not is_vague(k)] or request.keywords, context.taken())
             context.names[request.index] = name
             choices.append(NameChoice(request.index, name, keyword_description(request.keywords), NamedBy.OFFLINE))
         return choices

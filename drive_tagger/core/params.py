@@ -43,3 +43,20 @@ class RefreshParams:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class EmbeddingParams:
+    # Tokens per window ([CLS] and [SEP] included); longer documents are split into windows
+    # and their vectors averaged.
+    window_tokens: int = 256
+    # Windows kept per document; text beyond them is cut before tokenizing.
+    max_windows: int = 8
+    # Windows per model call.
+    batch_size: int = 32
+
+
+# Documents read, embedded and stored per round of ingest.
+INGEST_BATCH_SIZE = 256
+# Characters of representative document text an LLM namer is sent per filter.
+NAMER_DOCUMENT_CHARS = 4000

@@ -93,23 +93,42 @@ class RefreshStore(WorkspaceStore, Protocol):
 
     def refresh_runs(self, workspace_id: int, limit: int = 20) -> list[dict]: ...
 
-    def commit_refresh(self, workspace: Workspace, refresh_id: int, categories: Sequence[Category],
-                       assignments: Assignments, document_ids: np.ndarray, *, untagged: int,
-                       seconds: dict[str, float], next_category_id: int | None = None,
-                       changes: dict | None = None) -> None: ...
+    def commit_refresh(
+        self,
+        workspace: Workspace,
+        refresh_id: int,
+        categories: Sequence[Category],
+        assignments: Assignments,
+        document_ids: np.ndarray,
+        *,
+        untagged: int,
+        seconds: dict[str, float],
+        next_category_id: int | None = None,
+        changes: dict | None = None,
+    ) -> None: ...
 
     def active_categories(self, workspace_id: int) -> list[Category]: ...
 
     def previous_generation(self, workspace_id: int) -> PreviousGeneration | None: ...
 
-    def link_arrivals(self, workspace: Workspace, assignments: Assignments, document_ids: np.ndarray, *,
-                      poorly_matched: int, min_arrivals: int, suggest_share: float) -> None: ...
+    def link_arrivals(
+        self,
+        workspace: Workspace,
+        assignments: Assignments,
+        document_ids: np.ndarray,
+        *,
+        poorly_matched: int,
+        min_arrivals: int,
+        suggest_share: float,
+    ) -> None: ...
 
     def arrival_state(self, workspace_id: int) -> ArrivalState: ...
 
     def filters(self, workspace_id: int) -> list[Filter]: ...
 
-    def filter_documents(self, workspace_id: int, category_id: int, limit: int, offset: int) -> list[FilterDocument]: ...
+    def filter_documents(
+        self, workspace_id: int, category_id: int, limit: int, offset: int
+    ) -> list[FilterDocument]: ...
 
     def document_tags(self, workspace_id: int, document_id: int) -> list[DocumentTag]: ...
 
@@ -143,5 +162,6 @@ class JobStore(WorkspaceStore, Protocol):
 
     def record_job_error(self, job_id: int, attempt: int, error: str) -> None: ...
 
-    def jobs(self, *, workspace: str | None = None, job_id: int | None = None, status: str | None = None,
-             limit: int = 20) -> list[dict]: ...
+    def jobs(
+        self, *, workspace: str | None = None, job_id: int | None = None, status: str | None = None, limit: int = 20
+    ) -> list[dict]: ...

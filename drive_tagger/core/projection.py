@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.preprocessing import normalize
 
 
 def project_2d(vectors: np.ndarray) -> np.ndarray:
@@ -18,8 +19,7 @@ def project_2d(vectors: np.ndarray) -> np.ndarray:
     coordinates = np.zeros((len(vectors), 2))
     if len(vectors) < 2:
         return coordinates
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    centred = vectors / np.where(norms == 0, 1.0, norms)
+    centred = normalize(vectors)
     centred = centred - centred.mean(axis=0)
     _, singular, axes = np.linalg.svd(centred, full_matrices=False)
     for k in range(min(2, len(singular))):

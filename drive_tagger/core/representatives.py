@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.preprocessing import normalize
 
 
-def representatives(vectors: np.ndarray, rows: np.ndarray, centroid: np.ndarray, *,
-                    central: int = 3, diverse: int = 2) -> list[int]:
+def representatives(
+    vectors: np.ndarray, rows: np.ndarray, centroid: np.ndarray, *, central: int = 3, diverse: int = 2
+) -> list[int]:
     """Row indexes: the `central` members nearest the centroid, then `diverse` more picked one by
     one as the member least similar to those already chosen (farthest-point), so a prompt sees
     the category's core and its range. Deterministic; fewer when the category is small."""
@@ -14,8 +16,7 @@ def representatives(vectors: np.ndarray, rows: np.ndarray, centroid: np.ndarray,
     if len(rows) == 0:
         return []
     members = vectors[rows]
-    norm = np.linalg.norm(centroid)
-    closeness = members @ (centroid / norm if norm else centroid)
+    closeness = members @ normalize(centroid[None])[0]
     order = np.argsort(-closeness, kind="stable")
     chosen = [int(i) for i in order[:central]]
     for _ in range(min(diverse, len(rows) - len(chosen))):

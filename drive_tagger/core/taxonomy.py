@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.preprocessing import normalize
 
 
 @dataclass(frozen=True)
@@ -16,40 +17,46 @@ class Label:
 
 # Kinds of files people and teams keep in a shared drive; each text lists typical contents so
 # its vector lands where such documents do.
-TAXONOMY: tuple[Label, ...] = tuple(Label(n, f"{n}: {t}") for n, t in (
-    ("Legal", "contracts, agreements, NDAs, terms and conditions, licences, compliance, litigation"),
-    ("Finance", "budgets, accounting, financial statements, revenue, profit, forecasts, investment, markets"),
-    ("Invoices", "invoices, receipts, purchase orders, payments, billing, expenses, VAT"),
-    ("Taxes", "tax returns, tax filings, deductions, payroll tax, HMRC, IRS"),
-    ("HR", "human resources, hiring, onboarding, employee policies, leave, benefits, performance reviews"),
-    ("Recruiting", "job descriptions, candidates, interviews, CVs, resumes, offers"),
-    ("Sales", "sales proposals, quotes, customers, deals, pipeline, accounts, renewals"),
-    ("Marketing", "marketing campaigns, brand, advertising, social media, SEO, newsletters, launches"),
-    ("Customer Support", "customer support tickets, complaints, help desk replies, refunds, FAQs"),
-    ("Engineering", "software engineering, architecture, code, APIs, databases, deployments, runbooks, incident postmortems"),
-    ("IT and Security", "IT systems, security reviews, passwords, access, devices, networks, cyber attacks"),
-    ("Technology", "technology, computers, internet, software, gadgets, mobile phones, digital services"),
-    ("Product", "product roadmap, features, requirements, specifications, releases, user research"),
-    ("Design", "design, mockups, user interface, graphics, branding assets, prototypes"),
-    ("Research", "research papers, studies, experiments, data analysis, findings, science"),
-    ("Operations", "operations, logistics, supply chain, processes, facilities, vendors, procurement"),
-    ("Strategy", "business strategy, plans, goals, OKRs, board decisions, competition, market analysis"),
-    ("Meetings", "meeting notes, minutes, agendas, action items, weekly syncs, retrospectives"),
-    ("Projects", "project plans, timelines, milestones, status reports, tasks"),
-    ("Travel", "travel bookings, flights, hotels, itineraries, visas, trips, expenses abroad"),
-    ("Events", "events, conferences, trade shows, venues, invitations, schedules"),
-    ("Health", "health, medical records, doctors, insurance claims, fitness, wellbeing"),
-    ("Education", "education, courses, schools, universities, training, lessons, students"),
-    ("Real Estate", "real estate, property, leases, rent, mortgages, buildings, tenants"),
-    ("Insurance", "insurance policies, claims, cover, premiums"),
-    ("Government and Politics", "government, politics, elections, policy, parliament, regulation, public sector"),
-    ("Sports", "sports, matches, teams, players, tournaments, clubs, training sessions"),
-    ("Entertainment", "films, music, television, celebrities, shows, awards, games, books"),
-    ("Media and Press", "press releases, media coverage, interviews, publications, communications"),
-    ("Family and Personal", "personal documents, family, home, letters, identity documents"),
-    ("Recipes and Food", "recipes, cooking, restaurants, menus, food"),
-    ("Photos and Media Files", "photos, images, videos, recordings, albums"),
-))
+TAXONOMY: tuple[Label, ...] = tuple(
+    Label(n, f"{n}: {t}")
+    for n, t in (
+        ("Legal", "contracts, agreements, NDAs, terms and conditions, licences, compliance, litigation"),
+        ("Finance", "budgets, accounting, financial statements, revenue, profit, forecasts, investment, markets"),
+        ("Invoices", "invoices, receipts, purchase orders, payments, billing, expenses, VAT"),
+        ("Taxes", "tax returns, tax filings, deductions, payroll tax, HMRC, IRS"),
+        ("HR", "human resources, hiring, onboarding, employee policies, leave, benefits, performance reviews"),
+        ("Recruiting", "job descriptions, candidates, interviews, CVs, resumes, offers"),
+        ("Sales", "sales proposals, quotes, customers, deals, pipeline, accounts, renewals"),
+        ("Marketing", "marketing campaigns, brand, advertising, social media, SEO, newsletters, launches"),
+        ("Customer Support", "customer support tickets, complaints, help desk replies, refunds, FAQs"),
+        (
+            "Engineering",
+            "software engineering, architecture, code, APIs, databases, deployments, runbooks, incident postmortems",
+        ),
+        ("IT and Security", "IT systems, security reviews, passwords, access, devices, networks, cyber attacks"),
+        ("Technology", "technology, computers, internet, software, gadgets, mobile phones, digital services"),
+        ("Product", "product roadmap, features, requirements, specifications, releases, user research"),
+        ("Design", "design, mockups, user interface, graphics, branding assets, prototypes"),
+        ("Research", "research papers, studies, experiments, data analysis, findings, science"),
+        ("Operations", "operations, logistics, supply chain, processes, facilities, vendors, procurement"),
+        ("Strategy", "business strategy, plans, goals, OKRs, board decisions, competition, market analysis"),
+        ("Meetings", "meeting notes, minutes, agendas, action items, weekly syncs, retrospectives"),
+        ("Projects", "project plans, timelines, milestones, status reports, tasks"),
+        ("Travel", "travel bookings, flights, hotels, itineraries, visas, trips, expenses abroad"),
+        ("Events", "events, conferences, trade shows, venues, invitations, schedules"),
+        ("Health", "health, medical records, doctors, insurance claims, fitness, wellbeing"),
+        ("Education", "education, courses, schools, universities, training, lessons, students"),
+        ("Real Estate", "real estate, property, leases, rent, mortgages, buildings, tenants"),
+        ("Insurance", "insurance policies, claims, cover, premiums"),
+        ("Government and Politics", "government, politics, elections, policy, parliament, regulation, public sector"),
+        ("Sports", "sports, matches, teams, players, tournaments, clubs, training sessions"),
+        ("Entertainment", "films, music, television, celebrities, shows, awards, games, books"),
+        ("Media and Press", "press releases, media coverage, interviews, publications, communications"),
+        ("Family and Personal", "personal documents, family, home, letters, identity documents"),
+        ("Recipes and Food", "recipes, cooking, restaurants, menus, food"),
+        ("Photos and Media Files", "photos, images, videos, recordings, albums"),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -66,17 +73,11 @@ def fit_labels(label_vectors: np.ndarray, centroid: np.ndarray, center: np.ndarr
     mean, and `center`, e.g. the mean of the workspace's centroids). Without centering, a few
     "hub" labels are nearest to almost every business document; what sets a category apart
     from the rest of its workspace is what should name it."""
-    labels = _unit_rows(label_vectors - label_vectors.mean(axis=0))
+    labels = normalize(label_vectors - label_vectors.mean(axis=0))
     target = centroid - center if center is not None else centroid
-    norm = np.linalg.norm(target)
-    similarity = labels @ (target / norm if norm else target)
+    similarity = labels @ normalize(target[None])[0]
     spread = similarity.std() or 1.0
     return TaxonomyFit(similarity, (similarity - np.median(similarity)) / spread)
-
-
-def _unit_rows(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms == 0, 1.0, norms)
 
 
 def taxonomy_candidates(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from drive_tagger.errors import InvalidInput
@@ -25,7 +25,7 @@ def check_workspace_slug(slug: str) -> str:
     return slug
 
 
-class Task(str, Enum):
+class Task(StrEnum):
     """Background tasks, each run per workspace by `drive-tagger worker`."""
 
     EMBED_PENDING = "embed_pending"  # embed the workspace's texts without a vector, then queue a refresh
@@ -36,7 +36,7 @@ class Task(str, Enum):
 MAINTENANCE_QUEUE = "maintenance"
 
 
-class NamedBy(str, Enum):
+class NamedBy(StrEnum):
     OFFLINE = "offline"  # built from keywords (and taxonomy) without any network call
     LLM = "llm"  # answered by a language model
     USER = "user"  # renamed and pinned by a person; survives refreshes
@@ -84,7 +84,6 @@ class Assignments:
 
     def __len__(self) -> int:
         return len(self.document_index)
-
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from drive_tagger.core.params import INGEST_BATCH_SIZE
 from drive_tagger.core.ports import DocumentStore, JobStore
 from drive_tagger.core.types import ReadFailure, SourceDocument, Task
 from drive_tagger.errors import UnknownJob
@@ -16,7 +17,7 @@ def submit_documents(
     workspace_slug: str,
     items: Iterable[SourceDocument | ReadFailure],
     *,
-    batch_size: int = 256,
+    batch_size: int = INGEST_BATCH_SIZE,
 ) -> tuple[IngestReport, int]:
     """Stores the documents and queues embed_pending(workspace) in one transaction (both stores
     share a connection): both happen or neither does. Returns the report and the embedding

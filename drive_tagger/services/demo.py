@@ -36,8 +36,12 @@ def sample_label_agreement(refreshes: RefreshStore, workspace_slug: str, docs_fo
 
 
 def prepare_workspace(
-    documents: DocumentStore, refreshes: RefreshStore, embedder: Embedder, workspace_slug: str,
-    samples: Path | None = None, namer: Namer | None = None,
+    documents: DocumentStore,
+    refreshes: RefreshStore,
+    embedder: Embedder,
+    workspace_slug: str,
+    samples: Path | None = None,
+    namer: Namer | None = None,
 ) -> list[str]:
     """Makes the workspace worth exploring: an empty or unknown one gets the sample drive, one
     without active filters is refreshed. Returns what was done (nothing for a ready workspace)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from dataclasses import dataclass
@@ -97,11 +98,13 @@ def evaluate(
 
         started = time.perf_counter()
         after = refreshes.primary_top_level_tags(workspace.id)
-        predicted = np.array([-1 if after.get(d.external_id) is None else after[d.external_id]
-                              for d in corpus.documents])
+        predicted = np.array(
+            [-1 if after.get(d.external_id) is None else after[d.external_id] for d in corpus.documents]
+        )
         scores = clustering_scores(corpus.labels, predicted)
-        kept = [before[d.external_id] == after.get(d.external_id) for d in first
-                if before.get(d.external_id) is not None]
+        kept = [
+            before[d.external_id] == after.get(d.external_id) for d in first if before.get(d.external_id) is not None
+        ]
         filters = [f for f in refreshes.filters(workspace.id) if f.parent_category_id is None]
         accuracy = _name_accuracy(embedder, corpus.labels, predicted, filters)
         seconds["score"] = round(time.perf_counter() - started, 3)
@@ -131,12 +134,11 @@ def _name_accuracy(embedder: Embedder, gold: list[str], predicted: np.ndarray, f
     if not named:
         return 0.0
     labels = sorted(set(gold))
-    return name_accuracy(embedder.embed([n for n, _ in named]), embedder.embed(labels),
-                         [labels.index(m) for _, m in named])
+    return name_accuracy(
+        embedder.embed([n for n, _ in named]), embedder.embed(labels), [labels.index(m) for _, m in named]
+    )
 
 
 def _drop_workspace(store: WorkspaceStore, slug: str) -> None:
-    try:
+    with contextlib.suppress(UnknownWorkspace):
         store.delete_workspace(store.workspace(slug).id)
-    except UnknownWorkspace:
-        pass

@@ -5,21 +5,42 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from drive_tagger.core.ports import DocumentStore, RefreshStore
 from drive_tagger.core.generations import GenerationCategory, compare_generations
+from drive_tagger.core.ports import DocumentStore, RefreshStore
 from drive_tagger.core.projection import project_2d
 
 UNTAGGED = "untagged"
 
 DOCUMENT_COLUMNS = ["document_id", "external_id", "title", "category_id", "filter", "score", "x", "y"]
-FILTER_COLUMNS = ["category_id", "parent_category_id", "name", "size", "documents", "keywords",
-                  "description", "named_by"]
-CHANGE_COLUMNS = ["level", "category_id", "name", "size", "keywords", "previous_category_id", "previous_name",
-                  "previous_size", "previous_keywords", "shared", "jaccard", "change"]
+FILTER_COLUMNS = [
+    "category_id",
+    "parent_category_id",
+    "name",
+    "size",
+    "documents",
+    "keywords",
+    "description",
+    "named_by",
+]
+CHANGE_COLUMNS = [
+    "level",
+    "category_id",
+    "name",
+    "size",
+    "keywords",
+    "previous_category_id",
+    "previous_name",
+    "previous_size",
+    "previous_keywords",
+    "shared",
+    "jaccard",
+    "change",
+]
 
 
-def documents_frame(documents: DocumentStore, refreshes: RefreshStore, workspace_slug: str, *,
-                    coordinates: bool = True) -> pd.DataFrame:
+def documents_frame(
+    documents: DocumentStore, refreshes: RefreshStore, workspace_slug: str, *, coordinates: bool = True
+) -> pd.DataFrame:
     """One row per document: its best top-level filter (category_id, filter name or 'untagged'),
     the score, and x, y from a PCA of the stored vectors (NaN for a document without a vector)."""
     workspace = refreshes.workspace(workspace_slug)
@@ -44,8 +65,19 @@ def filters_frame(refreshes: RefreshStore, workspace_slug: str) -> pd.DataFrame:
     workspace = refreshes.workspace(workspace_slug)
     filters = refreshes.filters(workspace.id)
     frame = pd.DataFrame(
-        [[f.category_id, f.parent_category_id, f.name, f.size, f.documents, list(f.keywords),
-          f.description, f.named_by] for f in filters],
+        [
+            [
+                f.category_id,
+                f.parent_category_id,
+                f.name,
+                f.size,
+                f.documents,
+                list(f.keywords),
+                f.description,
+                f.named_by,
+            ]
+            for f in filters
+        ],
         columns=FILTER_COLUMNS,
     )
     frame["parent_category_id"] = frame["parent_category_id"].astype("Int64")
@@ -74,8 +106,18 @@ def refresh_history(refreshes: RefreshStore, workspace_slug: str, *, limit: int 
     workspace = refreshes.workspace(workspace_slug)
     frame = pd.DataFrame(
         refreshes.refresh_runs(workspace.id, limit),
-        columns=["id", "status", "started_at", "finished_at", "documents", "categories", "untagged",
-                 "seconds", "changes", "error"],
+        columns=[
+            "id",
+            "status",
+            "started_at",
+            "finished_at",
+            "documents",
+            "categories",
+            "untagged",
+            "seconds",
+            "changes",
+            "error",
+        ],
     )
     frame["status"] = frame["status"].astype(str)
     frame["total_seconds"] = [round(sum((s or {}).values()), 3) for s in frame["seconds"]]
@@ -93,14 +135,29 @@ def filter_changes(refreshes: RefreshStore, workspace_slug: str) -> pd.DataFrame
         return pd.DataFrame(columns=CHANGE_COLUMNS)
     previous = refreshes.generation_categories(workspace.id, previous_id)
     current = refreshes.generation_categories(workspace.id, workspace.active_refresh_id)
-    keywords = ({r["category_id"]: list(r["keywords"]) for r in previous},
-                {r["category_id"]: list(r["keywords"]) for r in current})
+    keywords = (
+        {r["category_id"]: list(r["keywords"]) for r in previous},
+        {r["category_id"]: list(r["keywords"]) for r in current},
+    )
     rows = []
     for level, top in (("top", True), ("sub", False)):
         for c in compare_generations(_generation(previous, top), _generation(current, top)):
-            rows.append([level, c.category_id, c.name, c.size, keywords[1].get(c.category_id),
-                         c.previous_category_id, c.previous_name, c.previous_size,
-                         keywords[0].get(c.previous_category_id), c.shared, c.jaccard, c.change.value])
+            rows.append(
+                [
+                    level,
+                    c.category_id,
+                    c.name,
+                    c.size,
+                    keywords[1].get(c.category_id),
+                    c.previous_category_id,
+                    c.previous_name,
+                    c.previous_size,
+                    keywords[0].get(c.previous_category_id),
+                    c.shared,
+                    c.jaccard,
+                    c.change.value,
+                ]
+            )
     frame = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     for column in ("category_id", "size", "previous_category_id", "previous_size"):
         frame[column] = frame[column].astype("Int64")
@@ -110,5 +167,6 @@ def filter_changes(refreshes: RefreshStore, workspace_slug: str) -> pd.DataFrame
 def _generation(rows: list[dict], top: bool) -> list[GenerationCategory]:
     return [
         GenerationCategory(r["category_id"], r["name"], r["size"], frozenset(r["members"]))
-        for r in rows if (r["parent_category_id"] is None) == top
+        for r in rows
+        if (r["parent_category_id"] is None) == top
     ]

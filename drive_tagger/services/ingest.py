@@ -11,6 +11,7 @@ import numpy as np
 from tqdm import tqdm
 
 from drive_tagger.core.assignment import tag_arrivals
+from drive_tagger.core.params import INGEST_BATCH_SIZE
 from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore
 from drive_tagger.core.text import embedding_text
 from drive_tagger.core.types import PendingText, ReadFailure, SourceDocument, Workspace, check_workspace_slug
@@ -43,10 +44,16 @@ class IngestReport:
 
     def as_dict(self) -> dict:
         return {
-            "read": self.read, "inserted": self.inserted, "changed": self.changed,
-            "embedded": self.embedded, "skipped": self.skipped, "failed": self.failed,
-            "failures": [str(f) for f in self.failures], "tagged_on_arrival": self.tagged_on_arrival,
-            "poorly_matched": self.poorly_matched, "refresh_suggested": self.refresh_suggested,
+            "read": self.read,
+            "inserted": self.inserted,
+            "changed": self.changed,
+            "embedded": self.embedded,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "failures": [str(f) for f in self.failures],
+            "tagged_on_arrival": self.tagged_on_arrival,
+            "poorly_matched": self.poorly_matched,
+            "refresh_suggested": self.refresh_suggested,
         }
 
 
@@ -63,7 +70,7 @@ def ingest(
     workspace_slug: str,
     items: Iterable[SourceDocument | ReadFailure],
     *,
-    batch_size: int = 256,
+    batch_size: int = INGEST_BATCH_SIZE,
     progress: bool | None = None,
     suggest_refresh_share: float = 0.2,
 ) -> IngestReport:
@@ -76,8 +83,9 @@ def ingest(
     report.embedded = embedded
     report.failures.extend(failures)
     if report.arrived:
-        tag_on_arrival(documents, refreshes, documents.workspace(workspace_slug), report.arrived, report,
-                       suggest_refresh_share)
+        tag_on_arrival(
+            documents, refreshes, documents.workspace(workspace_slug), report.arrived, report, suggest_refresh_share
+        )
     return report
 
 
@@ -86,7 +94,7 @@ def store_documents(
     workspace_slug: str,
     items: Iterable[SourceDocument | ReadFailure],
     *,
-    batch_size: int = 256,
+    batch_size: int = INGEST_BATCH_SIZE,
 ) -> IngestReport:
     """Upserts documents batch by batch, creating the workspace if needed; embeds nothing."""
     workspace = documents.ensure_workspace(check_workspace_slug(workspace_slug))
@@ -110,15 +118,27 @@ def store_documents(
 MIN_ARRIVALS_FOR_SUGGESTION = 5
 
 
-def tag_on_arrival(documents: DocumentStore, refreshes: RefreshStore, workspace: Workspace,
-                   document_ids: list[int], report: IngestReport, suggest_refresh_share: float) -> None:
+def tag_on_arrival(
+    documents: DocumentStore,
+    refreshes: RefreshStore,
+    workspace: Workspace,
+    document_ids: list[int],
+    report: IngestReport,
+    suggest_refresh_share: float,
+) -> None:
     """Links arrived documents to the active filters by their stored centroids and fences."""
     if workspace.active_refresh_id is None:
         return
     ids, vectors = documents.document_vectors(document_ids, workspace.embedding_model)
     links, poor = tag_arrivals(vectors, refreshes.active_categories(workspace.id))
-    refreshes.link_arrivals(workspace, links, ids, poorly_matched=int(poor.sum()),
-                            min_arrivals=MIN_ARRIVALS_FOR_SUGGESTION, suggest_share=suggest_refresh_share)
+    refreshes.link_arrivals(
+        workspace,
+        links,
+        ids,
+        poorly_matched=int(poor.sum()),
+        min_arrivals=MIN_ARRIVALS_FOR_SUGGESTION,
+        suggest_share=suggest_refresh_share,
+    )
     report.tagged_on_arrival = len(ids) - int(poor.sum())
     report.poorly_matched = int(poor.sum())
     report.refresh_suggested = refreshes.arrival_state(workspace.id).refresh_suggested
@@ -135,7 +155,7 @@ def embed_pending(
     embedder: Embedder,
     workspace: Workspace,
     *,
-    batch_size: int = 256,
+    batch_size: int = INGEST_BATCH_SIZE,
     progress: bool | None = None,
 ) -> tuple[int, list[ReadFailure]]:
     """Embeds each distinct text of the workspace without a vector for the embedder's model.
@@ -155,10 +175,17 @@ def embed_pending(
 
     # One thread reads the next batch's texts while this one embeds: the embedder's inference
     # keeps the cores busy and the database round trip hides behind it.
-    with ThreadPoolExecutor(max_workers=1) as reader, tqdm(
-        total=len(pending), desc="embedding", unit="docs", dynamic_ncols=True, bar_format=PROGRESS_FORMAT,
-        disable=None if progress is None else not progress,
-    ) as bar:
+    with (
+        ThreadPoolExecutor(max_workers=1) as reader,
+        tqdm(
+            total=len(pending),
+            desc="embedding",
+            unit="docs",
+            dynamic_ncols=True,
+            bar_format=PROGRESS_FORMAT,
+            disable=None if progress is None else not progress,
+        ) as bar,
+    ):
         upcoming = reader.submit(fetch, batches[0]) if batches else None
         for index in range(len(batches)):
             rows = upcoming.result()
@@ -183,8 +210,14 @@ def _wait(future) -> None:
         future.result()
 
 
-def _embed_one_by_one(documents: DocumentStore, embedder: Embedder, workspace: Workspace,
-                      rows: list[PendingText], texts: list[str], failures: list[ReadFailure]):
+def _embed_one_by_one(
+    documents: DocumentStore,
+    embedder: Embedder,
+    workspace: Workspace,
+    rows: list[PendingText],
+    texts: list[str],
+    failures: list[ReadFailure],
+):
     """A batch failed: embed each text alone so one bad text fails alone, named by its documents."""
     good, vectors = [], []
     for row, text in zip(rows, texts, strict=True):

@@ -30,16 +30,27 @@ def cluster_map_figure(documents: pd.DataFrame, title: str = "") -> go.Figure:
     untagged = placed[placed["category_id"].isna()]
     if len(untagged):
         figure.add_trace(_points(untagged, UNTAGGED, UNTAGGED_COLOUR))
-    positions = label_positions(
-        tagged[["x", "y"]].to_numpy(), tagged["category_id"].to_numpy(dtype=np.int64)
-    ) if len(tagged) else {}
+    positions = (
+        label_positions(tagged[["x", "y"]].to_numpy(), tagged["category_id"].to_numpy(dtype=np.int64))
+        if len(tagged)
+        else {}
+    )
     names = tagged.drop_duplicates("category_id").set_index("category_id")["filter"]
     for category_id, (x, y) in positions.items():
-        figure.add_annotation(x=x, y=y, text=f"<b>{names[category_id]}</b>", showarrow=False,
-                              bgcolor="rgba(255,255,255,0.75)", font={"size": 12})
+        figure.add_annotation(
+            x=x,
+            y=y,
+            text=f"<b>{names[category_id]}</b>",
+            showarrow=False,
+            bgcolor="rgba(255,255,255,0.75)",
+            font={"size": 12},
+        )
     figure.update_layout(
-        title=title or "Documents by filter", template="plotly_white", legend_title_text="filter",
-        xaxis={"title": "PC 1", "zeroline": False}, yaxis={"title": "PC 2", "zeroline": False},
+        title=title or "Documents by filter",
+        template="plotly_white",
+        legend_title_text="filter",
+        xaxis={"title": "PC 1", "zeroline": False},
+        yaxis={"title": "PC 2", "zeroline": False},
         height=650,
     )
     return figure
@@ -48,7 +59,10 @@ def cluster_map_figure(documents: pd.DataFrame, title: str = "") -> go.Figure:
 def _points(members: pd.DataFrame, name: str, colour: str) -> go.Scatter:
     scores = members["score"].map(lambda s: "" if pd.isna(s) else f"<br>score {s:.2f}")
     return go.Scatter(
-        x=members["x"], y=members["y"], mode="markers", name=name,
+        x=members["x"],
+        y=members["y"],
+        mode="markers",
+        name=name,
         marker={"color": colour, "size": 8, "line": {"width": 0.5, "color": "white"}},
         text=members["title"].where(members["title"] != "", members["external_id"]),
         customdata=np.stack([members["filter"], scores], axis=1),
@@ -59,12 +73,20 @@ def _points(members: pd.DataFrame, name: str, colour: str) -> go.Scatter:
 def filter_sizes_figure(filters: pd.DataFrame) -> go.Figure:
     """Documents per top-level filter (a filters_frame), largest at the top."""
     ordered = filters[filters["parent_category_id"].isna()].sort_values("documents")
-    figure = go.Figure(go.Bar(
-        x=ordered["documents"], y=ordered["name"], orientation="h",
-        hovertext=ordered["keywords"].map(lambda k: ", ".join(k[:6])),
-    ))
-    figure.update_layout(title="Documents per filter", template="plotly_white", xaxis_title="documents",
-                         height=max(300, 28 * len(ordered) + 120))
+    figure = go.Figure(
+        go.Bar(
+            x=ordered["documents"],
+            y=ordered["name"],
+            orientation="h",
+            hovertext=ordered["keywords"].map(lambda k: ", ".join(k[:6])),
+        )
+    )
+    figure.update_layout(
+        title="Documents per filter",
+        template="plotly_white",
+        xaxis_title="documents",
+        height=max(300, 28 * len(ordered) + 120),
+    )
     return figure
 
 
@@ -73,8 +95,12 @@ def tuning_figure(results: pd.DataFrame) -> go.Figure:
     figure = go.Figure()
     for metric in ("nmi", "ari", "untagged", "stability"):
         figure.add_trace(go.Scatter(x=results["setting"], y=results[metric], mode="lines+markers", name=metric))
-    figure.update_layout(title="Clustering settings against the labels", template="plotly_white",
-                         xaxis_title="setting", yaxis={"title": "score / share", "range": [-0.05, 1.05]})
+    figure.update_layout(
+        title="Clustering settings against the labels",
+        template="plotly_white",
+        xaxis_title="setting",
+        yaxis={"title": "score / share", "range": [-0.05, 1.05]},
+    )
     return figure
 
 

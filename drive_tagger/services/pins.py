@@ -28,10 +28,13 @@ def rename_filter(
     else:
         name = " ".join((name if name is not None else current.name).split())
         if not 1 <= len(name) <= MAX_NAME or _UNSAFE.search(name):
-            raise InvalidInput(f"{name!r} is not a usable filter name: 1..{MAX_NAME} characters on one line, "
-                               "without markup or control characters")
-        clash = next((f for f in filters if f.name.casefold() == name.casefold()
-                      and f.category_id != current.category_id), None)
+            raise InvalidInput(
+                f"{name!r} is not a usable filter name: 1..{MAX_NAME} characters on one line, "
+                "without markup or control characters"
+            )
+        clash = next(
+            (f for f in filters if f.name.casefold() == name.casefold() and f.category_id != current.category_id), None
+        )
         if clash is not None:
             raise InvalidInput(f"filter {clash.category_id} is already called {clash.name!r}; names are unique")
         if not refreshes.pin_category_name(workspace.id, current.category_id, name):

@@ -39,8 +39,13 @@ class _Stopwatch:
         self._last = now
 
 
-def refresh_workspace(documents: DocumentStore, refreshes: RefreshStore, workspace_slug: str,
-                      params: RefreshParams | None = None, namer: Namer | None = None) -> RefreshReport:
+def refresh_workspace(
+    documents: DocumentStore,
+    refreshes: RefreshStore,
+    workspace_slug: str,
+    params: RefreshParams | None = None,
+    namer: Namer | None = None,
+) -> RefreshReport:
     """Recomputes the workspace's filters, naming new ones with `namer` (a Namer from wiring;
     None: keyword names). On any failure the run is recorded as failed and the previous filters
     stay active, untouched."""
@@ -64,19 +69,33 @@ def refresh_workspace(documents: DocumentStore, refreshes: RefreshStore, workspa
         clustering = DocumentClusterer(params.clustering).fit(vectors).result_
         watch.lap("cluster")
         result = categorize(
-            vectors, texts, clustering, document_ids=document_ids,
-            next_category_id=workspace.next_category_id, previous=previous,
-            params=params, namer=namer, model=workspace.embedding_model, on_stage=watch.lap,
+            vectors,
+            texts,
+            clustering,
+            document_ids=document_ids,
+            next_category_id=workspace.next_category_id,
+            previous=previous,
+            params=params,
+            namer=namer,
+            model=workspace.embedding_model,
+            on_stage=watch.lap,
         )
         refreshes.commit_refresh(
-            workspace, refresh_id, result.categories, result.assignments, document_ids,
-            untagged=result.untagged, seconds=dict(watch.seconds),
-            next_category_id=result.next_category_id, changes=result.changes,
+            workspace,
+            refresh_id,
+            result.categories,
+            result.assignments,
+            document_ids,
+            untagged=result.untagged,
+            seconds=dict(watch.seconds),
+            next_category_id=result.next_category_id,
+            changes=result.changes,
         )
         watch.lap("write")
     except BaseException as exc:
         refreshes.fail_refresh_run(refresh_id, f"{type(exc).__name__}: {exc}")
         raise
     top = sum(1 for c in result.categories if c.is_top_level)
-    return RefreshReport(refresh_id, len(document_ids), top, len(result.categories) - top,
-                         result.untagged, unembedded, watch.seconds)
+    return RefreshReport(
+        refresh_id, len(document_ids), top, len(result.categories) - top, result.untagged, unembedded, watch.seconds
+    )

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from drive_tagger.core.params import ClusteringParams, RefreshParams
 from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore
-from drive_tagger.core.params import ClusteringParams
 from drive_tagger.services.evaluate import evaluate
-from drive_tagger.core.params import RefreshParams
 
 
 def default_tuning_grid() -> dict[str, RefreshParams]:
@@ -43,19 +42,21 @@ def tune_clustering(
     rows = []
     for label, params in grid.items():
         result = evaluate(documents, refreshes, embedder, Path(corpus), limit=limit, params=params, progress=False)
-        rows.append({
-            "setting": label,
-            "nmi": result["nmi"],
-            "ari": result["ari"],
-            "untagged": result["untagged"],
-            "stability": result["stability"],
-            "filters": result["filters"],
-            "sub_filters": result["sub_filters"],
-            "documents": result["documents"],
-            "seconds": round(sum(v for k, v in result["seconds"].items() if k != "embed"), 3),
-            "min_cluster_size": params.clustering.min_cluster_size,
-            "reduce_to": params.clustering.reduce_to,
-            "k_max": params.clustering.k_max,
-            "outlier_iqr": params.clustering.outlier_iqr,
-        })
+        rows.append(
+            {
+                "setting": label,
+                "nmi": result["nmi"],
+                "ari": result["ari"],
+                "untagged": result["untagged"],
+                "stability": result["stability"],
+                "filters": result["filters"],
+                "sub_filters": result["sub_filters"],
+                "documents": result["documents"],
+                "seconds": round(sum(v for k, v in result["seconds"].items() if k != "embed"), 3),
+                "min_cluster_size": params.clustering.min_cluster_size,
+                "reduce_to": params.clustering.reduce_to,
+                "k_max": params.clustering.k_max,
+                "outlier_iqr": params.clustering.outlier_iqr,
+            }
+        )
     return pd.DataFrame(rows)

@@ -31,7 +31,7 @@ def test_a_document_close_to_a_second_category_carries_it_as_rank_two():
     centroids = _unit([1, 0], [0, 1])
     between = _unit([1, 0.95])
     links = level_links(between, np.array([0]), centroids, np.array([1, 2]), second_margin=0.05)
-    assert sorted(zip(links.rank.tolist(), links.category_id.tolist())) == [(1, 1), (2, 2)]
+    assert sorted(zip(links.rank.tolist(), links.category_id.tolist(), strict=True)) == [(1, 1), (2, 2)]
 
 
 def test_a_document_far_from_other_categories_carries_one():
@@ -54,8 +54,12 @@ def _category(category_id, centroid, parent=None, fence=None):
 def test_an_arrival_joins_the_nearest_filter_and_its_nearest_sub_filter():
     from drive_tagger.core.assignment import tag_arrivals
 
-    categories = [_category(1, [1, 0, 0], fence=0.5), _category(2, [0, 1, 0], fence=0.5),
-                  _category(3, [1, 0.3, 0], parent=1), _category(4, [1, -0.3, 0], parent=1)]
+    categories = [
+        _category(1, [1, 0, 0], fence=0.5),
+        _category(2, [0, 1, 0], fence=0.5),
+        _category(3, [1, 0.3, 0], parent=1),
+        _category(4, [1, -0.3, 0], parent=1),
+    ]
     links, poor = tag_arrivals(_unit([1, 0.25, 0]), categories)
     assert sorted(links.category_id.tolist()) == [1, 3] and not poor.any()
 

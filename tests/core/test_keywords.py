@@ -29,7 +29,9 @@ def test_text_without_words_yields_empty_keywords():
 
 
 def test_a_term_in_most_documents_describes_no_single_cluster():
-    texts = [f"said invoice payment number {i}" for i in range(15)] + [f"said contract clause party {i}" for i in range(15)]
+    texts = [f"said invoice payment number {i}" for i in range(15)] + [
+        f"said contract clause party {i}" for i in range(15)
+    ]
     labels = np.array([0] * 15 + [1] * 15)
     keywords = class_keywords(texts, labels, top_k=5)
     assert "said" not in keywords[0] + keywords[1]

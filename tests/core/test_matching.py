@@ -13,8 +13,13 @@ def _unit(rows):
 
 
 def test_categories_with_the_same_members_keep_their_ids_whatever_their_order():
-    match = match_categories(_members([4, 5, 6], [1, 2, 3]), _unit([[0, 1], [1, 0]]),
-                             [10, 20], _members([1, 2, 3], [4, 5, 6]), _unit([[1, 0], [0, 1]]))
+    match = match_categories(
+        _members([4, 5, 6], [1, 2, 3]),
+        _unit([[0, 1], [1, 0]]),
+        [10, 20],
+        _members([1, 2, 3], [4, 5, 6]),
+        _unit([[1, 0], [0, 1]]),
+    )
     assert match.ids == (20, 10)
 
 
@@ -24,20 +29,27 @@ def test_a_new_document_does_not_change_identity():
 
 
 def test_a_brand_new_category_gets_no_previous_id():
-    match = match_categories(_members([1, 2, 3], [50, 51, 52]), _unit([[1, 0], [0, 1]]),
-                             [7], _members([1, 2, 3]), _unit([[1, 0]]))
+    match = match_categories(
+        _members([1, 2, 3], [50, 51, 52]), _unit([[1, 0], [0, 1]]), [7], _members([1, 2, 3]), _unit([[1, 0]])
+    )
     assert match.ids == (7, None)
 
 
 def test_a_split_is_recorded_with_both_halves():
-    match = match_categories(_members([1, 2, 3], [4, 5, 6]), _unit([[1, 0], [0.9, 0.1]]),
-                             [7], _members([1, 2, 3, 4, 5, 6]), _unit([[1, 0]]))
+    match = match_categories(
+        _members([1, 2, 3], [4, 5, 6]), _unit([[1, 0], [0.9, 0.1]]), [7], _members([1, 2, 3, 4, 5, 6]), _unit([[1, 0]])
+    )
     assert match.splits == {7: (0, 1)} and match.ids.count(7) == 1
 
 
 def test_a_merge_is_recorded_with_the_absorbed_ids():
-    match = match_categories(_members([1, 2, 3, 4, 5, 6]), _unit([[1, 0]]),
-                             [7, 8], _members([1, 2, 3], [4, 5, 6]), _unit([[1, 0], [0.9, 0.1]]))
+    match = match_categories(
+        _members([1, 2, 3, 4, 5, 6]),
+        _unit([[1, 0]]),
+        [7, 8],
+        _members([1, 2, 3], [4, 5, 6]),
+        _unit([[1, 0], [0.9, 0.1]]),
+    )
     assert match.merges == {0: (7, 8)}
 
 

@@ -43,8 +43,11 @@ class PostgresDocuments(WorkspaceQueries):
 
     def texts_by_hash(self, workspace_id: int, hashes: Sequence[str], max_chars: int) -> list[PendingText]:
         """The text behind each hash, its body cut to max_chars, with one document carrying it."""
-        return self._all("texts_by_hash", {"workspace_id": workspace_id, "hashes": list(hashes), "max_chars": max_chars},
-                         row_factory=class_row(PendingText))
+        return self._all(
+            "texts_by_hash",
+            {"workspace_id": workspace_id, "hashes": list(hashes), "max_chars": max_chars},
+            row_factory=class_row(PendingText),
+        )
 
     def external_ids_by_hash(self, workspace_id: int, hashes: Sequence[str]) -> list[str]:
         rows = self._all("external_ids_by_hash", {"workspace_id": workspace_id, "hashes": list(hashes)})

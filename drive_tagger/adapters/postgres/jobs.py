@@ -25,10 +25,19 @@ class PostgresJobs(WorkspaceQueries):
         with self.conn.transaction():
             self.conn.execute(query("record_job_error"), {"job_id": job_id, "attempt": attempt, "error": error})
 
-    def jobs(self, *, workspace: str | None = None, job_id: int | None = None, status: str | None = None,
-             limit: int = 20) -> list[dict]:
+    def jobs(
+        self, *, workspace: str | None = None, job_id: int | None = None, status: str | None = None, limit: int = 20
+    ) -> list[dict]:
         """Recent jobs, newest first: id, task_name, workspace, status, attempts, queued_at,
         started_at, finished_at and the last attempt's error."""
-        return self._all("list_jobs", {"workspace": workspace, "job_id": job_id, "status": status, "limit": limit,
-                          "hidden_queue": MAINTENANCE_QUEUE},
-                         row_factory=dict_row)
+        return self._all(
+            "list_jobs",
+            {
+                "workspace": workspace,
+                "job_id": job_id,
+                "status": status,
+                "limit": limit,
+                "hidden_queue": MAINTENANCE_QUEUE,
+            },
+            row_factory=dict_row,
+        )

@@ -69,13 +69,9 @@ def migrate(conn: psycopg.Connection) -> list[Migration]:
             try:
                 with conn.transaction():
                     conn.execute(migration.sql)
-                    conn.execute(
-                        query("record_migration"), (migration.version, migration.name, [migration.sql])
-                    )
+                    conn.execute(query("record_migration"), (migration.version, migration.name, [migration.sql]))
             except psycopg.Error as exc:
-                raise MigrationError(
-                    f"migration {migration.version}_{migration.name}.sql failed: {exc}"
-                ) from exc
+                raise MigrationError(f"migration {migration.version}_{migration.name}.sql failed: {exc}") from exc
             applied.append(migration)
     finally:
         conn.execute(query("unlock_migrations"))

@@ -84,31 +84,53 @@ class PostgresRefreshes(WorkspaceQueries):
                     f"workspace {workspace.slug!r} was refreshed by another run while this one worked; "
                     "its filters are the other run's"
                 )
-            next_id = max([workspace.next_category_id, next_category_id or 0]
-                          + [c.category_id + 1 for c in categories])
+            next_id = max([workspace.next_category_id, next_category_id or 0] + [c.category_id + 1 for c in categories])
             with self.conn.cursor() as cur:
-                cur.executemany(query("insert_categories"), [
-                    {"refresh_id": refresh_id, "workspace_id": workspace.id, "category_id": c.category_id,
-                     "parent_category_id": c.parent_category_id, "name": c.name, "description": c.description,
-                     "keywords": list(c.keywords), "size": c.size,
-                     "centroid": np.asarray(c.centroid, dtype=np.float32),
-                     "named_by": NamedBy(c.named_by).value, "fence": c.fence}
-                    for c in categories
-                ])
+                cur.executemany(
+                    query("insert_categories"),
+                    [
+                        {
+                            "refresh_id": refresh_id,
+                            "workspace_id": workspace.id,
+                            "category_id": c.category_id,
+                            "parent_category_id": c.parent_category_id,
+                            "name": c.name,
+                            "description": c.description,
+                            "keywords": list(c.keywords),
+                            "size": c.size,
+                            "centroid": np.asarray(c.centroid, dtype=np.float32),
+                            "named_by": NamedBy(c.named_by).value,
+                            "fence": c.fence,
+                        }
+                        for c in categories
+                    ],
+                )
             self._copy_links(refresh_id, assignments, document_ids)
-            self.conn.execute(query("activate_refresh"),
-                              {"workspace_id": workspace.id, "refresh_id": refresh_id, "next_category_id": next_id})
-            self.conn.execute(query("finish_refresh_run"), {
-                "refresh_id": refresh_id, "documents": len(document_ids), "categories": len(categories),
-                "untagged": untagged, "seconds": Jsonb(seconds), "changes": Jsonb(changes or {}),
-            })
+            self.conn.execute(
+                query("activate_refresh"),
+                {"workspace_id": workspace.id, "refresh_id": refresh_id, "next_category_id": next_id},
+            )
+            self.conn.execute(
+                query("finish_refresh_run"),
+                {
+                    "refresh_id": refresh_id,
+                    "documents": len(document_ids),
+                    "categories": len(categories),
+                    "untagged": untagged,
+                    "seconds": Jsonb(seconds),
+                    "changes": Jsonb(changes or {}),
+                },
+            )
             self.conn.execute(query("prune_old_generations"), {"workspace_id": workspace.id})
 
     def _copy_links(self, refresh_id: int, assignments: Assignments, document_ids: np.ndarray) -> None:
         with self.conn.cursor() as cur, cur.copy(query("copy_assignments")) as copy:
             copy.set_types(["int8", "int8", "int4", "float4", "int2"])
             for row, category_id, score, rank in zip(
-                assignments.document_index, assignments.category_id, assignments.score, assignments.rank,
+                assignments.document_index,
+                assignments.category_id,
+                assignments.score,
+                assignments.rank,
                 strict=True,
             ):
                 copy.write_row((refresh_id, int(document_ids[row]), int(category_id), float(score), int(rank)))
@@ -133,20 +155,35 @@ class PostgresRefreshes(WorkspaceQueries):
             members.setdefault(category_id, []).append(document_id)
         return PreviousGeneration(tuple(categories), {k: np.asarray(v, dtype=np.int64) for k, v in members.items()})
 
-    def link_arrivals(self, workspace: Workspace, assignments: Assignments, document_ids: np.ndarray,
-                      *, poorly_matched: int, min_arrivals: int, suggest_share: float) -> None:
+    def link_arrivals(
+        self,
+        workspace: Workspace,
+        assignments: Assignments,
+        document_ids: np.ndarray,
+        *,
+        poorly_matched: int,
+        min_arrivals: int,
+        suggest_share: float,
+    ) -> None:
         """Replaces the active links of newly arrived or changed documents and counts them."""
         with self.conn.transaction():
             current = self.lock_workspace(workspace.id)
             if current.active_refresh_id is None:
                 return
-            self.conn.execute(query("unlink_documents"),
-                              {"workspace_id": workspace.id, "document_ids": document_ids.tolist()})
+            self.conn.execute(
+                query("unlink_documents"), {"workspace_id": workspace.id, "document_ids": document_ids.tolist()}
+            )
             self._copy_links(current.active_refresh_id, assignments, document_ids)
-            self.conn.execute(query("record_arrivals"), {
-                "workspace_id": workspace.id, "arrivals": len(document_ids), "poorly_matched": poorly_matched,
-                "min_arrivals": min_arrivals, "suggest_share": suggest_share,
-            })
+            self.conn.execute(
+                query("record_arrivals"),
+                {
+                    "workspace_id": workspace.id,
+                    "arrivals": len(document_ids),
+                    "poorly_matched": poorly_matched,
+                    "min_arrivals": min_arrivals,
+                    "suggest_share": suggest_share,
+                },
+            )
 
     def arrival_state(self, workspace_id: int) -> ArrivalState:
         return self._one("arrival_state", {"workspace_id": workspace_id}, ArrivalState)
@@ -164,8 +201,11 @@ class PostgresRefreshes(WorkspaceQueries):
         )
 
     def document_tags(self, workspace_id: int, document_id: int) -> list[DocumentTag]:
-        return self._all("document_tags", {"workspace_id": workspace_id, "document_id": document_id},
-                         row_factory=class_row(DocumentTag))
+        return self._all(
+            "document_tags",
+            {"workspace_id": workspace_id, "document_id": document_id},
+            row_factory=class_row(DocumentTag),
+        )
 
     def primary_top_level_tags(self, workspace_id: int) -> dict[str, int | None]:
         """{external id: best top-level filter id or None}, for evaluation and exports."""
@@ -181,8 +221,9 @@ class PostgresRefreshes(WorkspaceQueries):
 
     def generation_categories(self, workspace_id: int, refresh_id: int) -> list[dict]:
         """A kept refresh's categories (id, parent, name, keywords, size, named_by, member ids)."""
-        return self._all("generation_categories", {"workspace_id": workspace_id, "refresh_id": refresh_id},
-                         row_factory=dict_row)
+        return self._all(
+            "generation_categories", {"workspace_id": workspace_id, "refresh_id": refresh_id}, row_factory=dict_row
+        )
 
     # -- pinned names --
 

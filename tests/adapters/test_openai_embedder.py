@@ -12,13 +12,13 @@ from tests.openai_server import Reply
 
 
 def options(server, **kwargs):
-    return OpenAIOptions(api_key="test-key", base_url=server.url, backoff=0.01, max_backoff=0.05, **kwargs)
+    return OpenAIOptions(api_key="test-key", base_url=server.url, **kwargs)
 
 
 def test_vectors_are_384_d_normalized_and_newlines_are_flattened(openai_server):
     vectors = OpenAIEmbedder("text-embedding-3-small", options=options(openai_server)).embed(["a\nb", "c"])
     assert vectors.shape == (2, 384) and np.allclose(np.linalg.norm(vectors, axis=1), 1)
-    path, body = openai_server.requests[0]
+    _, body = openai_server.requests[0]
     assert body["input"] == ["a b", "c"] and body["dimensions"] == 384
 
 
@@ -45,8 +45,9 @@ def test_other_dimensions_are_refused_with_the_reason():
 
 
 def test_settings_wire_the_openai_backend(openai_server):
-    settings = Settings(embedder="openai:text-embedding-3-small", openai_base_url=openai_server.url,
-                        openai_api_key="test-key")
+    settings = Settings(
+        embedder="openai:text-embedding-3-small", openai_base_url=openai_server.url, openai_api_key="test-key"
+    )
     embedder = make_embedder(settings)
     assert embedder.model_id == "openai/text-embedding-3-small@384" and embedder.embed(["x"]).shape == (1, 384)
 
@@ -56,5 +57,7 @@ def test_ingest_with_the_openai_backend_stores_its_vectors(db, openai_server, sa
     from drive_tagger.services.ingest import ingest
 
     embedder = OpenAIEmbedder("text-embedding-3-small", options=options(openai_server))
-    report = ingest(db.documents, db.refreshes, embedder, "remote", read_sources([samples_dir / "travel"]), progress=False)
+    report = ingest(
+        db.documents, db.refreshes, embedder, "remote", read_sources([samples_dir / "travel"]), progress=False
+    )
     assert report.embedded == 9 and db.documents.workspace("remote").embedding_model == embedder.model_id

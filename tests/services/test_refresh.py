@@ -1,4 +1,5 @@
 import numpy as np
+import psycopg
 import pytest
 
 from drive_tagger.core.clustering import DocumentClusterer
@@ -64,9 +65,10 @@ def test_a_commit_that_fails_midway_writes_nothing(db, sample_workspace):
     refresh_id = db.refreshes.start_refresh_run(workspace.id, {})
     # The second link names a category this refresh does not have: the foreign key fails
     # after the categories were inserted, so the whole transaction must roll back.
-    broken = Assignments(np.array([0, 1]), np.array([categories[0].category_id, 999]),
-                         np.array([0.9, 0.9], np.float32), np.array([1, 1]))
-    with pytest.raises(Exception):
+    broken = Assignments(
+        np.array([0, 1]), np.array([categories[0].category_id, 999]), np.array([0.9, 0.9], np.float32), np.array([1, 1])
+    )
+    with pytest.raises(psycopg.errors.ForeignKeyViolation):
         db.refreshes.commit_refresh(workspace, refresh_id, categories, broken, ids, untagged=0, seconds={})
     assert db.refreshes.filters(workspace.id) == before
     assert db.documents.workspace(sample_workspace).active_refresh_id == workspace.active_refresh_id

@@ -28,7 +28,7 @@ def test_map_hover_shows_title_and_filter(db, refreshed):
 
 
 def test_map_is_written_only_as_html(db, refreshed, tmp_path):
-    with pytest.raises(InvalidInput, match="only .html"):
+    with pytest.raises(InvalidInput, match=r"only \.html"):
         write_figure(workspace_map(db.documents, db.refreshes, refreshed), tmp_path / "map.png")
 
 

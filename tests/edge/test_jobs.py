@@ -7,9 +7,9 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from drive_tagger.core.types import Task
 from drive_tagger.adapters.readers import read_sources
 from drive_tagger.cli import app
+from drive_tagger.core.types import Task
 from drive_tagger.services.background import request_refresh, submit_documents
 from drive_tagger.services.refresh import refresh_workspace
 from tests.workers import WorkerProcess, wait_for
@@ -73,7 +73,12 @@ def test_a_burst_of_ingests_is_embedded_then_refreshed_once(db, workers, samples
     done = wait_for(lambda: _finished(db, refresh_jobs[0]["id"]), what="refresh job")
     assert done["status"] == "succeeded", worker.output()
     assert db.refreshes.filters(db.documents.workspace("acme").id)
-    assert db.documents.count_documents_missing_vectors(db.documents.workspace("acme").id, db.documents.workspace("acme").embedding_model) == 0
+    assert (
+        db.documents.count_documents_missing_vectors(
+            db.documents.workspace("acme").id, db.documents.workspace("acme").embedding_model
+        )
+        == 0
+    )
 
 
 def test_a_worker_runs_at_most_its_concurrency_at_once(db, sample_workspace, workers):
@@ -88,7 +93,8 @@ def test_a_worker_runs_at_most_its_concurrency_at_once(db, sample_workspace, wor
     job_ids = [request_refresh(db.jobs, slug)[0] for slug in slugs]
     worker = workers(DRIVE_TAGGER_JOB_CONCURRENCY="2")
     for job_id in job_ids:
-        assert wait_for(lambda: _finished(db, job_id), what="refresh jobs")["status"] == "succeeded", worker.output()
+        finished = wait_for(lambda job_id=job_id: _finished(db, job_id), what="refresh jobs")
+        assert finished["status"] == "succeeded", worker.output()
     spans = db.conn.execute(
         """select min(at) filter (where type = 'started'), max(at) filter (where type = 'succeeded')
            from procrastinate_events where job_id = any(%s) group by job_id""",
@@ -117,8 +123,9 @@ def test_a_job_failing_twice_then_succeeding_is_retried(db, sample_workspace, wo
     worker = workers()
     job = wait_for(lambda: _finished(db, job_id), what="the retried job")
     assert (job["status"], job["attempts"]) == ("succeeded", 3), worker.output()  # attempts counts runs
-    errors = db.conn.execute("select attempt, error from job_errors where job_id = %s order by attempt",
-                                (job_id,)).fetchall()
+    errors = db.conn.execute(
+        "select attempt, error from job_errors where job_id = %s order by attempt", (job_id,)
+    ).fetchall()
     assert [a for a, _ in errors] == [0, 1] and "injected" in errors[0][1]
     assert db.refreshes.filters(db.documents.workspace(sample_workspace).id)
 
@@ -153,9 +160,13 @@ def test_a_worker_killed_mid_refresh_keeps_the_filters_and_another_worker_retrie
         blocker.execute("select 1 from workspaces where id = %s for no key update", (workspace.id,))
         job_id, _ = request_refresh(db.jobs, sample_workspace)
         first = workers()
-        wait_for(lambda: db.conn.execute(
-            "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'"
-        ).fetchone()[0], what="the refresh to block", timeout=120)
+        wait_for(
+            lambda: db.conn.execute(
+                "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'"
+            ).fetchone()[0],
+            what="the refresh to block",
+            timeout=120,
+        )
         first.kill()
         assert _job(db, job_id)["status"] == "doing"
     # The killed worker's transaction is rolled back: the previous filters are still active.
@@ -165,6 +176,9 @@ def test_a_worker_killed_mid_refresh_keeps_the_filters_and_another_worker_retrie
     second = workers()
     job = wait_for(lambda: _finished(db, job_id), what="the stalled job to be retried")
     assert job["status"] == "succeeded", second.output()
-    assert job["attempts"] == 2 and "stopped beating" in db.conn.execute(
-        "select error from job_errors where job_id = %s", (job_id,)).fetchone()[0]
+    assert (
+        job["attempts"] == 2
+        and "stopped beating"
+        in db.conn.execute("select error from job_errors where job_id = %s", (job_id,)).fetchone()[0]
+    )
     assert db.documents.workspace(sample_workspace).active_refresh_id != workspace.active_refresh_id

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from drive_tagger.adapters import onnx_embedder
-from drive_tagger.adapters.embedders import DIMENSIONS, SentenceTransformerEmbedder
+from drive_tagger.adapters.embedders import SentenceTransformerEmbedder
 from drive_tagger.adapters.onnx_embedder import (
     MODEL_FILE,
     SAME_MODEL_MIN_COSINE,
@@ -41,7 +41,7 @@ def sample_texts(samples_dir) -> list[str]:
 def test_int8_vectors_are_normalized_384d_and_agree_with_torch_on_the_samples(int8, sample_embedder, sample_texts):
     vectors = int8.embed(sample_texts)
     reference = sample_embedder.embed(sample_texts)
-    assert vectors.shape == (len(sample_texts), DIMENSIONS)
+    assert vectors.shape == (len(sample_texts), int8.dimensions)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
     agreement = float((vectors * reference).sum(axis=1).mean())
     declared_same = int8.model_id == BUNDLED_MODEL

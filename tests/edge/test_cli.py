@@ -55,7 +55,9 @@ def test_refresh_then_filters_docs_and_tags_as_json(ingested):
     assert run("refresh", "--workspace", "acme").exit_code == 0
     filters = json.loads(run("filters", "--workspace", "acme", "--json").stdout)
     assert filters and {"category_id", "name", "keywords", "size", "documents"} <= set(filters[0])
-    page = json.loads(run("docs", "--workspace", "acme", "--filter", filters[0]["name"], "--limit", "2", "--json").stdout)
+    page = json.loads(
+        run("docs", "--workspace", "acme", "--filter", filters[0]["name"], "--limit", "2", "--json").stdout
+    )
     assert len(page["documents"]) == 2
     tags = json.loads(run("tags", "--workspace", "acme", page["documents"][0]["external_id"], "--json").stdout)
     assert tags["tags"][0]["category_id"] == filters[0]["category_id"]

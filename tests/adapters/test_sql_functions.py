@@ -53,7 +53,7 @@ def test_category_filters_lists_the_active_filters_with_counts(db, two_workspace
 
 def test_filter_documents_pages_through_a_filter_best_first(db, two_workspaces):
     top = db.refreshes.filters(db.documents.workspace("samples").id)[0]
-    call = "select * from filter_documents(workspace => 'samples', category => %s, \"limit\" => %s, \"offset\" => %s)"
+    call = 'select * from filter_documents(workspace => \'samples\', category => %s, "limit" => %s, "offset" => %s)'
     first = db.conn.execute(call, (top.category_id, 3, 0)).fetchall()
     second = db.conn.execute(call, (top.category_id, 3, 3)).fetchall()
     scores = [r[3] for r in first + second]
@@ -85,8 +85,10 @@ def test_a_member_reads_only_their_workspaces_rows(db, two_workspaces):
     with as_user(db.conn, ALICE) as conn:
         assert [r[0] for r in conn.execute("select id from workspaces")] == [samples]
         assert _count(conn, "documents") == 72
-        assert _count(conn, "embeddings") == conn.execute(
-            "select count(distinct content_hash) from documents").fetchone()[0]
+        assert (
+            _count(conn, "embeddings")
+            == conn.execute("select count(distinct content_hash) from documents").fetchone()[0]
+        )
         assert conn.execute("select count(*) from categories where workspace_id <> %s", (samples,)).fetchone()[0] == 0
         assert _count(conn, "document_categories") > 0
     with as_user(db.conn, BOB) as conn:
@@ -103,9 +105,13 @@ def test_a_member_cannot_read_another_workspace_through_the_functions(db, two_wo
         assert conn.execute("select * from category_filters('samples')").fetchall() == []
         assert conn.execute("select * from filter_documents('samples', %s)", (top.category_id,)).fetchall() == []
         assert conn.execute("select * from document_tags(%s)", (document_id,)).fetchall() == []
-        assert conn.execute("select * from match_documents(%s, 'samples', 5)", (np.asarray(vectors[0]),)).fetchall() == []
+        assert (
+            conn.execute("select * from match_documents(%s, 'samples', 5)", (np.asarray(vectors[0]),)).fetchall() == []
+        )
     with as_user(db.conn, ALICE) as conn:
-        assert len(conn.execute("select * from category_filters('samples')").fetchall()) == len(db.refreshes.filters(workspace.id))
+        assert len(conn.execute("select * from category_filters('samples')").fetchall()) == len(
+            db.refreshes.filters(workspace.id)
+        )
 
 
 def test_a_caller_without_claims_sees_nothing(db, two_workspaces):
@@ -127,8 +133,9 @@ def test_a_pinned_name_shows_in_filters_tags_and_the_sql_function(db, two_worksp
     assert (renamed.name, renamed.named_by) == ("Our Contracts", "user")
     document_id = db.refreshes.filter_documents(workspace.id, top.category_id, 1, 0)[0].document_id
     assert "Our Contracts" in [t.name for t in db.refreshes.document_tags(workspace.id, document_id)]
-    row = db.conn.execute("select name, pinned from category_filters('samples') where category_id = %s",
-                             (top.category_id,)).fetchone()
+    row = db.conn.execute(
+        "select name, pinned from category_filters('samples') where category_id = %s", (top.category_id,)
+    ).fetchone()
     assert row == ("Our Contracts", True)
 
 

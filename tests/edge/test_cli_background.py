@@ -51,8 +51,9 @@ def _job_counts(db, task):
     ).fetchone()[0]
 
 
-def test_an_embedding_pass_leaves_the_refresh_to_a_later_pass_already_waiting(db, database_url, sample_embedder,
-                                                                              samples_dir):
+def test_an_embedding_pass_leaves_the_refresh_to_a_later_pass_already_waiting(
+    db, database_url, sample_embedder, samples_dir
+):
     from drive_tagger.adapters.postgres.connection import connect
     from drive_tagger.adapters.postgres.database import Database
     from drive_tagger.adapters.readers import read_sources
@@ -63,8 +64,9 @@ def test_an_embedding_pass_leaves_the_refresh_to_a_later_pass_already_waiting(db
 
     store_documents(db.documents, "acme", read_sources([samples_dir / "travel"]))
     waiting, _ = db.jobs.defer(Task.EMBED_PENDING, "acme")  # a later pass of the burst
-    tasks = worker_tasks(lambda: Database(connect(database_url, autocommit=True)),
-                         lambda: sample_embedder, RefreshParams())
+    tasks = worker_tasks(
+        lambda: Database(connect(database_url, autocommit=True)), lambda: sample_embedder, RefreshParams()
+    )
     assert tasks[Task.EMBED_PENDING](None, workspace="acme")["refresh_job"] is None
     assert _job_counts(db, Task.REFRESH) == 0
 

@@ -29,7 +29,9 @@ def test_offline_names_are_unique_and_not_vague(offline_filters):
 
 
 def test_every_top_level_name_is_nearest_its_own_filter(db, sample_workspace, embedder, offline_filters):
-    categories = [c for c in db.refreshes.active_categories(db.documents.workspace(sample_workspace).id) if c.is_top_level]
+    categories = [
+        c for c in db.refreshes.active_categories(db.documents.workspace(sample_workspace).id) if c.is_top_level
+    ]
     import numpy as np
 
     names = embedder.embed([c.name for c in categories])
@@ -44,7 +46,11 @@ def test_a_renamed_filter_keeps_its_pinned_name_across_refreshes(db, sample_work
     rename_filter(db.refreshes, sample_workspace, str(chosen.category_id), "Client Contracts")
     for _ in range(2):
         refresh_workspace(db.documents, db.refreshes, sample_workspace, None, OfflineNamer(embedder))
-        renamed = [f for f in db.refreshes.filters(db.documents.workspace(sample_workspace).id) if f.category_id == chosen.category_id]
+        renamed = [
+            f
+            for f in db.refreshes.filters(db.documents.workspace(sample_workspace).id)
+            if f.category_id == chosen.category_id
+        ]
         assert [(f.name, f.named_by) for f in renamed] == [("Client Contracts", "user")]
 
 
@@ -60,7 +66,9 @@ def test_a_pinned_name_shows_in_document_tags(db, sample_workspace, offline_filt
 
 def test_renaming_to_another_filters_name_is_refused(db, sample_workspace, offline_filters):
     with pytest.raises(InvalidInput, match="already called"):
-        rename_filter(db.refreshes, sample_workspace, str(offline_filters[0].category_id), offline_filters[1].name.upper())
+        rename_filter(
+            db.refreshes, sample_workspace, str(offline_filters[0].category_id), offline_filters[1].name.upper()
+        )
 
 
 def test_renaming_to_markup_is_refused(db, sample_workspace, offline_filters):
@@ -74,9 +82,11 @@ def test_rename_command_pins_the_name(env, db, sample_workspace, offline_filters
     from drive_tagger.cli import app
 
     runner = CliRunner()
-    result = runner.invoke(app, ["rename", "--workspace", sample_workspace, str(offline_filters[0].category_id),
-                                 "Client Contracts"])
+    result = runner.invoke(
+        app, ["rename", "--workspace", sample_workspace, str(offline_filters[0].category_id), "Client Contracts"]
+    )
     assert result.exit_code == 0 and "Client Contracts (pinned)" in result.output
     shown = json.loads(runner.invoke(app, ["filters", "--workspace", sample_workspace, "--json"]).stdout)
     assert {"name": "Client Contracts", "named_by": "user"}.items() <= next(
-        f for f in shown if f["category_id"] == offline_filters[0].category_id).items()
+        f for f in shown if f["category_id"] == offline_filters[0].category_id
+    ).items()

@@ -1,4 +1,3 @@
-
 import pytest
 
 from drive_tagger.errors import InvalidInput

@@ -3,10 +3,14 @@ from drive_tagger.adapters.postgres.migrations import load_migrations, migrate, 
 
 
 def _columns(conn, table):
-    return {r[0]: r[1] for r in conn.execute(
-        "select column_name, udt_name from information_schema.columns where table_schema = 'public' and table_name = %s",
-        (table,),
-    )}
+    return {
+        r[0]: r[1]
+        for r in conn.execute(
+            "select column_name, udt_name from information_schema.columns "
+            "where table_schema = 'public' and table_name = %s",
+            (table,),
+        )
+    }
 
 
 def test_all_migrations_apply_to_an_empty_database_and_are_recorded(empty_database_url):
@@ -25,13 +29,16 @@ def test_migrating_twice_is_a_no_op(empty_database_url):
 def test_schema_has_the_tables_and_columns_the_product_needs(database_url):
     with connect(database_url, autocommit=True) as conn:
         assert {"workspace_id", "external_id", "title", "body", "content_hash", "created_at", "updated_at"} <= set(
-            _columns(conn, "documents"))
+            _columns(conn, "documents")
+        )
         assert _columns(conn, "embeddings")["embedding"] == "vector"
         assert {"name", "description", "keywords", "size", "centroid", "category_id", "parent_category_id"} <= set(
-            _columns(conn, "categories"))
+            _columns(conn, "categories")
+        )
         assert {"document_id", "category_id", "score", "rank"} <= set(_columns(conn, "document_categories"))
         assert {"started_at", "finished_at", "documents", "categories", "untagged", "status", "seconds"} <= set(
-            _columns(conn, "refresh_runs"))
+            _columns(conn, "refresh_runs")
+        )
 
 
 def test_embeddings_have_a_384_dimension_hnsw_cosine_index(database_url):

@@ -120,8 +120,9 @@ def test_filters_pages_and_tags_read_the_active_filters(client, refreshed):
     filters = client.get("/v1/workspaces/samples/filters", headers=auth(refreshed)).json()["filters"]
     top = filters[0]
     assert top["documents"] > 0 and top["keywords"]
-    page = client.get(f"/v1/workspaces/samples/filters/{top['category_id']}/documents?limit=2&offset=1",
-                      headers=auth(refreshed)).json()
+    page = client.get(
+        f"/v1/workspaces/samples/filters/{top['category_id']}/documents?limit=2&offset=1", headers=auth(refreshed)
+    ).json()
     assert len(page["documents"]) == 2 and page["offset"] == 1
     document = page["documents"][0]["external_id"]
     assert "/" in document  # files are identified by their path in the folder
@@ -131,13 +132,15 @@ def test_filters_pages_and_tags_read_the_active_filters(client, refreshed):
 
 def test_renaming_a_filter_pins_the_name_everywhere(client, refreshed):
     top = client.get("/v1/workspaces/samples/filters", headers=auth(refreshed)).json()["filters"][0]
-    renamed = client.patch(f"/v1/workspaces/samples/filters/{top['category_id']}", json={"name": "Deals"},
-                           headers=auth(refreshed))
+    renamed = client.patch(
+        f"/v1/workspaces/samples/filters/{top['category_id']}", json={"name": "Deals"}, headers=auth(refreshed)
+    )
     assert renamed.status_code == 200 and renamed.json()["name"] == "Deals" and renamed.json()["named_by"] == "user"
     listed = client.get("/v1/workspaces/samples/filters", headers=auth(refreshed)).json()["filters"]
     assert "Deals" in [f["name"] for f in listed]
-    unpinned = client.patch(f"/v1/workspaces/samples/filters/{top['category_id']}", json={"pinned": False},
-                            headers=auth(refreshed))
+    unpinned = client.patch(
+        f"/v1/workspaces/samples/filters/{top['category_id']}", json={"pinned": False}, headers=auth(refreshed)
+    )
     assert unpinned.json()["name"] == top["name"]
 
 

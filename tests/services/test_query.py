@@ -32,12 +32,12 @@ def test_document_tags_show_its_filter_and_score(db, refreshed):
 
 
 def test_unknown_filter_lists_the_existing_ones(db, refreshed):
-    with pytest.raises(UnknownFilter, match="no filter 'nonexistent'.*filters: "):
+    with pytest.raises(UnknownFilter, match=r"no filter 'nonexistent'.*filters: "):
         filter_documents(db.refreshes, refreshed, "nonexistent")
 
 
 def test_unknown_document_is_named(db, refreshed):
-    with pytest.raises(UnknownDocument, match="no document 'missing.md'"):
+    with pytest.raises(UnknownDocument, match=r"no document 'missing\.md'"):
         document_tags(db.refreshes, refreshed, "missing.md")
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from drive_tagger.core.params import ClusteringParams
+from drive_tagger.core.params import ClusteringParams, RefreshParams
 from drive_tagger.core.types import NamedBy
 from drive_tagger.services.frames import (
     documents_frame,
@@ -12,7 +12,6 @@ from drive_tagger.services.frames import (
     representative_documents,
     untagged_documents,
 )
-from drive_tagger.core.params import RefreshParams
 from drive_tagger.services.refresh import refresh_workspace
 
 
@@ -26,7 +25,10 @@ def test_documents_frame_has_every_document_with_filter_score_and_coordinates(db
 
 
 def test_document_coordinates_are_the_same_on_every_read(db, refreshed):
-    first, second = documents_frame(db.documents, db.refreshes, refreshed), documents_frame(db.documents, db.refreshes, refreshed)
+    first, second = (
+        documents_frame(db.documents, db.refreshes, refreshed),
+        documents_frame(db.documents, db.refreshes, refreshed),
+    )
     assert np.array_equal(first[["x", "y"]].to_numpy(), second[["x", "y"]].to_numpy())
 
 

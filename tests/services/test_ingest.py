@@ -17,7 +17,9 @@ def _drive(tmp_path, files: dict[str, str]):
 
 
 def test_ingest_stores_and_embeds_every_document_with_the_real_model(db, embedder, samples_dir):
-    report = ingest(db.documents, db.refreshes, embedder, "acme", read_sources([samples_dir / "contracts"]), progress=False)
+    report = ingest(
+        db.documents, db.refreshes, embedder, "acme", read_sources([samples_dir / "contracts"]), progress=False
+    )
     workspace = db.documents.workspace("acme")
     ids, vectors = db.documents.workspace_vectors(workspace.id, embedder.model_id)
     assert report.read == report.embedded == len(ids) == 9 and report.failed == 0
@@ -57,7 +59,9 @@ def test_bad_files_are_reported_while_the_rest_of_the_batch_is_stored(db, tmp_pa
 
 def test_a_text_the_embedder_rejects_fails_alone(db, tmp_path):
     drive = _drive(tmp_path, {"a.txt": "Fine one.", "b.txt": "POISON here.", "c.txt": "Fine two."})
-    report = ingest(db.documents, db.refreshes, HashingEmbedder(fail_on="POISON"), "acme", read_sources([drive]), progress=False)
+    report = ingest(
+        db.documents, db.refreshes, HashingEmbedder(fail_on="POISON"), "acme", read_sources([drive]), progress=False
+    )
     assert report.embedded == 2 and [f.source for f in report.failures] == ["b.txt"]
     assert "embedding failed" in report.failures[0].reason
 
@@ -94,7 +98,9 @@ def test_a_document_ingested_after_a_refresh_is_tagged_at_once(
     # A new contract: an existing one between other parties.
     contract = (samples_dir / "contracts" / "mutual-nda-brightwave.md").read_text()
     drive = _drive(tmp_path, {"late-nda.md": contract.replace("Brightwave", "Northwind Analytics")})
-    report = ingest(db.documents, db.refreshes, sample_embedder, sample_workspace, read_sources([drive]), progress=False)
+    report = ingest(
+        db.documents, db.refreshes, sample_embedder, sample_workspace, read_sources([drive]), progress=False
+    )
     _, tags = document_tags(db.refreshes, sample_workspace, "late-nda.md")
     assert report.tagged_on_arrival == 1 and tags and tags[0].rank == 1
 
@@ -103,10 +109,19 @@ def test_many_poorly_matching_arrivals_make_a_refresh_suggested(db, sample_works
     from drive_tagger.services.refresh import refresh_workspace
 
     refresh_workspace(db.documents, db.refreshes, sample_workspace)
-    off_topic = {f"poem-{i}.txt": f"Moonlit sonnet {i}: the heron sleeps where silver reeds and river mist entwine."
-                 for i in range(6)}
-    report = ingest(db.documents, db.refreshes, sample_embedder, sample_workspace, read_sources([_drive(tmp_path, off_topic)]),
-                    progress=False, suggest_refresh_share=0.2)
+    off_topic = {
+        f"poem-{i}.txt": f"Moonlit sonnet {i}: the heron sleeps where silver reeds and river mist entwine."
+        for i in range(6)
+    }
+    report = ingest(
+        db.documents,
+        db.refreshes,
+        sample_embedder,
+        sample_workspace,
+        read_sources([_drive(tmp_path, off_topic)]),
+        progress=False,
+        suggest_refresh_share=0.2,
+    )
     assert report.poorly_matched >= 2 and report.refresh_suggested
     refresh_workspace(db.documents, db.refreshes, sample_workspace)
     assert db.refreshes.arrival_state(db.documents.workspace(sample_workspace).id) == ArrivalState(0, 0, False)
