@@ -88,7 +88,7 @@ def rename(
 @handles_errors
 def workspaces(as_json: JsonOption = False) -> None:
     """List workspaces with their document counts."""
-    found = context().database.documents.list_workspaces()
+    found = context().database.workspaces.list_workspaces()
     if as_json:
         print_json([{"workspace": w.slug, "documents": w.documents, "model": w.embedding_model} for w in found])
         return

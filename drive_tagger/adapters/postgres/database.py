@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
+from drive_tagger.adapters.postgres.workspaces import WorkspaceQueries
+
 if TYPE_CHECKING:
     from drive_tagger.adapters.postgres.access import PostgresAccess
     from drive_tagger.adapters.postgres.documents import PostgresDocuments
@@ -22,6 +24,10 @@ class Database:
 
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
+
+    @cached_property
+    def workspaces(self) -> WorkspaceQueries:
+        return WorkspaceQueries(self.conn)
 
     @cached_property
     def documents(self) -> PostgresDocuments:
