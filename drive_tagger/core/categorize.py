@@ -124,31 +124,7 @@ def categorize(
     )
     on_stage("assign")
 
-    terms = term_counts(texts)
-    keywords = (class_keywords(terms, top.labels), class_keywords(terms, sub.labels))
-    drafts = [
-        DraftCategory(
-            i,
-            int(top_ids[i]),
-            None,
-            np.flatnonzero(top.labels == i),
-            top.centroids[i],
-            keywords[0].get(i, ()),
-            float(top.fences[i]) if top.fences[i] > -1 else None,
-        )
-        for i in range(len(top_ids))
-    ] + [
-        DraftCategory(
-            len(top_ids) + j,
-            int(sub_ids[j]),
-            int(sub.parents[j]),
-            np.flatnonzero(sub.labels == j),
-            sub.centroids[j],
-            keywords[1].get(j, ()),
-            None,
-        )
-        for j in range(len(sub_ids))
-    ]
+    drafts = _drafts(top, sub, top_ids, sub_ids, term_counts(texts))
     on_stage("keywords")
 
     kept = {c.category_id: c for c in (previous.categories if previous else ())}
@@ -161,6 +137,28 @@ def categorize(
         next_category_id=next(fresh_ids),
         changes=_changes(drafts, kept, top_match, sub_match, top_ids, sub_ids),
     )
+
+
+def _drafts(top: _Level, sub: _Level, top_ids: np.ndarray, sub_ids: np.ndarray, terms) -> list[DraftCategory]:
+    """One draft per category, top level first, each with its c-TF-IDF keywords."""
+    drafts = []
+    for level, ids, offset in ((top, top_ids, 0), (sub, sub_ids, len(top_ids))):
+        keywords = class_keywords(terms, level.labels)
+        for i, category_id in enumerate(ids):
+            parent = int(level.parents[i]) if level.parents[i] >= 0 else None
+            fence = float(level.fences[i]) if level.fences[i] > -1 else None
+            drafts.append(
+                DraftCategory(
+                    offset + i,
+                    int(category_id),
+                    parent,
+                    np.flatnonzero(level.labels == i),
+                    level.centroids[i],
+                    keywords.get(i, ()),
+                    fence,
+                )
+            )
+    return drafts
 
 
 def name_drafts(
