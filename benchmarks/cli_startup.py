@@ -23,8 +23,17 @@ from pathlib import Path
 
 VENV_BIN = Path(sys.executable).parent
 DRIVE_TAGGER = str(VENV_BIN / "drive-tagger")
-HEAVY = ("sklearn", "scipy", "torch", "transformers", "sentence_transformers", "onnxruntime", "openai",
-         "procrastinate", "numpy")
+HEAVY = (
+    "sklearn",
+    "scipy",
+    "torch",
+    "transformers",
+    "sentence_transformers",
+    "onnxruntime",
+    "openai",
+    "procrastinate",
+    "numpy",
+)
 COMMANDS = {
     "filters": ["filters", "-w", "demo"],
     "docs": ["docs", "-w", "demo", "--filter", "1", "--limit", "5"],
@@ -73,18 +82,24 @@ def main() -> None:
     print(f"{'process':<44}{'median s':>10}{'min s':>8}{'max s':>8}  heavy modules imported")
     empty = timed([sys.executable, "-c", "pass"], env, args.runs)
     floor = timed([sys.executable, "-c", "import typer, psycopg, pydantic_settings"], env, args.runs)
-    for label, seconds in (("baseline: python -c pass", empty),
-                           ("baseline: import typer, psycopg, pydantic-settings", floor)):
+    for label, seconds in (
+        ("baseline: python -c pass", empty),
+        ("baseline: import typer, psycopg, pydantic-settings", floor),
+    ):
         print(f"{label:<44}{statistics.median(seconds):>10.3f}{min(seconds):>8.3f}{max(seconds):>8.3f}")
     slowest = None
     for name, command in COMMANDS.items():
         seconds = timed([DRIVE_TAGGER, *command], env, args.runs)
         heavy, top = heavy_imports(command, env)
         slowest = slowest or top
-        print(f"{'drive-tagger ' + name:<44}{statistics.median(seconds):>10.3f}{min(seconds):>8.3f}"
-              f"{max(seconds):>8.3f}  {', '.join(heavy) or 'none'}")
-    print("\nslowest imports of `drive-tagger filters` (cumulative ms): "
-          + ", ".join(f"{name} {us / 1000:.0f}" for us, name in slowest))
+        print(
+            f"{'drive-tagger ' + name:<44}{statistics.median(seconds):>10.3f}{min(seconds):>8.3f}"
+            f"{max(seconds):>8.3f}  {', '.join(heavy) or 'none'}"
+        )
+    print(
+        "\nslowest imports of `drive-tagger filters` (cumulative ms): "
+        + ", ".join(f"{name} {us / 1000:.0f}" for us, name in slowest)
+    )
 
 
 if __name__ == "__main__":

@@ -43,3 +43,7 @@ class UnknownJob(DriveTaggerError):
 
 class RefreshConflict(DriveTaggerError):
     """Another refresh of the same workspace became active while this one worked."""
+
+
+class Overloaded(DriveTaggerError):
+    """Too many requests wait for the database; the caller should retry shortly."""

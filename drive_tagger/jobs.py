@@ -12,8 +12,7 @@ from drive_tagger.core.naming import Namer
 from drive_tagger.core.params import INGEST_BATCH_SIZE, RefreshParams
 from drive_tagger.core.ports import Embedder
 from drive_tagger.core.types import Task
-from drive_tagger.errors import EmbeddingError
-from drive_tagger.services.ingest import embed_pending
+from drive_tagger.services.embedding import embed_pending
 from drive_tagger.services.refresh import refresh_workspace
 
 log = logging.getLogger(__name__)
@@ -31,18 +30,15 @@ def worker_tasks(
 
     def embed_pending_task(context, workspace: str) -> dict:
         with _error_recorded(context, open_database), open_database() as db:
-            embedded, failures = embed_pending(
+            embedded, refused = embed_pending(
                 db.documents, embedder(), db.documents.workspace(workspace), batch_size=batch_size, progress=False
             )
-            if failures:
-                # Vectors that worked are stored; the retry embeds only what is still missing.
-                raise EmbeddingError(f"{len(failures)} document(s) not embedded, first: {failures[0]}")
+            result = {"embedded": embedded, "refused": [str(f) for f in refused[:20]], "refresh_job": None}
             # During a burst of ingests another embedding pass already waits: it will queue the
             # refresh when it has run, so the burst ends in one refresh instead of one per pass.
-            if db.jobs.waiting_job(Task.EMBED_PENDING, workspace) is not None:
-                return {"embedded": embedded, "refresh_job": None}
-            refresh_job, _ = db.jobs.defer(Task.REFRESH, workspace)
-        return {"embedded": embedded, "refresh_job": refresh_job}
+            if db.jobs.waiting_job(Task.EMBED_PENDING, workspace) is None:
+                result["refresh_job"], _ = db.jobs.defer(Task.REFRESH, workspace)
+        return result
 
     def refresh_task(context, workspace: str) -> dict:
         with _error_recorded(context, open_database), open_database() as db:

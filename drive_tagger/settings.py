@@ -72,8 +72,12 @@ class Settings(BaseSettings):
     # Longest wait between polls for new jobs (LISTEN/NOTIFY usually wakes workers sooner).
     worker_poll_seconds: float = Field(default=2.0, gt=0.0, le=600.0)
 
-    # HTTP API: connections in the pool.
+    # HTTP API: connections in the pool, which is also how many requests use the database at
+    # once; past api_max_waiting waiting requests, or api_wait_seconds of waiting, the answer is
+    # 503 with Retry-After rather than a long queue.
     api_pool_size: int = Field(default=10, ge=1, le=200)
+    api_max_waiting: int = Field(default=512, ge=0, le=100_000)
+    api_wait_seconds: float = Field(default=10.0, gt=0, le=600)
 
     # Who names new filters: "offline" (built-in taxonomy and keywords, no network) or
     # "openai:<model>" (OpenAI or a compatible server: Ollama, vLLM, llama.cpp server).

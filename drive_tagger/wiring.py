@@ -196,16 +196,21 @@ def run_worker(settings: Settings, *, wait: bool = True, name: str | None = None
 
 
 def make_pool(settings: Settings):
-    """The API's connection pool (not opened): autocommit connections with the vector type."""
-    from pgvector.psycopg import register_vector
+    """The API's connection pool (not opened): autocommit connections with the vector type. Each
+    connection is checked as it is handed out, so one that died (a restarted server) is replaced
+    instead of failing a request."""
     from psycopg_pool import ConnectionPool
+
+    from drive_tagger.adapters.postgres.vectors import use_vectors
 
     return ConnectionPool(
         database_url(settings),
         kwargs={"autocommit": True, "options": SEARCH_PATH_OPTION},
-        configure=register_vector,
-        min_size=1,
+        configure=use_vectors,
+        check=ConnectionPool.check_connection,
+        min_size=max(1, settings.api_pool_size // 2),
         max_size=settings.api_pool_size,
+        timeout=settings.api_wait_seconds,
         open=False,
         name="drive_tagger_api",
     )

@@ -1,20 +1,28 @@
-"""Reading documents from files and folders (.txt .md .html .pdf .docx) and tables (.jsonl .csv)."""
+"""Reading documents from files and folders (.txt .md .html .pdf .docx, and tables via tables.py).
+Whatever a file holds, reading it gives a document or a failure naming it, never an exception;
+nothing outside a folder given to read is read, whatever links inside it point at."""
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-import json
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from drive_tagger.adapters.tables import rows_as_documents, table_format
 from drive_tagger.core.types import ReadFailure, SourceDocument
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
-TABLE_SUFFIXES = {".jsonl", ".csv"}
+# Byte order marks of the Unicode encodings a text file may come in, longest first.
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
 
 
 class UnreadableFile(Exception):
@@ -30,51 +38,101 @@ def read_sources(paths: Sequence[Path]) -> Iterator[SourceDocument | ReadFailure
     for path in paths:
         path = Path(path)
         if not path.exists():
-            yield ReadFailure(str(path), "no such file or directory")
+            yield ReadFailure(
+                _shown(path), "no such file or directory" + (" (a broken link)" if path.is_symlink() else "")
+            )
         elif path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p.relative_to(path)))
-            if not files:
-                yield ReadFailure(str(path), "folder holds no files")
-            for file in files:
-                yield from _read_one(file, file.relative_to(path).as_posix())
+            yield from _read_folder(path)
         else:
-            yield from _read_one(path, path.name)
+            yield from _read_one(path, _text_id(path.name))
 
 
-def _hidden(relative: Path) -> bool:
-    return any(part.startswith(".") for part in relative.parts)
+def _read_folder(root: Path) -> Iterator[SourceDocument | ReadFailure]:
+    """Every regular file under root, in path order, hidden ones (.git, .DS_Store) skipped. A link
+    is followed only while it stays inside root; one that leaves it is reported and skipped."""
+    real_root = root.resolve()
+    found = False
+    unreadable: list[OSError] = []
+    for folder, dirs, files in os.walk(root, followlinks=False, onerror=unreadable.append):
+        while unreadable:
+            error = unreadable.pop()
+            yield ReadFailure(_text_id(str(error.filename)), f"cannot read the folder: {error.strerror or error}")
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted([*files, *(d for d in dirs if (Path(folder) / d).is_symlink())]):
+            path = Path(folder) / name
+            if name.startswith("."):
+                continue
+            found = True
+            relative = _text_id(path.relative_to(root).as_posix())
+            problem = _outside_or_special(path, real_root)
+            if problem:
+                yield ReadFailure(_shown(path), problem)
+            else:
+                yield from _read_one(path, relative)
+    for error in unreadable:
+        yield ReadFailure(_text_id(str(error.filename)), f"cannot read the folder: {error.strerror or error}")
+    if not found:
+        yield ReadFailure(_shown(root), "folder holds no files")
+
+
+def _outside_or_special(path: Path, real_root: Path) -> str | None:
+    """Why a path in a folder is not read, or None: a link leaving the folder, a link to a
+    folder (its files are read where they really are), a broken link, or not a regular file
+    (a pipe or a device would block or never end)."""
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "a broken or looping link; skipped"
+        if not target.is_relative_to(real_root):
+            return "a link to something outside the folder; skipped (only the folder's own files are read)"
+        if target.is_dir():
+            return "a link to a folder inside the folder; skipped (its files are read where they are)"
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    return None if stat.S_ISREG(mode) else "not a regular file (a pipe, socket or device); skipped"
+
+
+def _text_id(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (kept by the OS as surrogate escapes) are
+    written as \\xNN, so such a file is still stored, under a stable id."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def _shown(path: Path) -> str:
+    return _text_id(str(path))
 
 
 def _read_one(path: Path, external_id: str) -> Iterator[SourceDocument | ReadFailure]:
-    suffix = _format_suffix(path)
-    if suffix in TABLE_SUFFIXES:
-        yield from _read_table(path, suffix)
+    if table_format(path):
+        yield from rows_as_documents(path)
         return
+    suffix = path.suffix.lower()
     reader = _FILE_READERS.get(suffix)
     if reader is None:
-        supported = ", ".join(sorted(set(_FILE_READERS) | TABLE_SUFFIXES))
-        yield ReadFailure(str(path), f"unsupported file type {suffix or '(none)'!r}; supported: {supported}")
+        supported = ", ".join(sorted({*_FILE_READERS, ".jsonl", ".csv"}))
+        yield ReadFailure(_shown(path), f"unsupported file type {suffix or '(none)'!r}; supported: {supported}")
         return
     try:
         title, body = reader(path)
     except UnreadableFile as exc:
-        yield ReadFailure(str(path), str(exc))
+        yield ReadFailure(_shown(path), str(exc))
         return
     except OSError as exc:
-        yield ReadFailure(str(path), f"cannot read: {exc.strerror or exc}")
+        yield ReadFailure(_shown(path), f"cannot read: {exc.strerror or exc}")
+        return
+    except Exception as exc:
+        reason = (str(exc).strip().splitlines() or [""])[0][:200]
+        kind = _FORMAT_NAMES.get(suffix, f"{suffix} file")
+        yield ReadFailure(_shown(path), f"unreadable {kind} ({type(exc).__name__}{': ' + reason if reason else ''})")
         return
     body = _tidy(body)
     if not body:
-        yield ReadFailure(str(path), "empty document (no text)")
+        yield ReadFailure(_shown(path), "empty document (no text)")
         return
-    yield SourceDocument(external_id=external_id, title=title.strip() or path.stem, body=body, source=str(path))
-
-
-def _format_suffix(path: Path) -> str:
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes[-1:] == [".gz"] and len(suffixes) >= 2:
-        return suffixes[-2]
-    return suffixes[-1] if suffixes else ""
+    yield SourceDocument(external_id=external_id, title=title.strip() or path.stem, body=body, source=_shown(path))
 
 
 def _tidy(text: str) -> str:
@@ -83,19 +141,31 @@ def _tidy(text: str) -> str:
 
 
 def _decode(data: bytes) -> str:
+    """Text in UTF-8, or in the UTF-16/32 its byte order mark names; NUL bytes without one mean
+    the file is binary."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise UnreadableFile(f"not valid {encoding.upper()} text (bad bytes at offset {exc.start})") from None
     if b"\x00" in data[:8192]:
         raise UnreadableFile("binary content, not text")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UnreadableFile(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
 
 
-def _read_text(path: Path) -> tuple[str, str]:
+def _read_bytes(path: Path) -> bytes:
     data = path.read_bytes()
     if not data.strip():
         raise UnreadableFile("empty file")
-    text = _decode(data)
+    return data
+
+
+def _read_text(path: Path) -> tuple[str, str]:
+    text = _decode(_read_bytes(path))
     for line in text.splitlines():
         line = line.strip()
         if line:
@@ -107,10 +177,7 @@ def _read_text(path: Path) -> tuple[str, str]:
 def _read_html(path: Path) -> tuple[str, str]:
     from bs4 import BeautifulSoup
 
-    data = path.read_bytes()
-    if not data.strip():
-        raise UnreadableFile("empty file")
-    soup = BeautifulSoup(_decode(data), "html.parser")
+    soup = BeautifulSoup(_decode(_read_bytes(path)), "html.parser")
     for tag in soup(["script", "style", "noscript"]):
         tag.decompose()
     heading = soup.title or soup.find("h1")
@@ -120,14 +187,10 @@ def _read_html(path: Path) -> tuple[str, str]:
 
 def _read_pdf(path: Path) -> tuple[str, str]:
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
 
-    try:
-        reader = PdfReader(path)
-        pages = [page.extract_text() or "" for page in reader.pages]
-        title = (reader.metadata.title if reader.metadata else None) or path.stem
-    except (PyPdfError, ValueError, KeyError) as exc:
-        raise UnreadableFile(f"unreadable PDF: {exc}") from None
+    reader = PdfReader(path)
+    pages = [page.extract_text() or "" for page in reader.pages]
+    title = (reader.metadata.title if reader.metadata else None) or path.stem
     text = "\n\n".join(pages)
     if not text.strip():
         raise UnreadableFile("PDF has no extractable text (a scan without OCR?)")
@@ -135,14 +198,9 @@ def _read_pdf(path: Path) -> tuple[str, str]:
 
 
 def _read_docx(path: Path) -> tuple[str, str]:
-    import zipfile
-
     import docx
 
-    try:
-        document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise UnreadableFile(f"unreadable .docx: {exc}") from None
+    document = docx.Document(str(path))
     paragraphs = [p.text for p in document.paragraphs if p.text.strip()]
     for table in document.tables:
         for row in table.rows:
@@ -151,66 +209,11 @@ def _read_docx(path: Path) -> tuple[str, str]:
     return title, "\n".join(paragraphs)
 
 
+_FORMAT_NAMES = {".pdf": "PDF", ".docx": "Word document", ".html": "HTML page", ".htm": "HTML page"}
+
 _FILE_READERS: dict[str, Callable[[Path], tuple[str, str]]] = {
     **dict.fromkeys(TEXT_SUFFIXES, _read_text),
     **dict.fromkeys(HTML_SUFFIXES, _read_html),
     ".pdf": _read_pdf,
     ".docx": _read_docx,
 }
-
-
-def _open_table(path: Path) -> io.TextIOBase:
-    raw = gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-
-
-def read_table_rows(path: Path) -> Iterator[tuple[str, dict | None, str | None]]:
-    """(location, row, problem) per line of a .jsonl or row of a .csv (optionally gzipped)."""
-    suffix = _format_suffix(path)
-    try:
-        with _open_table(path) as handle:
-            if suffix == ".jsonl":
-                for number, line in enumerate(handle, start=1):
-                    if not line.strip():
-                        continue
-                    try:
-                        row = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        yield f"{path}:{number}", None, f"malformed JSON ({exc.msg} at column {exc.colno})"
-                        continue
-                    if not isinstance(row, dict):
-                        yield f"{path}:{number}", None, "a JSON object per line is expected"
-                        continue
-                    yield f"{path}:{number}", row, None
-            else:
-                for number, row in enumerate(csv.DictReader(handle), start=2):
-                    yield f"{path}:{number}", row, None
-    except UnicodeDecodeError as exc:
-        yield str(path), None, f"not UTF-8 text (invalid byte at offset {exc.start})"
-    except (OSError, EOFError, gzip.BadGzipFile, csv.Error) as exc:
-        yield str(path), None, f"cannot read: {exc}"
-
-
-def _read_table(path: Path, suffix: str) -> Iterator[SourceDocument | ReadFailure]:
-    rows = 0
-    for location, row, problem in read_table_rows(path):
-        rows += 1
-        if problem:
-            yield ReadFailure(location, problem)
-            continue
-        external_id = str(row.get("id") or "").strip()
-        text = row.get("text")
-        if not external_id:
-            yield ReadFailure(location, "missing 'id'")
-        elif not isinstance(text, str) or not text.strip():
-            yield ReadFailure(location, "missing or empty 'text'")
-        else:
-            title = row.get("title")
-            yield SourceDocument(
-                external_id=external_id,
-                title=title.strip() if isinstance(title, str) else "",
-                body=_tidy(text),
-                source=location,
-            )
-    if rows == 0:
-        yield ReadFailure(str(path), "empty table (no rows)")

@@ -1,15 +1,20 @@
-"""The app factory: settings, the connection pool and the embedder live on app.state, created
-when the app starts (never at import); typed errors become JSON 4xx answers."""
+"""The app factory: settings, the connection pool, the database gate and the embedder live on
+app.state, created when the app starts (never at import); every failure becomes a short JSON
+answer with the right status, never a 500 for a caller's mistake and never an echo of the body."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import psycopg
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 
 from drive_tagger import errors
+from drive_tagger.api.limits import BodySizeLimit
 from drive_tagger.settings import Settings, load_settings
 
 STATUS_BY_ERROR: list[tuple[type[errors.DriveTaggerError], int]] = [
@@ -21,9 +26,17 @@ STATUS_BY_ERROR: list[tuple[type[errors.DriveTaggerError], int]] = [
     (errors.EmbeddingError, 422),
     (errors.NothingToRefresh, 409),
     (errors.RefreshConflict, 409),
+    (errors.Overloaded, 503),
     (errors.DatabaseUnavailable, 503),
     (errors.MigrationError, 503),
 ]
+RETRY_AFTER_SECONDS = "1"
+MAX_VALIDATION_ERRORS = 20
+
+
+def _error(status: int, detail: object, kind: str) -> JSONResponse:
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
+    return JSONResponse({"detail": detail, "error": kind}, status_code=status, headers=headers)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,12 +44,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from drive_tagger.api.deps import DatabaseGate
         from drive_tagger.wiring import lazy_embedder, make_pool, open_database
 
         app.state.settings = settings or load_settings()
         open_database(app.state.settings).close()  # migrate or refuse a stale schema, as the CLI does
         app.state.pool = make_pool(app.state.settings)
         app.state.pool.open(wait=True)
+        app.state.gate = DatabaseGate.for_settings(app.state.settings)
         app.state.embedder = lazy_embedder(app.state.settings)
         try:
             yield
@@ -49,16 +64,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.add_middleware(BodySizeLimit)
 
     @app.exception_handler(errors.DriveTaggerError)
     async def drive_tagger_error(request: Request, exc: errors.DriveTaggerError) -> JSONResponse:
         code = next((c for kind, c in STATUS_BY_ERROR if isinstance(exc, kind)), 500)
-        return JSONResponse({"detail": str(exc), "error": type(exc).__name__}, status_code=code)
+        return _error(code, str(exc), type(exc).__name__)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Where and what, never the value: a 50 MB body must not come back in the answer.
+        problems = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))[:300], "type": e.get("type")}
+            for e in exc.errors()[:MAX_VALIDATION_ERRORS]
+        ]
+        return _error(422, problems, "InvalidRequest")
+
+    @app.exception_handler(psycopg.OperationalError)
+    async def database_unavailable(request: Request, exc: psycopg.OperationalError) -> JSONResponse:
+        return _error(503, "the database is unavailable; try again shortly", "DatabaseUnavailable")
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
+        return _error(503, "no database connection came free in time", "Overloaded")
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         # Details go to the server log (uvicorn logs the traceback), not to the caller.
-        return JSONResponse({"detail": "internal error", "error": "InternalError"}, status_code=500)
+        return _error(500, "internal error", "InternalError")
 
     from drive_tagger.api.routes import router, workspace_router
 

@@ -1,31 +1,77 @@
-"""Request dependencies: settings, the stores on a pooled connection, the embedder, the caller's key
-and workspace."""
+"""Request dependencies: settings, the embedder, and runners that do a request's database work.
+
+A runner takes a function of the stores and runs it in a worker thread on a pooled connection,
+taking both together and the caller's key check in the same call. A request therefore never
+holds a connection while it waits for a thread, nor a thread while it waits for a connection
+(the stall seen at 50 clients), and at most `api_pool_size` requests use the database at once.
+When too many wait, or one waits too long, the answer is 503 with Retry-After, at once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
 
+import anyio
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from drive_tagger.adapters.postgres.database import Database
-from drive_tagger.core.ports import AccessStore, DocumentStore, Embedder, JobStore, RefreshStore
+from drive_tagger.core.inputs import clean_text
+from drive_tagger.core.ports import Embedder
 from drive_tagger.core.types import ApiKey
+from drive_tagger.errors import Overloaded
 from drive_tagger.services.keys import authenticate
 from drive_tagger.settings import Settings
+
+T = TypeVar("T")
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `drive-tagger keys create`.")
 
 
+@dataclass
+class DatabaseGate:
+    """How many requests use the database at once (the pool's size) and how long others may wait."""
+
+    limiter: anyio.CapacityLimiter
+    threads: anyio.CapacityLimiter
+    max_waiting: int
+    wait_seconds: float
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> DatabaseGate:
+        return cls(
+            anyio.CapacityLimiter(settings.api_pool_size),
+            anyio.CapacityLimiter(settings.api_pool_size),
+            settings.api_max_waiting,
+            settings.api_wait_seconds,
+        )
+
+
+async def in_database(request: Request, work: Callable[[Database], T]) -> T:
+    """work(db) in a worker thread with a pooled connection of its own, or Overloaded (503)."""
+    state = request.app.state
+    gate: DatabaseGate = state.gate
+    if gate.limiter.available_tokens == 0 and gate.limiter.statistics().tasks_waiting >= gate.max_waiting:
+        raise Overloaded("too many requests are waiting for the database")
+    try:
+        with anyio.fail_after(gate.wait_seconds):
+            await gate.limiter.acquire()
+    except TimeoutError:
+        raise Overloaded(f"no database connection came free within {gate.wait_seconds:g}s") from None
+
+    def run() -> T:
+        with state.pool.connection() as conn:
+            return work(Database(conn))
+
+    try:
+        return await anyio.to_thread.run_sync(run, limiter=gate.threads)
+    finally:
+        gate.limiter.release()
+
+
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
-
-
-def get_database(request: Request) -> Iterator[Database]:
-    """The stores on a pooled connection, given back to the pool after the request."""
-    with request.app.state.pool.connection() as conn:
-        yield Database(conn)
 
 
 def get_embedder(request: Request) -> Embedder:
@@ -33,60 +79,62 @@ def get_embedder(request: Request) -> Embedder:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-DatabaseDep = Annotated[Database, Depends(get_database)]
 EmbedderDep = Annotated[Embedder, Depends(get_embedder)]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def get_documents(db: DatabaseDep) -> DocumentStore:
-    return db.documents
+def _unauthorized() -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, "missing or unknown API key", headers={"WWW-Authenticate": "Bearer"}
+    )
 
 
-def get_refreshes(db: DatabaseDep) -> RefreshStore:
-    return db.refreshes
-
-
-def get_access(db: DatabaseDep) -> AccessStore:
-    return db.access
-
-
-def get_jobs(db: DatabaseDep) -> JobStore:
-    return db.jobs
-
-
-DocumentsDep = Annotated[DocumentStore, Depends(get_documents)]
-RefreshesDep = Annotated[RefreshStore, Depends(get_refreshes)]
-AccessDep = Annotated[AccessStore, Depends(get_access)]
-JobsDep = Annotated[JobStore, Depends(get_jobs)]
-
-
-def get_caller(
-    access: AccessDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> ApiKey:
-    key = authenticate(access, credentials.credentials) if credentials else None
+def _key(db: Database, credentials: HTTPAuthorizationCredentials | None) -> ApiKey:
+    token = clean_text(credentials.credentials) if credentials else ""
+    key = authenticate(db.access, token) if token else None
     if key is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "missing or unknown API key", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise _unauthorized()
     return key
 
 
-CallerDep = Annotated[ApiKey, Depends(get_caller)]
+@dataclass
+class Runner:
+    """Runs work(db) for an authenticated caller: any key, an admin key, or a key of `workspace`.
+    Another workspace's key is told the workspace does not exist."""
+
+    request: Request
+    credentials: HTTPAuthorizationCredentials | None
+    workspace: str | None = None
+    admin: bool = False
+
+    async def __call__(self, work: Callable[[Database], T]) -> T:
+        def checked(db: Database) -> T:
+            key = _key(db, self.credentials)
+            if self.admin and not key.is_admin:
+                raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs an admin key")
+            if self.workspace is not None and not key.may_use(self.workspace):
+                raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown workspace {self.workspace!r}")
+            return work(db)
+
+        if self.credentials is None:
+            raise _unauthorized()
+        return await in_database(self.request, checked)
 
 
-def get_admin(caller: CallerDep) -> ApiKey:
-    if not caller.is_admin:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs an admin key")
-    return caller
+def caller_runner(request: Request, credentials: Credentials) -> Runner:
+    return Runner(request, credentials)
 
 
-AdminDep = Annotated[ApiKey, Depends(get_admin)]
+def admin_runner(request: Request, credentials: Credentials) -> Runner:
+    return Runner(request, credentials, admin=True)
 
 
-def get_workspace(caller: CallerDep, workspace: Annotated[str, Path(max_length=63)]) -> str:
-    """The path's workspace if the key may use it; another workspace is reported as unknown."""
-    if not caller.may_use(workspace):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown workspace {workspace!r}")
-    return workspace
+def workspace_runner(
+    request: Request, credentials: Credentials, workspace: Annotated[str, Path(max_length=63)]
+) -> Runner:
+    return Runner(request, credentials, workspace=workspace)
 
 
-WorkspaceDep = Annotated[str, Depends(get_workspace)]
+CallerRun = Annotated[Runner, Depends(caller_runner)]
+AdminRun = Annotated[Runner, Depends(admin_runner)]
+WorkspaceRun = Annotated[Runner, Depends(workspace_runner)]

@@ -6,12 +6,21 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
+from drive_tagger.core.inputs import MAX_BODY_CHARS, MAX_ID_BYTES, MAX_TITLE_CHARS, id_problem, text_problem
+
 MAX_DOCUMENTS_PER_REQUEST = 1000
-MAX_TEXT_CHARS = 1_000_000
+MAX_BIGINT = 2**63 - 1  # ids and offsets beyond Postgres' bigint are answered 422, not 500
 
 
 class EmbedRequest(BaseModel):
-    input: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="Text to embed.")
+    input: str = Field(min_length=1, description=f"Text to embed; past {MAX_BODY_CHARS:,} characters it is cut.")
+
+    @field_validator("input")
+    @classmethod
+    def _has_text(cls, value: str) -> str:
+        if problem := text_problem(value):
+            raise ValueError(problem)
+        return value
 
 
 class EmbedResponse(BaseModel):
@@ -30,15 +39,25 @@ class WorkspaceCreated(BaseModel):
 
 
 class DocumentIn(BaseModel):
-    id: str = Field(min_length=1, max_length=1000, description="Your id for the document; updates replace it.")
-    title: str = Field(default="", max_length=10_000)
-    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    id: str = Field(
+        min_length=1,
+        description=f"Your id for the document (at most {MAX_ID_BYTES:,} UTF-8 bytes); updates replace it.",
+    )
+    title: str = Field(default="", description=f"Kept on one line, up to {MAX_TITLE_CHARS:,} characters.")
+    text: str = Field(min_length=1, description=f"Kept up to {MAX_BODY_CHARS:,} characters; the rest is cut.")
 
-    @field_validator("id", "title", "text")
+    @field_validator("id")
     @classmethod
-    def _no_nul(cls, value: str) -> str:
-        if "\x00" in value:
-            raise ValueError("NUL characters are not allowed in text")
+    def _usable_id(cls, value: str) -> str:
+        if problem := id_problem(value):
+            raise ValueError(problem)
+        return value
+
+    @field_validator("text")
+    @classmethod
+    def _has_text(cls, value: str) -> str:
+        if problem := text_problem(value):
+            raise ValueError(problem)
         return value
 
 
@@ -50,6 +69,7 @@ class DocumentsAccepted(BaseModel):
     read: int
     inserted: int
     changed: int
+    cut: int = Field(description=f"Documents longer than {MAX_BODY_CHARS:,} characters, kept up to that.")
     job_id: int = Field(description="The embed_pending job; a refresh follows it.")
 
 

@@ -1,25 +1,18 @@
 """The API's routes: /embed, and under /v1/workspaces/{workspace} documents, refresh jobs,
-filters, a filter's documents, a document's tags and renaming a filter."""
+filters, a filter's documents, a document's tags and renaming a filter. Each route states its
+database work as one function of the stores, run by the request's runner (deps.py)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+import anyio
+from fastapi import APIRouter, Path, Query, status
 
-from drive_tagger.api.deps import (
-    AccessDep,
-    AdminDep,
-    CallerDep,
-    DocumentsDep,
-    EmbedderDep,
-    JobsDep,
-    RefreshesDep,
-    SettingsDep,
-    WorkspaceDep,
-)
+from drive_tagger.api.deps import AdminRun, CallerRun, EmbedderDep, SettingsDep, WorkspaceRun
 from drive_tagger.api.models import (
+    MAX_BIGINT,
     DocumentsAccepted,
     DocumentsIn,
     DocumentTagsOut,
@@ -34,8 +27,9 @@ from drive_tagger.api.models import (
     WorkspaceCreate,
     WorkspaceCreated,
 )
+from drive_tagger.core.inputs import MAX_BODY_CHARS, clean_text, id_problem
 from drive_tagger.core.types import Filter, SourceDocument, check_workspace_slug
-from drive_tagger.errors import UnknownWorkspace
+from drive_tagger.errors import UnknownDocument, UnknownWorkspace
 from drive_tagger.services import background, query
 from drive_tagger.services.pins import rename_filter
 
@@ -48,75 +42,95 @@ def _filter_out(f: Filter) -> FilterOut:
 
 
 @router.post("/embed", tags=["embed"])
-def embed(body: EmbedRequest, embedder: EmbedderDep, caller: CallerDep) -> EmbedResponse:
+async def embed(body: EmbedRequest, embedder: EmbedderDep, run: CallerRun) -> EmbedResponse:
     """Embed one text with the configured model (mean-pooled, normalized)."""
-    return EmbedResponse(embedding=embedder.embed([body.input])[0].tolist())
+    await run(lambda db: None)
+    text = clean_text(body.input)[:MAX_BODY_CHARS]
+    vector = await anyio.to_thread.run_sync(lambda: embedder.embed([text])[0])
+    return EmbedResponse(embedding=vector.tolist())
 
 
 @router.post("/v1/workspaces", status_code=status.HTTP_201_CREATED, tags=["workspaces"])
-def create_workspace(body: WorkspaceCreate, access: AccessDep, admin: AdminDep) -> WorkspaceCreated:
+async def create_workspace(body: WorkspaceCreate, run: AdminRun) -> WorkspaceCreated:
     """Create a workspace (admin key only); creating an existing one changes nothing."""
     slug = check_workspace_slug(body.workspace)
-    try:
-        access.workspace(slug)
-        return WorkspaceCreated(workspace=slug, created=False)
-    except UnknownWorkspace:
-        access.ensure_workspace(slug)
-        return WorkspaceCreated(workspace=slug, created=True)
+
+    def create(db) -> bool:
+        try:
+            db.access.workspace(slug)
+            return False
+        except UnknownWorkspace:
+            db.access.ensure_workspace(slug)
+            return True
+
+    return WorkspaceCreated(workspace=slug, created=await run(create))
 
 
 @workspace_router.post("/documents", status_code=status.HTTP_202_ACCEPTED)
-def put_documents(
-    body: DocumentsIn, workspace: WorkspaceDep, documents: DocumentsDep, jobs: JobsDep, settings: SettingsDep
+async def put_documents(
+    workspace: str, body: DocumentsIn, run: WorkspaceRun, settings: SettingsDep
 ) -> DocumentsAccepted:
-    """Add or update documents; their embedding (then a refresh) is queued."""
-    docs = [SourceDocument(d.id, d.title, d.text, "api") for d in body.documents]
-    report, job_id = background.submit_documents(
-        documents, jobs, workspace, docs, batch_size=settings.ingest_batch_size
+    """Add or update documents, all of them or none; their embedding (then a refresh) is queued."""
+    docs = [SourceDocument(d.id, d.title, d.text, f"document {d.id!r}") for d in body.documents]
+    report, job_id = await run(
+        lambda db: background.submit_documents(
+            db.documents, db.jobs, workspace, docs, batch_size=settings.ingest_batch_size
+        )
     )
-    return DocumentsAccepted(read=report.read, inserted=report.inserted, changed=report.changed, job_id=job_id)
+    return DocumentsAccepted(
+        read=report.read, inserted=report.inserted, changed=report.changed, cut=report.cut, job_id=job_id
+    )
 
 
 @workspace_router.post("/refresh", status_code=status.HTTP_202_ACCEPTED)
-def queue_refresh(workspace: WorkspaceDep, jobs: JobsDep) -> JobQueued:
+async def queue_refresh(workspace: str, run: WorkspaceRun) -> JobQueued:
     """Queue a refresh of the workspace's filters (one waiting refresh is reused)."""
-    job_id, queued = background.request_refresh(jobs, workspace)
+    job_id, queued = await run(lambda db: background.request_refresh(db.jobs, workspace))
     return JobQueued(job_id=job_id, queued=queued)
 
 
 @workspace_router.get("/jobs/{job_id}")
-def get_job(job_id: int, workspace: WorkspaceDep, jobs: JobsDep) -> JobOut:
+async def get_job(workspace: str, job_id: Annotated[int, Path(ge=1, le=MAX_BIGINT)], run: WorkspaceRun) -> JobOut:
     """Status of one of the workspace's jobs, with its last error."""
-    return JobOut(**background.job_status(jobs, workspace, job_id))
+    return JobOut(**await run(lambda db: background.job_status(db.jobs, workspace, job_id)))
 
 
 @workspace_router.get("/filters")
-def list_filters(workspace: WorkspaceDep, refreshes: RefreshesDep) -> FiltersOut:
+async def list_filters(workspace: str, run: WorkspaceRun) -> FiltersOut:
     """The workspace's filters with their document counts."""
-    return FiltersOut(workspace=workspace, filters=[_filter_out(f) for f in query.list_filters(refreshes, workspace)])
+    found = await run(lambda db: query.list_filters(db.refreshes, workspace))
+    return FiltersOut(workspace=workspace, filters=[_filter_out(f) for f in found])
 
 
 @workspace_router.get("/filters/{category_id}/documents")
-def filter_documents(
-    category_id: int,
-    workspace: WorkspaceDep,
-    refreshes: RefreshesDep,
+async def filter_documents(
+    workspace: str,
+    category_id: Annotated[int, Path(ge=0, le=2**31 - 1)],
+    run: WorkspaceRun,
     limit: Annotated[int, Query(ge=1, le=query.MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
 ) -> FilterPage:
     """One page of a filter's documents, best match first."""
-    chosen, page = query.filter_documents(refreshes, workspace, str(category_id), limit=limit, offset=offset)
+    chosen, page = await run(
+        lambda db: query.filter_documents(db.refreshes, workspace, str(category_id), limit=limit, offset=offset)
+    )
     return FilterPage(filter=_filter_out(chosen), limit=limit, offset=offset, documents=[asdict(d) for d in page])
 
 
 @workspace_router.patch("/filters/{category_id}")
-def rename(category_id: int, body: FilterRename, workspace: WorkspaceDep, refreshes: RefreshesDep) -> FilterOut:
+async def rename(
+    workspace: str, category_id: Annotated[int, Path(ge=0, le=2**31 - 1)], body: FilterRename, run: WorkspaceRun
+) -> FilterOut:
     """Rename a filter and pin the name, or drop the pin."""
-    return _filter_out(rename_filter(refreshes, workspace, category_id, body.name, pinned=body.pinned))
+    return _filter_out(
+        await run(lambda db: rename_filter(db.refreshes, workspace, category_id, body.name, pinned=body.pinned))
+    )
 
 
 @workspace_router.get("/documents/{document_id:path}")
-def document_tags(document_id: str, workspace: WorkspaceDep, refreshes: RefreshesDep) -> DocumentTagsOut:
+async def document_tags(workspace: str, document_id: str, run: WorkspaceRun) -> DocumentTagsOut:
     """A document's tags (its filters), best first; the id may contain slashes."""
-    title, tags = query.document_tags(refreshes, workspace, document_id)
+    if id_problem(document_id):
+        raise UnknownDocument(f"no document with that id in workspace {workspace!r}: {id_problem(document_id)}")
+    title, tags = await run(lambda db: query.document_tags(db.refreshes, workspace, document_id))
     return DocumentTagsOut(id=document_id, title=title, tags=[asdict(t) for t in tags])

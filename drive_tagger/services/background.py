@@ -23,7 +23,7 @@ def submit_documents(
     share a connection): both happen or neither does. Returns the report and the embedding
     job's id (one already waiting is reused)."""
     with documents.transaction():
-        report = store_documents(documents, workspace_slug, items, batch_size=batch_size)
+        report = store_documents(documents, workspace_slug, items, batch_size=batch_size, atomic=True)
         job_id, _ = jobs.defer(Task.EMBED_PENDING, workspace_slug)
     return report, job_id
 

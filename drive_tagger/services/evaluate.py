@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drive_tagger.adapters.readers import read_table_rows
+from drive_tagger.adapters.tables import read_table_rows
 from drive_tagger.core.metrics import clustering_scores, majority_labels, name_accuracy
 from drive_tagger.core.naming import Namer
 from drive_tagger.core.params import RefreshParams

@@ -1,24 +1,19 @@
-"""Ingest: store documents, then embed every text of the workspace that lacks a vector."""
+"""Ingest: store documents (every one checked the same way), embed what lacks a vector, and tag
+new documents from the active filters."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 
-import numpy as np
-from tqdm import tqdm
-
 from drive_tagger.core.assignment import tag_arrivals
+from drive_tagger.core.inputs import MAX_BODY_CHARS, checked_document
 from drive_tagger.core.params import INGEST_BATCH_SIZE
 from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore
-from drive_tagger.core.text import embedding_text
-from drive_tagger.core.types import PendingText, ReadFailure, SourceDocument, Workspace, check_workspace_slug
-from drive_tagger.errors import DriveTaggerError
-
-# Rate and time left are always shown (tqdm shows them too, but only once it has a rate).
-PROGRESS_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} docs [{elapsed}, {rate_fmt}, ETA {remaining}]"
+from drive_tagger.core.types import ReadFailure, SourceDocument, Workspace, check_workspace_slug
+from drive_tagger.services.embedding import embed_pending
 
 
 @dataclass
@@ -31,6 +26,7 @@ class IngestReport:
     tagged_on_arrival: int = 0  # new or changed documents tagged from the active filters
     poorly_matched: int = 0  # of those, how many cleared no filter's fence (left untagged)
     refresh_suggested: bool = False
+    cut: int = 0  # documents longer than MAX_BODY_CHARS, kept up to it
     arrived: list[int] = field(default_factory=list, repr=False)  # ids of new and changed documents
 
     @property
@@ -54,6 +50,7 @@ class IngestReport:
             "tagged_on_arrival": self.tagged_on_arrival,
             "poorly_matched": self.poorly_matched,
             "refresh_suggested": self.refresh_suggested,
+            "cut": self.cut,
         }
 
 
@@ -95,23 +92,48 @@ def store_documents(
     items: Iterable[SourceDocument | ReadFailure],
     *,
     batch_size: int = INGEST_BATCH_SIZE,
+    atomic: bool = False,
 ) -> IngestReport:
-    """Upserts documents batch by batch, creating the workspace if needed; embeds nothing."""
+    """Stores documents, creating the workspace if needed; embeds nothing. Each document is
+    checked first (core.inputs): one that cannot be stored becomes a failure naming it, and the
+    rest go on. Batch by batch, each committed as it goes; with atomic, everything is staged and
+    written in one transaction (all of it or nothing)."""
     workspace = documents.ensure_workspace(check_workspace_slug(workspace_slug))
     report = IngestReport()
-    for batch in _batches(items, batch_size):
-        docs = []
-        for item in batch:
-            if isinstance(item, ReadFailure):
-                report.failures.append(item)
+    with documents.transaction() if atomic else _each_batch_commits():
+        for batch in _batches(items, batch_size):
+            docs = _checked(batch, report)
+            if atomic:
+                documents.stage_documents(docs)
             else:
-                docs.append(item)
-        report.read += len(docs)
-        inserted, changed = documents.upsert_documents(workspace.id, _unique_ids(docs))
-        report.inserted += len(inserted)
-        report.changed += len(changed)
-        report.arrived += inserted + changed
+                _count(report, *documents.upsert_documents(workspace.id, docs))
+        if atomic:
+            _count(report, *documents.upsert_staged(workspace.id))
     return report
+
+
+def _checked(batch: list[SourceDocument | ReadFailure], report: IngestReport) -> list[SourceDocument]:
+    docs = []
+    for item in batch:
+        checked = checked_document(item) if isinstance(item, SourceDocument) else item
+        if isinstance(checked, ReadFailure):
+            report.failures.append(checked)
+            continue
+        report.cut += len(item.body) > MAX_BODY_CHARS
+        docs.append(checked)
+    report.read += len(docs)
+    return docs
+
+
+def _count(report: IngestReport, inserted: list[int], changed: list[int]) -> None:
+    report.inserted += len(inserted)
+    report.changed += len(changed)
+    report.arrived += inserted + changed
+
+
+@contextmanager
+def _each_batch_commits():
+    yield
 
 
 # A refresh is suggested only once a handful of documents arrived, not on the first stray one.
@@ -142,89 +164,3 @@ def tag_on_arrival(
     report.tagged_on_arrival = len(ids) - int(poor.sum())
     report.poorly_matched = int(poor.sum())
     report.refresh_suggested = refreshes.arrival_state(workspace.id).refresh_suggested
-
-
-def _unique_ids(docs: list[SourceDocument]) -> list[SourceDocument]:
-    """Within one batch the last row of a repeated id wins (as it would across batches)."""
-    by_id = {d.external_id: d for d in docs}
-    return list(by_id.values())
-
-
-def embed_pending(
-    documents: DocumentStore,
-    embedder: Embedder,
-    workspace: Workspace,
-    *,
-    batch_size: int = INGEST_BATCH_SIZE,
-    progress: bool | None = None,
-) -> tuple[int, list[ReadFailure]]:
-    """Embeds each distinct text of the workspace without a vector for the embedder's model.
-
-    A workspace holds one model's vectors: switching model makes every text pending, so the
-    workspace is re-embedded whole.
-    """
-    if workspace.embedding_model != embedder.model_id:
-        documents.set_workspace_model(workspace.id, embedder.model_id)
-    pending = documents.hashes_missing_vectors(workspace.id, embedder.model_id)
-    embedded = 0
-    failures: list[ReadFailure] = []
-    batches = [list(b) for b in _batches(pending, batch_size)]
-
-    def fetch(hashes: list[str]) -> list[PendingText]:
-        return documents.texts_by_hash(workspace.id, hashes, embedder.max_chars)
-
-    # One thread reads the next batch's texts while this one embeds: the embedder's inference
-    # keeps the cores busy and the database round trip hides behind it.
-    with (
-        ThreadPoolExecutor(max_workers=1) as reader,
-        tqdm(
-            total=len(pending),
-            desc="embedding",
-            unit="docs",
-            dynamic_ncols=True,
-            bar_format=PROGRESS_FORMAT,
-            disable=None if progress is None else not progress,
-        ) as bar,
-    ):
-        upcoming = reader.submit(fetch, batches[0]) if batches else None
-        for index in range(len(batches)):
-            rows = upcoming.result()
-            upcoming = reader.submit(fetch, batches[index + 1]) if index + 1 < len(batches) else None
-            texts = [embedding_text(r.title, r.body) for r in rows]
-            try:
-                vectors = embedder.embed(texts)
-                good = [r.content_hash for r in rows]
-            except DriveTaggerError:
-                _wait(upcoming)  # the connection is the reader's until its query is done
-                vectors, good = _embed_one_by_one(documents, embedder, workspace, rows, texts, failures)
-            _wait(upcoming)
-            if good:
-                documents.store_vectors(embedder.model_id, good, vectors)
-            embedded += len(good)
-            bar.update(len(rows))
-    return embedded, failures
-
-
-def _wait(future) -> None:
-    if future is not None:
-        future.result()
-
-
-def _embed_one_by_one(
-    documents: DocumentStore,
-    embedder: Embedder,
-    workspace: Workspace,
-    rows: list[PendingText],
-    texts: list[str],
-    failures: list[ReadFailure],
-):
-    """A batch failed: embed each text alone so one bad text fails alone, named by its documents."""
-    good, vectors = [], []
-    for row, text in zip(rows, texts, strict=True):
-        try:
-            vectors.append(embedder.embed([text])[0])
-            good.append(row.content_hash)
-        except DriveTaggerError as exc:
-            for external_id in documents.external_ids_by_hash(workspace.id, [row.content_hash]):
-                failures.append(ReadFailure(external_id, f"embedding failed: {exc}"))
-    return (np.vstack(vectors) if vectors else np.empty((0, 0), np.float32)), good

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -10,7 +11,10 @@ from drive_tagger.core.clustering import DocumentClusterer
 from drive_tagger.core.naming import Namer
 from drive_tagger.core.params import RefreshParams
 from drive_tagger.core.ports import DocumentStore, RefreshStore
-from drive_tagger.errors import NothingToRefresh
+from drive_tagger.core.types import Workspace
+from drive_tagger.errors import NothingToRefresh, RefreshConflict
+
+log = logging.getLogger(__name__)
 
 # Keywords come from each document's head; more text costs time and adds little.
 KEYWORD_TEXT_CHARS = 4000
@@ -47,55 +51,86 @@ def refresh_workspace(
     namer: Namer | None = None,
 ) -> RefreshReport:
     """Recomputes the workspace's filters, naming new ones with `namer` (a Namer from wiring;
-    None: keyword names). On any failure the run is recorded as failed and the previous filters
-    stay active, untouched."""
+    None: keyword names). One refresh of a workspace runs at a time: a second one is refused
+    while the first holds the workspace. On any failure the run is recorded as failed and the
+    previous filters stay active, untouched; a run whose process dies is found abandoned by the
+    next refresh (or the next look at the runs)."""
     params = params or RefreshParams()
     workspace = refreshes.workspace(workspace_slug)
     if workspace.embedding_model is None:
         raise NothingToRefresh(f"workspace {workspace_slug!r} has no embedded documents; ingest first")
-    refresh_id = refreshes.start_refresh_run(workspace.id, params.as_dict())
-    try:
-        watch = _Stopwatch()
-        document_ids, vectors = documents.workspace_vectors(workspace.id, workspace.embedding_model)
-        unembedded = documents.count_documents_missing_vectors(workspace.id, workspace.embedding_model)
-        if len(document_ids) < MIN_DOCUMENTS:
-            raise NothingToRefresh(
-                f"workspace {workspace_slug!r} has {len(document_ids)} embedded document(s); "
-                f"a refresh needs at least {MIN_DOCUMENTS}"
+    with refreshes.refresh_lock(workspace.id) as acquired:
+        if not acquired:
+            running = refreshes.running_refresh(workspace.id)
+            since = f" (run #{running['id']}, started {running['started_at']:%H:%M:%S})" if running else ""
+            raise RefreshConflict(
+                f"workspace {workspace_slug!r} is being refreshed by another run{since}; "
+                "its filters will be the newest when it ends"
             )
-        texts = documents.document_texts(document_ids, KEYWORD_TEXT_CHARS)
-        previous = refreshes.previous_generation(workspace.id)
-        watch.lap("load")
-        clustering = DocumentClusterer(params.clustering).fit(vectors).result_
-        watch.lap("cluster")
-        result = categorize(
-            vectors,
-            texts,
-            clustering,
-            document_ids=document_ids,
-            next_category_id=workspace.next_category_id,
-            previous=previous,
-            params=params,
-            namer=namer,
-            model=workspace.embedding_model,
-            on_stage=watch.lap,
+        refreshes.mark_abandoned_runs(workspace.id)
+        refresh_id = refreshes.start_refresh_run(workspace.id, params.as_dict())
+        try:
+            return _refresh(documents, refreshes, refreshes.workspace(workspace_slug), refresh_id, params, namer)
+        except BaseException as exc:
+            _record_failure(refreshes, refresh_id, exc)
+            raise
+
+
+def _refresh(
+    documents: DocumentStore,
+    refreshes: RefreshStore,
+    workspace: Workspace,
+    refresh_id: int,
+    params: RefreshParams,
+    namer: Namer | None,
+) -> RefreshReport:
+    watch = _Stopwatch()
+    document_ids, vectors = documents.workspace_vectors(workspace.id, workspace.embedding_model)
+    unembedded = documents.count_documents_missing_vectors(workspace.id, workspace.embedding_model)
+    if len(document_ids) < MIN_DOCUMENTS:
+        raise NothingToRefresh(
+            f"workspace {workspace.slug!r} has {len(document_ids)} embedded document(s); "
+            f"a refresh needs at least {MIN_DOCUMENTS}"
         )
-        refreshes.commit_refresh(
-            workspace,
-            refresh_id,
-            result.categories,
-            result.assignments,
-            document_ids,
-            untagged=result.untagged,
-            seconds=dict(watch.seconds),
-            next_category_id=result.next_category_id,
-            changes=result.changes,
-        )
-        watch.lap("write")
-    except BaseException as exc:
-        refreshes.fail_refresh_run(refresh_id, f"{type(exc).__name__}: {exc}")
-        raise
+    texts = documents.document_texts(document_ids, KEYWORD_TEXT_CHARS)
+    previous = refreshes.previous_generation(workspace.id)
+    watch.lap("load")
+    clustering = DocumentClusterer(params.clustering).fit(vectors).result_
+    watch.lap("cluster")
+    result = categorize(
+        vectors,
+        texts,
+        clustering,
+        document_ids=document_ids,
+        next_category_id=workspace.next_category_id,
+        previous=previous,
+        params=params,
+        namer=namer,
+        model=workspace.embedding_model,
+        on_stage=watch.lap,
+    )
+    refreshes.commit_refresh(
+        workspace,
+        refresh_id,
+        result.categories,
+        result.assignments,
+        document_ids,
+        untagged=result.untagged,
+        seconds=dict(watch.seconds),
+        next_category_id=result.next_category_id,
+        changes=result.changes,
+    )
+    watch.lap("write")
     top = sum(1 for c in result.categories if c.is_top_level)
     return RefreshReport(
         refresh_id, len(document_ids), top, len(result.categories) - top, result.untagged, unembedded, watch.seconds
     )
+
+
+def _record_failure(refreshes: RefreshStore, refresh_id: int, exc: BaseException) -> None:
+    """Marks the run failed; when the database itself is what failed, the run stays 'running'
+    until a later look finds its lock gone and marks it abandoned."""
+    try:
+        refreshes.fail_refresh_run(refresh_id, f"{type(exc).__name__}: {exc}")
+    except Exception as failure:
+        log.warning("could not record refresh run %s as failed: %s", refresh_id, failure)

@@ -44,7 +44,7 @@ def test_ingest_json_reports_counts(env, samples_dir):
 
 def test_ingest_with_a_bad_file_exits_1_names_it_and_keeps_the_rest(env, tmp_path):
     (tmp_path / "good.md").write_text("# Invoice 7\nAmount due: 120 EUR.")
-    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe broken")
+    (tmp_path / "bad.txt").write_bytes(b"caf\xe9 broken")
     result = run("ingest", "--workspace", "acme", tmp_path, tmp_path / "missing.pdf")
     assert result.exit_code == 1
     assert "bad.txt: not UTF-8 text" in result.stderr and "missing.pdf: no such file" in result.stderr

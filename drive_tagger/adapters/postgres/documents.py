@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 
 import numpy as np
 from psycopg.rows import class_row
 
 from drive_tagger.adapters.postgres.sql import query
 from drive_tagger.adapters.postgres.vectors import as_array, use_vectors
-from drive_tagger.adapters.postgres.workspaces import WorkspaceQueries
+from drive_tagger.adapters.postgres.workspaces import LockKind, WorkspaceQueries
 from drive_tagger.core.text import content_hash
 from drive_tagger.core.types import PendingText, SourceDocument
 
@@ -18,19 +19,40 @@ class PostgresDocuments(WorkspaceQueries):
     """Documents are upserted through a staging table filled by binary COPY; vectors are keyed by
     (model, content hash) and reached through each document's hash."""
 
+    def stage_documents(self, docs: Sequence[SourceDocument]) -> None:
+        """Copies docs into this transaction's staging table (binary COPY); call within a
+        transaction, then upsert_staged. Several batches may be staged before one upsert."""
+        self.conn.execute(query("create_document_stage"))
+        with self.conn.cursor().copy(query("copy_document_stage")) as copy:
+            copy.set_types(["text"] * 5)
+            for d in docs:
+                copy.write_row((d.external_id, d.title, d.body, content_hash(d.title, d.body), d.source))
+
+    def upsert_staged(self, workspace_id: int) -> tuple[list[int], list[int]]:
+        """Writes every staged document (the last staged for an id wins) in id order, empties the
+        stage, and returns the ids of (inserted, changed) documents; unchanged ones are untouched."""
+        self.conn.execute(query("create_document_stage"))
+        rows = self.conn.execute(query("upsert_staged_documents"), {"workspace_id": workspace_id}).fetchall()
+        self.conn.execute(query("empty_document_stage"))
+        return [i for i, new in rows if new], [i for i, new in rows if not new]
+
     def upsert_documents(self, workspace_id: int, docs: Sequence[SourceDocument]) -> tuple[list[int], list[int]]:
-        """Stores docs by binary COPY into a staging table and one upsert; returns the ids of
-        (inserted, changed) documents. Unchanged documents are not touched."""
+        """Stages and upserts docs in one transaction (its own, or the caller's)."""
         if not docs:
             return [], []
         with self.conn.transaction():
-            self.conn.execute(query("create_document_stage"))
-            with self.conn.cursor().copy(query("copy_document_stage")) as copy:
-                copy.set_types(["text"] * 5)
-                for d in docs:
-                    copy.write_row((d.external_id, d.title, d.body, content_hash(d.title, d.body), d.source))
-            rows = self.conn.execute(query("upsert_staged_documents"), {"workspace_id": workspace_id}).fetchall()
-        return [i for i, new in rows if new], [i for i, new in rows if not new]
+            self.stage_documents(docs)
+            return self.upsert_staged(workspace_id)
+
+    def embedding_lock(self, workspace_id: int) -> AbstractContextManager[bool]:
+        """Held while a pass embeds the workspace's texts; a second pass waits for it."""
+        return self._workspace_lock(LockKind.EMBEDDING, workspace_id, wait=True)
+
+    def record_embed_errors(self, workspace_id: int, hashes: Sequence[str], error: str) -> None:
+        with self.conn.transaction():
+            self.conn.execute(
+                query("record_embed_errors"), {"workspace_id": workspace_id, "hashes": list(hashes), "error": error}
+            )
 
     def set_workspace_model(self, workspace_id: int, model: str) -> None:
         with self.conn.transaction():
@@ -66,6 +88,7 @@ class PostgresDocuments(WorkspaceQueries):
                 for digest, vector in zip(hashes, vectors, strict=True):
                     copy.write_row((digest, vector))
             self.conn.execute(query("insert_staged_embeddings"), {"model": model})
+            self.conn.execute(query("empty_embedding_stage"))
 
     def count_documents_missing_vectors(self, workspace_id: int, model: str) -> int:
         return self._one("count_documents_missing_vectors", {"workspace_id": workspace_id, "model": model})[0]

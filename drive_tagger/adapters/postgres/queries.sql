@@ -47,7 +47,10 @@ update workspaces set embedding_model = %(model)s where id = %(workspace_id)s;
 delete from workspaces where id = %(workspace_id)s;
 
 -- create_document_stage --
-create temporary table document_stage (
+-- Rows to upsert, filled by COPY (in several batches when a request is large) and emptied by
+-- the upsert; it lives until the end of the transaction.
+create temporary table if not exists document_stage (
+    seq bigint generated always as identity,
     external_id text, title text, body text, content_hash text, source text
 ) on commit drop;
 
@@ -55,25 +58,32 @@ create temporary table document_stage (
 copy document_stage (external_id, title, body, content_hash, source) from stdin with (format binary);
 
 -- upsert_staged_documents --
--- Inserts new documents and updates changed ones; unchanged rows are left alone.
--- Returns one row per inserted or changed document.
+-- Inserts new documents and updates changed ones; unchanged rows are left alone. The last row
+-- staged for an id wins. Rows are written in id order, so concurrent writers of overlapping ids
+-- lock them in the same order and never deadlock. Returns one row per inserted or changed document.
 insert into documents as d (workspace_id, external_id, title, body, content_hash, source)
 select %(workspace_id)s, s.external_id, s.title, s.body, s.content_hash, s.source
-from document_stage s
+from (select distinct on (external_id) * from document_stage order by external_id, seq desc) s
+order by s.external_id
 on conflict (workspace_id, external_id) do update
     set title = excluded.title,
         body = excluded.body,
         content_hash = excluded.content_hash,
         source = excluded.source,
+        embed_error = null,
         updated_at = now()
     where d.content_hash <> excluded.content_hash
 returning d.id, (xmax = 0) as inserted;
 
+-- empty_document_stage --
+truncate document_stage;
+
 -- hashes_missing_vectors --
--- Distinct texts of the workspace that have no vector for the model yet.
+-- Distinct texts of the workspace that have no vector for the model yet (a text the embedder
+-- refused waits until it changes).
 select distinct d.content_hash
 from documents d
-where d.workspace_id = %(workspace_id)s
+where d.workspace_id = %(workspace_id)s and d.embed_error is null
   and not exists (
       select 1 from embeddings e where e.model = %(model)s and e.content_hash = d.content_hash)
 order by d.content_hash;
@@ -97,7 +107,7 @@ where d.workspace_id = %(workspace_id)s
       select 1 from embeddings e where e.model = %(model)s and e.content_hash = d.content_hash);
 
 -- create_embedding_stage --
-create temporary table embedding_stage (content_hash text, embedding vector(384)) on commit drop;
+create temporary table if not exists embedding_stage (content_hash text, embedding vector(384)) on commit drop;
 
 -- copy_embedding_stage --
 copy embedding_stage (content_hash, embedding) from stdin with (format binary);
@@ -105,7 +115,42 @@ copy embedding_stage (content_hash, embedding) from stdin with (format binary);
 -- insert_staged_embeddings --
 insert into embeddings (model, content_hash, embedding)
 select %(model)s, content_hash, embedding from embedding_stage
+order by content_hash
 on conflict (model, content_hash) do nothing;
+
+-- empty_embedding_stage --
+truncate embedding_stage;
+
+-- record_embed_errors --
+-- Documents whose text the embedder refused (the hash is what failed).
+update documents set embed_error = %(error)s
+where workspace_id = %(workspace_id)s and content_hash = any(%(hashes)s::text[]);
+
+-- advisory_lock --
+-- Session locks on (kind, workspace): one embedding pass and one refresh per workspace at a time.
+select pg_advisory_lock(%(kind)s::int4, %(key)s::int4);
+
+-- advisory_try_lock --
+select pg_try_advisory_lock(%(kind)s::int4, %(key)s::int4);
+
+-- advisory_unlock --
+select pg_advisory_unlock(%(kind)s::int4, %(key)s::int4);
+
+-- mark_abandoned_runs --
+-- Runs still 'running' whose workspace's refresh lock nobody holds: their process ended (killed,
+-- or its connection lost) before they finished.
+update refresh_runs r
+set status = 'abandoned', finished_at = now(),
+    error = 'the refresh stopped before it finished (its process was killed or lost the database)'
+where r.workspace_id = %(workspace_id)s and r.status = 'running'
+  and not exists (
+      select 1 from pg_locks l
+      where l.locktype = 'advisory' and l.granted and l.objsubid = 2
+        and l.classid = %(kind)s::int4::oid and l.objid = %(key)s::int4::oid);
+
+-- running_refresh --
+select id, started_at from refresh_runs
+where workspace_id = %(workspace_id)s and status = 'running' order by id desc limit 1;
 
 -- copy_workspace_vectors --
 -- Every document of the workspace that has a vector for the model, in id order.

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from psycopg.rows import class_row, dict_row, kwargs_row
 from psycopg.types.json import Jsonb
 
 from drive_tagger.adapters.postgres.sql import query
-from drive_tagger.adapters.postgres.workspaces import WorkspaceQueries
+from drive_tagger.adapters.postgres.workspaces import LockKind, WorkspaceQueries
 from drive_tagger.core.types import (
     ArrivalState,
     Assignments,
@@ -43,6 +44,21 @@ class PostgresRefreshes(WorkspaceQueries):
 
     # -- runs --
 
+    def refresh_lock(self, workspace_id: int) -> AbstractContextManager[bool]:
+        """Held for a whole refresh of the workspace; yields False when another refresh holds it."""
+        return self._workspace_lock(LockKind.REFRESH, workspace_id, wait=False)
+
+    def mark_abandoned_runs(self, workspace_id: int) -> int:
+        """Marks the workspace's runs that are 'running' without a live process as abandoned."""
+        with self.conn.transaction():
+            params = {"workspace_id": workspace_id, "kind": int(LockKind.REFRESH), "key": workspace_id}
+            return self.conn.execute(query("mark_abandoned_runs"), params).rowcount
+
+    def running_refresh(self, workspace_id: int) -> dict | None:
+        """The run that holds the workspace now (id, started_at), if any."""
+        rows = self._all("running_refresh", {"workspace_id": workspace_id}, row_factory=dict_row)
+        return rows[0] if rows else None
+
     def start_refresh_run(self, workspace_id: int, parameters: dict) -> int:
         with self.conn.transaction():
             return self.conn.execute(
@@ -54,6 +70,7 @@ class PostgresRefreshes(WorkspaceQueries):
             self.conn.execute(query("fail_refresh_run"), {"refresh_id": refresh_id, "error": error})
 
     def refresh_runs(self, workspace_id: int, limit: int = 20) -> list[dict]:
+        self.mark_abandoned_runs(workspace_id)
         return self._all("refresh_runs", {"workspace_id": workspace_id, "limit": limit}, row_factory=dict_row)
 
     def commit_refresh(

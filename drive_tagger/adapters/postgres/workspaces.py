@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+import contextlib
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from enum import IntEnum
 
 import psycopg
 from psycopg.rows import class_row
@@ -10,6 +13,13 @@ from psycopg.rows import class_row
 from drive_tagger.adapters.postgres.sql import query
 from drive_tagger.core.types import StoredDocument, Workspace, WorkspaceCounts, WorkspaceSummary
 from drive_tagger.errors import UnknownWorkspace
+
+
+class LockKind(IntEnum):
+    """What a session lock on a workspace guards (the first key of a two-key advisory lock)."""
+
+    EMBEDDING = 1  # one embedding pass per workspace: a second waits, then finds nothing to do
+    REFRESH = 2  # one refresh per workspace; a 'running' run whose lock nobody holds is dead
 
 
 class WorkspaceQueries:
@@ -53,6 +63,19 @@ class WorkspaceQueries:
     def delete_workspace(self, workspace_id: int) -> None:
         with self.conn.transaction():
             self.conn.execute(query("delete_workspace"), {"workspace_id": workspace_id})
+
+    @contextmanager
+    def _workspace_lock(self, kind: LockKind, workspace_id: int, *, wait: bool) -> Iterator[bool]:
+        """A session-level advisory lock: held until released here or the connection ends (a
+        killed process's locks go with it). Yields whether it was acquired."""
+        key = {"kind": int(kind), "key": workspace_id}
+        acquired = self._one("advisory_lock" if wait else "advisory_try_lock", key)[0] is not False
+        try:
+            yield acquired
+        finally:
+            if acquired and not self.conn.closed:
+                with contextlib.suppress(psycopg.OperationalError):  # the connection is gone, and the lock with it
+                    self.conn.execute(query("advisory_unlock"), key)
 
     def find_document(self, workspace_id: int, external_id: str) -> StoredDocument | None:
         return self._one("find_document", {"workspace_id": workspace_id, "external_id": external_id}, StoredDocument)

@@ -1,0 +1,127 @@
+"""Embedding what a workspace lacks: each distinct text without a vector for the embedder's model,
+one pass per workspace at a time, a text the embedder refuses set aside instead of blocking it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
+
+import numpy as np
+from tqdm import tqdm
+
+from drive_tagger.core.params import INGEST_BATCH_SIZE
+from drive_tagger.core.ports import DocumentStore, Embedder
+from drive_tagger.core.text import embedding_text
+from drive_tagger.core.types import PendingText, ReadFailure, Workspace
+from drive_tagger.errors import DriveTaggerError, EmbeddingError
+
+# Rate and time left are always shown (tqdm shows them too, but only once it has a rate).
+PROGRESS_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} docs [{elapsed}, {rate_fmt}, ETA {remaining}]"
+
+
+def _batches(items: Iterable, size: int) -> Iterable[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def embed_pending(
+    documents: DocumentStore,
+    embedder: Embedder,
+    workspace: Workspace,
+    *,
+    batch_size: int = INGEST_BATCH_SIZE,
+    progress: bool | None = None,
+) -> tuple[int, list[ReadFailure]]:
+    """Embeds each distinct text of the workspace without a vector for the embedder's model;
+    returns (texts embedded, a failure per document whose text the embedder refused).
+
+    A workspace holds one model's vectors: switching model makes every text pending, so the
+    workspace is re-embedded whole. One pass runs per workspace at a time: a second waits for
+    the first, then finds only what is still missing. A text the embedder refuses while others
+    succeed is set aside until it changes, so it cannot block its workspace; when the embedder
+    refuses everything it was given (it is down, most likely), the error is raised instead and
+    nothing is set aside, so a retry tries again.
+    """
+    with documents.embedding_lock(workspace.id):
+        if workspace.embedding_model != embedder.model_id:
+            documents.set_workspace_model(workspace.id, embedder.model_id)
+        pending = documents.hashes_missing_vectors(workspace.id, embedder.model_id)
+        embedded, refused = _embed(documents, embedder, workspace, pending, batch_size, progress)
+        if refused and not embedded:
+            raise EmbeddingError(
+                f"the embedder refused all {len(refused)} text(s) it was given; first: {refused[0][1]}"
+            )
+        failures = []
+        for digest, error in refused:
+            documents.record_embed_errors(workspace.id, [digest], error)
+            failures += [
+                ReadFailure(external_id, f"embedding failed: {error}")
+                for external_id in documents.external_ids_by_hash(workspace.id, [digest])
+            ]
+    return embedded, failures
+
+
+def _embed(
+    documents: DocumentStore,
+    embedder: Embedder,
+    workspace: Workspace,
+    pending: list[str],
+    batch_size: int,
+    progress: bool | None,
+) -> tuple[int, list[tuple[str, str]]]:
+    """(texts embedded and stored, (hash, why) per text the embedder refused)."""
+    embedded, refused = 0, []
+    batches = [list(b) for b in _batches(pending, batch_size)]
+
+    def fetch(hashes: list[str]) -> list[PendingText]:
+        return documents.texts_by_hash(workspace.id, hashes, embedder.max_chars)
+
+    # One thread reads the next batch's texts while this one embeds: the embedder's inference
+    # keeps the cores busy and the database round trip hides behind it.
+    with (
+        ThreadPoolExecutor(max_workers=1) as reader,
+        tqdm(
+            total=len(pending),
+            desc="embedding",
+            unit="docs",
+            dynamic_ncols=True,
+            bar_format=PROGRESS_FORMAT,
+            disable=None if progress is None else not progress,
+        ) as bar,
+    ):
+        upcoming = reader.submit(fetch, batches[0]) if batches else None
+        for index in range(len(batches)):
+            rows = upcoming.result()
+            upcoming = reader.submit(fetch, batches[index + 1]) if index + 1 < len(batches) else None
+            texts = [embedding_text(r.title, r.body) for r in rows]
+            try:
+                vectors, good = embedder.embed(texts), [r.content_hash for r in rows]
+            except DriveTaggerError:
+                vectors, good = _embed_one_by_one(embedder, rows, texts, refused)
+            _wait(upcoming)  # the connection is the reader's until its query is done
+            if good:
+                documents.store_vectors(embedder.model_id, good, vectors)
+            embedded += len(good)
+            bar.update(len(rows))
+    return embedded, refused
+
+
+def _wait(future) -> None:
+    if future is not None:
+        future.result()
+
+
+def _embed_one_by_one(
+    embedder: Embedder, rows: list[PendingText], texts: list[str], refused: list[tuple[str, str]]
+) -> tuple[np.ndarray, list[str]]:
+    """A batch failed: embed each text alone so one bad text fails alone."""
+    good, vectors = [], []
+    for row, text in zip(rows, texts, strict=True):
+        try:
+            vectors.append(embedder.embed([text])[0])
+            good.append(row.content_hash)
+        except DriveTaggerError as exc:
+            refused.append((row.content_hash, str(exc)))
+    return (np.vstack(vectors) if vectors else np.empty((0, 0), np.float32)), good
