@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: setup demo test benchmark benchmark-ingest clean
+.PHONY: setup demo test benchmark benchmark-ingest benchmark-cluster benchmark-load benchmark-cli clean
 
 setup: $(VENV)/.installed
 
@@ -36,7 +36,16 @@ benchmark-cluster: setup
 	$(BIN)/python benchmarks/cluster_speed.py
 
 benchmark: setup
-	$(BIN)/python benchmarks/api_and_queue.py
+	$(BIN)/python -m benchmarks.api_and_queue
+
+# Issue #11: 200 concurrent clients (wrk) for 60 s on a 100,000-document workspace.
+benchmark-load: setup
+	command -v wrk >/dev/null || apt-get install -y -q wrk
+	$(BIN)/python -m benchmarks.api_load
+
+# Issue #10: cold start of the query commands, whole processes.
+benchmark-cli: setup
+	$(BIN)/python benchmarks/cli_startup.py
 
 clean:
 	rm -rf $(VENV)

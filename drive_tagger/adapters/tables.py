@@ -29,9 +29,9 @@ def table_format(path: Path) -> str:
     return suffixes[-1] if suffixes and suffixes[-1] in (".jsonl", ".csv") else ""
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str | None, str | None]]:
+def _lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
     """(line number, text, problem) per physical line, each decoded on its own: one line of
-    latin-1 fails that line, not the file."""
+    latin-1 fails that line, not the file (its text comes with replacement characters)."""
     opener = gzip.open if path.suffix.lower() == ".gz" else open
     with opener(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
@@ -40,7 +40,8 @@ def _lines(path: Path) -> Iterator[tuple[int, str | None, str | None]]:
             try:
                 yield number, raw.decode("utf-8"), None
             except UnicodeDecodeError as exc:
-                yield number, None, f"not UTF-8 (invalid byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+                problem = f"not UTF-8 (invalid byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+                yield number, raw.decode("utf-8", "replace"), problem
 
 
 def read_table_rows(path: Path) -> Iterator[Row]:
@@ -79,67 +80,59 @@ def _csv_rows(path: Path) -> Iterator[Row]:
     undecodable bytes or has the wrong number of fields fails alone, and reading starts again
     on the line after the row's first, so an unbalanced quote loses one row, not the rest."""
     csv.field_size_limit(CSV_FIELD_LIMIT)
-    lines = _lines(path)
+    feed = _LineFeed(_lines(path))
+    reader = csv.reader(feed, strict=True)
     header = None
-    for number, line, problem in lines:
-        if problem:
-            yield f"{path}:{number}", None, f"header line {problem}"
-            return
-        if line.strip():
-            header, error = _parse([line])
-            if error:
-                yield f"{path}:{number}", None, f"header line: {error}"
-                return
-            break
-    if header is None:
-        return
-    pending: deque[tuple[int, str | None, str | None]] = deque()  # lines of rows not yet parsed
-    source = iter(lines)
     while True:
-        row_lines = _take_row(pending, source)
-        if row_lines is None:
+        feed.consumed = []
+        try:
+            fields = next(reader)
+        except StopIteration:
             return
-        first = row_lines[0][0]
-        where = f"{path}:{first}"
-        bad = next((p for _, _, p in row_lines if p), None)
-        fields, error = _parse([text or "" for _, text, _ in row_lines])
-        if bad or error or (fields is not None and len(fields) != len(header)):
-            reason = bad or error or f"{len(fields)} fields where the header has {len(header)}"
-            if len(row_lines) > 1:
-                reason += f" (the row ran over lines {first}-{row_lines[-1][0]}; an unbalanced quote?)"
-                pending.extendleft(reversed(row_lines[1:]))  # read again from the line after the row's first
-            yield where, None, reason
+        except csv.Error as exc:
+            fields, problem = None, f"malformed CSV ({exc})"
+        else:
+            problem = next((p for _, _, p in feed.consumed if p), None)
+        if not feed.consumed or fields == []:
             continue
-        if fields is not None:
-            yield where, dict(zip(header, fields, strict=True)), None
+        first, last = feed.consumed[0][0], feed.consumed[-1][0]
+        if header is None:
+            if problem:
+                yield f"{path}:{first}", None, f"header line: {problem}"
+                return
+            header = fields
+            continue
+        if problem is None and len(fields) != len(header):
+            problem = f"{len(fields)} fields where the header has {len(header)}"
+        if problem is None:
+            yield f"{path}:{first}", dict(zip(header, fields, strict=True)), None
+            continue
+        if last > first:
+            problem += f" (the row ran over lines {first}-{last}; an unbalanced quote?)"
+            feed.again(feed.consumed[1:])
+        reader = csv.reader(feed, strict=True)  # a reader that raised cannot go on
+        yield f"{path}:{first}", None, problem
 
 
-def _take_row(pending: deque, source: Iterator) -> list | None:
-    """The physical lines of the next CSV row (a quoted field may span lines), or None at the end."""
-    taken: list = []
-    quotes = 0
-    while True:
-        item = pending.popleft() if pending else next(source, None)
-        if item is None:
-            return taken or None
-        if not taken and item[1] is not None and not item[1].strip():
-            continue  # blank line between rows
-        taken.append(item)
-        quotes += (item[1] or "").count('"')
-        if item[2] is not None or quotes % 2 == 0:
-            return taken
+class _LineFeed:
+    """Lines for csv.reader that remembers which physical lines made the current row and can
+    hand lines out again."""
 
+    def __init__(self, lines: Iterator[tuple[int, str, str | None]]):
+        self.lines = lines
+        self.pending: deque = deque()
+        self.consumed: list = []
 
-def _parse(row_lines: list[str]) -> tuple[list[str] | None, str | None]:
-    try:
-        rows = list(csv.reader(row_lines, strict=True))
-    except csv.Error as exc:
-        return None, f"malformed CSV ({exc})"
-    if not rows:
-        return None, None
-    if len(rows) > 1:
-        return None, "malformed CSV (a quote closes in the middle of a field)"
-    return rows[0], None
+    def __iter__(self) -> _LineFeed:
+        return self
+
+    def __next__(self) -> str:
+        item = self.pending.popleft() if self.pending else next(self.lines)
+        self.consumed.append(item)
+        return item[1]
+
+    def again(self, items: list) -> None:
+        self.pending.extendleft(reversed(items))
 
 
 def rows_as_documents(path: Path) -> Iterator[SourceDocument | ReadFailure]:

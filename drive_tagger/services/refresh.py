@@ -133,4 +133,4 @@ def _record_failure(refreshes: RefreshStore, refresh_id: int, exc: BaseException
     try:
         refreshes.fail_refresh_run(refresh_id, f"{type(exc).__name__}: {exc}")
     except Exception as failure:
-        log.warning("could not record refresh run %s as failed: %s", refresh_id, failure)
+        log.info("could not record refresh run %s as failed: %s", refresh_id, failure)

@@ -11,8 +11,11 @@ alter table documents add column embed_error text;
 
 -- Postgres lets PUBLIC execute every new function; Supabase's API roles must not. The functions
 -- meant for apps are granted to `authenticated` again below; our own backend owns everything.
+-- (PUBLIC's right comes from the global default, so it is revoked globally; Supabase grants the API
+-- roles per schema, so theirs is revoked per schema.)
 revoke execute on all functions in schema public from public, anon, authenticated;
-alter default privileges in schema public revoke execute on functions from public, anon, authenticated;
+alter default privileges revoke execute on functions from public;
+alter default privileges in schema public revoke execute on functions from anon, authenticated;
 grant execute on function category_filters(text), filter_documents(text, integer, integer, integer),
     document_tags(bigint), match_documents(extensions.vector, text, integer),
     request_user_id(), member_workspace_ids() to authenticated;

@@ -141,3 +141,35 @@ def test_a_pinned_name_shows_in_filters_tags_and_the_sql_function(db, two_worksp
 
 def test_pinning_a_filter_that_is_not_active_is_refused(db, two_workspaces):
     assert not db.refreshes.pin_category_name(db.documents.workspace("samples").id, 99_999, "Ghost")
+
+
+APP_FUNCTIONS = {
+    "category_filters",
+    "filter_documents",
+    "document_tags",
+    "match_documents",
+    "request_user_id",
+    "member_workspace_ids",
+}
+
+
+def _executable_by(db, role: str) -> set[str]:
+    rows = db.conn.execute(
+        """select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+           where n.nspname = 'public' and has_function_privilege(%s, p.oid, 'execute')""",
+        (role,),
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def test_anon_may_execute_no_function_at_all(db):
+    assert _executable_by(db, "anon") == set()
+
+
+def test_authenticated_may_execute_only_the_functions_meant_for_apps(db):
+    assert _executable_by(db, "authenticated") == APP_FUNCTIONS
+
+
+def test_a_function_created_later_is_not_executable_by_the_api_roles(db):
+    db.conn.execute("create function later_helper() returns int language sql as 'select 1'")
+    assert "later_helper" not in _executable_by(db, "anon") | _executable_by(db, "authenticated")

@@ -137,15 +137,15 @@ select pg_try_advisory_lock(%(kind)s::int4, %(key)s::int4);
 select pg_advisory_unlock(%(kind)s::int4, %(key)s::int4);
 
 -- mark_abandoned_runs --
--- Runs still 'running' whose workspace's refresh lock nobody holds: their process ended (killed,
--- or its connection lost) before they finished.
+-- Runs still 'running' whose workspace's refresh lock no other session holds: their process ended
+-- (killed, or its connection lost) before they finished. (A refresh calls this under its own lock.)
 update refresh_runs r
 set status = 'abandoned', finished_at = now(),
     error = 'the refresh stopped before it finished (its process was killed or lost the database)'
 where r.workspace_id = %(workspace_id)s and r.status = 'running'
   and not exists (
       select 1 from pg_locks l
-      where l.locktype = 'advisory' and l.granted and l.objsubid = 2
+      where l.locktype = 'advisory' and l.granted and l.objsubid = 2 and l.pid <> pg_backend_pid()
         and l.classid = %(kind)s::int4::oid and l.objid = %(key)s::int4::oid);
 
 -- running_refresh --

@@ -1,0 +1,196 @@
+"""A catalogue of hostile inputs for ingest: files a folder may hold (every format, links, pipes,
+odd names) and table rows (JSONL, CSV). Each case says what must come of it: stored, or a failure
+whose line names the input and carries the given words."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.files import write_docx, write_pdf
+
+GOOD_TEXT = "A perfectly ordinary paragraph about quarterly budgets and supplier invoices."
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str  # what the user sees in the failure line (a file name, or file:line)
+    build: Callable[[Path], None]  # writes the input into the drive folder
+    expect: str  # "stored", or words the failure's reason must contain
+    stored_id: str | None = None  # for stored cases, the id it is stored under (default: name)
+
+
+def _text(name: str, data: bytes | str) -> Callable[[Path], None]:
+    def build(root: Path) -> None:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data.encode() if isinstance(data, str) else data)
+
+    return build
+
+
+def _docx_with(document_xml: bytes) -> Callable[[Path], None]:
+    def build(root: Path) -> None:
+        good = root / "_template.docx.tmp"
+        write_docx(good, ["placeholder"])
+        with zipfile.ZipFile(good) as source, zipfile.ZipFile(root / "broken-xml.docx", "w") as target:
+            for item in source.infolist():
+                data = source.read(item.filename)
+                target.writestr(item, document_xml if item.filename == "word/document.xml" else data)
+        good.unlink()
+
+    return build
+
+
+def _truncated_docx(root: Path) -> None:
+    write_docx(root / "whole.docx.tmp", ["Text that will be cut off."] * 50)
+    data = (root / "whole.docx.tmp").read_bytes()
+    (root / "truncated.docx").write_bytes(data[: len(data) // 2])
+    (root / "whole.docx.tmp").unlink()
+
+
+def _huge_node_docx(root: Path) -> None:
+    write_docx(root / "huge-node.docx", ["x" * (11 * 1024 * 1024)])
+
+
+def _symlink(name: str, target: str | Callable[[Path], Path]) -> Callable[[Path], None]:
+    def build(root: Path) -> None:
+        os.symlink(target(root) if callable(target) else target, root / name)
+
+    return build
+
+
+def _fifo(root: Path) -> None:
+    os.mkfifo(root / "pipe.txt")
+
+
+def _non_utf8_name(root: Path) -> None:
+    (Path(os.fsdecode(bytes(root) + b"/caf\xe9-menu.txt"))).write_text("Lunch menu: soup of the day and bread.")
+
+
+def _nested(root: Path) -> None:
+    deep = root.joinpath(*[f"level{i}" for i in range(20)])
+    deep.mkdir(parents=True)
+    (deep / "deep.txt").write_text("A document twenty folders down about the travel policy.")
+
+
+def _jsonl(name: str, *lines: str | bytes) -> Callable[[Path], None]:
+    raw = b"\n".join(line if isinstance(line, bytes) else line.encode() for line in lines) + b"\n"
+    return _text(name, raw)
+
+
+def _row(**fields) -> str:
+    return json.dumps(fields)
+
+
+def _gz_jsonl_truncated(root: Path) -> None:
+    rows = "".join(_row(id=f"gz-{i}", text=f"{GOOD_TEXT} {i}") + "\n" for i in range(400))
+    data = gzip.compress(rows.encode())
+    (root / "truncated.jsonl.gz").write_bytes(data[: len(data) // 2])
+
+
+LONG_NAME = "n" * 200 + ".txt"
+
+FILE_CASES = [
+    Case("empty.txt", _text("empty.txt", b""), "empty file"),
+    Case("blank.txt", _text("blank.txt", "  \n\t \n"), "empty file"),
+    Case("binary.txt", _text("binary.txt", b"\x00\x01\x02\x03 not text \x00"), "binary content"),
+    Case("latin1.txt", _text("latin1.txt", b"caf\xe9 au lait receipt"), "not UTF-8"),
+    Case("utf16.txt", _text("utf16.txt", "\ufeffMinutes of the board meeting".encode("utf-16-le")), "stored"),
+    Case("utf16-odd.txt", _text("utf16-odd.txt", b"\xff\xfeM\x00i\x00n"), "not valid UTF-16"),
+    Case("utf8-bom.md", _text("utf8-bom.md", "\ufeff# Onboarding checklist\n\nLaptop, badge.".encode()), "stored"),
+    Case("crlf.txt", _text("crlf.txt", "Line one of the memo\r\nLine two\r\n"), "stored"),
+    Case("nul-inside.md", _text("nul-inside.md", b"# Title\n\nBody" + b"\x00" * 3 + b"end" * 3000), "binary"),
+    Case("data.xyz", _text("data.xyz", "what is this"), "unsupported file type"),
+    Case("README", _text("README", "no suffix at all"), "unsupported file type"),
+    Case("random.docx", _text("random.docx", os.urandom(3000)), "unreadable Word document"),
+    Case("truncated.docx", _truncated_docx, "unreadable Word document"),
+    Case("broken-xml.docx", _docx_with(b"<w:document><w:body><w:p>unclosed"), "unreadable Word document"),
+    Case("empty.docx", lambda root: write_docx(root / "empty.docx", []), "empty document"),
+    Case("huge-node.docx", _huge_node_docx, "stored-or-named"),
+    Case("random.pdf", _text("random.pdf", os.urandom(2000)), "unreadable PDF"),
+    Case("garbage.pdf", _text("garbage.pdf", b"%PDF-1.4 garbage"), "unreadable PDF"),
+    Case("zero.pdf", _text("zero.pdf", b""), "empty file|unreadable PDF"),
+    Case("scan.pdf", lambda root: write_pdf(root / "scan.pdf", ""), "no extractable text"),
+    Case("binary.html", _text("binary.html", b"\x00\x00\x01<html>"), "binary content"),
+    Case("latin1.html", _text("latin1.html", b"<p>caf\xe9</p>"), "not UTF-8"),
+    Case("script-only.html", _text("script-only.html", "<html><script>var a = 1;</script></html>"), "empty document"),
+    Case("empty.html", _text("empty.html", "<html><body></body></html>"), "empty document"),
+    Case("passwd.txt", _symlink("passwd.txt", "/etc/passwd"), "outside the folder"),
+    Case("etc-link", _symlink("etc-link", "/etc"), "outside the folder"),
+    Case("inner-link", _symlink("inner-link", lambda root: root / "sub"), "link to a folder inside"),
+    Case("broken-link.txt", _symlink("broken-link.txt", "/nonexistent/file.txt"), "broken or looping"),
+    Case("loop-a.txt", _symlink("loop-a.txt", lambda root: root / "loop-b.txt"), "broken or looping"),
+    Case("loop-b.txt", _symlink("loop-b.txt", lambda root: root / "loop-a.txt"), "broken or looping"),
+    Case("pipe.txt", _fifo, "not a regular file"),
+    Case("caf\\xe9-menu.txt", _non_utf8_name, "stored"),
+    Case(LONG_NAME, _text(LONG_NAME, "A note with a very long file name about the office move."), "stored"),
+    Case("/".join(f"level{i}" for i in range(20)) + "/deep.txt", _nested, "stored"),
+    Case("long.txt", _text("long.txt", ("word " * 400_000)), "stored"),
+    Case("sub/inner.md", _text("sub/inner.md", "# Inner\n\nA file in a subfolder the inner link points at."), "stored"),
+]
+
+# rows.jsonl, line by line: what each line must give ("stored:<id>", or words of its failure).
+JSONL_ROWS = [
+    (_row(id="good-1", text=GOOD_TEXT), "stored:good-1"),
+    ('{"id": "broken", "text": ', "malformed JSON"),
+    ("[1, 2, 3]", "a JSON object per line"),
+    (_row(text="no id here"), "missing 'id'"),
+    (_row(id=0, text="An id of zero is an id."), "stored:0"),
+    ('{"id": NaN, "text": "nan id"}', "whole number"),
+    ('{"id": 1e400, "text": "infinite id"}', "whole number"),
+    (_row(id=1.5, text="fraction id"), "whole number"),
+    (_row(id=True, text="boolean id"), "whole number"),
+    (_row(id={"a": 1}, text="object id"), "whole number"),
+    (_row(id="nul\x00id", text="x"), "control character"),
+    ('{"id": "half\\ud800", "text": "x"}', "not valid Unicode"),
+    (_row(id="長" * 1000, text="long id"), "bytes long"),
+    (_row(id="t-nul", title="a\x00b", text="ok text"), "stored:t-nul"),
+    ('{"id": "s-text", "text": "broken \\ud800 surrogate kept"}', "stored:s-text"),
+    (_row(id="blank", text="   "), "missing or empty 'text'"),
+    (_row(id="no-text"), "missing or empty 'text'"),
+    (_row(id="num-text", text=42), "missing or empty 'text'"),
+    (b'{"id": "latin", "text": "caf\xe9"}', "not UTF-8"),
+    (_row(id="good-2", text=GOOD_TEXT + " two"), "stored:good-2"),
+    ("[" * 100_000, "malformed JSON"),
+    (_row(id="dup", text="first version"), "appears again"),
+    (_row(id="dup", text="second version"), "stored:dup"),
+]
+JSONL_FILE = _jsonl("rows.jsonl", *(line for line, _ in JSONL_ROWS))
+CSV_TEXT = (
+    "id,title,text\n"
+    'c1,First,"A plain row, with a comma"\n'
+    'c2,"Unbalanced,oops\n'
+    "c3,Third,This row comes after the broken quote\n"
+    'c4,Fourth,"A field\nthat spans two lines"\n'
+    "c5,Fifth,too,many,fields\n"
+    "c6,Sixth,caf\xe9\n"
+    'c7,Seventh,"' + "long " * 40_000 + '"\n'
+    'c8,Ei"ght,quote inside a bare field\n'
+    "c9,Ninth,the last row\n"
+)
+# table.csv, by line: what the row starting there must give.
+CSV_LINES = {
+    2: "stored:c1",
+    3: "malformed CSV",
+    4: "stored:c3",
+    5: "stored:c4",
+    7: "fields where the header",
+    8: "not UTF-8",
+    9: "stored:c7",
+    10: "stored:c8",
+    11: "stored:c9",
+}
+CSV_FILE = _text("table.csv", CSV_TEXT.encode("utf-8").replace("caf\xe9".encode(), b"caf\xe9"))
+MORE_TABLE_CASES = [
+    Case("empty.jsonl", _text("empty.jsonl", b""), "empty table"),
+    Case("header-only.csv", _text("header-only.csv", "id,title,text\n"), "empty table"),
+    Case("no-text-column.csv:2", _text("no-text-column.csv", "id,title\nx1,Only a title\n"), "missing or empty 'text'"),
+    Case("not-gzip.jsonl.gz", _text("not-gzip.jsonl.gz", b"this is not gzip"), "cannot read"),
+    Case("truncated.jsonl.gz", _gz_jsonl_truncated, "cannot read"),
+]
