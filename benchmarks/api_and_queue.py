@@ -33,6 +33,7 @@ from drive_tagger.wiring import database_url, make_embedder, open_database, refr
 
 BIN = Path(sys.executable).parent
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
