@@ -8,6 +8,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 
 from drive_tagger.adapters.postgres.database import Database
+from drive_tagger.adapters.postgres.source import SourceTable
 from drive_tagger.core.naming import Namer
 from drive_tagger.core.params import INGEST_BATCH_SIZE, RefreshParams
 from drive_tagger.core.ports import Embedder
@@ -24,9 +25,11 @@ def worker_tasks(
     params: RefreshParams,
     *,
     make_namer: Callable[[], Namer] | None = None,  # called per refresh job; None: keyword names
+    make_source: Callable[[], SourceTable] | None = None,  # the app's documents table, if one is synced
     batch_size: int = INGEST_BATCH_SIZE,
-) -> dict[Task, Callable]:
-    """{task: function(context, workspace)} for queue.run_worker."""
+) -> tuple[dict[Task, Callable], dict[str, Callable]]:
+    """({task: function(context, workspace)}, {periodic task: function(context, timestamp)}) for
+    queue.run_worker."""
 
     def embed_pending_task(context, workspace: str) -> dict:
         with _error_recorded(context, open_database), open_database() as db:
@@ -40,6 +43,10 @@ def worker_tasks(
                 result["refresh_job"], _ = db.jobs.defer(Task.REFRESH, workspace)
         return result
 
+    def sync_task(context, workspace: str) -> dict:
+        with _error_recorded(context, open_database), open_database() as db:
+            return _sync(db, workspace)
+
     def refresh_task(context, workspace: str) -> dict:
         with _error_recorded(context, open_database), open_database() as db:
             report = refresh_workspace(
@@ -47,7 +54,24 @@ def worker_tasks(
             )
         return {"refresh_id": report.refresh_id, "categories": report.categories, "documents": report.documents}
 
-    return {Task.EMBED_PENDING: embed_pending_task, Task.REFRESH: refresh_task}
+    def _sync(db: Database, workspace: str | None) -> dict:
+        from drive_tagger.services.sync import sync_workspaces
+
+        reports = sync_workspaces(db.documents, make_source(), workspace)
+        for report in reports:
+            if report.touched:
+                db.jobs.defer(Task.EMBED_PENDING, report.workspace)
+        return {"workspaces": [r.as_dict() for r in reports]}
+
+    def sync_all(context, timestamp: int) -> dict:
+        """The periodic sync of every workspace the source table names."""
+        with open_database() as db:
+            return _sync(db, None)
+
+    tasks = {Task.EMBED_PENDING: embed_pending_task, Task.REFRESH: refresh_task}
+    if make_source is not None:
+        tasks[Task.SYNC] = sync_task
+    return tasks, ({"sync_all": sync_all} if make_source is not None else {})
 
 
 def record_error(open_database: Callable[[], Database], job_id: int, attempt: int, error: str) -> None:

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DRIVE_TAGGER_", extra="ignore", populate_by_name=True)
 
+    # Show the traceback of an unexpected error in the CLI (normally one `error:` line).
+    debug: bool = False
     # Unset: an embedded PostgreSQL (with pgvector) runs in data_dir/postgres.
     database_url: SecretStr | None = None
     data_dir: Path = Field(default_factory=_default_data_dir)
@@ -38,7 +40,7 @@ class Settings(BaseSettings):
     # "<backend>:<model>". Backends: sentence-transformers (local torch; the bundled model needs
     # no hub access, any other name is loaded by sentence-transformers), local-int8 (the same
     # model exported to ONNX and int8-quantized on first use, cached in data_dir/models) and
-    # openai (e.g. openai:text-embedding-3-small, asked for openai_embedding_dimensions-d vectors).
+    # openai (e.g. openai:text-embedding-3-small, at the model's length or openai_embedding_dimensions).
     embedder: str = f"sentence-transformers:{BUNDLED_MODEL}"
     # Tokens per window; longer documents are split into windows and their vectors averaged.
     window_tokens: int = Field(default=EmbeddingParams.window_tokens, ge=16, le=8192)
@@ -72,6 +74,21 @@ class Settings(BaseSettings):
     # Longest wait between polls for new jobs (LISTEN/NOTIFY usually wakes workers sooner).
     worker_poll_seconds: float = Field(default=2.0, gt=0.0, le=600.0)
 
+    # Sync from the app's own documents table (`drive-tagger sync`, and a periodic job when a
+    # worker runs): the table, in our database or the one at sync_source_url, and its columns.
+    # A row's workspace column names its workspace; a row with the deleted column set, or gone,
+    # is deleted from its workspace. Unset sync_table: no sync.
+    sync_table: str | None = None
+    sync_source_url: SecretStr | None = None
+    sync_id_column: str = "id"
+    sync_workspace_column: str = "workspace"
+    sync_title_column: str | None = "title"
+    sync_text_column: str = "text"
+    sync_updated_at_column: str = "updated_at"
+    sync_deleted_column: str | None = None
+    # When workers sync every workspace (cron; a sixth field counts seconds); empty: never.
+    sync_schedule: str = "*/5 * * * *"
+
     # HTTP API: connections in the pool, which is also how many requests use the database at
     # once; past api_max_waiting waiting requests, or api_wait_seconds of waiting, the answer is
     # 503 with Retry-After rather than a long queue.
@@ -102,7 +119,9 @@ class Settings(BaseSettings):
     # Retries after a 429, a 5xx, a timeout or a lost connection (the client backs off
     # exponentially and honours the server's Retry-After).
     openai_retries: int = Field(default=3, ge=0, le=10)
-    openai_embedding_dimensions: int = 384
+    # Dimensions asked of an OpenAI embedding model; unset = the model's own (1,536 for
+    # text-embedding-3-small); text-embedding-3 models shorten their vectors to any size asked.
+    openai_embedding_dimensions: int | None = Field(default=None, ge=1, le=16_000)
 
     @field_validator("namer")
     @classmethod

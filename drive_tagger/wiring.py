@@ -17,7 +17,7 @@ from drive_tagger.adapters.postgres.database import Database
 from drive_tagger.adapters.postgres.embedded import embedded_server_url
 from drive_tagger.adapters.postgres.migrations import migrate, pending_migrations
 from drive_tagger.core.params import ClusteringParams, RefreshParams
-from drive_tagger.errors import DriveTaggerError, MigrationError
+from drive_tagger.errors import DriveTaggerError, InvalidInput, MigrationError
 from drive_tagger.settings import Settings
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from drive_tagger.adapters.embedders import Embedder
     from drive_tagger.adapters.namers import GatedNamer
     from drive_tagger.adapters.openai_client import OpenAIOptions
+    from drive_tagger.adapters.postgres.source import SourceTable
 
 LOCAL_BACKENDS = {"sentence-transformers", "local"}
 INT8_BACKENDS = {"local-int8"}
@@ -59,6 +60,27 @@ def open_database(settings: Settings) -> Database:
     except BaseException:
         conn.close()
         raise
+
+
+def make_source(settings: Settings) -> SourceTable:
+    """The app's own documents table sync reads, or InvalidInput when none is configured."""
+    from drive_tagger.adapters.postgres.source import SourceColumns, SourceTable
+
+    if not settings.sync_table:
+        raise InvalidInput("no source table to sync: set DRIVE_TAGGER_SYNC_TABLE (and its column settings)")
+    url = settings.sync_source_url.get_secret_value() if settings.sync_source_url else database_url(settings)
+    return SourceTable(
+        url,
+        SourceColumns(
+            table=settings.sync_table,
+            id=settings.sync_id_column,
+            workspace=settings.sync_workspace_column,
+            text=settings.sync_text_column,
+            updated_at=settings.sync_updated_at_column,
+            title=settings.sync_title_column or None,
+            deleted=settings.sync_deleted_column or None,
+        ),
+    )
 
 
 def make_embedder(settings: Settings) -> Embedder:
@@ -178,17 +200,20 @@ def run_worker(settings: Settings, *, wait: bool = True, name: str | None = None
         return Database(connect(url, autocommit=True))
 
     embedder = lazy_embedder(settings)
-    tasks = worker_tasks(
+    tasks, periodic = worker_tasks(
         job_database,
         embedder,
         refresh_params(settings),
         make_namer=lambda: make_namer(settings, embedder()),
+        make_source=(lambda: make_source(settings)) if settings.sync_table else None,
         batch_size=settings.ingest_batch_size,
     )
+    schedules = {name: (settings.sync_schedule, func) for name, func in periodic.items() if settings.sync_schedule}
     queue.run_worker(
         url,
         tasks,
         queue_options(settings),
+        periodic=schedules,
         on_stalled=lambda job_id, attempt, message: record_error(job_database, job_id, attempt, message),
         wait=wait,
         name=name,

@@ -33,3 +33,41 @@ class HashingEmbedder(Embedder):
     @property
     def texts_embedded(self) -> int:
         return sum(len(c) for c in self.calls)
+
+
+class TopicEmbedder(Embedder):
+    """Vectors with a known two-level structure: a text naming `topic-<a> part-<b>` lands near
+    topic a's centre, nearer part b of it, so a refresh finds those topics and parts."""
+
+    model_id = "test/topic-embedder"
+    dimensions = 64
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        import re
+
+        rows = []
+        for text in texts:
+            topic, part = (int(x) for x in re.search(r"topic-(\d+) part-(\d+)", text).groups())
+            seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+            centre = np.random.default_rng(1000 + topic).standard_normal(self.dimensions) * 3
+            offset = np.random.default_rng(2000 + topic * 10 + part).standard_normal(self.dimensions) * 0.9
+            rows.append(centre + offset + np.random.default_rng(seed).standard_normal(self.dimensions) * 0.4)
+        return np.asarray(rows, dtype=np.float32)
+
+
+def topic_documents(topics: int = 4, parts: int = 2, per_part: int = 15) -> list:
+    """Documents for TopicEmbedder: `t<a>-p<b>-<i>.txt`, each with words of its topic."""
+    from drive_tagger.core.types import SourceDocument
+
+    words = ["invoice payment", "contract clause", "flight hotel", "server outage", "recipe oven", "hiring offer"]
+    return [
+        SourceDocument(
+            f"t{a}-p{b}-{i:02d}.txt",
+            f"Topic {a} part {b} item {i}",
+            f"topic-{a} part-{b} {words[a % len(words)]} {words[(a + b + 1) % len(words)]} note {i}",
+            "test",
+        )
+        for a in range(topics)
+        for b in range(parts)
+        for i in range(per_part)
+    ]

@@ -43,6 +43,7 @@ class FakeOpenAI:
         self.requests: list[tuple[str, dict]] = []
         self.chat = lambda payload, n: Reply()
         self.embeddings = lambda payload, n: Reply()
+        self.ignore_dimensions = False  # answer at the model's own length whatever was asked
         self._lock = threading.Lock()
         fake = self
 
@@ -101,7 +102,7 @@ class FakeOpenAI:
 
     def _embedding_body(self, body: dict) -> dict:
         inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
-        dims = body.get("dimensions") or 1536
+        dims = (None if self.ignore_dimensions else body.get("dimensions")) or 1536
         data = []
         for i, text in enumerate(inputs):
             seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")

@@ -1,4 +1,4 @@
-"""Embeddings from an OpenAI(-compatible) server, e.g. text-embedding-3-small cut to 384 dimensions."""
+"""Embeddings from an OpenAI(-compatible) server: text-embedding-3-small, ada-002 or any other model."""
 
 from __future__ import annotations
 
@@ -11,32 +11,27 @@ from drive_tagger.errors import EmbeddingError
 
 # text-embedding-3 models read at most 8,191 tokens; ~3 characters a token keeps us under.
 MAX_CHARS = 24_000
-# The size of the vector column in supabase/migrations (the store takes no other yet).
-DIMENSIONS = 384
 
 
 class OpenAIEmbedder(Embedder):
-    """Asks the server for `dimensions`-d vectors (text-embedding-3 models shorten theirs on
-    request); the store holds DIMENSIONS-d ones, so any other size is refused up front."""
+    """Embeddings from the server's model at its own length (1,536 for text-embedding-3-small and
+    ada-002), or at `dimensions` when given (text-embedding-3 models shorten theirs on request).
+    The length is learnt from the first answer; the model id says it, since vectors of another
+    length are other vectors."""
 
     def __init__(
         self,
         model: str,
         *,
-        dimensions: int = DIMENSIONS,
+        dimensions: int | None = None,
         options: OpenAIOptions | None = None,
         batch_size: int = 128,
         client=None,
     ):
-        if dimensions != DIMENSIONS:
-            raise EmbeddingError(
-                f"DRIVE_TAGGER_OPENAI_EMBEDDING_DIMENSIONS={dimensions} but the store holds {DIMENSIONS}-d "
-                f"vectors; set it to {DIMENSIONS} (text-embedding-3 models shorten their vectors on request)"
-            )
         self.model = model
+        self.requested_dimensions = dimensions
         self._dimensions = dimensions
-        # The model and size go into the id: vectors of other sizes are other vectors.
-        self.model_id = f"openai/{model}@{dimensions}"
+        self.model_id = f"openai/{model}" + (f"@{dimensions}" if dimensions else "")
         self.options = options or OpenAIOptions()
         self.client = client or make_client(self.options)
         self.batch_size = batch_size
@@ -47,25 +42,26 @@ class OpenAIEmbedder(Embedder):
 
     @property
     def dimensions(self) -> int:
+        if self._dimensions is None:
+            self._dimensions = self._embed_batch(["dimensions"]).shape[1]
         return self._dimensions
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         # Newlines hurt some embedding models' quality; whitespace runs become one space.
         inputs = [" ".join(t.split())[:MAX_CHARS] for t in texts]
+        extra = {"dimensions": self.requested_dimensions} if self.requested_dimensions else {}
         try:
-            response = self.client.embeddings.create(
-                model=self.model,
-                input=inputs,
-                dimensions=self.dimensions,
-                encoding_format="float",
-            )
+            response = self.client.embeddings.create(model=self.model, input=inputs, encoding_format="float", **extra)
         except openai.OpenAIError as exc:
             raise EmbeddingError(f"embedding with {self.model} failed: {describe_error(exc)}") from None
         rows = sorted(response.data, key=lambda d: d.index)
         vectors = np.asarray([r.embedding for r in rows], dtype=np.float32)
-        if vectors.ndim != 2 or vectors.shape[1] != DIMENSIONS:
+        if vectors.ndim != 2 or len(vectors) != len(texts):
+            raise EmbeddingError(f"{self.model} answered {len(rows)} vectors of uneven length for {len(texts)} texts")
+        if self.requested_dimensions and vectors.shape[1] != self.requested_dimensions:
             raise EmbeddingError(
-                f"{self.model} returned {vectors.shape[-1] if vectors.ndim == 2 else '?'}-d vectors; the store "
-                f"holds {DIMENSIONS}-d ones (does the model accept a 'dimensions' of {DIMENSIONS}?)"
+                f"{self.model} returned {vectors.shape[1]}-d vectors where {self.requested_dimensions} were asked; "
+                "does the model take a 'dimensions' (only text-embedding-3 models do)?"
             )
+        self._dimensions = self._dimensions or vectors.shape[1]
         return vectors

@@ -91,6 +91,7 @@ def run_worker(
     tasks: dict[Task, Callable],
     options: QueueOptions,
     *,
+    periodic: dict[str, tuple[str, Callable]] | None = None,
     on_stalled: Callable[[int, int, str], None] | None = None,
     wait: bool = True,
     name: str | None = None,
@@ -108,6 +109,8 @@ def run_worker(
     strategy = BackoffRetry(options.retries, options.backoff_seconds)
     for task, func in tasks.items():
         app.task(name=Task(task).value, pass_context=True, retry=strategy)(func)
+    for name, (cron, func) in (periodic or {}).items():
+        app.periodic(cron=cron, periodic_id=name)(app.task(name=name, queueing_lock=name, pass_context=True)(func))
 
     @app.periodic(cron=_every(options.stalled_seconds / 3), periodic_id=RETRY_STALLED)
     @app.task(name=RETRY_STALLED, queue=MAINTENANCE_QUEUE, queueing_lock=RETRY_STALLED, pass_context=True)

@@ -68,7 +68,8 @@ def _read_folder(root: Path) -> Iterator[SourceDocument | ReadFailure]:
             if problem:
                 yield ReadFailure(_shown(path), problem)
             else:
-                yield from _read_one(path, relative)
+                # The source is the file's absolute path: `ingest --prune` finds what left the folder by it.
+                yield from _read_one(real_root / path.relative_to(root), relative)
     for error in unreadable:
         yield ReadFailure(_text_id(str(error.filename)), f"cannot read the folder: {error.strerror or error}")
     if not found:

@@ -93,8 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Details go to the server log (uvicorn logs the traceback), not to the caller.
         return _error(500, "internal error", "InternalError")
 
-    from drive_tagger.api.routes import router, workspace_router
+    from drive_tagger.api import changes, routes
 
-    app.include_router(router)
-    app.include_router(workspace_router)
+    for module_router in (routes.router, routes.workspace_router, changes.router):
+        app.include_router(module_router)
     return app

@@ -143,3 +143,31 @@ class DocumentTagsOut(BaseModel):
 class ErrorOut(BaseModel):
     detail: str | list
     error: str
+
+
+class MoveIn(BaseModel):
+    documents: list[str] = Field(min_length=1, max_length=MAX_DOCUMENTS_PER_REQUEST)
+    filter: int | None = Field(ge=0, le=2**31 - 1, description="The filter to place them in; null: out of every one.")
+
+
+class MergeIn(BaseModel):
+    keep: int = Field(ge=0, le=2**31 - 1, description="The filter that stays.")
+    absorb: int = Field(ge=0, le=2**31 - 1, description="The filter merged into it.")
+
+
+class FilterCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    documents: list[str] = Field(
+        min_length=1,
+        max_length=MAX_DOCUMENTS_PER_REQUEST,
+        description="Ids of documents that belong in it; documents like them join it.",
+    )
+
+
+class CorrectionMade(BaseModel):
+    correction: int
+    job_id: int | None = Field(description="The refresh that applies it (none for a move, which shows at once).")
+
+
+class DocumentsDeleted(BaseModel):
+    deleted: list[str]

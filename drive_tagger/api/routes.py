@@ -28,8 +28,8 @@ from drive_tagger.api.models import (
     WorkspaceCreated,
 )
 from drive_tagger.core.inputs import MAX_BODY_CHARS, clean_text, id_problem
-from drive_tagger.core.types import Filter, SourceDocument, check_workspace_slug
-from drive_tagger.errors import UnknownDocument, UnknownWorkspace
+from drive_tagger.core.types import Filter, SourceDocument, Task, check_workspace_slug
+from drive_tagger.errors import InvalidInput, UnknownDocument, UnknownWorkspace
 from drive_tagger.services import background, query
 from drive_tagger.services.pins import rename_filter
 
@@ -42,8 +42,10 @@ def _filter_out(f: Filter) -> FilterOut:
 
 
 @router.post("/embed", tags=["embed"])
+@router.post("/functions/v1/embed", tags=["embed"], summary="Embed (at the path of a Supabase Edge Function)")
 async def embed(body: EmbedRequest, embedder: EmbedderDep, run: CallerRun) -> EmbedResponse:
-    """Embed one text with the configured model (mean-pooled, normalized)."""
+    """Embed one text with the configured model (mean-pooled, normalized); also served where a
+    Supabase Edge Function named `embed` would be, so `supabase.functions.invoke("embed")` works."""
     await run(lambda db: None)
     text = clean_text(body.input)[:MAX_BODY_CHARS]
     vector = await anyio.to_thread.run_sync(lambda: embedder.embed([text])[0])
@@ -86,6 +88,15 @@ async def put_documents(
 async def queue_refresh(workspace: str, run: WorkspaceRun) -> JobQueued:
     """Queue a refresh of the workspace's filters (one waiting refresh is reused)."""
     job_id, queued = await run(lambda db: background.request_refresh(db.jobs, workspace))
+    return JobQueued(job_id=job_id, queued=queued)
+
+
+@workspace_router.post("/sync", status_code=status.HTTP_202_ACCEPTED)
+async def queue_sync(workspace: str, run: WorkspaceRun, settings: SettingsDep) -> JobQueued:
+    """Queue a sync of the workspace with the app's own documents table (DRIVE_TAGGER_SYNC_TABLE)."""
+    if not settings.sync_table:
+        raise InvalidInput("no source table to sync: the server has no DRIVE_TAGGER_SYNC_TABLE")
+    job_id, queued = await run(lambda db: db.jobs.defer(Task.SYNC, workspace))
     return JobQueued(job_id=job_id, queued=queued)
 
 

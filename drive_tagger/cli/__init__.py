@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from drive_tagger.cli import db, documents, filters, refresh, server
+from drive_tagger.cli import corrections, db, documents, filters, refresh, server
 from drive_tagger.cli.common import open_context
 
 app = typer.Typer(
@@ -16,13 +16,24 @@ app = typer.Typer(
 )
 app.callback()(open_context)
 
-for command in (documents.ingest, refresh.refresh, filters.filters, filters.docs, filters.tags, filters.rename):
+for command in (
+    documents.ingest,
+    documents.sync,
+    refresh.refresh,
+    filters.filters,
+    filters.docs,
+    filters.tags,
+    filters.rename,
+):
     app.command()(command)
 app.command("eval")(refresh.evaluate)
 app.command()(refresh.demo)
 app.command("map")(filters.map_)
 for command in (filters.workspaces, filters.runs, server.worker, server.jobs, server.serve):
     app.command()(command)
+for command in (corrections.delete, corrections.move, corrections.merge, corrections.split, corrections.corrections):
+    app.command()(command)
+app.command("create-filter")(corrections.create_filter)
 app.add_typer(db.app, name="db")
 app.add_typer(server.keys_app, name="keys")
 

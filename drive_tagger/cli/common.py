@@ -78,6 +78,13 @@ class CliContext:
 
         return refresh_params(self.settings)
 
+    @property
+    def debug(self) -> bool:
+        try:
+            return self.settings.debug
+        except ValidationError:
+            return False
+
     def close(self) -> None:
         if self._database is not None:
             self._database.close()
@@ -119,6 +126,10 @@ def handles_errors(command: F) -> F:
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             raise typer.Exit(130) from None
+        except Exception as exc:
+            if context().debug:
+                raise
+            fail(f"unexpected {type(exc).__name__}: {_first_line(exc)} (DRIVE_TAGGER_DEBUG=1 shows where)")
         raise typer.Exit(code)
 
     return run  # type: ignore[return-value]

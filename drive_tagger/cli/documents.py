@@ -15,6 +15,9 @@ def ingest(
     workspace: WorkspaceOption,
     paths: Annotated[list[Path], typer.Argument(help="Files or folders; .jsonl/.csv with id,title,text columns.")],
     background: BackgroundOption = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Delete documents whose files left the given folders.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> int:
     """Read documents, store new and changed ones, embed texts that have no vector yet."""
@@ -39,10 +42,13 @@ def ingest(
             batch_size=batch_size,
             suggest_refresh_share=ctx.settings.suggest_refresh_share,
         )
+    pruned = _prune(db, workspace, paths, report) if prune else []
     for failure in report.failures:
         typer.echo(f"failed: {failure}", err=True)
     if as_json:
-        print_json({"workspace": workspace, **report.as_dict(), **({"job_id": job_id} if background else {})})
+        print_json(
+            {"workspace": workspace, **report.as_dict(), "pruned": pruned, **({"job_id": job_id} if background else {})}
+        )
     elif background:
         typer.echo(
             f"{workspace}: read {report.read} ({report.inserted} new, {report.changed} changed), "
@@ -57,4 +63,65 @@ def ingest(
             typer.echo(f"tagged on arrival: {report.tagged_on_arrival}, matched poorly: {report.poorly_matched}")
         if report.refresh_suggested:
             typer.echo(f"a refresh is suggested: run `drive-tagger refresh --workspace {workspace}`")
+    if pruned and not as_json:
+        typer.echo(f"pruned {len(pruned)} document(s) whose files are gone")
     return 1 if report.failures else 0
+
+
+def _prune(db, workspace: str, paths: list[Path], report) -> list[str]:
+    from drive_tagger.errors import InvalidInput
+    from drive_tagger.services.deletion import prune_folder
+
+    folders = [p for p in paths if p.is_dir()]
+    if len(folders) != len(paths):
+        raise InvalidInput("--prune takes folders only (it deletes what left them)")
+    failed = [f.source for f in report.failures]
+    return [doc for folder in folders for doc in prune_folder(db.documents, workspace, folder, report.read_ids, failed)]
+
+
+@handles_errors
+def sync(
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Only this workspace.")] = None,
+    background: BackgroundOption = False,
+    as_json: JsonOption = False,
+) -> int:
+    """Bring workspaces in step with the app's own documents table (DRIVE_TAGGER_SYNC_TABLE):
+    changed rows in, deleted rows out, then embed and queue a refresh."""
+    from drive_tagger.core.types import Task
+    from drive_tagger.services.embedding import embed_pending
+    from drive_tagger.services.sync import sync_workspaces
+    from drive_tagger.wiring import make_source
+
+    ctx = context()
+    db = ctx.database
+    reports = sync_workspaces(
+        db.documents, make_source(ctx.settings), workspace, batch_size=ctx.settings.ingest_batch_size
+    )
+    results = []
+    for report in reports:
+        result = report.as_dict()
+        if report.touched and background:
+            result["job_id"], _ = db.jobs.defer(Task.EMBED_PENDING, report.workspace)
+        elif report.touched:
+            result["embedded"], refused = embed_pending(
+                db.documents, ctx.embedder, db.documents.workspace(report.workspace)
+            )
+            report.failures += refused
+            result["refresh_job"], _ = db.jobs.defer(Task.REFRESH, report.workspace)
+        results.append(result)
+        for failure in report.failures:
+            typer.echo(f"failed: {failure}", err=True)
+        if not as_json:
+            typer.echo(
+                f"{report.workspace}: read {report.read} changed row(s) ({report.inserted} new, "
+                f"{report.changed} changed), deleted {report.deleted} in {report.seconds:.2f}s"
+                + (
+                    f"; embedded {result['embedded']}, refresh queued as job {result['refresh_job']}"
+                    if "refresh_job" in result
+                    else ""
+                )
+                + (f"; embedding queued as job {result['job_id']}" if "job_id" in result else "")
+            )
+    if as_json:
+        print_json(results)
+    return 1 if any(r.failures for r in reports) else 0

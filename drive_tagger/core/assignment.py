@@ -103,3 +103,15 @@ def tag_arrivals(vectors: np.ndarray, categories: list[Category]) -> tuple[Assig
             )
         )
     return combine(*links), ~joined
+
+
+def learned_links(vectors: np.ndarray, learned, *, tagged: np.ndarray) -> Assignments:
+    """A learned filter's links: rank 1 for a document no discovered filter holds, else rank 2
+    (a facet next to the discovered filters), scored by cosine to its centroid."""
+    rows = np.asarray(learned.members, dtype=np.int64)
+    return Assignments(
+        document_index=rows,
+        category_id=np.full(len(rows), learned.category_id, dtype=np.int64),
+        score=(vectors[rows] @ learned.centroid).astype(np.float32),
+        rank=np.where(tagged[rows], 2, 1).astype(np.int64),
+    )

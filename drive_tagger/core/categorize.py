@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.preprocessing import normalize
 
-from drive_tagger.core.assignment import cluster_centroids, combine, level_links
+from drive_tagger.core.assignment import cluster_centroids, combine, learned_links, level_links
 from drive_tagger.core.clustering import TwoLevelClustering
+from drive_tagger.core.corrections import Correction, Grouping, Kind, LearnedFilter, apply_corrections
 from drive_tagger.core.keywords import class_keywords, term_counts
 from drive_tagger.core.matching import Match, match_categories
 from drive_tagger.core.naming import KeywordNamer, Namer, NamingContext, NamingRequest, keyword_description
@@ -101,6 +102,7 @@ def categorize(
     params: RefreshParams = RefreshParams(),
     namer: Namer | None = None,
     model: str | None = None,
+    corrections: tuple[Correction, ...] = (),
     on_stage: Callable[[str], None] = lambda stage: None,
 ) -> Categorization:
     """Top-level categories and their sub-filters with c-TF-IDF keywords and names.
@@ -108,56 +110,140 @@ def categorize(
     A category that matches one of the previous refresh (by member overlap) keeps its id; it
     keeps its name too when the name is pinned by a user, or when its centroid barely moved
     (params.keep_name_similarity). Every other category is named by `namer` (default: keyword
-    names), which sees its keywords and representative texts. A document is linked at each level
-    it belongs to, and at the top level it may carry a second filter (rank 2) within
-    params.second_filter_margin of its first.
+    names), which sees its keywords and representative texts. A person's corrections are then
+    applied (core/corrections.py). A document is linked at each level it belongs to, and at the
+    top level it may carry a second filter (rank 2) within params.second_filter_margin of its
+    first; a learned filter links the documents it takes (rank 1 when they have no other).
     """
     top, sub = _levels(vectors, clustering)
-    top_match = _match_level(top, document_ids, previous, top=True)
-    sub_match = _match_level(sub, document_ids, previous, top=False)
-    fresh_ids = iter(range(next_category_id, next_category_id + 10**9))
-    top_ids = np.array([i if i is not None else next(fresh_ids) for i in top_match.ids], dtype=np.int64)
-    sub_ids = np.array([i if i is not None else next(fresh_ids) for i in sub_match.ids], dtype=np.int64)
+    learned_ids = {c.category_id for c in corrections if c.kind is Kind.LEARNED}
+    discovered = _without(previous, learned_ids)
+    top_match = _match_level(top, document_ids, discovered, top=True)
+    sub_match = _match_level(sub, document_ids, discovered, top=False)
+    fresh = iter(range(next_category_id, next_category_id + 10**9))
+    top_ids = np.array([i if i is not None else next(fresh) for i in top_match.ids], dtype=np.int64)
+    sub_ids = np.array([i if i is not None else next(fresh) for i in sub_match.ids], dtype=np.int64)
+    grouping = Grouping(
+        top=_ids_of(top.labels, top_ids),
+        sub=_ids_of(sub.labels, sub_ids),
+        parents={int(sub_ids[j]): int(top_ids[p]) for j, p in enumerate(sub.parents)},
+        fences={int(top_ids[i]): float(f) for i, f in enumerate(top.fences)},
+    )
+    matched = (top_ids, sub_ids)  # the ids matching gave, before any correction: what _changes reports
+    grouping, learned, notes = apply_corrections(vectors, document_ids, grouping, corrections, lambda: next(fresh))
+    (top, top_ids), (sub, sub_ids) = _levels_of(vectors, grouping)
     assignments = combine(
         level_links(vectors, top.labels, top.centroids, top_ids, second_margin=params.second_filter_margin),
         level_links(vectors, sub.labels, sub.centroids, sub_ids),
+        *(learned_links(vectors, f, tagged=top.labels >= 0) for f in learned),
     )
     on_stage("assign")
 
-    drafts = _drafts(top, sub, top_ids, sub_ids, term_counts(texts))
+    drafts = _drafts(top, sub, top_ids, sub_ids, term_counts(texts), learned)
     on_stage("keywords")
 
     kept = {c.category_id: c for c in (previous.categories if previous else ())}
+    kept |= {f.category_id: _named_by_person(f) for f in learned}
     categories = name_drafts(drafts, vectors, texts, kept, namer or KeywordNamer(), model, params.keep_name_similarity)
     on_stage("naming")
+    changes = _changes(drafts, kept, top_match, sub_match, *matched)
     return Categorization(
         categories,
         assignments,
         untagged=int((top.labels < 0).sum()),
-        next_category_id=next(fresh_ids),
-        changes=_changes(drafts, kept, top_match, sub_match, top_ids, sub_ids),
+        next_category_id=next(fresh),
+        changes={**changes, "corrections": notes} if notes else changes,
     )
 
 
-def _drafts(top: _Level, sub: _Level, top_ids: np.ndarray, sub_ids: np.ndarray, terms) -> list[DraftCategory]:
-    """One draft per category, top level first, each with its c-TF-IDF keywords."""
+def _ids_of(labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """The category id of each document's label (-1 stays -1)."""
+    out = np.full(len(labels), -1, dtype=np.int64)
+    out[labels >= 0] = ids[labels[labels >= 0]]
+    return out
+
+
+def _levels_of(vectors: np.ndarray, grouping: Grouping) -> tuple[tuple[_Level, np.ndarray], tuple[_Level, np.ndarray]]:
+    """Both levels (labels indexing sorted ids, centroids, parents, fences) from a grouping; a
+    top-level filter left with fewer than two sub-filters shows none."""
+    top_ids = np.unique(grouping.top[grouping.top >= 0])
+    top_labels = np.where(grouping.top >= 0, np.searchsorted(top_ids, grouping.top), -1)
+    _, top_centroids = cluster_centroids(vectors, top_labels)
+    fences = np.array([grouping.fences.get(int(c), -1.0) for c in top_ids], dtype=np.float32)
+    sub_ids = np.unique(grouping.sub[(grouping.sub >= 0) & (grouping.top >= 0)])
+    parent = np.array([grouping.parents.get(int(s), -1) for s in sub_ids], dtype=np.int64)
+    siblings = {p: int((parent == p).sum()) for p in set(parent.tolist())}
+    sub_ids = sub_ids[[p in set(top_ids.tolist()) and siblings[p] >= 2 for p in parent.tolist()]]
+    sub_labels = np.where(
+        np.isin(grouping.sub, sub_ids) & (grouping.top >= 0), np.searchsorted(sub_ids, grouping.sub), -1
+    )
+    _, sub_centroids = cluster_centroids(vectors, sub_labels)
+    sub_parents = np.searchsorted(top_ids, [grouping.parents[int(s)] for s in sub_ids]).astype(np.int64)
+    top = _Level(top_labels, top_centroids, np.full(len(top_ids), -1), fences)
+    sub = _Level(sub_labels, sub_centroids, sub_parents, np.full(len(sub_ids), -1.0))
+    return (top, top_ids.astype(np.int64)), (sub, sub_ids.astype(np.int64))
+
+
+def _without(previous: PreviousGeneration | None, ids: set[int]) -> PreviousGeneration | None:
+    """The previous generation without the learned filters: discovered clusters never take their ids."""
+    if previous is None or not ids:
+        return previous
+    return PreviousGeneration(tuple(c for c in previous.categories if c.category_id not in ids), previous.members)
+
+
+def _named_by_person(learned: LearnedFilter) -> Category:
+    return Category(
+        learned.category_id, learned.name, (), len(learned.members), learned.centroid, named_by=NamedBy.USER
+    )
+
+
+def _drafts(
+    top: _Level, sub: _Level, top_ids: np.ndarray, sub_ids: np.ndarray, terms, learned: list[LearnedFilter]
+) -> list[DraftCategory]:
+    """One draft per category: top level first, then the learned filters, then sub-filters; each
+    with its c-TF-IDF keywords (a learned filter's against everything it does not hold)."""
     drafts = []
-    for level, ids, offset in ((top, top_ids, 0), (sub, sub_ids, len(top_ids))):
-        keywords = class_keywords(terms, level.labels)
-        for i, category_id in enumerate(ids):
-            parent = int(level.parents[i]) if level.parents[i] >= 0 else None
-            fence = float(level.fences[i]) if level.fences[i] > -1 else None
-            drafts.append(
-                DraftCategory(
-                    offset + i,
-                    int(category_id),
-                    parent,
-                    np.flatnonzero(level.labels == i),
-                    level.centroids[i],
-                    keywords.get(i, ()),
-                    fence,
-                )
+    top_keywords, sub_keywords = class_keywords(terms, top.labels), class_keywords(terms, sub.labels)
+    for i, category_id in enumerate(top_ids):
+        fence = float(top.fences[i]) if top.fences[i] > -1 else None
+        drafts.append(
+            DraftCategory(
+                i,
+                int(category_id),
+                None,
+                np.flatnonzero(top.labels == i),
+                top.centroids[i],
+                top_keywords.get(i, ()),
+                fence,
             )
+        )
+    for f in learned:
+        inside = np.ones(len(top.labels), dtype=np.int64)
+        inside[f.members] = 0
+        drafts.append(
+            DraftCategory(
+                len(drafts),
+                f.category_id,
+                None,
+                f.members,
+                f.centroid,
+                class_keywords(terms, inside).get(0, ()),
+                f.fence,
+            )
+        )
+    offset = len(drafts)
+    for j, category_id in enumerate(sub_ids):
+        drafts.append(
+            DraftCategory(
+                offset + j,
+                int(category_id),
+                int(sub.parents[j]),
+                np.flatnonzero(sub.labels == j),
+                sub.centroids[j],
+                sub_keywords.get(j, ()),
+                None,
+            )
+        )
     return drafts
 
 

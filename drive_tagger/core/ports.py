@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from drive_tagger.core.types import (
@@ -27,6 +28,8 @@ from drive_tagger.core.types import (
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from drive_tagger.core.corrections import Correction, Kind
 
 
 class Embedder(Protocol):
@@ -59,6 +62,8 @@ class WorkspaceStore(Protocol):
 
     def workspace_counts(self, workspace_id: int) -> WorkspaceCounts: ...
 
+    def document_ids(self, workspace_id: int, external_ids: list[str]) -> dict[str, int]: ...
+
 
 class DocumentStore(WorkspaceStore, Protocol):
     """Documents and their content-addressed vectors."""
@@ -71,6 +76,18 @@ class DocumentStore(WorkspaceStore, Protocol):
 
     def embedding_lock(self, workspace_id: int) -> AbstractContextManager[bool]: ...
 
+    def sync_watermark(self, workspace_id: int, source: str) -> datetime | None: ...
+
+    def save_sync_state(
+        self, workspace_id: int, source: str, watermark: datetime, *, rows_read: int, rows_deleted: int
+    ) -> None: ...
+
+    def synced_document_ids(self, workspace_id: int, source: str) -> list[str]: ...
+
+    def delete_documents(self, workspace_id: int, external_ids: Sequence[str]) -> list[str]: ...
+
+    def documents_from_sources(self, workspace_id: int, prefix: str) -> list[tuple[str, str]]: ...
+
     def record_embed_errors(self, workspace_id: int, hashes: Sequence[str], error: str) -> None: ...
 
     def set_workspace_model(self, workspace_id: int, model: str) -> None: ...
@@ -82,6 +99,8 @@ class DocumentStore(WorkspaceStore, Protocol):
     def external_ids_by_hash(self, workspace_id: int, hashes: Sequence[str]) -> list[str]: ...
 
     def store_vectors(self, model: str, hashes: Sequence[str], vectors: np.ndarray) -> None: ...
+
+    def ensure_model_index(self, model: str) -> None: ...
 
     def count_documents_missing_vectors(self, workspace_id: int, model: str) -> int: ...
 
@@ -153,6 +172,19 @@ class RefreshStore(WorkspaceStore, Protocol):
     def previous_refresh_id(self, workspace_id: int) -> int | None: ...
 
     def generation_categories(self, workspace_id: int, refresh_id: int) -> list[dict]: ...
+
+    def record_correction(
+        self,
+        workspace_id: int,
+        kind: Kind,
+        category_id: int | None,
+        document_ids: Sequence[int],
+        *,
+        other: int | None = None,
+        name: str | None = None,
+    ) -> int: ...
+
+    def corrections(self, workspace_id: int) -> tuple[Correction, ...]: ...
 
     def pin_category_name(self, workspace_id: int, category_id: int, name: str) -> bool: ...
 

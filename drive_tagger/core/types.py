@@ -30,6 +30,7 @@ class Task(StrEnum):
 
     EMBED_PENDING = "embed_pending"  # embed the workspace's texts without a vector, then queue a refresh
     REFRESH = "refresh"  # recompute the workspace's filters
+    SYNC = "sync"  # read the app's documents table for the workspace, then queue embed_pending
 
 
 # The queue of the worker's own periodic jobs (retrying stalled jobs), left out of job listings.

@@ -49,6 +49,8 @@ def embed_pending(
             documents.set_workspace_model(workspace.id, embedder.model_id)
         pending = documents.hashes_missing_vectors(workspace.id, embedder.model_id)
         embedded, refused = _embed(documents, embedder, workspace, pending, batch_size, progress)
+        if embedded:
+            documents.ensure_model_index(embedder.model_id)
         if refused and not embedded:
             raise EmbeddingError(
                 f"the embedder refused all {len(refused)} text(s) it was given; first: {refused[0][1]}"

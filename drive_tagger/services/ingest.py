@@ -28,6 +28,7 @@ class IngestReport:
     refresh_suggested: bool = False
     cut: int = 0  # documents longer than MAX_BODY_CHARS, kept up to it
     arrived: list[int] = field(default_factory=list, repr=False)  # ids of new and changed documents
+    read_ids: set[str] = field(default_factory=set, repr=False)  # external ids of the documents read
 
     @property
     def skipped(self) -> int:
@@ -120,6 +121,7 @@ def _checked(batch: list[SourceDocument | ReadFailure], report: IngestReport) ->
             report.failures.append(checked)
             continue
         report.cut += len(item.body) > MAX_BODY_CHARS
+        report.read_ids.add(checked.external_id)
         docs.append(checked)
     report.read += len(docs)
     return docs

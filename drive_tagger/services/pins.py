@@ -15,6 +15,21 @@ MAX_NAME = 80
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>`]")
 
 
+def check_filter_name(name: str, filters: list[Filter], *, renaming: int | None = None) -> str:
+    """A person's filter name on one line, or InvalidInput saying what is wrong with it: too long,
+    markup or control characters, or another filter's name already (names are unique)."""
+    name = " ".join(str(name).split())
+    if not 1 <= len(name) <= MAX_NAME or _UNSAFE.search(name):
+        raise InvalidInput(
+            f"{name!r} is not a usable filter name: 1..{MAX_NAME} characters on one line, "
+            "without markup or control characters"
+        )
+    clash = next((f for f in filters if f.name.casefold() == name.casefold() and f.category_id != renaming), None)
+    if clash is not None:
+        raise InvalidInput(f"filter {clash.category_id} is already called {clash.name!r}; names are unique")
+    return name
+
+
 def rename_filter(
     refreshes: RefreshStore, workspace_slug: str, reference: str, name: str | None, *, pinned: bool = True
 ) -> Filter:
@@ -26,17 +41,7 @@ def rename_filter(
     if not pinned:
         refreshes.unpin_category_name(workspace.id, current.category_id)
     else:
-        name = " ".join((name if name is not None else current.name).split())
-        if not 1 <= len(name) <= MAX_NAME or _UNSAFE.search(name):
-            raise InvalidInput(
-                f"{name!r} is not a usable filter name: 1..{MAX_NAME} characters on one line, "
-                "without markup or control characters"
-            )
-        clash = next(
-            (f for f in filters if f.name.casefold() == name.casefold() and f.category_id != current.category_id), None
-        )
-        if clash is not None:
-            raise InvalidInput(f"filter {clash.category_id} is already called {clash.name!r}; names are unique")
+        name = check_filter_name(name if name is not None else current.name, filters, renaming=current.category_id)
         if not refreshes.pin_category_name(workspace.id, current.category_id, name):
             raise UnknownFilter(f"no filter {reference} in workspace {workspace_slug!r}")
     return next(f for f in refreshes.filters(workspace.id) if f.category_id == current.category_id)

@@ -94,6 +94,7 @@ def _refresh(
         )
     texts = documents.document_texts(document_ids, KEYWORD_TEXT_CHARS)
     previous = refreshes.previous_generation(workspace.id)
+    corrections = refreshes.corrections(workspace.id)
     watch.lap("load")
     clustering = DocumentClusterer(params.clustering).fit(vectors).result_
     watch.lap("cluster")
@@ -107,6 +108,7 @@ def _refresh(
         params=params,
         namer=namer,
         model=workspace.embedding_model,
+        corrections=corrections,
         on_stage=watch.lap,
     )
     refreshes.commit_refresh(

@@ -41,16 +41,16 @@ def test_schema_has_the_tables_and_columns_the_product_needs(database_url):
         )
 
 
-def test_embeddings_have_a_384_dimension_hnsw_cosine_index(database_url):
-    with connect(database_url, autocommit=True) as conn:
-        definition = conn.execute(
-            "select indexdef from pg_indexes where tablename = 'embeddings' and indexdef ilike '%hnsw%'"
-        ).fetchone()[0]
-        dims = conn.execute(
-            "select format_type(atttypid, atttypmod) from pg_attribute "
-            "where attrelid = 'embeddings'::regclass and attname = 'embedding'"
-        ).fetchone()[0]
-    assert "vector_cosine_ops" in definition and dims.endswith("vector(384)")
+def test_each_model_gets_its_own_index_at_its_own_length(db):
+    import numpy as np
+
+    for model, dims in (("m/small", 384), ("m/wide", 1536), ("m/huge", 3072)):
+        db.documents.store_vectors(model, [f"{dims:064x}"], np.ones((1, dims), dtype=np.float32))
+        db.documents.ensure_model_index(model)
+    definitions = [r[0] for r in db.conn.execute("select indexdef from pg_indexes where tablename = 'embeddings'")]
+    assert any("vector(384)" in d and "vector_cosine_ops" in d and "m/small" in d for d in definitions)
+    assert any("vector(1536)" in d and "m/wide" in d for d in definitions)
+    assert any("halfvec(3072)" in d and "halfvec_cosine_ops" in d and "m/huge" in d for d in definitions)
 
 
 def test_pending_migrations_are_listed_before_migrating(empty_database_url):

@@ -150,6 +150,10 @@ APP_FUNCTIONS = {
     "match_documents",
     "request_user_id",
     "member_workspace_ids",
+    "move_documents",
+    "merge_filters",
+    "split_filter",
+    "create_filter",
 }
 
 
@@ -173,3 +177,39 @@ def test_authenticated_may_execute_only_the_functions_meant_for_apps(db):
 def test_a_function_created_later_is_not_executable_by_the_api_roles(db):
     db.conn.execute("create function later_helper() returns int language sql as 'select 1'")
     assert "later_helper" not in _executable_by(db, "anon") | _executable_by(db, "authenticated")
+
+
+def test_a_member_moves_a_document_and_it_shows_at_once(db, two_workspaces):
+    samples, _ = two_workspaces
+    target = db.refreshes.filters(db.documents.workspace(samples).id)[-1].category_id
+    with as_user(db.conn, ALICE):
+        db.conn.execute(
+            "select move_documents(%s, %s, %s)", (samples, ["contracts/data-processing-agreement-fieldnote.md"], target)
+        )
+        tags = db.conn.execute(
+            "select category_id from document_tags((select id from documents where "
+            "external_id = 'contracts/data-processing-agreement-fieldnote.md'))"
+        ).fetchall()
+        assert target in {t[0] for t in tags}
+
+
+def test_a_member_cannot_correct_another_workspace(db, two_workspaces):
+    import psycopg
+
+    samples, _ = two_workspaces
+    with as_user(db.conn, BOB), pytest.raises(psycopg.errors.NoDataFound, match="unknown workspace"):
+        db.conn.execute("select split_filter(%s, 1)", (samples,))
+
+
+def test_a_members_merge_is_recorded_and_queues_a_refresh(db, two_workspaces):
+    samples, _ = two_workspaces
+    tops = [
+        f.category_id for f in db.refreshes.filters(db.documents.workspace(samples).id) if f.parent_category_id is None
+    ]
+    with as_user(db.conn, ALICE):
+        db.conn.execute("select merge_filters(%s, %s, %s)", (samples, tops[0], tops[1]))
+        db.conn.execute("reset role")  # the rest is read as the backend reads it
+        merge = db.refreshes.corrections(db.documents.workspace(samples).id)[-1]
+        assert merge.kind.value == "merge" and merge.category_id == tops[0] and len(merge.document_ids) > 0
+        queued = db.conn.execute("select count(*) from procrastinate_jobs where task_name = 'refresh'").fetchone()[0]
+        assert queued == 1

@@ -64,7 +64,7 @@ def test_an_embedding_pass_leaves_the_refresh_to_a_later_pass_already_waiting(
 
     store_documents(db.documents, "acme", read_sources([samples_dir / "travel"]))
     waiting, _ = db.jobs.defer(Task.EMBED_PENDING, "acme")  # a later pass of the burst
-    tasks = worker_tasks(
+    tasks, _ = worker_tasks(
         lambda: Database(connect(database_url, autocommit=True)), lambda: sample_embedder, RefreshParams()
     )
     assert tasks[Task.EMBED_PENDING](None, workspace="acme")["refresh_job"] is None

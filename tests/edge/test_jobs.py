@@ -183,5 +183,12 @@ def test_a_worker_killed_mid_refresh_keeps_the_filters_and_another_worker_retrie
         in db.conn.execute("select error from job_errors where job_id = %s", (job_id,)).fetchone()[0]
     )
     assert db.documents.workspace(sample_workspace).active_refresh_id != workspace.active_refresh_id
-    statuses = [r["status"] for r in db.refreshes.refresh_runs(workspace.id)]
-    assert statuses == ["succeeded", "abandoned", "succeeded"]  # the killed run is never left 'running'
+    # The killed run is never left 'running': a look at the runs finds it abandoned once the
+    # killed worker's database session has ended.
+    wait_for(
+        lambda: (
+            [r["status"] for r in db.refreshes.refresh_runs(workspace.id)] == ["succeeded", "abandoned", "succeeded"]
+        ),
+        timeout=30,
+        what="the killed run to be found abandoned",
+    )

@@ -13,6 +13,7 @@ from drive_tagger.adapters.postgres.vectors import as_array, use_vectors
 from drive_tagger.adapters.postgres.workspaces import LockKind, WorkspaceQueries
 from drive_tagger.core.text import content_hash
 from drive_tagger.core.types import PendingText, SourceDocument
+from drive_tagger.errors import EmbeddingError
 
 
 class PostgresDocuments(WorkspaceQueries):
@@ -43,6 +44,39 @@ class PostgresDocuments(WorkspaceQueries):
         with self.conn.transaction():
             self.stage_documents(docs)
             return self.upsert_staged(workspace_id)
+
+    def delete_documents(self, workspace_id: int, external_ids: Sequence[str]) -> list[str]:
+        """Deletes the documents (their links go with them) and every vector no document carries
+        any more; returns the ids that were there."""
+        with self.conn.transaction():
+            gone = self._all("delete_documents", {"workspace_id": workspace_id, "external_ids": list(external_ids)})
+            if gone:
+                self.conn.execute(query("forget_unused_vectors"), {"hashes": sorted({h for _, h in gone})})
+        return [external_id for external_id, _ in gone]
+
+    def documents_from_sources(self, workspace_id: int, prefix: str) -> list[tuple[str, str]]:
+        """(id, source) of the workspace's documents whose source starts with prefix."""
+        return self._all("documents_from_sources", {"workspace_id": workspace_id, "prefix": prefix})
+
+    def sync_watermark(self, workspace_id: int, source: str):
+        row = self._one("sync_watermark", {"workspace_id": workspace_id, "source": source})
+        return row[0] if row else None
+
+    def save_sync_state(self, workspace_id: int, source: str, watermark, *, rows_read: int, rows_deleted: int) -> None:
+        with self.conn.transaction():
+            self.conn.execute(
+                query("save_sync_state"),
+                {
+                    "workspace_id": workspace_id,
+                    "source": source,
+                    "watermark": watermark,
+                    "rows_read": rows_read,
+                    "rows_deleted": rows_deleted,
+                },
+            )
+
+    def synced_document_ids(self, workspace_id: int, source: str) -> list[str]:
+        return [r[0] for r in self._all("synced_document_ids", {"workspace_id": workspace_id, "source": source})]
 
     def embedding_lock(self, workspace_id: int) -> AbstractContextManager[bool]:
         """Held while a pass embeds the workspace's texts; a second pass waits for it."""
@@ -76,12 +110,23 @@ class PostgresDocuments(WorkspaceQueries):
         return [r[0] for r in rows]
 
     def store_vectors(self, model: str, hashes: Sequence[str], vectors: np.ndarray) -> None:
-        """Binary COPY into a staging table, then one insert that skips vectors already stored."""
+        """Binary COPY into a staging table, then one insert that skips vectors already stored. The
+        model's dimensions are recorded with its first vectors; vectors of another length for the
+        same model are refused."""
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or len(vectors) != len(hashes):
             raise ValueError(f"expected {len(hashes)} vectors, got an array of shape {vectors.shape}")
+        if not len(hashes):
+            return
         use_vectors(self.conn)
         with self.conn.transaction():
+            self.conn.execute(query("register_model"), {"model": model, "dimensions": vectors.shape[1]})
+            recorded = self._one("model_dimensions", {"model": model})[0]
+            if recorded != vectors.shape[1]:
+                raise EmbeddingError(
+                    f"{model} made {vectors.shape[1]}-d vectors, but its vectors stored before "
+                    f"are {recorded}-d; a model id must always make vectors of one length"
+                )
             self.conn.execute(query("create_embedding_stage"))
             with self.conn.cursor().copy(query("copy_embedding_stage")) as copy:
                 copy.set_types(["text", "vector"])
@@ -89,6 +134,10 @@ class PostgresDocuments(WorkspaceQueries):
                     copy.write_row((digest, vector))
             self.conn.execute(query("insert_staged_embeddings"), {"model": model})
             self.conn.execute(query("empty_embedding_stage"))
+
+    def ensure_model_index(self, model: str) -> None:
+        """The model's ANN index, built over its stored vectors if it does not exist yet."""
+        self.conn.execute(query("ensure_model_index"), {"model": model})
 
     def count_documents_missing_vectors(self, workspace_id: int, model: str) -> int:
         return self._one("count_documents_missing_vectors", {"workspace_id": workspace_id, "model": model})[0]

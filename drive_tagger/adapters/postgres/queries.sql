@@ -107,7 +107,7 @@ where d.workspace_id = %(workspace_id)s
       select 1 from embeddings e where e.model = %(model)s and e.content_hash = d.content_hash);
 
 -- create_embedding_stage --
-create temporary table if not exists embedding_stage (content_hash text, embedding vector(384)) on commit drop;
+create temporary table if not exists embedding_stage (content_hash text, embedding vector) on commit drop;
 
 -- copy_embedding_stage --
 copy embedding_stage (content_hash, embedding) from stdin with (format binary);
@@ -117,6 +117,17 @@ insert into embeddings (model, content_hash, embedding)
 select %(model)s, content_hash, embedding from embedding_stage
 order by content_hash
 on conflict (model, content_hash) do nothing;
+
+-- register_model --
+-- A model's dimensions, recorded with its first vectors.
+insert into embedding_models (model, dimensions) values (%(model)s, %(dimensions)s)
+on conflict (model) do nothing;
+
+-- model_dimensions --
+select dimensions from embedding_models where model = %(model)s;
+
+-- ensure_model_index --
+select ensure_model_index(%(model)s);
 
 -- empty_embedding_stage --
 truncate embedding_stage;
@@ -334,6 +345,35 @@ select k.id, w.slug as workspace, k.is_admin
 from api_keys k left join workspaces w on w.id = k.workspace_id
 where k.token_hash = %(token_hash)s;
 
+-- delete_documents --
+-- Returns what went: each document's id and the hash of its text. Their links go with them.
+delete from documents where workspace_id = %(workspace_id)s and external_id = any(%(external_ids)s::text[])
+returning external_id, content_hash;
+
+-- forget_unused_vectors --
+-- A vector stays only while some document (of any workspace) carries its text.
+delete from embeddings e
+where e.content_hash = any(%(hashes)s::text[])
+  and not exists (select 1 from documents d where d.content_hash = e.content_hash);
+
+-- documents_from_sources --
+-- The ids of the workspace's documents read from under a folder (their source starts with it).
+select external_id, source from documents
+where workspace_id = %(workspace_id)s and starts_with(source, %(prefix)s);
+
+-- record_correction --
+select record_correction(%(workspace_id)s, %(kind)s::correction_kind, %(category_id)s, %(document_ids)s::bigint[],
+                         %(other)s, %(name)s);
+
+-- corrections --
+-- Everything people decided in the workspace, oldest first (later moves of a document win).
+select id, kind::text as kind, category_id, document_ids, groups, name, created_at
+from corrections where workspace_id = %(workspace_id)s order by id;
+
+-- document_ids_by_external --
+select external_id, id from documents
+where workspace_id = %(workspace_id)s and external_id = any(%(external_ids)s::text[]);
+
 -- record_job_error --
 insert into job_errors (job_id, attempt, error) values (%(job_id)s, %(attempt)s, %(error)s)
 on conflict (job_id, attempt) do update set error = excluded.error, at = now();
@@ -390,3 +430,39 @@ left join document_categories dc
 where c.workspace_id = %(workspace_id)s and c.refresh_id = %(refresh_id)s
 group by c.refresh_id, c.category_id
 order by c.category_id;
+
+-- sync_watermark --
+select watermark from sync_state where workspace_id = %(workspace_id)s and source = %(source)s;
+
+-- save_sync_state --
+insert into sync_state (workspace_id, source, watermark, synced_at, rows_read, rows_deleted)
+values (%(workspace_id)s, %(source)s, %(watermark)s, now(), %(rows_read)s, %(rows_deleted)s)
+on conflict (workspace_id) do update
+set source = excluded.source, watermark = excluded.watermark, synced_at = excluded.synced_at,
+    rows_read = excluded.rows_read, rows_deleted = excluded.rows_deleted;
+
+-- synced_document_ids --
+-- The ids of the workspace's documents that came from the source table (their source is
+-- sync:<table>#<row id>).
+select external_id from documents where workspace_id = %(workspace_id)s and starts_with(source, %(source)s);
+
+-- source_snapshot_watermark --
+-- Where the next sync starts: now, or the start of the oldest transaction still open in the
+-- source database (its rows, once committed, carry an updated_at no earlier than that).
+select least(now(), (select min(xact_start) from pg_stat_activity
+                     where datname = current_database() and xact_start is not null));
+
+-- source_workspaces --
+-- The source table's queries fill {table}, {id}, {workspace}, {title}, {text}, {updated_at} and
+-- {live} from the settings, identifiers quoted by psycopg.sql.
+select distinct {workspace}::text from {table} where {workspace} is not null order by 1;
+
+-- source_changed_rows --
+copy (
+    select {id}::text, {title}, {text}::text, {live}
+    from {table}
+    where {workspace}::text = %(workspace)s and (%(since)s::timestamptz is null or {updated_at} >= %(since)s)
+) to stdout with (format binary);
+
+-- source_live_ids --
+copy (select {id}::text from {table} where {workspace}::text = %(workspace)s and {live}) to stdout with (format binary);

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
+import psycopg
 from psycopg.rows import class_row, dict_row, kwargs_row
 from psycopg.types.json import Jsonb
 
@@ -22,10 +23,12 @@ from drive_tagger.core.types import (
     PreviousGeneration,
     Workspace,
 )
-from drive_tagger.errors import RefreshConflict
+from drive_tagger.errors import InvalidInput, RefreshConflict, UnknownFilter
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from drive_tagger.core.corrections import Correction, Kind
 
 
 def _category(*, keywords, centroid, named_by, **fields) -> Category:
@@ -240,6 +243,54 @@ class PostgresRefreshes(WorkspaceQueries):
         """A kept refresh's categories (id, parent, name, keywords, size, named_by, member ids)."""
         return self._all(
             "generation_categories", {"workspace_id": workspace_id, "refresh_id": refresh_id}, row_factory=dict_row
+        )
+
+    # -- corrections --
+
+    def record_correction(
+        self,
+        workspace_id: int,
+        kind: Kind,
+        category_id: int | None,
+        document_ids: Sequence[int],
+        *,
+        other: int | None = None,
+        name: str | None = None,
+    ) -> int:
+        """Records what a person decided (a move also takes effect at once); the database checks
+        the filters it names exist."""
+        params = {
+            "workspace_id": workspace_id,
+            "kind": kind.value,
+            "category_id": category_id,
+            "document_ids": list(document_ids),
+            "other": other,
+            "name": name,
+        }
+        try:
+            with self.conn.transaction():
+                return self._one("record_correction", params)[0]
+        except psycopg.errors.NoDataFound as exc:
+            raise UnknownFilter(exc.diag.message_primary) from None
+        except psycopg.errors.InvalidParameterValue as exc:
+            raise InvalidInput(exc.diag.message_primary) from None
+
+    def corrections(self, workspace_id: int) -> tuple[Correction, ...]:
+        import numpy as np
+
+        from drive_tagger.core.corrections import Correction, Kind
+
+        rows = self._all("corrections", {"workspace_id": workspace_id}, row_factory=dict_row)
+        return tuple(
+            Correction(
+                r["id"],
+                Kind(r["kind"]),
+                r["category_id"],
+                np.asarray(r["document_ids"], dtype=np.int64),
+                {int(k): np.asarray(v, dtype=np.int64) for k, v in (r["groups"] or {}).items()},
+                r["name"],
+            )
+            for r in rows
         )
 
     # -- pinned names --

@@ -80,5 +80,9 @@ class WorkspaceQueries:
     def find_document(self, workspace_id: int, external_id: str) -> StoredDocument | None:
         return self._one("find_document", {"workspace_id": workspace_id, "external_id": external_id}, StoredDocument)
 
+    def document_ids(self, workspace_id: int, external_ids: list[str]) -> dict[str, int]:
+        """{external id: document id} for those of the ids the workspace holds."""
+        return dict(self._all("document_ids_by_external", {"workspace_id": workspace_id, "external_ids": external_ids}))
+
     def workspace_counts(self, workspace_id: int) -> WorkspaceCounts:
         return self._one("workspace_counts", {"workspace_id": workspace_id}, WorkspaceCounts)

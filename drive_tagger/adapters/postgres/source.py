@@ -1,0 +1,109 @@
+"""SourceTable: an app's own documents table (in our database or another one), read for sync: the
+workspaces it names, rows changed since a watermark, the ids still live, in one snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+from psycopg import sql
+
+from drive_tagger.adapters.postgres.connection import connect
+from drive_tagger.adapters.postgres.sql import query
+from drive_tagger.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class SourceColumns:
+    table: str  # "schema.table" or "table"
+    id: str
+    workspace: str
+    text: str
+    updated_at: str
+    title: str | None = None
+    deleted: str | None = None  # a soft-delete flag; a row with it set counts as gone
+
+    @property
+    def name(self) -> str:
+        return self.table
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    external_id: str
+    title: str
+    text: str | None
+    live: bool
+
+
+class SourceTable:
+    def __init__(self, url: str, columns: SourceColumns):
+        self.url = url
+        self.columns = columns
+        parts = columns.table.split(".")
+        if not 1 <= len(parts) <= 2 or not all(parts):
+            raise InvalidInput(f"DRIVE_TAGGER_SYNC_TABLE must be 'table' or 'schema.table', got {columns.table!r}")
+        c = columns
+        self._parts = {
+            "table": sql.Identifier(*parts),
+            "id": sql.Identifier(c.id),
+            "workspace": sql.Identifier(c.workspace),
+            "text": sql.Identifier(c.text),
+            "updated_at": sql.Identifier(c.updated_at),
+            "title": sql.SQL("coalesce({}::text, '')").format(sql.Identifier(c.title)) if c.title else sql.SQL("''"),
+            "live": sql.SQL("not coalesce({}, false)").format(sql.Identifier(c.deleted))
+            if c.deleted
+            else sql.SQL("true"),
+        }
+
+    def _sql(self, name: str) -> sql.Composed:
+        return sql.SQL(query(name)).format(**self._parts)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """Reads that all see one moment of the table (a repeatable-read transaction)."""
+        try:
+            conn = connect(self.url)
+        except psycopg.Error as exc:
+            raise InvalidInput(f"cannot reach the sync source: {exc}") from None
+        try:
+            conn.execute("set transaction isolation level repeatable read, read only")
+            yield Snapshot(self, conn)
+        except psycopg.errors.UndefinedTable as exc:
+            raise InvalidInput(f"the sync source table {self.columns.table!r} does not exist ({exc})") from None
+        except psycopg.errors.UndefinedColumn as exc:
+            raise InvalidInput(
+                f"the sync source table {self.columns.table!r} lacks a configured column: {str(exc).splitlines()[0]}"
+            ) from None
+        finally:
+            conn.rollback()
+            conn.close()
+
+
+class Snapshot:
+    def __init__(self, table: SourceTable, conn: psycopg.Connection):
+        self.table = table
+        self.conn = conn
+
+    def next_watermark(self) -> datetime:
+        return self.conn.execute(query("source_snapshot_watermark")).fetchone()[0]
+
+    def workspaces(self) -> list[str]:
+        return [r[0] for r in self.conn.execute(self.table._sql("source_workspaces"))]
+
+    def changed_rows(self, workspace: str, since: datetime | None) -> Iterator[SourceRow]:
+        with (
+            self.conn.cursor() as cur,
+            cur.copy(self.table._sql("source_changed_rows"), {"workspace": workspace, "since": since}) as copy,
+        ):
+            copy.set_types(["text", "text", "text", "bool"])
+            for external_id, title, text, live in copy.rows():
+                yield SourceRow(external_id, title or "", text, bool(live))
+
+    def live_ids(self, workspace: str) -> set[str]:
+        with self.conn.cursor() as cur, cur.copy(self.table._sql("source_live_ids"), {"workspace": workspace}) as copy:
+            copy.set_types(["text"])
+            return {row[0] for row in copy.rows()}

@@ -1,0 +1,84 @@
+"""Routes for what a person changes: deleting a document, moving documents, merging and
+splitting filters, making a filter from picked documents, and the corrections kept."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from drive_tagger.api.deps import WorkspaceRun
+from drive_tagger.api.models import CorrectionMade, DocumentsDeleted, FilterCreate, MergeIn, MoveIn
+from drive_tagger.core.inputs import id_problem
+from drive_tagger.errors import UnknownDocument
+from drive_tagger.services import background, corrections
+from drive_tagger.services.deletion import delete_documents
+
+router = APIRouter(prefix="/v1/workspaces/{workspace}", tags=["corrections"])
+
+
+@router.delete("/documents/{document_id:path}")
+async def delete_document(workspace: str, document_id: str, run: WorkspaceRun) -> DocumentsDeleted:
+    """Delete a document: it leaves every filter at once, and its vector once no document uses it."""
+    if id_problem(document_id):
+        raise UnknownDocument(f"no document with that id in workspace {workspace!r}: {id_problem(document_id)}")
+    report = await run(lambda db: delete_documents(db.documents, workspace, [document_id]))
+    if report.unknown:
+        raise UnknownDocument(f"no document {document_id!r} in workspace {workspace!r}")
+    return DocumentsDeleted(deleted=report.deleted)
+
+
+@router.post("/moves")
+async def move(workspace: str, body: MoveIn, run: WorkspaceRun) -> CorrectionMade:
+    """Place documents in a filter (or out of every filter): it shows at once and refreshes keep it."""
+    target = None if body.filter is None else str(body.filter)
+    made = await run(lambda db: corrections.move_documents(db.refreshes, workspace, body.documents, target))
+    return CorrectionMade(correction=made, job_id=None)
+
+
+@router.post("/merges", status_code=status.HTTP_202_ACCEPTED)
+async def merge(workspace: str, body: MergeIn, run: WorkspaceRun) -> CorrectionMade:
+    """Make two filters one (the first keeps its id and name); a queued refresh applies it."""
+    return await run(
+        lambda db: _then_refresh(
+            db, workspace, corrections.merge_filters(db.refreshes, workspace, str(body.keep), str(body.absorb))
+        )
+    )
+
+
+@router.post("/filters/{category_id}/split", status_code=status.HTTP_202_ACCEPTED)
+async def split(workspace: str, category_id: int, run: WorkspaceRun) -> CorrectionMade:
+    """Make each sub-filter of a filter a filter of its own; a queued refresh applies it."""
+    return await run(
+        lambda db: _then_refresh(db, workspace, corrections.split_filter(db.refreshes, workspace, str(category_id)))
+    )
+
+
+@router.post("/filters", status_code=status.HTTP_202_ACCEPTED)
+async def create_filter(workspace: str, body: FilterCreate, run: WorkspaceRun) -> CorrectionMade:
+    """Make a filter from documents you pick; documents like them join it (a queued refresh applies it)."""
+    return await run(
+        lambda db: _then_refresh(
+            db, workspace, corrections.create_filter(db.refreshes, workspace, body.name, body.documents)
+        )
+    )
+
+
+@router.get("/corrections")
+async def list_corrections(workspace: str, run: WorkspaceRun) -> list[dict]:
+    """What people decided in the workspace, oldest first."""
+    found = await run(lambda db: db.refreshes.corrections(db.refreshes.workspace(workspace).id))
+    return [
+        {
+            "id": c.id,
+            "kind": c.kind.value,
+            "category_id": c.category_id,
+            "name": c.name,
+            "documents": len(c.document_ids),
+            "groups": sorted(c.groups),
+        }
+        for c in found
+    ]
+
+
+def _then_refresh(db, workspace: str, correction: int) -> CorrectionMade:
+    job_id, _ = background.request_refresh(db.jobs, workspace)
+    return CorrectionMade(correction=correction, job_id=job_id)

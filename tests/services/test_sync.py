@@ -1,0 +1,144 @@
+"""Sync with an app's own documents table: a real table in the test's database, changed under the
+sync's feet, with rows committed late; and 100,000 rows in one sync."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from drive_tagger.adapters.postgres.source import SourceColumns, SourceTable
+from drive_tagger.cli import app
+from drive_tagger.errors import InvalidInput
+from drive_tagger.services.sync import sync_workspaces
+
+FILES = """
+    create table app_files (
+        id bigint generated always as identity primary key,
+        workspace text not null,
+        title text,
+        body text,
+        deleted boolean not null default false,
+        updated_at timestamptz not null default now()
+    );
+    create function touch() returns trigger language plpgsql as $$
+    begin new.updated_at := now(); return new; end $$;
+    create trigger touch before update on app_files for each row execute function touch();
+"""
+
+
+@pytest.fixture
+def files(db, database_url):
+    db.conn.execute(FILES)
+    return SourceTable(
+        database_url,
+        SourceColumns(
+            table="public.app_files",
+            id="id",
+            workspace="workspace",
+            text="body",
+            updated_at="updated_at",
+            title="title",
+            deleted="deleted",
+        ),
+    )
+
+
+def _add(db, workspace: str, *texts: str) -> None:
+    for text in texts:
+        db.conn.execute(
+            "insert into app_files (workspace, title, body) values (%s, %s, %s)",
+            (workspace, text.split()[0].title(), text),
+        )
+
+
+def _ids(db, workspace: str) -> set[str]:
+    rows = db.conn.execute(
+        "select d.external_id from documents d join workspaces w on w.id = d.workspace_id where w.slug = %s",
+        (workspace,),
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _sync(db, files, workspace=None):
+    return {r.workspace: r for r in sync_workspaces(db.documents, files, workspace)}
+
+
+def test_a_first_sync_stores_every_row_and_a_second_reads_nothing(db, files):
+    _add(db, "acme", "invoice for march", "lease renewal terms", "travel booking to oslo")
+    _add(db, "beta", "sprint retro notes")
+    first = _sync(db, files)
+    assert (first["acme"].inserted, first["beta"].inserted) == (3, 1)
+    again = _sync(db, files)
+    assert again["acme"].read == 0 and again["beta"].read == 0 and not again["acme"].touched
+
+
+def test_updates_inserts_and_deletes_reach_the_workspace(db, files):
+    _add(db, "acme", "invoice for march", "lease renewal terms", "travel booking to oslo", "old memo")
+    _sync(db, files)
+    db.conn.execute("update app_files set body = 'invoice for april' where body = 'invoice for march'")
+    db.conn.execute("delete from app_files where body = 'lease renewal terms'")
+    db.conn.execute("update app_files set deleted = true where body = 'old memo'")
+    _add(db, "acme", "new hire onboarding")
+    report = _sync(db, files)["acme"]
+    assert (report.inserted, report.changed, report.deleted) == (1, 1, 2)
+    bodies = {r[0] for r in db.conn.execute("select body from documents")}
+    assert bodies == {"invoice for april", "travel booking to oslo", "new hire onboarding"}
+
+
+def test_a_row_committed_after_the_sync_read_is_picked_up_by_the_next_sync(db, files, database_url):
+    _add(db, "acme", "first note about budgets")
+    with psycopg.connect(database_url) as late:
+        # Begun before the sync reads, committed after: its updated_at is older than the sync.
+        late.execute("insert into app_files (workspace, title, body) values ('acme', 'Late', 'late quarterly report')")
+        _sync(db, files)
+        assert "late quarterly report" not in {r[0] for r in db.conn.execute("select body from documents")}
+        late.commit()
+    _sync(db, files)
+    assert "late quarterly report" in {r[0] for r in db.conn.execute("select body from documents")}
+
+
+def test_a_row_updated_while_a_sync_runs_is_not_lost(db, files, database_url):
+    _add(db, "acme", "draft contract v1")
+    _sync(db, files)
+    with psycopg.connect(database_url) as writer:
+        writer.execute("update app_files set body = 'draft contract v2' where body = 'draft contract v1'")
+        _sync(db, files)  # reads the old version: the update is not committed yet
+        writer.commit()
+    _sync(db, files)
+    assert {r[0] for r in db.conn.execute("select body from documents")} == {"draft contract v2"}
+
+
+def test_a_row_that_cannot_be_a_document_fails_alone_naming_it(db, files):
+    _add(db, "acme", "a fine row")
+    db.conn.execute("insert into app_files (workspace, title, body) values ('acme', 'Blank', '   ')")
+    db.conn.execute("insert into app_files (workspace, title, body) values ('Bad Name!', 'x', 'text')")
+    reports = _sync(db, files)
+    assert reports["acme"].inserted == 1 and "#2" in str(reports["acme"].failures[0])
+    assert "invalid workspace name" in str(reports["Bad Name!"].failures[0])
+
+
+def test_a_missing_source_table_is_a_clear_error(db, database_url):
+    table = SourceTable(database_url, SourceColumns(table="nope", id="id", workspace="w", text="t", updated_at="u"))
+    with pytest.raises(InvalidInput, match="does not exist"):
+        sync_workspaces(db.documents, table)
+
+
+def test_a_hundred_thousand_rows_sync_in_one_go(db, files):
+    db.conn.execute(
+        "insert into app_files (workspace, title, body) "
+        "select 'bulk', 'Note ' || i, 'note number ' || i || ' about shipping' "
+        "from generate_series(1, 100000) i"
+    )
+    assert _sync(db, files)["bulk"].inserted == 100_000
+    assert _sync(db, files)["bulk"].read == 0
+
+
+def test_the_sync_command_embeds_and_queues_a_refresh(db, files, env, monkeypatch):
+    for name, value in {"TABLE": "public.app_files", "TEXT_COLUMN": "body", "DELETED_COLUMN": "deleted"}.items():
+        monkeypatch.setenv(f"DRIVE_TAGGER_SYNC_{name}", value)
+    _add(db, "acme", "invoice for march", "lease renewal terms")
+    result = CliRunner().invoke(app, ["sync", "--workspace", "acme"])
+    assert result.exit_code == 0, result.stderr
+    assert "embedded 2, refresh queued as job" in result.stdout
+    assert _ids(db, "acme") == {"1", "2"}
