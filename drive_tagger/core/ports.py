@@ -211,3 +211,29 @@ class JobStore(WorkspaceStore, Protocol):
     def jobs(
         self, *, workspace: str | None = None, job_id: int | None = None, status: str | None = None, limit: int = 20
     ) -> list[dict]: ...
+
+
+class BrowseStore(RefreshStore, Protocol):
+    """What the web page reads besides the filters: pages of documents with the head of their
+    text (rows of external_id, title, snippet, score), untagged documents, the documents nearest
+    a query vector, a document's neighbours in a filter, and what the active refresh changed."""
+
+    def filter_page(
+        self, workspace_id: int, category_id: int, limit: int, offset: int, snippet_chars: int
+    ) -> list[dict]: ...
+
+    def untagged_count(self, workspace_id: int) -> int: ...
+
+    def untagged_page(self, workspace_id: int, limit: int, offset: int, snippet_chars: int) -> list[dict]: ...
+
+    def nearest_documents(
+        self, workspace_slug: str, query: np.ndarray, category_id: int | None, limit: int, snippet_chars: int
+    ) -> list[dict]: ...
+
+    def document_text(self, workspace_id: int, external_id: str, max_chars: int) -> dict | None: ...
+
+    def filter_neighbours(self, workspace_id: int, document_id: int, category_id: int, limit: int) -> list[dict]: ...
+
+    def active_refresh_run(self, workspace_id: int) -> dict | None: ...
+
+    def generation_names(self, workspace_id: int, refresh_id: int) -> list[dict]: ...
