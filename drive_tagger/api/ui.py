@@ -128,8 +128,8 @@ async def search(
 ) -> HTMLResponse:
     """The nearest documents to the text by meaning (the workspace's embedder, match_documents),
     in the workspace or in one filter."""
-    text = browse.clean_query(q)
     await run(lambda db: db.browse.workspace(workspace))  # the key is checked before the model works
+    text = browse.clean_query(q)
     vector = await anyio.to_thread.run_sync(lambda: embedder.embed([text])[0])
     within, rows = await run(lambda db: browse.search(db.browse, workspace, vector, category_id=filter))
     return _html("documents.html", kind="search", query=text, within=within, filter=None, page=None, rows=rows)
