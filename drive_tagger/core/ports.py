@@ -218,6 +218,8 @@ class BrowseStore(RefreshStore, Protocol):
     text (rows of external_id, title, snippet, score), untagged documents, the documents nearest
     a query vector, a document's neighbours in a filter, and what the active refresh changed."""
 
+    def active_filter(self, workspace_id: int, category_id: int) -> Filter | None: ...
+
     def filter_page(
         self, workspace_id: int, category_id: int, limit: int, offset: int, snippet_chars: int
     ) -> list[dict]: ...

@@ -111,15 +111,20 @@ def _rows(found: list[dict]) -> tuple[DocumentRow, ...]:
     )
 
 
+def _active_filter(browse: BrowseStore, workspace_id: int, category_id: int, workspace_slug: str) -> Filter:
+    found = browse.active_filter(workspace_id, category_id)
+    if found is None:
+        raise UnknownFilter(f"no filter {category_id} in workspace {workspace_slug!r}")
+    return found
+
+
 def filter_page(
     browse: BrowseStore, workspace_slug: str, category_id: int, *, limit: int = 25, offset: int = 0
 ) -> tuple[Filter, Page]:
     """An active filter and one page of its documents, best match first."""
     _check_page(limit, offset)
     workspace = browse.workspace(workspace_slug)
-    chosen = next((f for f in browse.filters(workspace.id) if f.category_id == category_id), None)
-    if chosen is None:
-        raise UnknownFilter(f"no filter {category_id} in workspace {workspace_slug!r}")
+    chosen = _active_filter(browse, workspace.id, category_id, workspace_slug)
     found = browse.filter_page(workspace.id, category_id, limit, offset, SNIPPET_READ_CHARS)
     return chosen, Page(_rows(found), offset, limit, chosen.documents)
 
@@ -145,11 +150,7 @@ def search(
     if not 1 <= limit <= MAX_SEARCH_RESULTS:
         raise InvalidInput(f"at most {MAX_SEARCH_RESULTS} search results are shown (asked for {limit})")
     workspace = browse.workspace(workspace_slug)
-    within = None
-    if category_id is not None:
-        within = next((f for f in browse.filters(workspace.id) if f.category_id == category_id), None)
-        if within is None:
-            raise UnknownFilter(f"no filter {category_id} in workspace {workspace_slug!r}")
+    within = None if category_id is None else _active_filter(browse, workspace.id, category_id, workspace_slug)
     found = browse.nearest_documents(workspace.slug, query, category_id, limit, SNIPPET_READ_CHARS)
     return within, _rows(found)
 

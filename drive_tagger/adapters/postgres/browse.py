@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, kwargs_row
 
 from drive_tagger.adapters.postgres.refreshes import PostgresRefreshes
+from drive_tagger.core.types import Filter
 from drive_tagger.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -20,8 +21,18 @@ if TYPE_CHECKING:
 SEARCH_CANDIDATES = 200
 
 
+def _filter_row(*, keywords, **fields) -> Filter:
+    return Filter(keywords=tuple(keywords), **fields)
+
+
 class PostgresBrowse(PostgresRefreshes):
     """Reads only; each is one statement on the shared connection. Rows come back as dicts."""
+
+    def active_filter(self, workspace_id: int, category_id: int) -> Filter | None:
+        """One active filter with its document count, without counting every other filter's."""
+        params = {"workspace_id": workspace_id, "category_id": category_id}
+        rows = self._all("active_filter", params, row_factory=kwargs_row(_filter_row))
+        return rows[0] if rows else None
 
     def filter_page(
         self, workspace_id: int, category_id: int, limit: int, offset: int, snippet_chars: int

@@ -479,6 +479,16 @@ from (select dc.document_id, dc.score
 join documents d on d.id = page.document_id
 order by page.score desc, page.document_id;
 
+-- active_filter --
+-- One active filter as list_filters shows it, counting only its own links.
+select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
+       c.size, case when p.name is null then c.named_by else 'user' end as named_by,
+       (select count(*) from document_categories dc
+        where dc.refresh_id = c.refresh_id and dc.category_id = c.category_id) as documents
+from categories c join workspaces w on w.active_refresh_id = c.refresh_id
+left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
+where w.id = %(workspace_id)s and c.category_id = %(category_id)s;
+
 -- untagged_count --
 -- Documents of the workspace that no active filter holds: its documents less the distinct
 -- documents linked (two counts over indexes, 5x faster at 100,000 documents than an anti-join).

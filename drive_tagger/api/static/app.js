@@ -79,6 +79,10 @@ async function start() {
   if (!localStorage.getItem(KEY)) return askForKey();
   $("#key-form").hidden = true;
   $("#app").hidden = $("#controls").hidden = false;
+  // The last workspace's sidebar is asked for together with the key's workspaces (one round trip
+  // instead of two); it is shown only if the key may still use that workspace.
+  const stored = localStorage.getItem(WORKSPACE);
+  const early = stored ? sidebarHtml(stored).catch(() => null) : Promise.resolve(null);
   const { workspaces } = await (await call("GET", "/v1/workspaces")).json();
   const names = workspaces.map((w) => w.workspace);
   $("#workspace").replaceChildren(...names.map((name) => new Option(name, name)));
@@ -87,23 +91,27 @@ async function start() {
     $("#sidebar").textContent = "This key may use no workspace.";
     return;
   }
-  const stored = localStorage.getItem(WORKSPACE);
-  await openWorkspace(names.includes(stored) ? stored : names[0]);
+  const chosen = names.includes(stored) ? stored : names[0];
+  await openWorkspace(chosen, chosen === stored ? await early : null);
 }
 
-async function openWorkspace(name) {
+async function openWorkspace(name, sidebar = null) {
   clearWorkspaceViews();
   state.workspace = name;
   localStorage.setItem(WORKSPACE, name);
   $("#workspace").value = name;
-  await loadSidebar();
+  await loadSidebar(sidebar);
   painted("sidebar");
   const tab = currentTab();
   if (tab !== "documents") await openTab(tab);
 }
 
-async function loadSidebar() {
-  await show($("#sidebar"), pagePath("/sidebar"));
+async function sidebarHtml(workspace) {
+  return (await call("GET", `/ui/workspaces/${encodeURIComponent(workspace)}/sidebar`)).text();
+}
+
+async function loadSidebar(html = null) {
+  $("#sidebar").innerHTML = html ?? (await sidebarHtml(state.workspace));
   markActive();
 }
 
@@ -200,7 +208,8 @@ async function rename(form) {
 async function move(form) {
   const id = form.dataset.document;
   const choice = form.querySelector("select");
-  const filter = choice.value === "" ? null : Number(choice.value);
+  if (!choice.value) return say("Choose the filter to move it to.", true);
+  const filter = choice.value === "out" ? null : Number(choice.value);
   await call("POST", apiPath("/moves"), { documents: [id], filter });
   say(filter === null ? "Moved out of every filter." : `Moved to “${choice.selectedOptions[0].textContent.replace(/^— /, "")}”.`);
   await Promise.all([loadSidebar(), openDocument(id), state.view ? openView(state.view) : null]);
