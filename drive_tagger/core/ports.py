@@ -218,6 +218,10 @@ class BrowseStore(RefreshStore, Protocol):
     text (rows of external_id, title, snippet, score), untagged documents, the documents nearest
     a query vector, a document's neighbours in a filter, and what the active refresh changed."""
 
+    def counted_filters(self, workspace_id: int) -> list[tuple[Filter, int]]: ...
+
+    def document_count(self, workspace_id: int) -> int: ...
+
     def active_filter(self, workspace_id: int, category_id: int) -> Filter | None: ...
 
     def filter_page(

@@ -91,7 +91,9 @@ def overview(browse: BrowseStore, workspace_slug: str) -> Overview:
     """The sidebar: filters (top level largest first, each with its sub-filters) and how many
     documents no filter holds."""
     workspace = browse.workspace(workspace_slug)
-    return Overview(branches(browse.filters(workspace.id)), browse.untagged_count(workspace.id))
+    counted = browse.counted_filters(workspace.id)
+    tagged = sum(first for f, first in counted if f.parent_category_id is None)
+    return Overview(branches([f for f, _ in counted]), browse.document_count(workspace.id) - tagged)
 
 
 def _check_page(limit: int, offset: int) -> None:

@@ -28,6 +28,18 @@ def _filter_row(*, keywords, **fields) -> Filter:
 class PostgresBrowse(PostgresRefreshes):
     """Reads only; each is one statement on the shared connection. Rows come back as dicts."""
 
+    def counted_filters(self, workspace_id: int) -> list[tuple[Filter, int]]:
+        """The active filters (as filters() gives them), each with how many documents hold it as
+        their first choice, counted in one pass over the links."""
+
+        def row(*, first_choices, keywords, **fields) -> tuple[Filter, int]:
+            return Filter(keywords=tuple(keywords), **fields), first_choices
+
+        return self._all("counted_filters", {"workspace_id": workspace_id}, row_factory=kwargs_row(row))
+
+    def document_count(self, workspace_id: int) -> int:
+        return self._one("document_count", {"workspace_id": workspace_id})[0]
+
     def active_filter(self, workspace_id: int, category_id: int) -> Filter | None:
         """One active filter with its document count, without counting every other filter's."""
         params = {"workspace_id": workspace_id, "category_id": category_id}

@@ -479,6 +479,27 @@ from (select dc.document_id, dc.score
 join documents d on d.id = page.document_id
 order by page.score desc, page.document_id;
 
+-- counted_filters --
+-- The active filters as list_filters shows them, counted in one pass over the active links, each
+-- with how many documents hold it as their first choice (rank 1): a tagged document has exactly
+-- one top-level first choice, so these add up to the tagged documents.
+with counts as (
+    select dc.category_id, count(*) as documents, count(*) filter (where dc.rank = 1) as first_choices
+    from document_categories dc
+    where dc.refresh_id = (select active_refresh_id from workspaces where id = %(workspace_id)s)
+    group by dc.category_id)
+select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
+       c.size, case when p.name is null then c.named_by else 'user' end as named_by,
+       coalesce(n.documents, 0) as documents, coalesce(n.first_choices, 0) as first_choices
+from categories c join workspaces w on w.active_refresh_id = c.refresh_id
+left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
+left join counts n on n.category_id = c.category_id
+where w.id = %(workspace_id)s
+order by c.parent_category_id nulls first, c.size desc, c.category_id;
+
+-- document_count --
+select count(*) from documents where workspace_id = %(workspace_id)s;
+
 -- active_filter --
 -- One active filter as list_filters shows it, counting only its own links.
 select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
