@@ -73,6 +73,11 @@ class Served:
         raise RuntimeError(f"drive-tagger serve did not start; see {log}")
 
     def stop(self) -> None:
+        """SIGTERM, and SIGKILL if it has not ended within 30 s (a busy machine can be slow to)."""
         if self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=30)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)

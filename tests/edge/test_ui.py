@@ -284,6 +284,15 @@ def test_the_refresh_button_queues_a_refresh_follows_it_and_lists_its_changes(
     page.shot("refresh-changes")
 
 
+def test_an_unknown_key_is_asked_for_again(page):
+    page.browser.get(page.site)
+    page.browser.execute_script("localStorage.clear()")
+    page.browser.get(page.site)
+    page.wait_for("#key").send_keys("dt_not-a-key", Keys.ENTER)
+    page.wait_until(lambda: page.texts("#key-message") == ["That key is not known here."])
+    assert page.browser.execute_script("return document.querySelector('#app').hidden")
+
+
 def test_the_key_is_asked_once_kept_in_the_browser_and_forgotten_on_request(page, drive):
     page.open_with(drive.key)
     page.browser.refresh()

@@ -19,6 +19,7 @@ async function call(method, path, body) {
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (response.status === 401) {
+    localStorage.removeItem(KEY);
     askForKey("That key is not known here.");
     throw new Refused();
   }
@@ -230,7 +231,12 @@ async function refresh() {
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
     await loadSidebar();
-    if (state.view) await openView(state.view).catch(() => (state.view = null));
+    if (state.view) {
+      await openView(state.view).catch(() => {
+        state.view = state.filter = null;
+        $("#pane-documents").innerHTML = '<p class="hint">That filter is gone after the refresh; choose another.</p>';
+      });
+    }
     await openTab("changes");
     say("Refreshed: the new filters are in place.");
   } finally {
