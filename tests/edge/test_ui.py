@@ -153,6 +153,11 @@ def _tops(db, drive: Drive):
     return [f for f in _filters(db, drive) if f.parent_category_id is None]
 
 
+def _ids(db, drive: Drive, external_id: str) -> tuple[int, int]:
+    workspace = db.documents.workspace(drive.slug)
+    return workspace.id, db.documents.find_document(workspace.id, external_id).id
+
+
 def test_the_filters_appear_with_their_sub_filters_counts_and_an_untagged_entry(page, drive, module_db):
     page.open_with(drive.key)
     expected = {f.name: str(f.documents) for f in _filters(module_db, drive)}
@@ -190,11 +195,6 @@ def test_search_within_the_chosen_filter_lists_only_its_documents(page, drive, m
     page.wait_for("#pane-documents [data-view=search]", timeout=MODEL_WAIT)
     members = {d.external_id for d in filter_documents(module_db.refreshes, drive.slug, str(legal), limit=1000)[1]}
     assert page.listed_documents() and set(page.listed_documents()) <= members
-
-
-def _ids(db, drive: Drive, external_id: str) -> tuple[int, int]:
-    workspace = db.documents.workspace(drive.slug)
-    return workspace.id, db.documents.find_document(workspace.id, external_id).id
 
 
 def test_a_rename_shows_at_once_and_survives_a_reload(page, drive, module_db):
