@@ -31,8 +31,16 @@ from pathlib import Path
 
 DEFAULT_OUT = Path.home() / ".cache" / "drive_tagger" / "corpora"
 PACKAGES = ["manpages", "manpages-dev", "linux-doc-6.1", "python3.11-doc"]
-MAN_SECTIONS = {"1": "commands", "2": "system calls", "3": "library functions", "4": "devices",
-                "5": "file formats", "6": "games", "7": "overviews and conventions", "8": "administration"}
+MAN_SECTIONS = {
+    "1": "commands",
+    "2": "system calls",
+    "3": "library functions",
+    "4": "devices",
+    "5": "file formats",
+    "6": "games",
+    "7": "overviews and conventions",
+    "8": "administration",
+}
 MIN_CHARS = 200
 
 
@@ -71,8 +79,12 @@ def packages() -> Iterator[dict]:
             summary, _, body = description.partition("\n")
             body = "\n".join(line if line.strip() != "." else "" for line in body.splitlines()).strip()
             if len(body) >= MIN_CHARS // 2:
-                yield {"id": name, "title": f"{name}: {summary}", "text": body,
-                       "label": stanza.get("Section", "misc").split("/")[-1]}
+                yield {
+                    "id": name,
+                    "title": f"{name}: {summary}",
+                    "text": body,
+                    "label": stanza.get("Section", "misc").split("/")[-1],
+                }
 
 
 def manpages(per_section: int = 1500) -> Iterator[dict]:

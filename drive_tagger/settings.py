@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     # Who names new filters: "offline" (built-in taxonomy and keywords, no network) or
     # "openai:<model>" (OpenAI or a compatible server: Ollama, vLLM, llama.cpp server).
     namer: str = "offline"
+    # The language of filter names: a name's words must be common in it (wordfreq's lists,
+    # e.g. "en", "de", "fr", "es"), unless a filter's titles capitalise them (proper nouns).
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
     # A filter that matches the previous refresh keeps its name while its centroid stays this close.
     keep_name_similarity: float = Field(default=RefreshParams.keep_name_similarity, ge=0.0, le=1.0)
     namer_concurrency: int = Field(default=4, ge=1, le=64)

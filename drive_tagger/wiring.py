@@ -132,9 +132,11 @@ def openai_options(settings: Settings) -> OpenAIOptions:
 def make_namer(settings: Settings, embedder: Embedder | None = None) -> GatedNamer:
     """The namer for refreshes; it embeds names and taxonomy labels with the configured embedder
     (names are only compared with centroids of that same model)."""
+    from drive_tagger.adapters.lexicon import WordFrequencyLexicon
     from drive_tagger.adapters.namers import OfflineNamer
 
     embedder = embedder or make_embedder(settings)
+    lexicon = WordFrequencyLexicon(settings.language)
     kind, _, model = settings.namer.partition(":")
     if kind == "openai":
         from drive_tagger.adapters.openai_namer import OpenAINamer
@@ -147,8 +149,9 @@ def make_namer(settings: Settings, embedder: Embedder | None = None) -> GatedNam
             max_calls=settings.namer_max_calls,
             max_tokens=settings.namer_max_tokens,
             document_chars=settings.namer_document_chars,
+            lexicon=lexicon,
         )
-    return OfflineNamer(embedder)
+    return OfflineNamer(embedder, lexicon=lexicon)
 
 
 def refresh_params(settings: Settings) -> RefreshParams:

@@ -8,8 +8,12 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from sklearn.preprocessing import normalize
 
+from drive_tagger.core.keyphrases import Keyphrase
 from drive_tagger.core.naming import (
+    AnyWord,
+    Lexicon,
     NameChoice,
     NamingContext,
     NamingRequest,
@@ -18,11 +22,13 @@ from drive_tagger.core.naming import (
     keyword_candidates,
     keyword_description,
     keyword_name,
-    rejection,
+    kind_name,
+    name_key,
+    phrase_candidates,
     sanitize_description,
     sanitize_name,
 )
-from drive_tagger.core.taxonomy import TAXONOMY, fit_labels, taxonomy_candidates
+from drive_tagger.core.taxonomy import TAXONOMY, fit_labels, prototype_texts, taxonomy_candidates
 from drive_tagger.core.types import NamedBy
 
 # Vectors of names and taxonomy labels, per (model, text): computed once per process.
@@ -41,9 +47,10 @@ class GatedNamer(ABC):
     concurrency: int = 1  # categories proposed for at once (a wave); later waves see earlier names
     attempts: int = 1
 
-    def __init__(self, embedder=None, *, fallback: GatedNamer | None = None):
+    def __init__(self, embedder=None, *, fallback: GatedNamer | None = None, lexicon: Lexicon | None = None):
         self.embedder = embedder
         self.fallback = fallback
+        self.lexicon = lexicon or (fallback.lexicon if fallback else AnyWord())
 
     def name(self, requests: Sequence[NamingRequest], context: NamingContext) -> list[NameChoice]:
         """A name for every request, in request order; context.names grows as names are given."""
@@ -89,18 +96,20 @@ class GatedNamer(ABC):
         return self._last_resort(request, offline, context)
 
     def _first_passing(self, request, proposals, context, named_by, rejected) -> NameChoice | None:
-        taken = context.taken()
-        candidates = []
+        candidates, said = [], set()
         for proposal in proposals:
             name = sanitize_name(proposal.name)
-            why = rejection(name, taken | {c[0].lower() for c in candidates})
+            if name is not None and name_key(name) in said:  # the same words as a candidate before it
+                continue
+            said.add(name_key(name) if name else None)
+            why = context.rejection(name, request)
             if why is None:
                 candidates.append((name, proposal))
             else:
                 rejected.append((str(proposal.name)[:80], why))
         if not candidates:
             return None
-        margins = self._margins(request, [n for n, _ in candidates], context)
+        margins = [max(self._margins(request, [name, *proposal.grounding], context)) for name, proposal in candidates]
         for (name, proposal), margin in zip(candidates, margins, strict=True):
             if margin > 0:
                 return NameChoice(request.index, name, _description(proposal, request), named_by)
@@ -110,7 +119,9 @@ class GatedNamer(ABC):
     def _last_resort(self, request, proposals, context) -> NameChoice:
         """The best-grounded unique plain candidate, else a (numbered) keyword name."""
         taken = context.taken()
-        names = [n for n in dict.fromkeys(sanitize_name(p.name) for p in proposals) if rejection(n, taken) is None]
+        names = [
+            n for n in dict.fromkeys(sanitize_name(p.name) for p in proposals) if context.rejection(n, request) is None
+        ]
         if names:
             margins = self._margins(request, names, context)
             best = int(np.argmax(margins))
@@ -147,17 +158,56 @@ def _description(proposal: Proposal, request: NamingRequest) -> str:
 
 
 class OfflineNamer(GatedNamer):
-    """No network: the taxonomy labels nearest the category's centroid when they fit well
-    ("Legal and Finance"), then names from its distinctive keywords."""
+    """No network. A top-level filter takes the taxonomy label nearest its centroid when that
+    label truly fits ("Legal"); then the kind of document its titles say it holds ("Meeting
+    Notes", "Invoices"); every filter then has names made from its keyphrases, re-ranked
+    by meaning: a phrase counts when it sits closer to its own filter's centroid than to any
+    peer's, and the most relevant such phrases come first, diverse (maximal marginal relevance,
+    the KeyBERT idea), so "Oil Prices" beats a merely frequent "Said"."""
 
     named_by = NamedBy.OFFLINE
+    diversity = 0.3  # weight of dissimilarity to phrases already chosen
 
     def _propose(self, request, context, rejected) -> list[Proposal]:
-        names = []
-        if self.can_embed(context):
+        phrases = self._grounded(request, context)
+        labels = []
+        if self.can_embed(context) and request.parent is None:
             center = context.centroids.mean(axis=0) if len(context.centroids) > 1 else None
-            fit = fit_labels(self.vectors([label.text for label in TAXONOMY]), request.centroid, center)
-            names += taxonomy_candidates(fit, request.keywords)
+            texts, owner = prototype_texts(TAXONOMY)
+            fit = fit_labels(self.vectors(texts), owner, request.centroid, center)
+            labels = taxonomy_candidates(fit, [p.title for p in phrases])
+        # A label that truly fits, then the kind of document, then keyphrases, then a label
+        # made distinct by a keyphrase ("Sports: Rugby").
+        names = [n for n in labels if ":" not in n]
+        if request.kind is not None:
+            names.append(kind_name(request.kind, self.lexicon.is_word))
+        names += phrase_candidates(phrases)
+        names += [n for n in labels if ":" in n]
         names += keyword_candidates(request.keywords)
-        description = keyword_description(request.keywords)
-        return [Proposal(n, description) for n in dict.fromkeys(names)]
+        description = keyword_description([p.text for p in phrases] or request.keywords)
+        meaning = {label.name: label.texts for label in TAXONOMY}
+        return [
+            Proposal(n, description, tuple(t for part in n.split(" and ") for t in meaning.get(part, ())))
+            for n in dict.fromkeys(names)
+        ]
+
+    def _grounded(self, request: NamingRequest, context: NamingContext) -> list[Keyphrase]:
+        """The request's keyphrases nearer its own centroid than any peer's, most relevant first
+        and diverse; all of them, in their own order, when names cannot be embedded."""
+        phrases = list(request.keyphrases)
+        if not phrases or not self.can_embed(context) or not request.peers:
+            return phrases
+        vectors = normalize(self.vectors([p.text for p in phrases]))
+        relevance = vectors @ normalize(request.centroid[None])[0]
+        margin = relevance - (vectors @ normalize(context.centroids[list(request.peers)]).T).max(axis=1)
+        # Half what the documents share (the statistic), half what the phrase means (relevance).
+        statistic = np.array([p.score for p in phrases])
+        merit = statistic / statistic.max() + (relevance - relevance.min()) / (np.ptp(relevance) or 1.0)
+        left = [i for i in range(len(phrases)) if margin[i] > 0]
+        chosen: list[int] = []
+        while left:
+            redundancy = (vectors[left] @ vectors[chosen].T).max(axis=1) if chosen else np.zeros(len(left))
+            best = left[int(np.argmax((1 - self.diversity) * merit[left] / 2 - self.diversity * redundancy))]
+            chosen.append(best)
+            left.remove(best)
+        return [phrases[i] for i in chosen]

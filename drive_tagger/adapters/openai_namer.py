@@ -9,7 +9,7 @@ import openai
 
 from drive_tagger.adapters.namers import GatedNamer, OfflineNamer
 from drive_tagger.adapters.openai_client import OpenAIOptions, describe_error, make_client
-from drive_tagger.core.naming import NamingContext, NamingRequest, Proposal
+from drive_tagger.core.naming import Lexicon, NamingContext, NamingRequest, Proposal
 from drive_tagger.core.params import NAMER_DOCUMENT_CHARS
 from drive_tagger.core.prompts import estimate_tokens, naming_messages, parse_naming_answer
 from drive_tagger.core.types import NamedBy
@@ -39,8 +39,9 @@ class OpenAINamer(GatedNamer):
         document_chars: int = NAMER_DOCUMENT_CHARS,
         max_answer_tokens: int = 120,
         client=None,
+        lexicon: Lexicon | None = None,
     ):
-        super().__init__(embedder, fallback=OfflineNamer(embedder))
+        super().__init__(embedder, fallback=OfflineNamer(embedder, lexicon=lexicon))
         self.model = model
         self.options = options or OpenAIOptions()
         self.client = client or make_client(self.options)

@@ -63,7 +63,7 @@ def evaluate(
         f"filters {result['filters']} ({result['sub_filters']} sub-filters)  "
         f"stability {result['stability']:.3f}  name accuracy {result['name_accuracy']:.3f}"
     )
-    typer.echo("filters: " + "; ".join(result["filter_names"]))
+    typer.echo(f"filters: {'; '.join(result['filter_names'])}  (junk names: {result['junk_names']})")
     typer.echo("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result["seconds"].items()))
 
 
@@ -107,6 +107,11 @@ def demo(
             f"\nagreement with {folder.parent / 'labels.csv'}: NMI {agreement['nmi']:.2f}, "
             f"ARI {agreement['ari']:.2f}, untagged {agreement['untagged']:.0%}"
         )
+        for kind in agreement["kinds"]:
+            verdict = {True: "named for it", False: "named otherwise", None: "no names listed"}[kind.named_for_it]
+            typer.echo(f"  {kind.kind:12} -> {kind.filter_name} ({kind.share:.0%} of {kind.documents}; {verdict})")
+        named = sum(bool(k.named_for_it) for k in agreement["kinds"])
+        typer.echo(f"  {named} of {len(agreement['kinds'])} kinds sit mostly in a filter named for them")
     typer.echo(f"demo took {time.perf_counter() - started:.1f}s")
     for failure in report.failures:
         typer.echo(f"failed: {failure}", err=True)

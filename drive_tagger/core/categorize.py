@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sklearn.preprocessing import normalize
@@ -11,11 +11,11 @@ from sklearn.preprocessing import normalize
 from drive_tagger.core.assignment import cluster_centroids, combine, learned_links, level_links
 from drive_tagger.core.clustering import TwoLevelClustering
 from drive_tagger.core.corrections import Correction, Grouping, Kind, LearnedFilter, apply_corrections
-from drive_tagger.core.keywords import class_keywords, term_counts
+from drive_tagger.core.describe import Described, Shape, TextReader, describe
+from drive_tagger.core.keyphrases import Keyphrase
 from drive_tagger.core.matching import Match, match_categories
 from drive_tagger.core.naming import KeywordNamer, Namer, NamingContext, NamingRequest, keyword_description
 from drive_tagger.core.params import RefreshParams
-from drive_tagger.core.representatives import representatives
 from drive_tagger.core.types import Assignments, Category, NamedBy, PreviousGeneration
 
 
@@ -37,8 +37,16 @@ class DraftCategory:
     parent: int | None  # index of the top-level draft a sub-filter sits in
     rows: np.ndarray = field(repr=False)  # rows of the vectors matrix it holds (best link at its level)
     centroid: np.ndarray = field(repr=False)
-    keywords: tuple[str, ...]
     fence: float | None  # lowest similarity that still counts as a member (top level only)
+    described: Described = field(default=Described((), frozenset(), ()), repr=False)
+
+    @property
+    def keyphrases(self) -> tuple[Keyphrase, ...]:
+        return self.described.keyphrases
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        return tuple(k.text for k in self.described.keyphrases)
 
     @property
     def size(self) -> int:
@@ -93,7 +101,7 @@ def _match_level(level: _Level, document_ids, previous: PreviousGeneration | Non
 
 def categorize(
     vectors: np.ndarray,
-    texts: Sequence[str],
+    read_texts: TextReader,
     clustering: TwoLevelClustering,
     *,
     document_ids: np.ndarray,
@@ -105,7 +113,11 @@ def categorize(
     corrections: tuple[Correction, ...] = (),
     on_stage: Callable[[str], None] = lambda stage: None,
 ) -> Categorization:
-    """Top-level categories and their sub-filters with c-TF-IDF keywords and names.
+    """Top-level categories and their sub-filters with keyphrases and names.
+
+    `read_texts` gives the texts of the rows asked for: only a bounded sample of each category
+    is read (core/describe.py). The namer's lexicon says which words a person would write;
+    keyphrases and names use no others (but the proper nouns a filter's titles capitalise).
 
     A category that matches one of the previous refresh (by member overlap) keeps its id; it
     keeps its name too when the name is pinned by a user, or when its centroid barely moved
@@ -139,12 +151,22 @@ def categorize(
     )
     on_stage("assign")
 
-    drafts = _drafts(top, sub, top_ids, sub_ids, term_counts(texts), learned)
+    namer = namer or KeywordNamer()
+    drafts = _drafts(top, sub, top_ids, sub_ids, learned)
+    described = describe(
+        [Shape(d.index, d.rows, d.centroid, d.parent, learned=d.category_id in learned_ids) for d in drafts],
+        vectors,
+        read_texts,
+        namer.lexicon.is_word,
+        seed=params.clustering.seed,
+    )
+    drafts = [replace(d, described=described[d.index]) for d in drafts]
     on_stage("keywords")
 
     kept = {c.category_id: c for c in (previous.categories if previous else ())}
     kept |= {f.category_id: _named_by_person(f) for f in learned}
-    categories = name_drafts(drafts, vectors, texts, kept, namer or KeywordNamer(), model, params.keep_name_similarity)
+    context = NamingContext(np.array([d.centroid for d in drafts]), {}, model, namer.lexicon.is_word)
+    categories = name_drafts(drafts, kept, namer, context, params.keep_name_similarity)
     on_stage("naming")
     changes = _changes(drafts, kept, top_match, sub_match, *matched)
     return Categorization(
@@ -154,6 +176,14 @@ def categorize(
         next_category_id=next(fresh),
         changes={**changes, "corrections": notes} if notes else changes,
     )
+
+
+def seed_centroids(previous: PreviousGeneration | None, corrections: tuple[Correction, ...]) -> np.ndarray | None:
+    """The previous refresh's discovered top-level centroids, which seed the next clustering
+    (learned filters are a person's, not the clustering's); None when there are none."""
+    learned = {c.category_id for c in corrections if c.kind is Kind.LEARNED}
+    tops = [c.centroid for c in (previous.level(top=True) if previous else []) if c.category_id not in learned]
+    return np.array(tops, dtype=np.float32) if tops else None
 
 
 def _ids_of(labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -198,62 +228,29 @@ def _named_by_person(learned: LearnedFilter) -> Category:
 
 
 def _drafts(
-    top: _Level, sub: _Level, top_ids: np.ndarray, sub_ids: np.ndarray, terms, learned: list[LearnedFilter]
+    top: _Level, sub: _Level, top_ids: np.ndarray, sub_ids: np.ndarray, learned: list[LearnedFilter]
 ) -> list[DraftCategory]:
-    """One draft per category: top level first, then the learned filters, then sub-filters; each
-    with its c-TF-IDF keywords (a learned filter's against everything it does not hold)."""
+    """One draft per category: top level first, then the learned filters, then sub-filters."""
     drafts = []
-    top_keywords, sub_keywords = class_keywords(terms, top.labels), class_keywords(terms, sub.labels)
     for i, category_id in enumerate(top_ids):
         fence = float(top.fences[i]) if top.fences[i] > -1 else None
         drafts.append(
-            DraftCategory(
-                i,
-                int(category_id),
-                None,
-                np.flatnonzero(top.labels == i),
-                top.centroids[i],
-                top_keywords.get(i, ()),
-                fence,
-            )
+            DraftCategory(i, int(category_id), None, np.flatnonzero(top.labels == i), top.centroids[i], fence)
         )
     for f in learned:
-        inside = np.ones(len(top.labels), dtype=np.int64)
-        inside[f.members] = 0
-        drafts.append(
-            DraftCategory(
-                len(drafts),
-                f.category_id,
-                None,
-                f.members,
-                f.centroid,
-                class_keywords(terms, inside).get(0, ()),
-                f.fence,
-            )
-        )
+        drafts.append(DraftCategory(len(drafts), f.category_id, None, f.members, f.centroid, f.fence))
     offset = len(drafts)
     for j, category_id in enumerate(sub_ids):
-        drafts.append(
-            DraftCategory(
-                offset + j,
-                int(category_id),
-                int(sub.parents[j]),
-                np.flatnonzero(sub.labels == j),
-                sub.centroids[j],
-                sub_keywords.get(j, ()),
-                None,
-            )
-        )
+        rows = np.flatnonzero(sub.labels == j)
+        drafts.append(DraftCategory(offset + j, int(category_id), int(sub.parents[j]), rows, sub.centroids[j], None))
     return drafts
 
 
 def name_drafts(
     drafts: Sequence[DraftCategory],
-    vectors: np.ndarray,
-    texts: Sequence[str],
     kept: dict[int, Category],
     namer: Namer,
-    model: str | None,
+    context: NamingContext,
     keep_similarity: float,
 ) -> tuple[Category, ...]:
     """Categories from drafts in one pass: a pinned name, or the name of a category that barely
@@ -264,14 +261,11 @@ def name_drafts(
         for d in drafts
         if d.category_id in kept and _keeps_name(kept[d.category_id], d.centroid, keep_similarity, namer)
     }
-    centroids = np.array([d.centroid for d in drafts])
-    context = NamingContext(centroids, {i: c.name for i, c in kept_names.items()}, model)
+    context.names.update({i: c.name for i, c in kept_names.items()})
     todo = sorted(
         (d for d in drafts if d.index not in kept_names), key=lambda d: (d.parent is not None, -d.size, d.index)
     )
-    chosen = {
-        choice.index: choice for choice in namer.name([_request(d, drafts, vectors, texts) for d in todo], context)
-    }
+    chosen = {choice.index: choice for choice in namer.name([_request(d, drafts) for d in todo], context)}
 
     def category(d: DraftCategory) -> Category:
         before, choice = kept_names.get(d.index), chosen.get(d.index)
@@ -303,19 +297,21 @@ def _keeps_name(before: Category, centroid: np.ndarray, keep_similarity: float, 
     return float(pair[0] @ pair[1]) >= keep_similarity
 
 
-def _request(
-    draft: DraftCategory, drafts: Sequence[DraftCategory], vectors: np.ndarray, texts: Sequence[str]
-) -> NamingRequest:
-    """What the namer sees of a draft: its keywords and representative texts, and the drafts its
-    name must not fit better (its level's others; for a sub-filter, its siblings)."""
+def _request(draft: DraftCategory, drafts: Sequence[DraftCategory]) -> NamingRequest:
+    """What the namer sees of a draft: its keyphrases, the words its titles capitalise, its
+    representative texts, and the drafts its name must not fit better (its level's others; for
+    a sub-filter, its siblings)."""
     peers = tuple(d.index for d in drafts if d.index != draft.index and d.parent == draft.parent)
     return NamingRequest(
         index=draft.index,
         keywords=draft.keywords,
         centroid=draft.centroid,
-        documents=tuple(texts[r] for r in representatives(vectors, draft.rows, draft.centroid)),
+        documents=draft.described.documents,
         peers=peers,
         parent=draft.parent,
+        keyphrases=draft.keyphrases,
+        known_words=draft.described.known_words,
+        kind=draft.described.kind,
     )
 
 

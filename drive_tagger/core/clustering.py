@@ -1,29 +1,31 @@
-"""Two-level clustering of document vectors: fine HDBSCAN clusters, merged into top-level filters.
+"""Two-level clustering of document vectors: leaf clusters as sub-filters, stable merges of them as
+top-level filters.
 
-Measured on BBC News (2,225 docs) and AG News (7,600 docs) with all-MiniLM-L6-v2 vectors
-(figures in README.md, reproduced by `drive-tagger eval` and benchmarks/cluster_speed.py):
+Measured with all-MiniLM-L6-v2 vectors (figures in README.md, reproduced by `drive-tagger eval`
+and benchmarks/cluster_speed.py):
 - HDBSCAN alone leaves 30-100% of such documents as noise in every setting tried (raw,
   PCA 16/32/64, whitened; eom or leaf): sentence embeddings have no dense-core/sparse-gap
-  structure at topic scale. Its *leaf* clusters are good dense micro-topics, though.
-- So: HDBSCAN leaf clusters on a PCA reduction are the fine level (sub-filters); their
-  centroids are merged by size-weighted Ward; each cut k=2..k_max is polished by spherical
-  Lloyd passes on the documents; the cut with the best cosine silhouette becomes the top level.
-- Every document joins its nearest top centroid; a document below its cluster's lower Tukey
-  fence of similarity is left untagged (a scale-free outlier rule; ~0.5% here).
+  structure at topic scale. Its *leaf* clusters on a PCA reduction are good dense micro-topics,
+  though: they are the fine level (sub-filters) and the pieces the top level is built from.
+- The top level is a size-weighted Ward cut of the leaves polished by spherical Lloyd passes,
+  its number of filters chosen for stability under resampling (core/selection.py).
+- Model selection runs on a fixed-size sample; every document then joins its nearest top
+  centroid, and one below its cluster's lower Tukey fence of similarity is left untagged (a
+  scale-free outlier rule; about 0.5% of news articles).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
-from drive_tagger.core.merging import cut_tree, lloyd_polish, ward_tree
+from drive_tagger.core.merging import group_sums, lloyd_polish, nearest
 from drive_tagger.core.params import ClusteringParams
+from drive_tagger.core.selection import choose_top_level, leaf_clusters
 
 
 @dataclass(frozen=True)
@@ -31,15 +33,10 @@ class TwoLevelClustering:
     top_labels: np.ndarray  # top-level cluster per document, -1 untagged
     fine_labels: np.ndarray  # fine cluster per document (nested in its top cluster), -1 untagged
     top_similarity: np.ndarray  # cosine of each document to its top centroid
-    silhouettes: dict[int, float]  # silhouette per candidate number of top clusters
     top_fences: np.ndarray  # per top cluster: the similarity below which a document is untagged
-
-
-def group_sums(vectors: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-label row sums via a one-hot product (BLAS; much faster than np.add.at here)."""
-    onehot = np.zeros((k, len(labels)), dtype=vectors.dtype)
-    onehot[labels, np.arange(len(labels))] = 1
-    return onehot @ vectors, np.bincount(labels, minlength=k)
+    silhouettes: dict[int, float] = field(default_factory=dict)  # per candidate number of filters
+    stabilities: dict[int, float] = field(default_factory=dict)  # per candidate number of filters
+    kept_previous: bool = False  # the previous refresh's top level was kept
 
 
 class DocumentClusterer:
@@ -48,19 +45,20 @@ class DocumentClusterer:
     def __init__(self, params: ClusteringParams | None = None):
         self.params = params or ClusteringParams()
 
-    def fit(self, vectors: np.ndarray) -> DocumentClusterer:
+    def fit(self, vectors: np.ndarray, previous_centroids: np.ndarray | None = None) -> DocumentClusterer:
+        """Clusters the vectors; `previous_centroids` (the last refresh's top-level centroids, same
+        model) seed the top level so that a refresh after new arrivals keeps what still holds."""
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2:
             raise ValueError(f"expected a 2-d array of vectors, got shape {vectors.shape}")
-        if self.params.fine_method not in ("hdbscan", "kmeans"):
-            raise ValueError(f"fine_method must be 'hdbscan' or 'kmeans', got {self.params.fine_method!r}")
+        previous = _usable(previous_centroids, vectors.shape[1])
         # The products here are thin (n x k); multi-threaded BLAS was 17x slower on 2 busy cores.
         with threadpool_limits(limits=1, user_api="blas"):
-            self.result_ = self._fit(normalize(vectors).astype(np.float32))
+            self.result_ = self._fit(normalize(vectors).astype(np.float32), previous)
         self.labels_ = self.result_.top_labels
         return self
 
-    def _fit(self, X: np.ndarray) -> TwoLevelClustering:
+    def _fit(self, X: np.ndarray, previous: np.ndarray | None) -> TwoLevelClustering:
         p = self.params
         n = len(X)
         if n < 6:
@@ -68,100 +66,113 @@ class DocumentClusterer:
         rng = np.random.RandomState(p.seed)
         fit_rows = np.sort(rng.choice(n, p.max_fit, replace=False)) if n > p.max_fit else np.arange(n)
         X_fit = X[fit_rows]
-        fine_fit = self._fine_labels(X_fit)
-        sums, sizes = group_sums(X_fit, fine_fit, fine_fit.max() + 1)
-        fine_centroids = sums.astype(np.float64) / sizes[:, None]
-        m = len(fine_centroids)
-        if m < 2:
+        project = _reduction(X_fit, p)
+        reduced = project(X_fit)
+        leaves = leaf_clusters(reduced, p)
+        if leaves is None:  # no two dense groups: k-means pieces instead
+            leaves = _kmeans_leaves(reduced, p.seed)
+        warm = None
+        if previous is not None:
+            warm = lloyd_polish(X_fit, nearest(X_fit, previous), len(previous), p.polish_iterations)
+        choice = choose_top_level(reduced, leaves, p, rng, warm)
+        if choice is None:
             return _single_cluster(X)
-
-        merges = ward_tree(fine_centroids, sizes.astype(np.float64))
-        sample = np.sort(rng.choice(len(X_fit), min(len(X_fit), p.silhouette_sample), replace=False))
-        distances = np.clip(1.0 - X_fit[sample] @ X_fit[sample].T, 0.0, None)
-        np.fill_diagonal(distances, 0.0)
-        best, silhouettes = None, {}
-        for k in range(2, min(p.k_max, m) + 1):
-            labels = lloyd_polish(X_fit, cut_tree(merges, m, k)[fine_fit], k, p.polish_iterations)
-            silhouettes[k] = _silhouette(distances, labels[sample])
-            if best is None or silhouettes[k] > best[0]:
-                best = (silhouettes[k], k, labels)
-        _, k_top, fit_labels = best
-
-        top_centroids = normalize(group_sums(X_fit, fit_labels, k_top)[0])
-        top = lloyd_polish(X, np.argmax(X @ top_centroids.T, axis=1), k_top, p.final_iterations)
-        top_centroids = normalize(group_sums(X, top, k_top)[0])
+        k_top = int(choice.labels.max()) + 1
+        top_centroids = normalize(group_sums(X_fit, choice.labels, k_top)[0])
+        top = lloyd_polish(X, nearest(X, top_centroids), k_top, p.final_iterations)
+        top_centroids = normalize(group_sums(X, top, k_top)[0]).astype(np.float32)
         top_similarity = np.einsum("ij,ij->i", X, top_centroids[top]).astype(np.float32)
-        fine = _nest_fine(
-            X, top, top_centroids, normalize(fine_centroids).astype(np.float32), min_size=max(3, n // 1000)
-        )
+        if len(X_fit) >= p.leaf_documents_from:
+            leaf_centroids = normalize(group_sums(reduced, leaves, leaves.max() + 1)[0])
+            fine = nearest(project(X), leaf_centroids)
+            fine_centroids = normalize(group_sums(X, fine, fine.max() + 1)[0]).astype(np.float32)
+            fine = _nest_fine(X, top, top_centroids, fine_centroids, min_size=max(3, n // 1000))
+        else:
+            fine = _clear_splits(X, top, k_top, p)
         fences = _fences(top, top_similarity, k_top, p.outlier_iqr)
         top_labels = np.where(top_similarity < fences[top], -1, top).astype(np.int64)
         fine = np.where(top_labels < 0, -1, fine).astype(np.int64)
-        return TwoLevelClustering(top_labels, fine, top_similarity, silhouettes, fences)
+        return TwoLevelClustering(
+            top_labels, fine, top_similarity, fences, choice.silhouettes, choice.stabilities, choice.kept_previous
+        )
 
-    def _fine_labels(self, X: np.ndarray) -> np.ndarray:
-        """Fine clusters 0..m-1 covering every document of X (noise joins its nearest cluster)."""
-        p = self.params
-        if p.fine_method == "kmeans":
-            from sklearn.cluster import KMeans
 
-            k = int(np.clip(round(math.sqrt(len(X))), 2, max(2, len(X) // 5)))
-            # float64: sklearn's k-means++ upcasts float32 chunk by chunk, 9 s at 10k docs.
-            return KMeans(k, n_init=1, max_iter=50, random_state=p.seed).fit(X.astype(np.float64)).labels_
-        from sklearn.cluster import HDBSCAN
-        from sklearn.decomposition import PCA
+def _usable(previous: np.ndarray | None, dims: int) -> np.ndarray | None:
+    """Previous centroids when they can seed this fit: at least two, in this model's dimensions."""
+    if previous is None or len(previous) < 2:
+        return None
+    previous = np.asarray(previous, dtype=np.float32)
+    if previous.ndim != 2 or previous.shape[1] != dims or not np.isfinite(previous).all():
+        return None
+    return normalize(previous).astype(np.float32)
 
-        dims = min(p.reduce_to, X.shape[1], len(X) - 1)
-        reduced = normalize(PCA(dims, random_state=p.seed, svd_solver="randomized").fit_transform(X))
-        min_size = p.min_cluster_size or max(3, round(math.sqrt(len(X)) / 4))
-        labels = HDBSCAN(
-            min_cluster_size=min_size,
-            min_samples=min(p.min_samples, min_size),
-            cluster_selection_method="leaf",
-            copy=True,
-        ).fit_predict(reduced)
-        if labels.max() < 1:  # fewer than two dense groups: fall back to a partition of all
-            return self._kmeans_fallback(X)
-        clusters = np.unique(labels[labels >= 0])
-        labels = np.searchsorted(clusters, labels).astype(np.int64) * (labels >= 0) - (labels < 0)
-        centroids = normalize(group_sums(X[labels >= 0], labels[labels >= 0], len(clusters))[0])
-        noise = labels < 0
-        labels[noise] = np.argmax(X[noise] @ centroids.T, axis=1)
-        return labels
 
-    def _kmeans_fallback(self, X: np.ndarray) -> np.ndarray:
-        return DocumentClusterer(ClusteringParams(**{**self.params.as_dict(), "fine_method": "kmeans"}))._fine_labels(X)
+def _reduction(X_fit: np.ndarray, p: ClusteringParams):
+    """A PCA fitted on the sample: the space leaves and model selection work in (density and
+    silhouettes degrade in 384-d). Returns the projection, rows normalized."""
+    from sklearn.decomposition import PCA
+
+    dims = min(p.reduce_to, X_fit.shape[1], len(X_fit) - 1)
+    pca = PCA(dims, random_state=p.seed, svd_solver="randomized").fit(X_fit)
+
+    def project(rows: np.ndarray) -> np.ndarray:
+        return normalize(pca.transform(rows)).astype(np.float32)
+
+    return project
+
+
+def _kmeans_leaves(reduced: np.ndarray, seed: int) -> np.ndarray:
+    from sklearn.cluster import KMeans
+
+    k = int(np.clip(round(math.sqrt(len(reduced))), 2, max(2, len(reduced) // 5)))
+    return KMeans(k, n_init=1, max_iter=50, random_state=seed).fit(reduced.astype(np.float64)).labels_
 
 
 def _nest_fine(X, top, top_centroids, fine_centroids, *, min_size: int) -> np.ndarray:
     """Each fine centroid belongs to its nearest top cluster; a document takes the nearest fine
     centroid inside its own top cluster; fine clusters under min_size dissolve into siblings."""
     owner = np.argmax(fine_centroids @ top_centroids.T, axis=1)
-    similarity = X @ fine_centroids.T
-    similarity[owner[None, :] != top[:, None]] = -np.inf
-    fine = np.argmax(similarity, axis=1)
+    allowed = np.ones(len(fine_centroids), dtype=bool)
+    fine = nearest(X, fine_centroids, groups=top, owner=owner, allowed=allowed)
     for _ in range(3):
-        counts = np.bincount(fine, minlength=len(fine_centroids))
+        counts = np.bincount(fine[fine >= 0], minlength=len(fine_centroids))
         small = (counts < min_size) & (counts > 0)
         if not small.any():
             break
-        similarity[:, small] = -np.inf
+        allowed &= ~small
         rows = np.flatnonzero(np.isin(fine, np.flatnonzero(small)))
-        movable = rows[np.isfinite(similarity[rows].max(axis=1))]
-        fine[movable] = np.argmax(similarity[movable], axis=1)
+        moved = nearest(X[rows], fine_centroids, groups=top[rows], owner=owner, allowed=allowed)
+        fine[rows] = np.where(moved >= 0, moved, fine[rows])
     # A document whose top cluster owns no fine centroid keeps a fine cluster of its own.
-    orphaned = ~np.isfinite(similarity[np.arange(len(X)), fine])
-    fine = np.unique(fine, return_inverse=True)[1]
+    orphaned = fine < 0
+    fine[~orphaned] = np.unique(fine[~orphaned], return_inverse=True)[1]
+    first_free = int(fine.max()) + 1 if (~orphaned).any() else 0
     for j, t in enumerate(np.unique(top[orphaned])):
-        fine[orphaned & (top == t)] = fine.max() + 1 + j
+        fine[orphaned & (top == t)] = first_free + j
     return fine.astype(np.int64)
 
 
-def _silhouette(distances: np.ndarray, labels: np.ndarray) -> float:
-    """Mean cosine silhouette of a sampled labelling; -1 when it shows fewer than two groups."""
-    if len(np.unique(labels)) < 2:
-        return -1.0
-    return float(silhouette_score(distances, labels, metric="precomputed"))
+def _clear_splits(X: np.ndarray, top: np.ndarray, k_top: int, p: ClusteringParams) -> np.ndarray:
+    """Sub-filters of a small drive: a filter splits only where k-means finds parts of at least
+    3 documents with a clear silhouette; otherwise it stays one piece."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    fine = np.empty(len(X), dtype=np.int64)
+    next_id = 0
+    for t in range(k_top):
+        rows = np.flatnonzero(top == t)
+        best, best_score = np.zeros(len(rows), dtype=np.int64), p.clear_split_silhouette
+        for k in range(2, min(6, len(rows) // 3) + 1):
+            labels = KMeans(k, n_init=4, random_state=p.seed).fit(X[rows]).labels_
+            if np.bincount(labels).min() < 3:
+                continue
+            score = silhouette_score(X[rows], labels, metric="cosine")
+            if score > best_score:
+                best, best_score = labels, score
+        fine[rows] = next_id + best
+        next_id += int(best.max()) + 1
+    return fine
 
 
 def _tukey_fence(similarity: np.ndarray, iqr: float) -> float:
@@ -187,4 +198,4 @@ def _fences(top: np.ndarray, similarity: np.ndarray, k: int, iqr: float | None) 
 def _single_cluster(X: np.ndarray) -> TwoLevelClustering:
     zeros = np.zeros(len(X), dtype=np.int64)
     similarity = (X @ normalize(X.sum(0, keepdims=True))[0]).astype(np.float32)
-    return TwoLevelClustering(zeros, zeros, similarity, {}, np.full(1, -1.0, dtype=np.float32))
+    return TwoLevelClustering(zeros, zeros, similarity, np.full(1, -1.0, dtype=np.float32))

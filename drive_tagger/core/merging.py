@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
+from sklearn.preprocessing import normalize
 
 
 def ward_tree(centroids: np.ndarray, sizes: np.ndarray) -> list[tuple[int, int]]:
@@ -56,17 +58,50 @@ def cut_tree(merges: list[tuple[int, int]], m: int, k: int) -> np.ndarray:
     return groups
 
 
+def group_sums(vectors: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-label row sums via a sparse one-hot product (much faster than np.add.at, and no dense
+    k x n matrix at a million documents)."""
+    n = len(labels)
+    onehot = sparse.csr_matrix((np.ones(n, dtype=vectors.dtype), (labels, np.arange(n))), shape=(k, n))
+    return np.asarray(onehot @ vectors), np.bincount(labels, minlength=k)
+
+
+def nearest(
+    vectors: np.ndarray,
+    centroids: np.ndarray,
+    *,
+    groups: np.ndarray | None = None,
+    owner: np.ndarray | None = None,
+    allowed: np.ndarray | None = None,
+    block: int = 65_536,
+) -> np.ndarray:
+    """Index of each row's most similar centroid (dot product), in blocks of rows so a million
+    documents never need an n x k matrix. With `groups` and `owner`, a row may only take a
+    centroid its group owns (and, with `allowed`, one still allowed); -1 where none is."""
+    centroids = np.asarray(centroids, dtype=vectors.dtype)
+    out = np.empty(len(vectors), dtype=np.int64)
+    for start in range(0, len(vectors), block):
+        similarity = vectors[start : start + block] @ centroids.T
+        if groups is not None:
+            permitted = owner[None, :] == groups[start : start + block, None]
+            if allowed is not None:
+                permitted &= allowed[None, :]
+            similarity = np.where(permitted, similarity, -np.inf)
+            best = np.argmax(similarity, axis=1)
+            best[~permitted.any(axis=1)] = -1
+        else:
+            best = np.argmax(similarity, axis=1)
+        out[start : start + block] = best
+    return out
+
+
 def lloyd_polish(vectors: np.ndarray, labels: np.ndarray, k: int, iterations: int) -> np.ndarray:
     """Spherical k-means passes from a labelling; stops rather than lose a cluster."""
-    from sklearn.preprocessing import normalize
-
-    from drive_tagger.core.clustering import group_sums
-
     for _ in range(iterations):
         sums, counts = group_sums(vectors, labels, k)
         if (counts == 0).any():
             break
-        updated = np.argmax(vectors @ normalize(sums).T.astype(vectors.dtype), axis=1)
+        updated = nearest(vectors, normalize(sums))
         if np.array_equal(updated, labels) or len(np.unique(updated)) < k:
             break
         labels = updated

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 from sklearn.preprocessing import normalize
 
+from drive_tagger.core.keyphrases import Keyphrase, singular, word_key
 from drive_tagger.core.types import NamedBy
 
 MAX_NAME_WORDS = 4
@@ -46,6 +47,8 @@ VAGUE_WORDS = frozenset(
 )
 # Letters (any script), digits, spaces and a few joiners; nothing that renders as markup.
 _NAME_CHARS = re.compile(r"^[^\W_](?:[^\W_]|[ &,'’./:+()-])*$")
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_NAME_JOINERS = frozenset({"and", "of", "for", "in", "on", "to", "the", "&"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _MARKUP = re.compile(r"<[^>]*>|\[[^\]]*\]\([^)]*\)|https?://|www\.|[`*_#|{}<>\[\]\\^~$@=]")
 
@@ -60,6 +63,9 @@ class NamingRequest:
     documents: tuple[str, ...] = field(default=(), repr=False)  # representatives, most central first
     peers: tuple[int, ...] = ()  # indexes of categories its name must be further from (same level)
     parent: int | None = None  # index of the top-level category a sub-filter sits in
+    keyphrases: tuple[Keyphrase, ...] = field(default=(), repr=False)  # best first
+    known_words: frozenset[str] = field(default=frozenset(), repr=False)  # capitalised in its titles
+    kind: Keyphrase | None = None  # the kind of document its titles say it holds
 
 
 @dataclass
@@ -70,9 +76,16 @@ class NamingContext:
     centroids: np.ndarray
     names: dict[int, str]
     model: str | None = None
+    is_word: Callable[[str], bool] = field(default=lambda word: True, repr=False)  # the lexicon
 
     def taken(self) -> set[str]:
         return {n.lower() for n in self.names.values()}
+
+    def rejection(self, name: str | None, request: NamingRequest, also_taken: Sequence[str] = ()) -> str | None:
+        """Why a (sanitized) name may not be given to the request's category, or None."""
+        parent = self.names.get(request.parent) if request.parent is not None else None
+        others = [n for i, n in self.names.items() if i != request.index] + list(also_taken)
+        return rejection(name, others, self.is_word, request.known_words, parent)
 
     def others(self, index: int) -> list[str]:
         return [n for i, n in sorted(self.names.items()) if i != index]
@@ -82,6 +95,9 @@ class NamingContext:
 class Proposal:
     name: str
     description: str = ""
+    # Texts that say what the name means, when the bare name says less: a taxonomy label is
+    # grounded by its kinds of document ("Engineering": "incident postmortem", ...).
+    grounding: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,11 +108,25 @@ class NameChoice:
     named_by: NamedBy
 
 
+class Lexicon(Protocol):
+    """Which words a person would write (adapters/lexicon.py: word-frequency lists)."""
+
+    def is_word(self, word: str) -> bool: ...
+
+
+class AnyWord:
+    """A lexicon that takes every word: for callers without a word list."""
+
+    def is_word(self, word: str) -> bool:
+        return True
+
+
 class Namer(Protocol):
     """Names the categories of one refresh. `named_by` says how its names are made, so a refresh
     can tell whether an offline name kept from before could now be bettered."""
 
     named_by: NamedBy
+    lexicon: Lexicon  # keyphrases and names use only its words (and the filters' proper nouns)
 
     def name(self, requests: Sequence[NamingRequest], context: NamingContext) -> list[NameChoice]:
         """A choice for every request, in request order; context.names grows as names are given."""
@@ -119,6 +149,34 @@ def keyword_candidates(keywords: Sequence[str]) -> list[str]:
     words = [k.title() for k in keywords if k.strip()]
     pairs = [f"{a} and {b}" for i, a in enumerate(words) for b in words[i + 1 : i + 3]]
     return list(dict.fromkeys(([f"{words[0]} and {words[1]}"] if len(words) > 1 else []) + pairs + words))
+
+
+def phrase_candidates(phrases: Sequence[Keyphrase]) -> list[str]:
+    """Names from keyphrases (best first): the best one alone when it has two or three words
+    ('Oil Prices'), pairs of the best three ('Film and Music'), then each alone."""
+    shown = [p.title for p in phrases[:4]]
+    names = [shown[0]] if shown and " " in phrases[0].text else []
+    names += [f"{shown[a]} and {shown[b]}" for a, b in ((0, 1), (0, 2), (1, 2)) if b < len(shown)]
+    return list(dict.fromkeys(names + shown))
+
+
+def kind_name(kind: Keyphrase, is_word: Callable[[str], bool]) -> str:
+    """A kind of document as a filter name: its title phrase, plural when the language has the
+    plural ("invoice" -> "Invoices", "meeting notes" stays)."""
+    *head, last = kind.title.split(" ")
+    if singular(last.lower()) == last.lower():
+        plural = _plural(last)
+        if is_word(plural.lower()):
+            last = plural
+    return " ".join([*head, last])
+
+
+def _plural(word: str) -> str:
+    if word.endswith("y") and len(word) > 2 and word[-2].lower() not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    return word + "s"
 
 
 def _numbered(base: str, taken: set[str]) -> str:
@@ -181,15 +239,68 @@ def is_vague(name: str) -> bool:
     return any(word in VAGUE_WORDS for word in re.findall(r"[^\W\d_]+", name.lower()))
 
 
-def rejection(name: str | None, taken: set[str]) -> str | None:
-    """Why a (sanitized) name fails the gate's text checks, or None when it passes."""
+def name_words(name: str) -> list[str]:
+    """The words of a name, lower-cased, without joiners ("and", "of", ...)."""
+    return [w for w in _NAME_WORD.findall(name.lower()) if w not in _NAME_JOINERS]
+
+
+def junk_words(name: str, is_word: Callable[[str], bool], known_words: frozenset[str] = frozenset()) -> list[str]:
+    """Words of a name a person would not write: neither a word of the language (is_word) nor a
+    proper noun its filter's titles capitalise (known_words)."""
+    return [w for w in name_words(name) if not (is_word(w) or w in known_words)]
+
+
+def name_key(name: str) -> frozenset[str]:
+    """What a name says, for telling near-duplicates apart: its words, singular, in any order."""
+    return word_key(name)
+
+
+def repeats_itself(name: str) -> bool:
+    """'Car and Cars': a word that comes back in another form."""
+    words = name_words(name)
+    return len({singular(w) for w in words}) < len(words)
+
+
+def rejection(
+    name: str | None,
+    taken: Sequence[str],
+    is_word: Callable[[str], bool] = lambda word: True,
+    known_words: frozenset[str] = frozenset(),
+    parent: str | None = None,
+) -> str | None:
+    """Why a (sanitized) name fails the gate's text checks, or None when it passes: it must be
+    plain, not vague, made of words a person would write, not a near-duplicate of a name in the
+    workspace (same words in another order, singular or plural), and a sub-filter's name must say
+    more than its parent's."""
     if name is None:
         return "not a short plain name"
     if is_vague(name):
         return "too vague"
-    if name.lower() in taken:
+    junk = junk_words(name, is_word, known_words)
+    if junk:
+        return f"not words a person would write: {', '.join(junk)}"
+    if repeats_itself(name):
+        return "repeats a word"
+    key = name_key(name)
+    if any(name.lower() == t.lower() or key == name_key(t) for t in taken):
         return "already used in the workspace"
+    if parent is not None and key <= name_key(parent):
+        return "says nothing its parent's name does not"
     return None
+
+
+def junk_names(
+    names: Sequence[str], known_words: Sequence[frozenset[str]], is_word: Callable[[str], bool]
+) -> list[str]:
+    """The names a person would not have written: with a word that is neither a word of the
+    language nor a proper noun of its filter's titles, with a word repeated ("Car and Cars"), or
+    saying what another name says (the same words in another order or number)."""
+    keys = [name_key(n) for n in names]
+    return [
+        name
+        for name, known, key in zip(names, known_words, keys, strict=True)
+        if junk_words(name, is_word, known) or repeats_itself(name) or keys.count(key) > 1
+    ]
 
 
 def grounding_margin(name_vector: np.ndarray, own: np.ndarray, peers: np.ndarray) -> float:
@@ -204,6 +315,7 @@ class KeywordNamer:
     """The simplest namer, for callers that pass none: unique names from keywords, no model."""
 
     named_by = NamedBy.OFFLINE
+    lexicon: Lexicon = AnyWord()
 
     def name(self, requests: Sequence[NamingRequest], context: NamingContext) -> list[NameChoice]:
         choices = []

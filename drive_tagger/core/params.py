@@ -7,16 +7,26 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass(frozen=True)
 class ClusteringParams:
-    # Fine level: "hdbscan" (leaf clusters) or "kmeans" (k = sqrt(n)); both reach the same top
-    # level on our corpora, HDBSCAN's dense cores make better sub-filters.
-    fine_method: str = "hdbscan"
-    # PCA dimensions HDBSCAN works in: density estimates degrade in 384-d.
+    # PCA dimensions leaves and model selection work in: density estimates degrade in 384-d.
     reduce_to: int = 16
-    # None: max(3, sqrt(n)/4), so a 70-document drive and a 100k one both get fine clusters.
+    # Leaves are HDBSCAN leaf clusters from this many documents on; below it every document is a
+    # leaf of its own, and a filter is split into sub-filters only where the split is clear.
+    leaf_documents_from: int = 300
+    # A small drive's filter splits when its best k-means split has at least this mean cosine
+    # silhouette (Kaufman and Rousseeuw: 0.5 and above is "a reasonable structure").
+    clear_split_silhouette: float = 0.5
+    # None: max(3, sqrt(n)/4), so a 500-document drive and a 100k one both get leaves.
     min_cluster_size: int | None = None
     min_samples: int = 3
-    # Top-level candidates are 2..k_max filters.
+    # Top-level candidates are 2..max(k_max, sqrt(n)/2) filters: a large drive may need more.
     k_max: int = 15
+    # A number of filters is a candidate only when its partition comes back under resampling:
+    # mean ARI >= min_stability over stability_resamples samples of stability_fraction of the
+    # documents (at most stability_sample_cap each).
+    min_stability: float = 0.9
+    stability_resamples: int = 5
+    stability_fraction: float = 0.7
+    stability_sample_cap: int = 3_000
     # Model selection runs on a fixed sample: the topic structure, not every document, matters.
     max_fit: int = 20_000
     silhouette_sample: int = 3_000

@@ -14,6 +14,7 @@ from drive_tagger.core.types import (
     Assignments,
     Category,
     DocumentTag,
+    DocumentText,
     Filter,
     FilterDocument,
     PendingText,
@@ -108,7 +109,7 @@ class DocumentStore(WorkspaceStore, Protocol):
 
     def document_vectors(self, document_ids: Sequence[int], model: str) -> tuple[np.ndarray, np.ndarray]: ...
 
-    def document_texts(self, document_ids: np.ndarray, max_chars: int) -> list[str]: ...
+    def document_texts(self, document_ids: np.ndarray, max_chars: int) -> list[DocumentText]: ...
 
 
 class RefreshStore(WorkspaceStore, Protocol):

@@ -138,6 +138,15 @@ class PendingText:
 
 
 @dataclass(frozen=True)
+class DocumentText:
+    """A stored document's title and the head of its body, as a refresh reads them to describe
+    and name filters."""
+
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
 class ReadFailure:
     """An input that could not be read or stored: where (path, path:line, or id) and why."""
 

@@ -24,17 +24,24 @@ def shared_data_dir() -> Path:
 
 
 def samples_labelled_corpus(out_dir: Path, samples_dir: Path | None = None) -> Path:
-    """Writes the sample drive with labels.csv as a labelled JSONL.gz corpus (id, title, text, label)."""
+    """Writes the sample drive with labels.csv as a labelled JSONL.gz corpus (id, title, text,
+    label), each file read as `ingest` reads it (HTML as text, the title from its heading)."""
+    from drive_tagger.adapters.readers import read_sources
+
     samples_dir = samples_dir or default_samples_dir()
     labels_file = samples_dir.parent / "labels.csv"
     if not labels_file.is_file():
         raise InvalidInput(f"{labels_file}: no labels for the sample drive")
+    with labels_file.open(encoding="utf-8") as labels:
+        label_of = {row["path"]: row["label"] for row in csv.DictReader(labels)}
     out = Path(out_dir) / "samples_corpus.jsonl.gz"
     out.parent.mkdir(parents=True, exist_ok=True)
-    with labels_file.open(encoding="utf-8") as labels, gzip.open(out, "wt", encoding="utf-8") as handle:
-        for row in csv.DictReader(labels):
-            text = (samples_dir / row["path"]).read_text(encoding="utf-8")
-            handle.write(json.dumps({"id": row["path"], "text": text, "label": row["label"]}) + "\n")
+    with gzip.open(out, "wt", encoding="utf-8") as handle:
+        for document in read_sources([samples_dir]):
+            label = label_of.get(getattr(document, "external_id", None))
+            if label is not None:
+                row = {"id": document.external_id, "title": document.title, "text": document.body, "label": label}
+                handle.write(json.dumps(row) + "\n")
     return out
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from drive_tagger.core.metrics import clustering_scores
-from drive_tagger.core.naming import Namer
+from drive_tagger.core.naming import Namer, name_key
 from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore
 from drive_tagger.errors import InvalidInput, UnknownWorkspace
 
@@ -20,19 +21,60 @@ def default_samples_dir() -> Path:
     return folder
 
 
+@dataclass(frozen=True)
+class KindAgreement:
+    """Where the documents of one labelled kind went: the filter holding most of them."""
+
+    kind: str
+    documents: int
+    filter_name: str | None
+    share: float  # of the kind's documents in that filter
+    named_for_it: bool | None  # the filter's name uses a word that names the kind (kinds.csv)
+
+
 def sample_label_agreement(refreshes: RefreshStore, workspace_slug: str, docs_folder: Path) -> dict | None:
-    """NMI/ARI of the top-level filters against labels.csv beside the folder, if there is one."""
+    """NMI/ARI of the top-level filters against labels.csv beside the folder, if there is one,
+    and per kind the filter holding most of it and whether its name says so (by the words
+    kinds.csv lists for the kind: "invoices" or "finance" name the finance documents)."""
     labels_file = docs_folder.parent / "labels.csv"
     if not labels_file.is_file():
         return None
     with labels_file.open(encoding="utf-8") as handle:
         gold = {row["path"]: row["label"] for row in csv.DictReader(handle)}
-    tags = refreshes.primary_top_level_tags(refreshes.workspace(workspace_slug).id)
+    workspace = refreshes.workspace(workspace_slug)
+    tags = refreshes.primary_top_level_tags(workspace.id)
     paths = sorted(set(gold) & set(tags))
     if not paths:
         return None
     predicted = np.array([-1 if tags[p] is None else tags[p] for p in paths])
-    return clustering_scores([gold[p] for p in paths], predicted)
+    scores = clustering_scores([gold[p] for p in paths], predicted)
+    names = {f.category_id: f.name for f in refreshes.filters(workspace.id) if f.parent_category_id is None}
+    scores["kinds"] = _kinds([gold[p] for p in paths], predicted, names, _kind_words(docs_folder.parent / "kinds.csv"))
+    return scores
+
+
+def _kind_words(path: Path) -> dict[str, set[frozenset[str]]]:
+    """{kind: the names that name it, each as its set of words}; empty without kinds.csv."""
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8") as handle:
+        return {row["label"]: {name_key(n) for n in row["names"].split(";")} for row in csv.DictReader(handle)}
+
+
+def _kinds(gold: list[str], predicted: np.ndarray, names: dict[int, str], words: dict) -> list[KindAgreement]:
+    gold_array = np.array(gold)
+    result = []
+    for kind in sorted(set(gold)):
+        of_kind = gold_array == kind
+        held = predicted[of_kind & (predicted >= 0)]
+        if not len(held):
+            result.append(KindAgreement(kind, int(of_kind.sum()), None, 0.0, False))
+            continue
+        ids, counts = np.unique(held, return_counts=True)
+        name = names.get(int(ids[np.argmax(counts)]), "")
+        named = any(key <= name_key(name) for key in words[kind]) if kind in words else None
+        result.append(KindAgreement(kind, int(of_kind.sum()), name, float(counts.max() / of_kind.sum()), named))
+    return result
 
 
 def prepare_workspace(

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from drive_tagger.adapters.tables import read_table_rows
+from drive_tagger.core.keyphrases import capitalised_words
 from drive_tagger.core.metrics import clustering_scores, majority_labels, name_accuracy
-from drive_tagger.core.naming import Namer
+from drive_tagger.core.naming import AnyWord, Namer, junk_names, name_words
 from drive_tagger.core.params import RefreshParams
 from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore, WorkspaceStore
 from drive_tagger.core.types import SourceDocument
@@ -71,7 +72,8 @@ def evaluate(
     but a `growth` share of the corpus, add the rest, refresh again, and count the original
     documents whose top-level filter id stayed the same. Scores are of the final refresh.
     name_accuracy is the share of top-level filters whose name is nearest (by the embedder) to
-    the gold label of the filter's majority documents.
+    the gold label of the filter's majority documents; junk_names counts the names (of every
+    level) a person would not write, by the namer's word list.
 
     The workspace is dropped afterwards; vectors stay in the content-addressed store, so a
     second run embeds nothing."""
@@ -105,8 +107,10 @@ def evaluate(
         kept = [
             before[d.external_id] == after.get(d.external_id) for d in first if before.get(d.external_id) is not None
         ]
-        filters = [f for f in refreshes.filters(workspace.id) if f.parent_category_id is None]
+        every_filter = refreshes.filters(workspace.id)
+        filters = [f for f in every_filter if f.parent_category_id is None]
         accuracy = _name_accuracy(embedder, corpus.labels, predicted, filters)
+        junk = _junk_names(every_filter, corpus.documents, predicted, (namer.lexicon if namer else AnyWord()).is_word)
         seconds["score"] = round(time.perf_counter() - started, 3)
     finally:
         _drop_workspace(documents, slug)
@@ -123,7 +127,13 @@ def evaluate(
         "stability": round(float(np.mean(kept)) if kept else 0.0, 4),
         "name_accuracy": round(accuracy, 4),
         "duplicate_names": len(filters) - len({f.name.casefold() for f in filters}),
+        "junk_names": len(junk),
+        "junk": junk,
         "filter_names": [f.name for f in filters],
+        "name_words": sorted({w for f in filters for w in name_words(f.name)}),
+        "sub_filter_names": {
+            f.name: [s.name for s in every_filter if s.parent_category_id == f.category_id] for f in filters
+        },
         "seconds": seconds,
     }
 
@@ -137,6 +147,18 @@ def _name_accuracy(embedder: Embedder, gold: list[str], predicted: np.ndarray, f
     return name_accuracy(
         embedder.embed([n for n, _ in named]), embedder.embed(labels), [labels.index(m) for _, m in named]
     )
+
+
+def _junk_names(filters, documents: list[SourceDocument], predicted: np.ndarray, is_word) -> list[str]:
+    """Names (top level and sub-filters) a person would not write (core/naming.junk_names); the
+    proper nouns a filter may use are those its documents' titles capitalise (a sub-filter's:
+    its parent's)."""
+    titles_of: dict[int, list[str]] = {}
+    for document, filter_id in zip(documents, predicted.tolist(), strict=True):
+        titles_of.setdefault(filter_id, []).append(document.title)
+    top_of = {f.category_id: f.parent_category_id or f.category_id for f in filters}
+    known = [capitalised_words(titles_of.get(top_of[f.category_id], [])) for f in filters]
+    return junk_names([f.name for f in filters], known, is_word)
 
 
 def _drop_workspace(store: WorkspaceStore, slug: str) -> None:

@@ -6,7 +6,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from drive_tagger.core.categorize import categorize
+from drive_tagger.core.categorize import categorize, seed_centroids
 from drive_tagger.core.clustering import DocumentClusterer
 from drive_tagger.core.naming import Namer
 from drive_tagger.core.params import RefreshParams
@@ -16,8 +16,8 @@ from drive_tagger.errors import NothingToRefresh, RefreshConflict
 
 log = logging.getLogger(__name__)
 
-# Keywords come from each document's head; more text costs time and adds little.
-KEYWORD_TEXT_CHARS = 4000
+# Keyphrases and names come from each sampled document's head; more text costs time and adds little.
+TEXT_CHARS = 4000
 MIN_DOCUMENTS = 3
 
 
@@ -92,15 +92,14 @@ def _refresh(
             f"workspace {workspace.slug!r} has {len(document_ids)} embedded document(s); "
             f"a refresh needs at least {MIN_DOCUMENTS}"
         )
-    texts = documents.document_texts(document_ids, KEYWORD_TEXT_CHARS)
     previous = refreshes.previous_generation(workspace.id)
     corrections = refreshes.corrections(workspace.id)
     watch.lap("load")
-    clustering = DocumentClusterer(params.clustering).fit(vectors).result_
+    clustering = DocumentClusterer(params.clustering).fit(vectors, seed_centroids(previous, corrections)).result_
     watch.lap("cluster")
     result = categorize(
         vectors,
-        texts,
+        lambda rows: documents.document_texts(document_ids[rows], TEXT_CHARS),
         clustering,
         document_ids=document_ids,
         next_category_id=workspace.next_category_id,

@@ -2,21 +2,26 @@ import numpy as np
 
 from drive_tagger.core.categorize import categorize
 from drive_tagger.core.clustering import DocumentClusterer
+from drive_tagger.core.keyphrases import Keyphrase
 from drive_tagger.core.metrics import majority_labels, name_accuracy
 from drive_tagger.core.naming import (
     KeywordNamer,
     NamingRequest,
     grounding_margin,
     is_vague,
+    junk_words,
     keyword_name,
+    kind_name,
+    phrase_candidates,
+    rejection,
     sanitize_description,
     sanitize_name,
     unique_offline_names,
 )
 from drive_tagger.core.prompts import naming_messages, parse_naming_answer
 from drive_tagger.core.representatives import representatives
-from drive_tagger.core.taxonomy import TAXONOMY, fit_labels, taxonomy_candidates
-from drive_tagger.core.types import PreviousGeneration
+from drive_tagger.core.taxonomy import TAXONOMY, fit_labels, prototype_texts, taxonomy_candidates
+from drive_tagger.core.types import DocumentText, PreviousGeneration
 
 
 def test_name_joins_the_top_two_keywords():
@@ -90,10 +95,19 @@ def test_representatives_are_central_first_then_diverse():
 
 
 def test_taxonomy_names_need_a_clear_fit():
-    vectors = np.eye(len(TAXONOMY), 8 + len(TAXONOMY))
-    fit = fit_labels(vectors, vectors[0] * 3 + 0.01)
+    texts, owner = prototype_texts(TAXONOMY)
+    vectors = np.eye(len(texts), 8 + len(texts))
+    fit = fit_labels(vectors, owner, vectors[1] * 3 + 0.01)  # the second prototype: a kind of label 0
     assert taxonomy_candidates(fit, ["nda"])[0] == TAXONOMY[0].name
-    assert taxonomy_candidates(fit_labels(vectors, np.ones(vectors.shape[1])), ["nda"]) == []
+    assert taxonomy_candidates(fit_labels(vectors, owner, np.ones(vectors.shape[1])), ["nda"]) == []
+
+
+def test_a_label_fits_as_well_as_its_best_kind_of_file():
+    texts, owner = prototype_texts(TAXONOMY)
+    vectors = np.eye(len(texts), 8 + len(texts))
+    last_kind_of_legal = int(np.flatnonzero(owner == 0)[-1])
+    fit = fit_labels(vectors, owner, vectors[last_kind_of_legal])
+    assert int(np.argmax(fit.similarity)) == 0
 
 
 def test_name_accuracy_counts_names_nearest_their_majority_label():
@@ -122,7 +136,8 @@ def test_an_unchanged_categorization_asks_the_namer_nothing(rng=np.random.defaul
     ids = np.arange(90)
     clustering = DocumentClusterer().fit(vectors).result_
     namer = CountingNamer()
-    first = categorize(vectors, texts, clustering, document_ids=ids, next_category_id=1, namer=namer)
+    read_texts = lambda rows: [DocumentText("", texts[i]) for i in rows]  # noqa: E731
+    first = categorize(vectors, read_texts, clustering, document_ids=ids, next_category_id=1, namer=namer)
     asked = namer.asked
     members = {}
     for row, cat, rank in zip(
@@ -133,7 +148,7 @@ def test_an_unchanged_categorization_asks_the_namer_nothing(rng=np.random.defaul
     previous = PreviousGeneration(first.categories, {k: np.array(v) for k, v in members.items()})
     second = categorize(
         vectors,
-        texts,
+        read_texts,
         clustering,
         document_ids=ids,
         next_category_id=first.next_category_id,
@@ -142,3 +157,33 @@ def test_an_unchanged_categorization_asks_the_namer_nothing(rng=np.random.defaul
     )
     assert asked > 0 and namer.asked == asked
     assert [c.name for c in second.categories] == [c.name for c in first.categories]
+
+
+WORDS = {"net", "oil", "gas", "car", "cars", "sports", "sport", "invoice", "invoices", "meeting", "notes", "rugby"}
+
+
+def test_a_name_with_a_word_a_person_would_not_write_is_junk():
+    assert rejection("Mln and Net", [], WORDS.__contains__).startswith("not words a person would write: mln")
+    assert junk_words("Yukos and Oil", WORDS.__contains__, frozenset({"yukos"})) == []
+
+
+def test_the_same_words_in_another_order_or_number_are_a_duplicate():
+    assert rejection("Gas and Oil", ["Oil and Gas"], WORDS.__contains__) == "already used in the workspace"
+    assert rejection("Cars", ["car"], WORDS.__contains__) == "already used in the workspace"
+    assert rejection("Car and Cars", [], WORDS.__contains__) == "repeats a word"
+
+
+def test_a_subfilter_name_must_say_more_than_its_parent():
+    assert rejection("Sport", ["Sports"], WORDS.__contains__, parent="Sports") is not None
+    assert rejection("Rugby", ["Sports"], WORDS.__contains__, parent="Sports") is None
+
+
+def test_a_kind_of_document_is_named_in_the_plural_when_the_language_has_it():
+    assert kind_name(Keyphrase("invoice", 1.0, 0.5), WORDS.__contains__) == "Invoices"
+    assert kind_name(Keyphrase("meeting notes", 1.0, 0.5), WORDS.__contains__) == "Meeting Notes"
+    assert kind_name(Keyphrase("annual", 1.0, 0.5), WORDS.__contains__) == "Annual"
+
+
+def test_keyphrase_names_put_a_telling_multi_word_phrase_first():
+    found = [Keyphrase("oil prices", 2.0, 0.6), Keyphrase("opec", 1.0, 0.3, "OPEC"), Keyphrase("crude", 0.5, 0.2)]
+    assert phrase_candidates(found)[:3] == ["Oil Prices", "Oil Prices and OPEC", "Oil Prices and Crude"]

@@ -21,6 +21,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from drive_tagger.adapters.postgres.connection import connect
 from drive_tagger.adapters.postgres.database import Database
 from drive_tagger.adapters.readers import read_sources
+from drive_tagger.core.params import ClusteringParams, RefreshParams
 from drive_tagger.services import corrections
 from drive_tagger.services.ingest import ingest
 from drive_tagger.services.keys import create_key
@@ -159,6 +160,9 @@ def _ids(db, drive: Drive, external_id: str) -> tuple[int, int]:
 
 
 def test_the_filters_appear_with_their_sub_filters_counts_and_an_untagged_entry(page, drive, module_db):
+    # The 72 sample documents split into sub-filters only when any split is accepted.
+    eager_splits = RefreshParams(ClusteringParams(clear_split_silhouette=0.0))
+    refresh_workspace(module_db.documents, module_db.refreshes, drive.slug, eager_splits)
     page.open_with(drive.key)
     expected = {f.name: str(f.documents) for f in _filters(module_db, drive)}
     untagged = module_db.browse.untagged_count(module_db.browse.workspace(drive.slug).id)

@@ -84,7 +84,7 @@ def test_refreshing_again_with_the_same_settings_changes_nothing(db, refreshed):
 
 
 def test_other_settings_show_up_as_changed_new_or_gone_filters(db, refreshed):
-    refresh_workspace(db.documents, db.refreshes, refreshed, RefreshParams(ClusteringParams(k_max=2)))
+    refresh_workspace(db.documents, db.refreshes, refreshed, RefreshParams(ClusteringParams(outlier_iqr=0.0)))
     changes = filter_changes(db.refreshes, refreshed)
     assert "changed" in set(changes["change"]) and (changes["jaccard"] < 1).any()
     assert changes["previous_keywords"].notna().any()

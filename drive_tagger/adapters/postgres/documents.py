@@ -12,7 +12,7 @@ from drive_tagger.adapters.postgres.sql import query
 from drive_tagger.adapters.postgres.vectors import as_array, use_vectors
 from drive_tagger.adapters.postgres.workspaces import LockKind, WorkspaceQueries
 from drive_tagger.core.text import content_hash
-from drive_tagger.core.types import PendingText, SourceDocument
+from drive_tagger.core.types import DocumentText, PendingText, SourceDocument
 from drive_tagger.errors import EmbeddingError
 
 
@@ -162,7 +162,7 @@ class PostgresDocuments(WorkspaceQueries):
         matrix = np.vstack(rows).astype(np.float32) if rows else np.empty((0, 0), np.float32)
         return np.asarray(ids, dtype=np.int64), matrix
 
-    def document_texts(self, document_ids: np.ndarray, max_chars: int) -> list[str]:
+    def document_texts(self, document_ids: np.ndarray, max_chars: int) -> list[DocumentText]:
         rows = self._all("document_texts", {"document_ids": np.asarray(document_ids).tolist(), "max_chars": max_chars})
-        by_id = {r[0]: f"{r[1]}\n{r[2]}" for r in rows}
+        by_id = {r[0]: DocumentText(r[1], r[2]) for r in rows}
         return [by_id[int(i)] for i in document_ids]

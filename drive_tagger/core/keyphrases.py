@@ -1,0 +1,202 @@
+"""Keyphrases per filter (pure): phrases of one to three words from its documents' titles and text,
+scored by how much they tell the filter apart from a background (the whole drive, or for a
+sub-filter its parent), and kept only when every word is one a person would write: a common word,
+or a proper noun the filter's own titles capitalise. So a filter is never described by codes,
+markup or abbreviations.
+
+The score of a phrase for a filter is its term in the divergence of the filter from the
+background: p_in * log(p_in / p_background), p being (smoothed) shares of documents using it.
+Presence per document rather than counts: one long document repeating a word does not make it
+the filter's."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+from drive_tagger.core.filler import FILLER_WORDS
+from drive_tagger.core.types import DocumentText
+
+# Words a phrase may hold inside it, never at its ends ("terms and conditions", "bill of sale").
+JOINERS = frozenset({"and", "of", "for", "in", "on", "to", "the"})
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_BREAK = re.compile(r"[\n.!?;:,()\[\]{}|/\\\"“”<>]+")
+_FILE_NAME_SEPARATORS = re.compile(r"[-_.]+")
+_STOP = ENGLISH_STOP_WORDS | FILLER_WORDS
+MAX_WORD_LENGTH = 24
+
+
+@dataclass(frozen=True)
+class Keyphrase:
+    text: str  # lower case
+    score: float  # p_in * log(p_in / p_background)
+    coverage: float  # share of the filter's (sampled) documents that use it
+    shown: str = ""  # as a name shows it: "API Design", "Oil Prices", "Terms and Conditions"
+
+    @property
+    def title(self) -> str:
+        return self.shown or title_case(self.text, {})
+
+
+@dataclass(frozen=True)
+class PhraseCounts:
+    """Which phrases each sampled document uses, computed once for every level."""
+
+    presence: sparse.csr_matrix  # documents x phrases, 1 where the document uses the phrase
+    vocabulary: np.ndarray
+    titles: tuple[str, ...]
+
+
+def phrases(text: str) -> list[str]:
+    """One- to three-word phrases inside each clause of text, lower-cased; no phrase starts or ends
+    with a stop word, a filler word or a word under three letters, and only joiners and filler
+    words sit inside one ("bill of sale", "new york office")."""
+    found = []
+    for clause in _BREAK.split(text.lower()):
+        words = _WORD.findall(clause)
+        n = len(words)
+        end = [2 < len(w) <= MAX_WORD_LENGTH and w not in _STOP for w in words]
+        inner = [len(w) <= MAX_WORD_LENGTH and (w in JOINERS or w not in ENGLISH_STOP_WORDS) for w in words]
+        for i in range(n):
+            if not end[i]:
+                continue
+            word = words[i]
+            found.append(word)
+            if i + 1 < n and end[i + 1]:
+                found.append(f"{word} {words[i + 1]}")
+            if i + 2 < n and inner[i + 1] and end[i + 2]:
+                found.append(f"{word} {words[i + 1]} {words[i + 2]}")
+    return found
+
+
+def readable_title(title: str) -> str:
+    """A file-name title ('invoice-7720_hosting') as words; any other title as it is."""
+    return title if any(c.isspace() for c in title) else _FILE_NAME_SEPARATORS.sub(" ", title)
+
+
+def count_phrases(documents: Sequence[DocumentText]) -> PhraseCounts | None:
+    """Which phrases each document's title and body use; None when there are none. In a sizeable
+    sample a phrase must appear in two documents to count."""
+    titles = tuple(readable_title(d.title) for d in documents)
+    joined = [f"{t}\n{d.body}" for t, d in zip(titles, documents, strict=True)]
+    vectorizer = CountVectorizer(
+        analyzer=phrases, min_df=2 if len(documents) >= 20 else 1, binary=True, dtype=np.float32
+    )
+    try:
+        presence = vectorizer.fit_transform(joined).tocsr()
+    except ValueError:  # no phrase in any document
+        return None
+    return PhraseCounts(presence, vectorizer.get_feature_names_out(), titles)
+
+
+def capitalised_words(titles: Sequence[str]) -> frozenset[str]:
+    """Words the titles write with a capital letter (lower-cased): proper nouns and title words."""
+    return frozenset(w.lower() for title in titles for w in _WORD.findall(title) if w[:1].isupper())
+
+
+def distinctive_phrases(
+    counts: PhraseCounts | None,
+    groups: np.ndarray,
+    is_word: Callable[[str], bool],
+    *,
+    top_k: int = 15,
+) -> dict[int, tuple[Keyphrase, ...]]:
+    """{group: its top_k keyphrases} for each group >= 0 of the counted documents, against the
+    background of every document with a group >= -1 (-1: background only; -2: left out)."""
+    groups = np.asarray(groups)
+    classes = np.unique(groups[groups >= 0])
+    if counts is None or not len(classes):
+        return {int(c): () for c in classes}
+    background = groups >= -1
+    member = np.flatnonzero(groups >= 0)
+    indicator = sparse.csr_matrix(
+        (np.ones(len(member), np.float32), (np.searchsorted(classes, groups[member]), member)),
+        shape=(len(classes), len(groups)),
+    )
+    present = np.asarray((indicator @ counts.presence).todense(), dtype=np.float64)
+    everywhere_count = np.asarray(counts.presence[np.flatnonzero(background)].sum(axis=0), dtype=np.float64)
+    sizes = np.bincount(np.searchsorted(classes, groups[member]), minlength=len(classes))[:, None]
+    # Smoothed shares (add one): a phrase of two documents says little however rare it is elsewhere.
+    inside = (present + 1) / (sizes + 2)
+    everywhere = (everywhere_count + 1) / (background.sum() + 2)
+    scores = inside * np.log(inside / everywhere)
+    lengths = np.array([v.count(" ") for v in counts.vocabulary])
+    result = {}
+    for row, group in enumerate(classes):
+        proper = capitalised_words([counts.titles[i] for i in np.flatnonzero(groups == group)])
+        ranked = []
+        for j in np.lexsort((-lengths, -scores[row]))[: top_k * 20]:  # ties: the longer phrase
+            if scores[row, j] <= 0:
+                break
+            if all(is_word(w) or w in proper for w in counts.vocabulary[j].split() if w not in JOINERS):
+                ranked.append(
+                    Keyphrase(counts.vocabulary[j], float(scores[row, j]), float(present[row, j] / sizes[row, 0]))
+                )
+        result[int(group)] = _without_echoes(ranked, top_k)
+    return result
+
+
+def _without_echoes(ranked: list[Keyphrase], top_k: int) -> tuple[Keyphrase, ...]:
+    """Skips a phrase whose words (singular) are all in a better one, or the other way round:
+    'error' after 'errors', 'oil' after 'oil prices'."""
+    kept: list[Keyphrase] = []
+    for phrase in ranked:
+        words = word_key(phrase.text)
+        if any(words <= word_key(k.text) or word_key(k.text) <= words for k in kept):
+            continue
+        kept.append(phrase)
+        if len(kept) == top_k:
+            break
+    return tuple(kept)
+
+
+def singular(word: str) -> str:
+    """A crude English singular, enough to tell 'car' and 'cars' are one word."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def word_key(text: str) -> frozenset[str]:
+    """The words of a phrase or name, lower-cased and singular, joiners left out, in any order."""
+    return frozenset(singular(w) for w in _WORD.findall(text.lower()) if w not in JOINERS)
+
+
+def surface_forms(words: set[str], texts: Sequence[str]) -> dict[str, str]:
+    """{word: how the texts write it} for words the texts mostly write in capitals or mixed case
+    ('API', 'VAT', 'iPhone', 'PostgreSQL'); other words are left to title case."""
+    seen: dict[str, dict[str, int]] = {}
+    for text in texts:
+        for form in _WORD.findall(text):
+            lower = form.lower()
+            if lower in words:
+                forms = seen.setdefault(lower, {})
+                forms[form] = forms.get(form, 0) + 1
+    shown = {}
+    for word, forms in seen.items():
+        form = max(forms, key=lambda f: (forms[f], f))
+        if form != form.lower() and form != form.capitalize() and forms[form] * 2 > sum(forms.values()):
+            shown[word] = form
+    return shown
+
+
+def title_case(text: str, forms: dict[str, str]) -> str:
+    """'terms and conditions' -> 'Terms and Conditions'; a word the texts write their own way
+    keeps that way ('api design' -> 'API Design')."""
+    words = text.split()
+    return " ".join(forms.get(w) or (w if (i and w in JOINERS) else w[:1].upper() + w[1:]) for i, w in enumerate(words))
+
+
+def with_surface_forms(phrases: Sequence[Keyphrase], texts: Sequence[str]) -> tuple[Keyphrase, ...]:
+    """The phrases with how a name would show them, cased as the texts write them."""
+    forms = surface_forms({w for p in phrases for w in p.text.split()}, texts)
+    return tuple(Keyphrase(p.text, p.score, p.coverage, title_case(p.text, forms)) for p in phrases)

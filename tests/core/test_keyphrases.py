@@ -1,0 +1,91 @@
+import numpy as np
+
+from drive_tagger.core.keyphrases import (
+    count_phrases,
+    distinctive_phrases,
+    phrases,
+    readable_title,
+    surface_forms,
+    title_case,
+    with_surface_forms,
+)
+from drive_tagger.core.types import DocumentText
+
+COMMON = {"oil", "prices", "price", "rise", "market", "film", "awards", "award", "music", "album", "crude"}
+
+
+def is_word(word: str) -> bool:
+    return word in COMMON
+
+
+def _documents(texts, titles=None):
+    titles = titles or [""] * len(texts)
+    return count_phrases([DocumentText(t, x) for t, x in zip(titles, texts, strict=True)])
+
+
+def test_phrases_never_start_or_end_with_stop_or_filler_words():
+    found = phrases("The new oil prices rose. Terms and conditions of the sale apply.")
+    assert "oil prices" in found and "terms and conditions" in found
+    assert not any(p.split()[0] in {"the", "new", "of"} or p.split()[-1] in {"the", "new", "of"} for p in found)
+
+
+def test_phrases_stay_inside_a_clause():
+    assert "oil market" not in phrases("prices of oil. market shares")
+
+
+def test_a_filter_is_described_by_what_its_documents_share_and_others_do_not():
+    texts = ["crude oil prices rise"] * 5 + ["film awards and music album"] * 5
+    counts = _documents(texts)
+    found = distinctive_phrases(counts, np.array([0] * 5 + [1] * 5), is_word)
+    assert found[0][0].text in {"crude oil prices", "oil prices"} and found[0][0].coverage == 1.0
+    assert "film" not in {p.text for p in found[0]}
+
+
+def test_codes_and_abbreviations_are_not_keyphrases():
+    texts = ["mln dlrs oil prices"] * 5 + ["film awards"] * 5
+    found = distinctive_phrases(_documents(texts), np.array([0] * 5 + [1] * 5), is_word)
+    assert all("mln" not in p.text and "dlrs" not in p.text for p in found[0])
+
+
+def test_a_proper_noun_capitalised_in_the_filters_titles_counts_as_a_word():
+    texts = ["yukos oil prices"] * 5 + ["film awards"] * 5
+    titles = ["Yukos shares fall"] * 5 + ["Oscars"] * 5
+    found = distinctive_phrases(_documents(texts, titles), np.array([0] * 5 + [1] * 5), is_word)
+    assert any("yukos" in p.text for p in found[0])
+
+
+def test_singular_and_plural_echoes_are_kept_once():
+    texts = ["award awards film"] * 5 + ["oil"] * 5
+    found = distinctive_phrases(_documents(texts), np.array([0] * 5 + [1] * 5), is_word)
+    texts_found = [p.text for p in found[0]]
+    assert not ({"award", "awards"} <= set(texts_found))
+
+
+def test_background_only_documents_are_contrast_not_a_filter():
+    texts = ["oil prices"] * 4 + ["film"] * 4
+    found = distinctive_phrases(_documents(texts), np.array([0] * 4 + [-1] * 4), is_word)
+    assert set(found) == {0}
+
+
+def test_acronyms_and_mixed_case_keep_how_the_texts_write_them():
+    forms = surface_forms({"api", "design", "iphone"}, ["The API design", "API Design for the iPhone", "api"])
+    assert forms == {"api": "API", "iphone": "iPhone"}
+    assert title_case("api design review", forms) == "API Design Review"
+    assert title_case("terms and conditions", {}) == "Terms and Conditions"
+
+
+def test_shown_phrases_come_from_the_filters_own_texts():
+    texts = ["VAT returns"] * 3
+    found = distinctive_phrases(_documents(texts + ["film"] * 3), np.array([0] * 3 + [1] * 3), lambda w: True)
+    shown = with_surface_forms(found[0], texts)
+    assert "VAT Returns" in {p.title for p in shown}
+
+
+def test_file_name_titles_read_as_words():
+    assert readable_title("invoice-7720_nimbusgrid.hosting") == "invoice 7720 nimbusgrid hosting"
+    assert readable_title("Q3 - budget") == "Q3 - budget"
+
+
+def test_texts_without_any_phrase_give_empty_descriptions():
+    assert count_phrases([DocumentText("", "12 34"), DocumentText("", "!!")]) is None
+    assert distinctive_phrases(None, np.array([0, 1]), is_word) == {0: (), 1: ()}

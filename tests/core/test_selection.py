@@ -1,0 +1,61 @@
+import numpy as np
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+
+from drive_tagger.core.clustering import DocumentClusterer
+
+
+def _blobs(n, centers, seed=0, std=3.0):
+    vectors, truth = make_blobs(n_samples=n, n_features=64, centers=centers, cluster_std=std, random_state=seed)
+    return vectors.astype(np.float32), truth
+
+
+def test_the_number_of_filters_follows_the_data_not_a_fixed_range():
+    for centers in (3, 6):
+        vectors, _truth = _blobs(40 * centers, centers)
+        result = DocumentClusterer().fit(vectors).result_
+        assert len(set(result.top_labels[result.top_labels >= 0])) == centers
+
+
+def test_a_large_drive_may_have_more_than_fifteen_filters():
+    vectors, _truth = _blobs(2_400, 24, std=1.0)
+    result = DocumentClusterer().fit(vectors).result_
+    assert len(set(result.top_labels[result.top_labels >= 0])) == 24
+
+
+def test_every_candidate_is_scored_for_stability_and_the_choice_is_stable():
+    vectors, _ = _blobs(600, 5)
+    result = DocumentClusterer().fit(vectors).result_
+    chosen = len(set(result.top_labels[result.top_labels >= 0]))
+    assert set(result.stabilities) == set(result.silhouettes) and result.stabilities[chosen] >= 0.9
+
+
+def test_a_refresh_after_ten_percent_more_documents_keeps_the_previous_top_level():
+    vectors, _ = _blobs(1_100, 4, std=6.0)
+    first = DocumentClusterer().fit(vectors[:1_000]).result_
+    centroids = np.array([vectors[:1_000][first.top_labels == k].mean(0) for k in range(first.top_labels.max() + 1)])
+    second = DocumentClusterer().fit(vectors, previous_centroids=centroids).result_
+    kept = (first.top_labels >= 0) & (second.top_labels[:1_000] >= 0)
+    assert adjusted_rand_score(first.top_labels[kept], second.top_labels[:1_000][kept]) >= 0.97
+
+
+def test_previous_centroids_of_another_model_are_ignored():
+    vectors, _ = _blobs(200, 3)
+    alone = DocumentClusterer().fit(vectors).labels_
+    seeded = DocumentClusterer().fit(vectors, previous_centroids=np.ones((3, 12))).labels_
+    np.testing.assert_array_equal(alone, seeded)
+
+
+def test_a_small_drive_splits_a_filter_into_sub_filters_only_where_the_split_is_clear():
+    from tests.fakes import TopicEmbedder, topic_documents
+
+    docs = topic_documents(topics=3, parts=2, per_part=15)
+    two_part_topics = TopicEmbedder()._embed_batch([d.body for d in docs])
+    result = DocumentClusterer().fit(two_part_topics).result_
+    tagged = result.top_labels >= 0
+    assert len(set(result.top_labels[tagged])) == 3
+    assert len(set(result.fine_labels[tagged])) == 6
+    one_piece_topics, _ = _blobs(90, 3)
+    result = DocumentClusterer().fit(one_piece_topics).result_
+    tagged = result.top_labels >= 0
+    assert len(set(result.fine_labels[tagged])) == len(set(result.top_labels[tagged])) == 3
