@@ -51,23 +51,32 @@ def main() -> None:
     db = open_database(settings)
     try:
         db.conn.execute(TABLE)
-        db.conn.execute("insert into app_files (workspace, title, text) select 'bulk', 'Note ' || i, "
-                        "'note number ' || i || ' about invoices, contracts and the quarterly budget review' "
-                        "from generate_series(1, %s) i", (args.rows,))
+        db.conn.execute(
+            "insert into app_files (workspace, title, text) select 'bulk', 'Note ' || i, "
+            "'note number ' || i || ' about invoices, contracts and the quarterly budget review' "
+            "from generate_series(1, %s) i",
+            (args.rows,),
+        )
         source = make_source(settings)
         print(f"{'sync':<44}{'seconds':>9}{'rows read':>11}{'rows/s':>10}{'stored':>9}{'deleted':>9}")
         for label, prepare in (
             (f"first: {args.rows:,} new rows", None),
             ("second: nothing changed", None),
-            ("third: 1% updated, 0.1% deleted", lambda: (
-                db.conn.execute("update app_files set text = text || ' (revised)' where id % 100 = 0"),
-                db.conn.execute("delete from app_files where id % 1000 = 1"))),
+            (
+                "third: 1% updated, 0.1% deleted",
+                lambda: (
+                    db.conn.execute("update app_files set text = text || ' (revised)' where id % 100 = 0"),
+                    db.conn.execute("delete from app_files where id % 1000 = 1"),
+                ),
+            ),
         ):
             if prepare:
                 prepare()
             seconds, report = timed_sync(db, source)
-            print(f"{label:<44}{seconds:>9.2f}{report.read:>11,}{report.read / seconds:>10,.0f}"
-                  f"{report.inserted + report.changed:>9,}{report.deleted:>9,}")
+            print(
+                f"{label:<44}{seconds:>9.2f}{report.read:>11,}{report.read / seconds:>10,.0f}"
+                f"{report.inserted + report.changed:>9,}{report.deleted:>9,}"
+            )
     finally:
         db.close()
         stop_embedded_server(settings.embedded_pgdata)

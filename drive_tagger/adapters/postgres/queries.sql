@@ -198,10 +198,11 @@ select id, status, started_at, finished_at, documents, categories, untagged, sec
 from refresh_runs where workspace_id = %(workspace_id)s order by id desc limit %(limit)s;
 
 -- insert_categories --
+-- `documents` is the number of links the refresh writes to the category.
 insert into categories (refresh_id, workspace_id, category_id, parent_category_id, name,
-                        description, keywords, size, centroid, named_by, fence)
+                        description, keywords, size, centroid, named_by, fence, documents)
 values (%(refresh_id)s, %(workspace_id)s, %(category_id)s, %(parent_category_id)s, %(name)s,
-        %(description)s, %(keywords)s, %(size)s, %(centroid)s, %(named_by)s, %(fence)s);
+        %(description)s, %(keywords)s, %(size)s, %(centroid)s, %(named_by)s, %(fence)s, %(documents)s);
 
 -- copy_assignments --
 copy document_categories (refresh_id, document_id, category_id, score, rank)
@@ -242,22 +243,23 @@ order by dc.category_id, dc.document_id;
 
 -- list_filters --
 -- The active filters; a name pinned by a person replaces the computed one (named_by 'user').
+-- Document counts are kept with the categories (refresh, arrivals, moves, deletions), not counted here.
 select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
-       c.size, case when p.name is null then c.named_by else 'user' end as named_by,
-       (select count(*) from document_categories dc
-        where dc.refresh_id = c.refresh_id and dc.category_id = c.category_id) as documents
+       c.size, case when p.name is null then c.named_by else 'user' end as named_by, c.documents
 from categories c join workspaces w on w.active_refresh_id = c.refresh_id
 left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
 where w.id = %(workspace_id)s
 order by c.parent_category_id nulls first, c.size desc, c.category_id;
 
 -- filter_documents --
+-- One page of a filter, read from document_categories_page_idx in its order: the active refresh
+-- is found first (one row), so the page is a range of (refresh, category) and ties go by id.
 select d.id as document_id, d.external_id, d.title, dc.score, dc.rank
 from document_categories dc
-join workspaces w on w.active_refresh_id = dc.refresh_id
 join documents d on d.id = dc.document_id
-where w.id = %(workspace_id)s and dc.category_id = %(category_id)s
-order by dc.score desc, d.id
+where dc.refresh_id = (select active_refresh_id from workspaces where id = %(workspace_id)s)
+  and dc.category_id = %(category_id)s
+order by dc.score desc, dc.document_id
 limit %(limit)s offset %(offset)s;
 
 -- find_document --
@@ -303,11 +305,22 @@ copy (
 ) to stdout with (format binary);
 
 -- unlink_documents --
--- Drops the active links of documents that are about to be tagged again.
-delete from document_categories dc
-using workspaces w
-where w.id = %(workspace_id)s and dc.refresh_id = w.active_refresh_id
-  and dc.document_id = any(%(document_ids)s::bigint[]);
+-- Drops the active links of documents that are about to be tagged again, and their counts.
+with gone as (
+    delete from document_categories dc
+    using workspaces w
+    where w.id = %(workspace_id)s and dc.refresh_id = w.active_refresh_id
+      and dc.document_id = any(%(document_ids)s::bigint[])
+    returning dc.refresh_id, dc.category_id)
+update categories c set documents = c.documents - g.links
+from (select refresh_id, category_id, count(*) as links from gone group by refresh_id, category_id) g
+where c.refresh_id = g.refresh_id and c.category_id = g.category_id;
+
+-- count_links --
+-- Adds links just written (per category: how many) to the categories' counts.
+update categories c set documents = c.documents + l.links
+from unnest(%(category_ids)s::int[], %(links)s::int[]) as l (category_id, links)
+where c.refresh_id = %(refresh_id)s and c.category_id = l.category_id;
 
 -- record_arrivals --
 -- Counts documents tagged since the refresh; suggests a refresh once enough match poorly.
@@ -346,9 +359,18 @@ from api_keys k left join workspaces w on w.id = k.workspace_id
 where k.token_hash = %(token_hash)s;
 
 -- delete_documents --
--- Returns what went: each document's id and the hash of its text. Their links go with them.
-delete from documents where workspace_id = %(workspace_id)s and external_id = any(%(external_ids)s::text[])
-returning external_id, content_hash;
+-- Returns what went: each document's id and the hash of its text. Their links go with them (the
+-- cascade runs at the end of the statement), and the counts of the filters they leave go down.
+with gone as (
+    delete from documents where workspace_id = %(workspace_id)s and external_id = any(%(external_ids)s::text[])
+    returning id, external_id, content_hash),
+uncounted as (
+    update categories c set documents = c.documents - l.links
+    from (select dc.refresh_id, dc.category_id, count(*) as links
+          from document_categories dc where dc.document_id in (select id from gone)
+          group by dc.refresh_id, dc.category_id) l
+    where c.refresh_id = l.refresh_id and c.category_id = l.category_id)
+select external_id, content_hash from gone;
 
 -- forget_unused_vectors --
 -- A vector stays only while some document (of any workspace) carries its text.
