@@ -43,6 +43,11 @@ group by w.id order by w.slug;
 -- set_workspace_model --
 update workspaces set embedding_model = %(model)s where id = %(workspace_id)s;
 
+-- forget_document_vector_models --
+-- After a model switch every document waits for a vector of the new model (most find it stored).
+update documents set vector_model = null
+where workspace_id = %(workspace_id)s and vector_model is distinct from %(model)s and vector_model is not null;
+
 -- delete_workspace --
 delete from workspaces where id = %(workspace_id)s;
 
@@ -61,8 +66,12 @@ copy document_stage (external_id, title, body, content_hash, source) from stdin 
 -- Inserts new documents and updates changed ones; unchanged rows are left alone. The last row
 -- staged for an id wins. Rows are written in id order, so concurrent writers of overlapping ids
 -- lock them in the same order and never deadlock. Returns one row per inserted or changed document.
-insert into documents as d (workspace_id, external_id, title, body, content_hash, source)
-select %(workspace_id)s, s.external_id, s.title, s.body, s.content_hash, s.source
+-- A text that has a vector of the workspace's model already is stored as having it.
+insert into documents as d (workspace_id, external_id, title, body, content_hash, source, vector_model)
+select %(workspace_id)s, s.external_id, s.title, s.body, s.content_hash, s.source,
+       (select w.embedding_model from workspaces w
+        where w.id = %(workspace_id)s
+          and exists (select 1 from embeddings e where e.model = w.embedding_model and e.content_hash = s.content_hash))
 from (select distinct on (external_id) * from document_stage order by external_id, seq desc) s
 order by s.external_id
 on conflict (workspace_id, external_id) do update
@@ -71,6 +80,7 @@ on conflict (workspace_id, external_id) do update
         content_hash = excluded.content_hash,
         source = excluded.source,
         embed_error = null,
+        vector_model = excluded.vector_model,
         updated_at = now()
     where d.content_hash <> excluded.content_hash
 returning d.id, (xmax = 0) as inserted;
@@ -78,15 +88,27 @@ returning d.id, (xmax = 0) as inserted;
 -- empty_document_stage --
 truncate document_stage;
 
+-- mark_documents_with_vectors --
+-- Documents waiting for a vector whose text has one already (embedded for another workspace, or
+-- stored before this workspace chose the model) wait no longer.
+update documents d set vector_model = %(model)s
+where d.workspace_id = %(workspace_id)s and d.vector_model is null
+  and exists (select 1 from embeddings e where e.model = %(model)s and e.content_hash = d.content_hash);
+
 -- hashes_missing_vectors --
 -- Distinct texts of the workspace that have no vector for the model yet (a text the embedder
--- refused waits until it changes).
+-- refused waits until it changes): the documents still waiting, by documents_pending_vector_idx.
 select distinct d.content_hash
 from documents d
-where d.workspace_id = %(workspace_id)s and d.embed_error is null
-  and not exists (
-      select 1 from embeddings e where e.model = %(model)s and e.content_hash = d.content_hash)
+where d.workspace_id = %(workspace_id)s and d.vector_model is null and d.embed_error is null
 order by d.content_hash;
+
+-- mark_stored_vectors --
+-- Documents of the workspaces using the model whose texts just got their vectors.
+update documents d set vector_model = %(model)s
+from workspaces w
+where d.content_hash = any(%(hashes)s::text[]) and d.vector_model is null
+  and w.id = d.workspace_id and w.embedding_model = %(model)s;
 
 -- texts_by_hash --
 -- The text behind each hash, cut to max_chars so a huge document never leaves the database whole.
