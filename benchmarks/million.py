@@ -223,10 +223,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_and_read(env: dict, token: str, top: int, clients: int, seconds: int, work: Path) -> dict:
+def serve_and_read(env: dict, token: str, top: int, clients: int, seconds: int, work: Path, workers: int) -> dict:
     port = free_port()
     server = subprocess.Popen(
-        [str(BIN / "drive-tagger"), "serve", "--port", str(port)],
+        [str(BIN / "drive-tagger"), "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -280,7 +280,10 @@ def main() -> None:
         top = max((f for f in db.refreshes.filters(workspace.id) if f.parent_category_id is None), key=lambda f: f.size)
         plan = explain_page(db, top.category_id)
         token = create_key(db.access, workspace=SLUG)
-        reads = serve_and_read(env, token, top.category_id, args.clients, args.seconds, work)
+        reads = {
+            workers: serve_and_read(env, token, top.category_id, args.clients, args.seconds, work, workers)
+            for workers in (1, 2)
+        }
     finally:
         db.close()
         stop_embedded_server(settings.embedded_pgdata)
@@ -310,18 +313,19 @@ def print_report(args, stored, trial, refresh, arrivals, reads, plan, top) -> No
     print(row("tag one new document (ingest of one), ms p50 / p95", one, "", "<= 50 ms"))
     print(f"arrivals: {arrivals['tagged']} tagged, {arrivals['poor']} matched poorly")
     print(f"filters: {refresh['filters']} top-level, {refresh['sub']} sub-filters")
-    print(
-        f"\nreads through `drive-tagger serve` (wrk; {args.seconds} s per line with {args.clients} clients, 5 s alone)"
-    )
+    print(f"\nreads through `drive-tagger serve --workers N` (wrk, {args.seconds} s; alone 5 s)")
     print(f"largest filter: {top.name!r}, {top.documents:,} documents")
-    print(f"{'endpoint':<48}{'clients':>8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}  target p95")
+    print(
+        f"{'endpoint':<48}{'workers':>8}{'clients':>8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}  target p95"
+    )
     targets = {"GET .../filters": "<= 20 ms", "GET .../filters/{id}/documents (first page)": "<= 30 ms"}
-    for label, (many, one) in reads.items():
-        for clients, r, seconds in ((args.clients, many, args.seconds), (1, one, 5)):
-            print(
-                f"{label:<48}{clients:>8}{r['requests'] / seconds:>9.0f}{r['p50'] / 1000:>9.1f}{r['p95'] / 1000:>9.1f}"
-                f"{r['errors']:>8}  {targets[label] if clients > 1 else ''}"
-            )
+    for workers, results in reads.items():
+        for label, (many, one) in results.items():
+            for clients, r, seconds in ((args.clients, many, args.seconds), (1, one, 5)):
+                print(
+                    f"{label:<48}{workers:>8}{clients:>8}{r['requests'] / seconds:>9.0f}{r['p50'] / 1000:>9.1f}"
+                    f"{r['p95'] / 1000:>9.1f}{r['errors']:>8}  {targets[label] if clients > 1 else ''}"
+                )
     if trial:
         print(f"\nANN index builds over the first {args.index_trial:,} vectors (scratch table):")
         for label, seconds in trial:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from abc import abstractmethod
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,7 @@ class WindowedEmbedder(Embedder):
         self._tokenizer = None
         self._loading = threading.Lock()
         self._loaded = False
+        self._lanes: ThreadPoolExecutor | None = None  # a backend that runs batches side by side sets it
 
     @property
     def texts_per_call(self) -> int:
@@ -101,7 +103,8 @@ class WindowedEmbedder(Embedder):
         vectors = np.empty((len(flat), self.dimensions), dtype=np.float32)
         # Length-sorted batches carry almost no padding; a batch of equal lengths carries none.
         order = np.argsort([len(w) for w in flat], kind="stable")
-        for start in range(0, len(flat), self.batch_size):
+
+        def run(start: int) -> None:
             rows = order[start : start + self.batch_size]
             width = max(len(flat[r]) for r in rows)
             ids = np.zeros((len(rows), width), dtype=np.int64)
@@ -110,6 +113,13 @@ class WindowedEmbedder(Embedder):
                 ids[k, : len(flat[r])] = flat[r]
                 mask[k, : len(flat[r])] = 1
             vectors[rows] = normalize(self._pooled(ids, mask))
+
+        starts = range(0, len(flat), self.batch_size)
+        if self._lanes is None:
+            for start in starts:
+                run(start)
+        else:
+            list(self._lanes.map(run, starts))
         out = np.empty((len(texts), self.dimensions), dtype=np.float32)
         position = 0
         for i, doc in enumerate(per_text):
