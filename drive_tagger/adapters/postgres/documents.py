@@ -9,7 +9,7 @@ import numpy as np
 from psycopg.rows import class_row
 
 from drive_tagger.adapters.postgres.sql import query
-from drive_tagger.adapters.postgres.vectors import as_array, use_vectors
+from drive_tagger.adapters.postgres.vectors import as_array, copy_rows, use_vectors
 from drive_tagger.adapters.postgres.workspaces import LockKind, WorkspaceQueries
 from drive_tagger.core.text import content_hash
 from drive_tagger.core.types import PendingText, SourceDocument
@@ -135,9 +135,7 @@ class PostgresDocuments(WorkspaceQueries):
                 )
             self.conn.execute(query("create_embedding_stage"))
             with self.conn.cursor().copy(query("copy_embedding_stage")) as copy:
-                copy.set_types(["text", "vector"])
-                for digest, vector in zip(hashes, vectors, strict=True):
-                    copy.write_row((digest, vector))
+                copy.write(copy_rows(list(hashes), vectors))
             self.conn.execute(query("insert_staged_embeddings"), {"model": model})
             self.conn.execute(query("empty_embedding_stage"))
             self.conn.execute(query("mark_stored_vectors"), {"model": model, "hashes": list(hashes)})

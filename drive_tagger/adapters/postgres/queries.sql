@@ -273,6 +273,25 @@ left join category_pins p on p.workspace_id = w.id and p.category_id = c.categor
 where w.id = %(workspace_id)s
 order by c.parent_category_id nulls first, c.size desc, c.category_id;
 
+-- list_filters_by_slug --
+-- list_filters by the workspace's slug, in one round trip (the API's most frequent read).
+select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
+       c.size, case when p.name is null then c.named_by else 'user' end as named_by, c.documents
+from categories c join workspaces w on w.active_refresh_id = c.refresh_id
+left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
+where w.slug = %(slug)s
+order by c.parent_category_id nulls first, c.size desc, c.category_id;
+
+-- filter_page_by_slug --
+-- filter_documents by the workspace's slug.
+select d.id as document_id, d.external_id, d.title, dc.score, dc.rank
+from document_categories dc
+join documents d on d.id = dc.document_id
+where dc.refresh_id = (select active_refresh_id from workspaces where slug = %(slug)s)
+  and dc.category_id = %(category_id)s
+order by dc.score desc, dc.document_id
+limit %(limit)s offset %(offset)s;
+
 -- filter_documents --
 -- One page of a filter, read from document_categories_page_idx in its order: the active refresh
 -- is found first (one row), so the page is a range of (refresh, category) and ties go by id.

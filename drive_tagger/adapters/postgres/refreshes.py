@@ -232,6 +232,17 @@ class PostgresRefreshes(WorkspaceQueries):
     def filters(self, workspace_id: int) -> list[Filter]:
         return self._all("list_filters", {"workspace_id": workspace_id}, row_factory=kwargs_row(_filter))
 
+    def filters_by_slug(self, slug: str) -> list[Filter]:
+        """The active filters of the workspace named slug (none when it has none, or no such workspace)."""
+        return self._all("list_filters_by_slug", {"slug": slug}, row_factory=kwargs_row(_filter))
+
+    def filter_page_by_slug(self, slug: str, category_id: int, limit: int, offset: int) -> list[FilterDocument]:
+        return self._all(
+            "filter_page_by_slug",
+            {"slug": slug, "category_id": category_id, "limit": limit, "offset": offset},
+            row_factory=class_row(FilterDocument),
+        )
+
     def filter_documents(self, workspace_id: int, category_id: int, limit: int, offset: int) -> list[FilterDocument]:
         return self._all(
             "filter_documents",
