@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: setup demo test benchmark benchmark-ingest benchmark-cluster benchmark-load benchmark-cli benchmark-million benchmark-embed clean
+.PHONY: setup browser demo test benchmark benchmark-ingest benchmark-cluster benchmark-load benchmark-cli benchmark-ui benchmark-million benchmark-embed clean
 
 setup: $(VENV)/.installed
 
@@ -21,8 +21,13 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 demo: setup
 	$(BIN)/drive-tagger demo
 
+# The web page's tests drive Debian's chromium through chromedriver (installed once; we run as root).
+browser:
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver)
+
 # Lint and format check first (seconds), then the suite on two workers.
-test: setup
+test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
@@ -56,6 +61,10 @@ benchmark-embed: setup
 # Issue #10: cold start of the query commands, whole processes.
 benchmark-cli: setup
 	$(BIN)/python benchmarks/cli_startup.py
+
+# Issue #15: first paint of the web page and a filter's first page on a 100,000-document workspace.
+benchmark-ui: setup browser
+	$(BIN)/python -m benchmarks.ui_speed
 
 clean:
 	rm -rf $(VENV)

@@ -64,6 +64,13 @@ def database_url(pg_server):
     yield from _database(pg_server, TEMPLATE)
 
 
+@pytest.fixture(scope="module")
+def module_database_url(pg_server):
+    """A migrated database shared by one module's tests, for tests that share a server costly to
+    start (they keep apart by workspace); dropped after the module."""
+    yield from _database(pg_server, TEMPLATE)
+
+
 @pytest.fixture
 def empty_database_url(pg_server):
     """A fresh database with no schema at all, dropped afterwards."""

@@ -96,8 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Details go to the server log (uvicorn logs the traceback), not to the caller.
         return _error(500, "internal error", "InternalError")
 
-    from drive_tagger.api import changes, routes
+    from drive_tagger.api import changes, routes, ui
 
-    for module_router in (routes.router, routes.workspace_router, changes.router):
+    for module_router in (routes.router, routes.workspace_router, changes.router, ui.router, ui.fragments):
         app.include_router(module_router)
     return app

@@ -108,13 +108,18 @@ class Runner:
     admin: bool = False
 
     async def __call__(self, work: Callable[[Database], T]) -> T:
+        return await self.with_key(lambda db, key: work(db))
+
+    async def with_key(self, work: Callable[[Database, ApiKey], T]) -> T:
+        """work(db, the caller's key), for what depends on whose key it is."""
+
         def checked(db: Database) -> T:
             key = _key(db, self.credentials)
             if self.admin and not key.is_admin:
                 raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs an admin key")
             if self.workspace is not None and not key.may_use(self.workspace):
                 raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown workspace {self.workspace!r}")
-            return work(db)
+            return work(db, key)
 
         if self.credentials is None:
             raise _unauthorized()

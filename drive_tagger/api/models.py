@@ -38,6 +38,14 @@ class WorkspaceCreated(BaseModel):
     created: bool
 
 
+class WorkspaceOut(BaseModel):
+    workspace: str
+
+
+class WorkspacesOut(BaseModel):
+    workspaces: list[WorkspaceOut] = Field(description="The key's own workspace, or every one for an admin key.")
+
+
 class DocumentIn(BaseModel):
     id: str = Field(
         min_length=1,

@@ -1,5 +1,5 @@
-"""The API's routes: /embed, and under /v1/workspaces/{workspace} documents, refresh jobs,
-filters, a filter's documents, a document's tags and renaming a filter. Each route states its
+"""The API's routes: /embed, the key's workspaces, and under /v1/workspaces/{workspace} documents,
+refresh jobs, filters, a filter's documents, a document's tags and renaming a filter. Each route states its
 database work as one function of the stores, run by the request's runner (deps.py)."""
 
 from __future__ import annotations
@@ -25,11 +25,14 @@ from drive_tagger.api.models import (
     JobQueued,
     WorkspaceCreate,
     WorkspaceCreated,
+    WorkspaceOut,
+    WorkspacesOut,
 )
 from drive_tagger.core.inputs import MAX_BODY_CHARS, clean_text, id_problem
 from drive_tagger.core.types import Filter, SourceDocument, Task, check_workspace_slug
 from drive_tagger.errors import InvalidInput, UnknownDocument, UnknownWorkspace
 from drive_tagger.services import background, query
+from drive_tagger.services.keys import usable_workspaces
 from drive_tagger.services.pins import rename_filter
 
 router = APIRouter()
@@ -50,6 +53,13 @@ async def embed(body: EmbedRequest, batcher: BatcherDep, run: CallerRun) -> Embe
     # Requests that arrive while a model call runs share the next one (api/batcher.py).
     vector = await batcher.embed(text)
     return EmbedResponse(embedding=vector.tolist())
+
+
+@router.get("/v1/workspaces", tags=["workspaces"])
+async def list_workspaces(run: CallerRun) -> WorkspacesOut:
+    """The workspaces the key may use: its own, or every one for an admin key."""
+    slugs = await run.with_key(lambda db, key: usable_workspaces(db.access, key))
+    return WorkspacesOut(workspaces=[WorkspaceOut(workspace=slug) for slug in slugs])
 
 
 @router.post("/v1/workspaces", status_code=status.HTTP_201_CREATED, tags=["workspaces"])

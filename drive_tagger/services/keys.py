@@ -29,3 +29,10 @@ def create_key(access: AccessStore, *, workspace: str | None = None, admin: bool
 
 def authenticate(access: AccessStore, token: str) -> ApiKey | None:
     return access.find_api_key(token_hash(token))
+
+
+def usable_workspaces(access: AccessStore, key: ApiKey) -> list[str]:
+    """The slugs of the workspaces a key may use: its own, or every one for an admin key."""
+    if key.is_admin:
+        return [w.slug for w in access.list_workspaces()]
+    return [access.workspace(key.workspace).slug] if key.workspace else []

@@ -1,4 +1,4 @@
-"""Database: one connection and the stores over it (documents, refreshes, access, jobs)."""
+"""Database: one connection and the stores over it (documents, refreshes, browse, access, jobs)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from drive_tagger.adapters.postgres.workspaces import WorkspaceQueries
 
 if TYPE_CHECKING:
     from drive_tagger.adapters.postgres.access import PostgresAccess
+    from drive_tagger.adapters.postgres.browse import PostgresBrowse
     from drive_tagger.adapters.postgres.documents import PostgresDocuments
     from drive_tagger.adapters.postgres.jobs import PostgresJobs
     from drive_tagger.adapters.postgres.refreshes import PostgresRefreshes
@@ -40,6 +41,12 @@ class Database:
         from drive_tagger.adapters.postgres.refreshes import PostgresRefreshes
 
         return PostgresRefreshes(self.conn)
+
+    @cached_property
+    def browse(self) -> PostgresBrowse:
+        from drive_tagger.adapters.postgres.browse import PostgresBrowse
+
+        return PostgresBrowse(self.conn)
 
     @cached_property
     def access(self) -> PostgresAccess:

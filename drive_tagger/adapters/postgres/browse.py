@@ -1,0 +1,108 @@
+"""PostgresBrowse: what the web page reads besides the filters: pages of documents with the head
+of their text, untagged documents, semantic search through match_documents, a document's
+neighbours in a filter, and the active refresh's changes with the names of the filters it
+compared."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import psycopg
+from psycopg.rows import dict_row, kwargs_row
+
+from drive_tagger.adapters.postgres.refreshes import PostgresRefreshes
+from drive_tagger.core.types import Filter
+from drive_tagger.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# match_documents returns at most this many; a search within one filter picks from them.
+SEARCH_CANDIDATES = 200
+
+
+def _filter_row(*, keywords, **fields) -> Filter:
+    return Filter(keywords=tuple(keywords), **fields)
+
+
+class PostgresBrowse(PostgresRefreshes):
+    """Reads only; each is one statement on the shared connection. Rows come back as dicts."""
+
+    def counted_filters(self, workspace_id: int) -> list[tuple[Filter, int]]:
+        """The active filters (as filters() gives them), each with how many documents hold it as
+        their first choice, counted in one pass over the links."""
+
+        def row(*, first_choices, keywords, **fields) -> tuple[Filter, int]:
+            return Filter(keywords=tuple(keywords), **fields), first_choices
+
+        return self._all("counted_filters", {"workspace_id": workspace_id}, row_factory=kwargs_row(row))
+
+    def document_count(self, workspace_id: int) -> int:
+        return self._one("document_count", {"workspace_id": workspace_id})[0]
+
+    def active_filter(self, workspace_id: int, category_id: int) -> Filter | None:
+        """One active filter with its document count, without counting every other filter's."""
+        params = {"workspace_id": workspace_id, "category_id": category_id}
+        rows = self._all("active_filter", params, row_factory=kwargs_row(_filter_row))
+        return rows[0] if rows else None
+
+    def filter_page(
+        self, workspace_id: int, category_id: int, limit: int, offset: int, snippet_chars: int
+    ) -> list[dict]:
+        params = {
+            "workspace_id": workspace_id,
+            "category_id": category_id,
+            "limit": limit,
+            "offset": offset,
+            "snippet_chars": snippet_chars,
+        }
+        return self._all("filter_page", params, row_factory=dict_row)
+
+    def untagged_count(self, workspace_id: int) -> int:
+        return self._one("untagged_count", {"workspace_id": workspace_id})[0]
+
+    def untagged_page(self, workspace_id: int, limit: int, offset: int, snippet_chars: int) -> list[dict]:
+        params = {"workspace_id": workspace_id, "limit": limit, "offset": offset, "snippet_chars": snippet_chars}
+        return self._all("untagged_page", params, row_factory=dict_row)
+
+    def nearest_documents(
+        self, workspace_slug: str, query: np.ndarray, category_id: int | None, limit: int, snippet_chars: int
+    ) -> list[dict]:
+        """The documents nearest the query vector, best first (score: cosine similarity), through
+        match_documents; with category_id, only those the filter holds."""
+        from drive_tagger.adapters.postgres.vectors import use_vectors
+
+        use_vectors(self.conn)
+        params = {
+            "query": query,
+            "workspace": workspace_slug,
+            "candidates": SEARCH_CANDIDATES if category_id is not None else limit,
+            "category_id": category_id,
+            "limit": limit,
+            "snippet_chars": snippet_chars,
+        }
+        try:
+            return self._all("search_documents", params, row_factory=dict_row)
+        except psycopg.errors.InvalidParameterValue as exc:  # a query vector of another length
+            raise InvalidInput(exc.diag.message_primary) from None
+
+    def document_text(self, workspace_id: int, external_id: str, max_chars: int) -> dict | None:
+        """id, external_id, title and the first max_chars of the text, or None."""
+        params = {"workspace_id": workspace_id, "external_id": external_id, "max_chars": max_chars}
+        rows = self._all("document_text", params, row_factory=dict_row)
+        return rows[0] if rows else None
+
+    def filter_neighbours(self, workspace_id: int, document_id: int, category_id: int, limit: int) -> list[dict]:
+        """The filter's documents nearest this one: external_id, title, similarity."""
+        params = {"workspace_id": workspace_id, "document_id": document_id, "category_id": category_id, "limit": limit}
+        return self._all("filter_neighbours", params, row_factory=dict_row)
+
+    def active_refresh_run(self, workspace_id: int) -> dict | None:
+        rows = self._all("active_refresh_run", {"workspace_id": workspace_id}, row_factory=dict_row)
+        return rows[0] if rows else None
+
+    def generation_names(self, workspace_id: int, refresh_id: int) -> list[dict]:
+        """category_id, parent_category_id and name (a pinned name wins) of a kept refresh's filters."""
+        return self._all(
+            "generation_names", {"workspace_id": workspace_id, "refresh_id": refresh_id}, row_factory=dict_row
+        )

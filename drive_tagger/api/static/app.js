@@ -1,0 +1,346 @@
+// The web page's behaviour: the API key kept in this browser's localStorage, HTML fragments the
+// server renders fetched with it and put in place, and the JSON API for what a person changes
+// (rename a filter, move a document, queue a refresh and follow its job). No build step.
+"use strict";
+
+const KEY = "drive_tagger.key";
+const WORKSPACE = "drive_tagger.workspace";
+const FINISHED = ["succeeded", "failed", "cancelled", "aborted"];
+const POLL_MS = 1000;
+const $ = (selector) => document.querySelector(selector);
+const state = { workspace: null, view: null, filter: null, document: null };
+
+class Refused extends Error {}
+
+// -- talking to the server --
+
+async function call(method, path, body) {
+  const headers = { Authorization: `Bearer ${localStorage.getItem(KEY) || ""}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (response.status === 401) {
+    localStorage.removeItem(KEY);
+    askForKey("That key is not known here.");
+    throw new Refused();
+  }
+  if (!response.ok) {
+    let detail = `${response.status} ${response.statusText}`;
+    try {
+      const error = await response.json();
+      detail = typeof error.detail === "string" ? error.detail : error.detail.map((d) => d.msg).join("; ");
+    } catch (_) {}
+    throw new Error(detail);
+  }
+  return response;
+}
+
+const pagePath = (path) => `/ui/workspaces/${encodeURIComponent(state.workspace)}${path}`;
+const apiPath = (path) => `/v1/workspaces/${encodeURIComponent(state.workspace)}${path}`;
+const documentPath = (id) => id.split("/").map(encodeURIComponent).join("/");
+
+async function show(target, path) {
+  const html = await (await call("GET", path)).text();
+  target.innerHTML = html;
+}
+
+function say(message, isError = false) {
+  const status = $("#status");
+  status.textContent = message;
+  status.classList.toggle("error", isError);
+}
+
+// Marks when something the person asked for has been painted (read by benchmarks/ui_speed.py).
+function painted(name) {
+  requestAnimationFrame(() => setTimeout(() => performance.mark(`drive_tagger:${name}`), 0));
+}
+
+// -- the key and the workspace --
+
+function clearWorkspaceViews() {
+  for (const id of ["#sidebar", "#pane-changes", "#detail"]) $(id).replaceChildren();
+  $("#pane-documents").innerHTML = '<p class="hint">Choose a filter on the left to see its documents, best match first, or search.</p>';
+  $("#map").replaceChildren();
+  $("#map").removeAttribute("data-workspace");
+  $("#detail").hidden = true;
+  state.view = state.filter = state.document = null;
+  showScope();
+}
+
+function askForKey(message = "") {
+  clearWorkspaceViews();
+  $("#workspace").replaceChildren();
+  $("#app").hidden = $("#controls").hidden = true;
+  $("#key-form").hidden = false;
+  $("#key-message").textContent = message;
+  $("#key").value = "";
+  $("#key").focus();
+}
+
+async function start() {
+  if (!localStorage.getItem(KEY)) return askForKey();
+  $("#key-form").hidden = true;
+  $("#app").hidden = $("#controls").hidden = false;
+  // The last workspace's sidebar is asked for together with the key's workspaces (one round trip
+  // instead of two); it is shown only if the key may still use that workspace.
+  const stored = localStorage.getItem(WORKSPACE);
+  const early = stored ? sidebarHtml(stored).catch(() => null) : Promise.resolve(null);
+  const { workspaces } = await (await call("GET", "/v1/workspaces")).json();
+  const names = workspaces.map((w) => w.workspace);
+  $("#workspace").replaceChildren(...names.map((name) => new Option(name, name)));
+  if (!names.length) {
+    clearWorkspaceViews();
+    $("#sidebar").textContent = "This key may use no workspace.";
+    return;
+  }
+  const chosen = names.includes(stored) ? stored : names[0];
+  await openWorkspace(chosen, chosen === stored ? await early : null);
+}
+
+async function openWorkspace(name, sidebar = null) {
+  clearWorkspaceViews();
+  state.workspace = name;
+  localStorage.setItem(WORKSPACE, name);
+  $("#workspace").value = name;
+  await loadSidebar(sidebar);
+  painted("sidebar");
+  const tab = currentTab();
+  if (tab !== "documents") await openTab(tab);
+}
+
+async function sidebarHtml(workspace) {
+  return (await call("GET", `/ui/workspaces/${encodeURIComponent(workspace)}/sidebar`)).text();
+}
+
+async function loadSidebar(html = null) {
+  $("#sidebar").innerHTML = html ?? (await sidebarHtml(state.workspace));
+  markActive();
+}
+
+// -- documents: a filter, the untagged, search results --
+
+function viewPath(view) {
+  if (view.kind === "filter") return pagePath(`/filters/${view.id}?offset=${view.offset}`);
+  if (view.kind === "untagged") return pagePath(`/untagged?offset=${view.offset}`);
+  const within = view.filter === null ? "" : `&filter=${view.filter}`;
+  return pagePath(`/search?q=${encodeURIComponent(view.q)}${within}`);
+}
+
+async function openView(view) {
+  state.view = view;
+  if (currentTab() !== "documents") await openTab("documents");
+  $("#pane-documents").setAttribute("aria-busy", "true");
+  try {
+    await show($("#pane-documents"), viewPath(view));
+  } finally {
+    $("#pane-documents").removeAttribute("aria-busy");
+  }
+  const head = $("#pane-documents [data-view=filter]");
+  if (view.kind === "filter" && head) state.filter = { id: Number(head.dataset.filter), name: head.dataset.name };
+  if (view.kind === "untagged") state.filter = null;
+  showScope();
+  markActive();
+  painted("documents");
+}
+
+function markActive() {
+  for (const entry of document.querySelectorAll("#sidebar .filter")) {
+    const view = state.view;
+    const active =
+      (view?.kind === "filter" && entry.dataset.filter === String(view.id)) ||
+      (view?.kind === "untagged" && entry.dataset.action === "open-untagged");
+    entry.classList.toggle("active", Boolean(active));
+  }
+}
+
+function showScope() {
+  $("#scope").hidden = !state.filter;
+  $("#scope-name").textContent = state.filter ? state.filter.name : "";
+}
+
+async function search(event) {
+  event.preventDefault();
+  const q = $("#query").value.trim();
+  if (!q) return;
+  const filter = state.filter && $("#in-filter").checked ? state.filter.id : null;
+  say("Searching…");
+  await openView({ kind: "search", q, filter });
+  say("");
+}
+
+async function openDocument(id) {
+  state.document = id;
+  await show($("#detail"), pagePath(`/documents/${documentPath(id)}`));
+  $("#detail").hidden = false;
+}
+
+// -- what a person changes --
+
+function startRename() {
+  const heading = $("#pane-documents [data-role=filter-name]");
+  if (!heading || heading.querySelector("form")) return;
+  const form = document.createElement("form");
+  form.dataset.role = "rename";
+  const input = Object.assign(document.createElement("input"), { value: heading.textContent, maxLength: 80 });
+  input.setAttribute("aria-label", "New name");
+  const save = Object.assign(document.createElement("button"), { type: "submit", textContent: "Save" });
+  const cancel = Object.assign(document.createElement("button"), { type: "button", textContent: "Cancel" });
+  cancel.dataset.action = "cancel-rename";
+  cancel.dataset.name = heading.textContent;
+  form.append(input, save, cancel);
+  heading.replaceChildren(form);
+  input.select();
+}
+
+async function rename(form) {
+  const head = form.closest("[data-view=filter]");
+  const id = head.dataset.filter;
+  const name = form.querySelector("input").value;
+  const renamed = await (await call("PATCH", apiPath(`/filters/${id}`), { name })).json();
+  head.querySelector("[data-role=filter-name]").textContent = renamed.name;
+  head.dataset.name = renamed.name;
+  for (const entry of document.querySelectorAll(`#sidebar .filter[data-filter="${id}"] .name`)) {
+    entry.textContent = renamed.name;
+  }
+  state.filter = { id: Number(id), name: renamed.name };
+  showScope();
+  say(`Renamed to “${renamed.name}”; refreshes keep this name.`);
+}
+
+async function move(form) {
+  const id = form.dataset.document;
+  const choice = form.querySelector("select");
+  if (!choice.value) return say("Choose the filter to move it to.", true);
+  const filter = choice.value === "out" ? null : Number(choice.value);
+  await call("POST", apiPath("/moves"), { documents: [id], filter });
+  say(filter === null ? "Moved out of every filter." : `Moved to “${choice.selectedOptions[0].textContent.replace(/^— /, "")}”.`);
+  await Promise.all([loadSidebar(), openDocument(id), state.view ? openView(state.view) : null]);
+}
+
+async function refresh() {
+  const button = $("#refresh");
+  const workspace = state.workspace;
+  button.disabled = true;
+  try {
+    const { job_id } = await (await call("POST", apiPath("/refresh"))).json();
+    for (;;) {
+      const job = await (await call("GET", `/v1/workspaces/${encodeURIComponent(workspace)}/jobs/${job_id}`)).json();
+      if (state.workspace !== workspace) return;
+      if (job.status === "succeeded") break;
+      if (FINISHED.includes(job.status)) throw new Error(`The refresh ${job.status}: ${job.error || "no error was kept"}`);
+      say(job.status === "todo" ? `Refresh queued (job ${job_id}); waiting for a worker…` : `Refreshing (job ${job_id})…`);
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    await loadSidebar();
+    if (state.view) {
+      await openView(state.view).catch(() => {
+        state.view = state.filter = null;
+        $("#pane-documents").innerHTML = '<p class="hint">That filter is gone after the refresh; choose another.</p>';
+      });
+    }
+    await openTab("changes");
+    say("Refreshed: the new filters are in place.");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// -- tabs: documents, the map, the last refresh --
+
+function currentTab() {
+  return $(".tabs [aria-selected=true]").dataset.tab;
+}
+
+async function openTab(name) {
+  for (const tab of document.querySelectorAll(".tabs [data-tab]")) {
+    tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+    $(`#pane-${tab.dataset.tab}`).hidden = tab.dataset.tab !== name;
+  }
+  if (name === "map") await drawMap();
+  if (name === "changes") await show($("#pane-changes"), pagePath("/changes"));
+}
+
+let plotlyLoaded = null;
+function plotly() {
+  plotlyLoaded ??= new Promise((resolve, reject) => {
+    const script = Object.assign(document.createElement("script"), { src: document.body.dataset.plotly });
+    script.onload = () => resolve(window.Plotly);
+    script.onerror = () => reject(new Error("plotly.js could not be loaded"));
+    document.head.append(script);
+  });
+  return plotlyLoaded;
+}
+
+async function drawMap() {
+  const map = $("#map");
+  if (map.dataset.workspace === state.workspace) return;
+  map.textContent = "Drawing the map…";
+  const [Plotly, figure] = await Promise.all([plotly(), call("GET", pagePath("/map")).then((r) => r.json())]);
+  map.replaceChildren();
+  await Plotly.newPlot(map, figure.data, figure.layout, { responsive: true, displaylogo: false });
+  map.dataset.workspace = state.workspace;
+}
+
+// -- wiring --
+
+const actions = {
+  "open-filter": (el) => openView({ kind: "filter", id: Number(el.dataset.filter), offset: 0 }),
+  "open-untagged": () => openView({ kind: "untagged", offset: 0 }),
+  page: (el) => openView({ ...state.view, offset: Number(el.dataset.offset) }),
+  "open-document": (el) => openDocument(el.dataset.document),
+  "close-document": () => {
+    $("#detail").hidden = true;
+    state.document = null;
+  },
+  rename: startRename,
+  "cancel-rename": (el) => {
+    $("#pane-documents [data-role=filter-name]").textContent = el.dataset.name;
+  },
+  refresh,
+  tab: (el) => openTab(el.dataset.tab),
+  "forget-key": () => {
+    localStorage.removeItem(KEY);
+    localStorage.removeItem(WORKSPACE);
+    askForKey();
+  },
+};
+
+function reportingErrors(work) {
+  return (...args) =>
+    Promise.resolve(work(...args)).catch((error) => {
+      if (!(error instanceof Refused)) say(error.message, true);
+    });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.addEventListener(
+    "click",
+    reportingErrors((event) => {
+      const target = event.target.closest("[data-action]");
+      if (!target || !actions[target.dataset.action]) return;
+      event.preventDefault();
+      return actions[target.dataset.action](target);
+    }),
+  );
+  document.addEventListener(
+    "submit",
+    reportingErrors((event) => {
+      const role = event.target.dataset.role;
+      if (role !== "rename" && role !== "move") return;
+      event.preventDefault();
+      return role === "rename" ? rename(event.target) : move(event.target);
+    }),
+  );
+  $("#search").addEventListener("submit", reportingErrors(search));
+  $("#workspace").addEventListener("change", reportingErrors((event) => openWorkspace(event.target.value)));
+  $("#key-form").addEventListener(
+    "submit",
+    reportingErrors((event) => {
+      event.preventDefault();
+      localStorage.setItem(KEY, $("#key").value.trim());
+      localStorage.removeItem(WORKSPACE);
+      say("");
+      return start();
+    }),
+  );
+  reportingErrors(start)();
+});

@@ -1,0 +1,169 @@
+"""Why a document sits in each of its filters (the filter's keywords its text shares, its nearest
+neighbours there), and what the active refresh changed, told in the filters' names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from drive_tagger.core.ports import BrowseStore
+from drive_tagger.core.types import DocumentTag
+from drive_tagger.errors import UnknownDocument
+
+# Keywords come from the head of each document (services/refresh.py reads 4,000 characters);
+# a little more is searched here so a keyword near that edge is still found.
+EXPLAIN_TEXT_CHARS = 8000
+SHOWN_TEXT_CHARS = 1200
+NEIGHBOURS = 3
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    external_id: str
+    title: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Membership:
+    """One of a document's filters and the evidence for it."""
+
+    tag: DocumentTag
+    keywords: tuple[str, ...]  # the filter's keywords the document's text contains
+    neighbours: tuple[Neighbour, ...]  # the filter's documents nearest this one
+
+
+@dataclass(frozen=True)
+class DocumentExplanation:
+    external_id: str
+    title: str
+    text: str  # the head of the document's text
+    memberships: tuple[Membership, ...]
+
+
+def shared_keywords(keywords: Sequence[str], text: str) -> tuple[str, ...]:
+    """The keywords whose every word appears in the text (keywords are lowercase words of three
+    or more letters, a bigram's words once stop words are dropped, so they are matched word by
+    word rather than as a phrase)."""
+    words = set(_WORD.findall(text.casefold()))
+    return tuple(k for k in keywords if k.split() and all(w in words for w in k.casefold().split()))
+
+
+def explain_document(
+    browse: BrowseStore, workspace_slug: str, external_id: str, *, neighbours: int = NEIGHBOURS
+) -> DocumentExplanation:
+    """The document's filters, best first, each with the keywords it shares with the filter and
+    its nearest neighbours among the filter's documents."""
+    workspace = browse.workspace(workspace_slug)
+    document = browse.document_text(workspace.id, external_id, EXPLAIN_TEXT_CHARS)
+    if document is None:
+        raise UnknownDocument(f"no document {external_id!r} in workspace {workspace_slug!r}")
+    keywords = {f.category_id: f.keywords for f in browse.filters(workspace.id)}
+    searched = f"{document['title']}\n{document['text']}"
+    memberships = tuple(
+        Membership(
+            tag,
+            shared_keywords(keywords.get(tag.category_id, ()), searched),
+            tuple(
+                Neighbour(n["external_id"], n["title"], float(n["similarity"]))
+                for n in browse.filter_neighbours(workspace.id, document["id"], tag.category_id, neighbours)
+            ),
+        )
+        for tag in browse.document_tags(workspace.id, document["id"])
+    )
+    return DocumentExplanation(
+        document["external_id"], document["title"], document["text"][:SHOWN_TEXT_CHARS], memberships
+    )
+
+
+@dataclass(frozen=True)
+class RefreshChanges:
+    """The active refresh against the one before it, in filter names."""
+
+    refresh_id: int
+    finished_at: datetime | None
+    documents: int | None
+    filters: int | None  # categories: top-level filters and sub-filters
+    untagged: int | None
+    first: bool  # no earlier refresh to compare with
+    new: tuple[str, ...]
+    renamed: tuple[tuple[str, str], ...]  # (before, after)
+    merged: tuple[tuple[tuple[str, ...], str], ...]  # (the filters before, the one they became)
+    split: tuple[tuple[str, tuple[str, ...]], ...]  # (the filter before, the ones it became)
+    gone: tuple[str, ...]
+    kept: int
+    corrections: tuple[str, ...]
+
+
+def _correction_text(correction, name) -> str:
+    """What a person decided, in a few words: a Correction and a function naming filter ids."""
+    kind = correction.kind.value
+    if kind == "move":
+        where = f"to “{name(correction.category_id)}”" if correction.category_id is not None else "out of every filter"
+        return f"Move of {len(correction.document_ids)} document(s) {where}"
+    if kind == "merge":
+        return f"Merge into “{name(correction.category_id)}”"
+    if kind == "split":
+        return f"Split of “{name(correction.category_id)}” into its sub-filters"
+    return f"New filter “{correction.name}” from {len(correction.document_ids)} picked document(s)"
+
+
+def _corrections(notes: Sequence[dict], made: dict, name) -> tuple[str, ...]:
+    """One line per correction the refresh applied (its notes), with what the correction was."""
+    lines = []
+    for note in notes:
+        correction = made.get(note.get("correction"))
+        what = _correction_text(correction, name) if correction else f"Correction {note.get('correction')}"
+        lines.append(f"{what}: {'applied' if note.get('applied') else 'nothing left to change'}")
+    return tuple(lines)
+
+
+def last_refresh_changes(browse: BrowseStore, workspace_slug: str) -> RefreshChanges | None:
+    """What the refresh whose filters are active changed (refresh_runs.changes: kept, new and
+    retired ids, splits, merges, corrections applied), with names for the ids: a filter that is
+    gone by its name before, the others by their name now. None before the first refresh."""
+    workspace = browse.workspace(workspace_slug)
+    run = browse.active_refresh_run(workspace.id)
+    if run is None:
+        return None
+    changes = run["changes"] or {}
+    now = {r["category_id"]: r["name"] for r in browse.generation_names(workspace.id, run["id"])}
+    previous_id = browse.previous_refresh_id(workspace.id)
+    before = (
+        {r["category_id"]: r["name"] for r in browse.generation_names(workspace.id, previous_id)}
+        if previous_id is not None
+        else {}
+    )
+
+    def name(names: dict[int, str], category_id) -> str:
+        return names.get(int(category_id)) or before.get(int(category_id)) or f"filter {category_id}"
+
+    splits = {int(old): [int(n) for n in new] for old, new in (changes.get("splits") or {}).items()}
+    merges = {int(new): [int(o) for o in old] for new, old in (changes.get("merges") or {}).items()}
+    made = {n for new in splits.values() for n in new} | set(merges)
+    unmade = set(splits) | {o for old in merges.values() for o in old}
+    kept = [int(i) for i in changes.get("kept") or []]
+    return RefreshChanges(
+        refresh_id=run["id"],
+        finished_at=run["finished_at"],
+        documents=run["documents"],
+        filters=run["categories"],
+        untagged=run["untagged"],
+        first=previous_id is None,
+        new=tuple(name(now, i) for i in changes.get("new") or [] if int(i) not in made),
+        renamed=tuple(
+            (before[i], now[i]) for i in kept if i in before and i in now and before[i] != now[i] and i not in made
+        ),
+        merged=tuple((tuple(name(before, o) for o in old), name(now, new)) for new, old in merges.items()),
+        split=tuple((name(before, old), tuple(name(now, n) for n in new)) for old, new in splits.items()),
+        gone=tuple(name(before, i) for i in changes.get("retired") or [] if int(i) not in unmade),
+        kept=len(kept),
+        corrections=_corrections(
+            changes.get("corrections") or [],
+            {c.id: c for c in browse.corrections(workspace.id)} if changes.get("corrections") else {},
+            lambda category_id: name(now, category_id),
+        ),
+    )

@@ -1,0 +1,304 @@
+"""The web page in a real browser (headless Chromium driven by selenium) against `drive-tagger
+serve`, on the sample drive: the filters, a filter's documents, search by meaning, a rename, a
+move, why a document is where it is, the map, a refresh and its changes, and a key that never
+sees another workspace. One server and one browser serve the module (each takes seconds to
+start); every test has a workspace and a key of its own, which the server keeps apart."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as seen
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from drive_tagger.adapters.postgres.connection import connect
+from drive_tagger.adapters.postgres.database import Database
+from drive_tagger.adapters.readers import read_sources
+from drive_tagger.services import corrections
+from drive_tagger.services.ingest import ingest
+from drive_tagger.services.keys import create_key
+from drive_tagger.services.query import filter_documents, list_filters
+from drive_tagger.services.refresh import refresh_workspace
+from tests.browser import Served, chromium
+from tests.workers import WorkerProcess
+
+pytestmark = pytest.mark.xdist_group("browser")
+
+WAIT = 30
+MODEL_WAIT = 240  # the server (or a worker) loads the model on its first search (or refresh)
+NDA = "contracts/mutual-nda-brightwave.md"
+_numbers = itertools.count()
+
+
+@dataclass(frozen=True)
+class Drive:
+    slug: str
+    key: str
+
+
+@pytest.fixture(scope="module")
+def module_db(module_database_url):
+    with Database(connect(module_database_url, autocommit=True)) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def site_env(module_database_url, tmp_path_factory) -> dict[str, str]:
+    data = tmp_path_factory.mktemp("site") / "data"
+    return {"DRIVE_TAGGER_DATABASE_URL": module_database_url, "DRIVE_TAGGER_DATA_DIR": str(data)}
+
+
+@pytest.fixture(scope="module")
+def site(site_env, tmp_path_factory) -> str:
+    served = Served(site_env, tmp_path_factory.mktemp("serve") / "serve.log")
+    yield served.url
+    served.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    driver = chromium(tmp_path_factory.mktemp("chromium"))
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def drive(module_db, sample_embedder, samples_dir, request) -> Drive:
+    """The sample drive in a workspace of this test's own, refreshed, with a key for it."""
+    slug = re.sub(r"[^a-z0-9-]+", "-", f"t{next(_numbers)}-{request.node.name.removeprefix('test_')}".lower())[:40]
+    read = ingest(
+        module_db.documents, module_db.refreshes, sample_embedder, slug, read_sources([samples_dir]), progress=False
+    )
+    assert read.failed == 0
+    refresh_workspace(module_db.documents, module_db.refreshes, slug)
+    return Drive(slug, create_key(module_db.access, workspace=slug))
+
+
+class Page:
+    """The page as a person uses it: what they click and type, and what they then see."""
+
+    def __init__(self, browser, site: str, shots: Path):
+        self.browser, self.site, self.shots = browser, site, shots
+
+    def open_with(self, key: str) -> Page:
+        self.browser.get(self.site)
+        self.browser.execute_script("localStorage.clear()")
+        self.browser.get(self.site)
+        self.wait_for("#key").send_keys(key, Keys.ENTER)
+        self.wait_for("#sidebar .untagged")
+        return self
+
+    def wait_for(self, css: str, timeout: float = WAIT):
+        return WebDriverWait(self.browser, timeout).until(seen.visibility_of_element_located((By.CSS_SELECTOR, css)))
+
+    def wait_until(self, condition, timeout: float = WAIT):
+        """condition() comes true; parts of the page it reads may be replaced meanwhile."""
+        waiting = WebDriverWait(self.browser, timeout, ignored_exceptions=(StaleElementReferenceException,))
+        return waiting.until(lambda _: condition())
+
+    def all(self, css: str) -> list:
+        return self.browser.find_elements(By.CSS_SELECTOR, css)
+
+    def texts(self, css: str) -> list[str]:
+        return [e.text for e in self.all(css)]
+
+    def click(self, css: str) -> None:
+        self.wait_for(css).click()
+
+    def open_filter(self, category_id: int) -> None:
+        self.click(f'#sidebar .filter[data-filter="{category_id}"]')
+        self.wait_for(f'#pane-documents [data-view=filter][data-filter="{category_id}"]')
+
+    def listed_documents(self) -> list[str]:
+        return [e.get_attribute("data-document") for e in self.all("#pane-documents .doc")]
+
+    def sidebar(self) -> dict[str, str]:
+        return {
+            e.find_element(By.CSS_SELECTOR, ".name").text: e.find_element(By.CSS_SELECTOR, ".count").text
+            for e in self.all("#sidebar .filter")
+        }
+
+    def fetch_status(self, path: str) -> int:
+        """The status the page's own key gets for a path of this server."""
+        return self.browser.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(arguments[0], {headers: {Authorization: `Bearer ${localStorage.getItem('drive_tagger.key')}`}})"
+            ".then(r => done(r.status));",
+            path,
+        )
+
+    def shot(self, name: str) -> Path:
+        path = self.shots / f"{name}.png"
+        self.browser.save_screenshot(str(path))
+        return path
+
+
+@pytest.fixture
+def page(browser, site, tmp_path) -> Page:
+    return Page(browser, site, tmp_path)
+
+
+def _filters(db, drive: Drive):
+    return list_filters(db.refreshes, drive.slug)
+
+
+def _tops(db, drive: Drive):
+    return [f for f in _filters(db, drive) if f.parent_category_id is None]
+
+
+def _ids(db, drive: Drive, external_id: str) -> tuple[int, int]:
+    workspace = db.documents.workspace(drive.slug)
+    return workspace.id, db.documents.find_document(workspace.id, external_id).id
+
+
+def test_the_filters_appear_with_their_sub_filters_counts_and_an_untagged_entry(page, drive, module_db):
+    page.open_with(drive.key)
+    expected = {f.name: str(f.documents) for f in _filters(module_db, drive)}
+    untagged = module_db.browse.untagged_count(module_db.browse.workspace(drive.slug).id)
+    assert page.sidebar() == {**expected, "Untagged": str(untagged)}
+    subs = [f.name for f in _filters(module_db, drive) if f.parent_category_id is not None]
+    assert sorted(page.texts("#sidebar .filter.sub .name")) == sorted(subs) and subs
+    assert page.shot("filters").stat().st_size > 0
+
+
+def test_clicking_a_filter_lists_its_documents_best_first_with_score_title_and_snippet(page, drive, module_db):
+    largest = _tops(module_db, drive)[0]
+    page.open_with(drive.key).open_filter(largest.category_id)
+    _, expected = filter_documents(module_db.refreshes, drive.slug, str(largest.category_id), limit=25)
+    assert page.listed_documents() == [d.external_id for d in expected]
+    scores = [float(s) for s in page.texts("#pane-documents .doc .score")]
+    assert scores == sorted(scores, reverse=True) and len(scores) == len(expected)
+    assert all(page.texts("#pane-documents .doc .snippet")) and all(page.texts("#pane-documents .doc .title"))
+    page.shot("filter-documents")
+
+
+def test_search_finds_a_document_by_meaning(page, drive):
+    page.open_with(drive.key)
+    page.wait_for("#query").send_keys("keeping information secret between two companies", Keys.ENTER)
+    page.wait_for("#pane-documents [data-view=search]", timeout=MODEL_WAIT)
+    assert page.listed_documents()[0] == NDA
+    page.shot("search")
+
+
+def test_search_within_the_chosen_filter_lists_only_its_documents(page, drive, module_db):
+    legal = next(t.category_id for t in module_db.refreshes.document_tags(*_ids(module_db, drive, NDA)))
+    page.open_with(drive.key).open_filter(legal)
+    page.click("#in-filter")
+    page.wait_for("#query").send_keys("an agreement between two parties", Keys.ENTER)
+    page.wait_for("#pane-documents [data-view=search]", timeout=MODEL_WAIT)
+    members = {d.external_id for d in filter_documents(module_db.refreshes, drive.slug, str(legal), limit=1000)[1]}
+    assert page.listed_documents() and set(page.listed_documents()) <= members
+
+
+def test_a_rename_shows_at_once_and_survives_a_reload(page, drive, module_db):
+    chosen = _tops(module_db, drive)[1]
+    page.open_with(drive.key).open_filter(chosen.category_id)
+    page.click("#pane-documents [data-action=rename]")
+    field = page.wait_for("#pane-documents [data-role=rename] input")
+    field.clear()
+    field.send_keys("Client Contracts", Keys.ENTER)
+    page.wait_until(lambda: page.texts("#pane-documents [data-role=filter-name]") == ["Client Contracts"])
+    assert page.sidebar()["Client Contracts"] == str(chosen.documents)
+    page.browser.refresh()
+    page.wait_for(f'#sidebar .filter[data-filter="{chosen.category_id}"]')
+    assert page.texts(f'#sidebar .filter[data-filter="{chosen.category_id}"] .name') == ["Client Contracts"]
+    assert next(f for f in _filters(module_db, drive) if f.category_id == chosen.category_id).named_by == "user"
+
+
+def test_another_workspaces_key_sees_nothing_of_this_workspace(page, drive, module_db):
+    other = create_key(module_db.access, workspace=f"{drive.slug}-other")
+    page.open_with(other)
+    assert [o.text for o in Select(page.wait_for("#workspace")).options] == [f"{drive.slug}-other"]
+    assert page.sidebar() == {"Untagged": "0"}
+    shown = page.browser.page_source
+    assert not [f.name for f in _filters(module_db, drive) if f.name in shown]
+    assert "Non-Disclosure" not in shown and drive.slug + "<" not in shown
+    for path in ("sidebar", f"filters/{_tops(module_db, drive)[0].category_id}", f"documents/{NDA}", "map"):
+        assert page.fetch_status(f"/ui/workspaces/{drive.slug}/{path}") == 404
+    assert page.fetch_status(f"/v1/workspaces/{drive.slug}/filters") == 404
+
+
+def test_a_document_shows_its_filters_the_keywords_it_shares_and_its_neighbours_there(page, drive, module_db):
+    workspace_id, document_id = _ids(module_db, drive, NDA)
+    home = module_db.refreshes.document_tags(workspace_id, document_id)[0]
+    page.open_with(drive.key).open_filter(home.category_id)
+    page.click(f'#pane-documents .doc[data-document="{NDA}"] .title')
+    card = f'#detail .membership[data-filter="{home.category_id}"]'
+    page.wait_for(card)
+    keywords = next(f.keywords for f in _filters(module_db, drive) if f.category_id == home.category_id)
+    shared = page.texts(f"{card} mark")
+    assert shared and set(shared) <= set(keywords)
+    members = {d.external_id for d in filter_documents(module_db.refreshes, drive.slug, str(home.category_id))[1]}
+    neighbours = [e.get_attribute("data-document") for e in page.all(f"{card} .neighbours [data-document]")]
+    assert len(neighbours) == 3 and set(neighbours) <= members - {NDA}
+    page.shot("document")
+
+
+def test_moving_a_document_to_another_filter_shows_at_once(page, drive, module_db):
+    tags = [t.category_id for t in module_db.refreshes.document_tags(*_ids(module_db, drive, NDA))]
+    home, target = tags[0], next(f for f in _tops(module_db, drive) if f.category_id not in tags)
+    page.open_with(drive.key).open_filter(home)
+    page.click(f'#pane-documents .doc[data-document="{NDA}"] .title')
+    Select(page.wait_for("#detail [data-role=move] select")).select_by_value(str(target.category_id))
+    page.click("#detail [data-role=move] button")
+    page.wait_until(lambda: NDA not in page.listed_documents())
+    page.wait_for(f'#detail .membership[data-filter="{target.category_id}"]')
+    page.wait_until(lambda: page.sidebar()[target.name] == str(target.documents + 1))
+
+
+def test_the_map_tab_draws_the_cluster_map_with_plotly_served_by_the_server(page, drive, module_db):
+    page.open_with(drive.key)
+    page.click("[data-tab=map]")
+    page.wait_for("#map .main-svg", timeout=60)
+    legend = set(page.texts("#map .legendtext"))
+    assert {f.name for f in _tops(module_db, drive)} <= legend
+    loaded = page.browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert any("plotly.min.js" in url for url in loaded) and all(url.startswith(page.site) for url in loaded)
+    page.shot("map")
+
+
+def test_the_refresh_button_queues_a_refresh_follows_it_and_lists_its_changes(
+    page, drive, module_db, site_env, tmp_path
+):
+    keep, absorb = _tops(module_db, drive)[:2]
+    corrections.merge_filters(module_db.refreshes, drive.slug, str(keep.category_id), str(absorb.category_id))
+    worker = WorkerProcess(site_env, tmp_path / "worker.log")
+    try:
+        page.open_with(drive.key)
+        page.click("#refresh")
+        page.wait_for("#pane-changes .changes", timeout=MODEL_WAIT)
+    finally:
+        worker.stop()
+    assert "Corrections" in page.texts("#pane-changes .changes dt")
+    assert any(absorb.name in chip for chip in page.texts("#pane-changes .changes dd .chip")), "gone or merged"
+    assert any(c.startswith("Merge into") and c.endswith("applied") for c in page.texts("#pane-changes dd li"))
+    assert not page.all(f'#sidebar .filter[data-filter="{absorb.category_id}"]')
+    assert "Refreshed" in page.wait_for("#status").text
+    page.shot("refresh-changes")
+
+
+def test_an_unknown_key_is_asked_for_again(page):
+    page.browser.get(page.site)
+    page.browser.execute_script("localStorage.clear()")
+    page.browser.get(page.site)
+    page.wait_for("#key").send_keys("dt_not-a-key", Keys.ENTER)
+    page.wait_until(lambda: page.texts("#key-message") == ["That key is not known here."])
+    assert page.browser.execute_script("return document.querySelector('#app').hidden")
+
+
+def test_the_key_is_asked_once_kept_in_the_browser_and_forgotten_on_request(page, drive):
+    page.open_with(drive.key)
+    page.browser.refresh()
+    page.wait_for("#sidebar .untagged")
+    assert not page.browser.find_element(By.ID, "key-form").is_displayed()
+    page.click("[data-action=forget-key]")
+    page.wait_for("#key")
+    assert page.browser.execute_script("return localStorage.getItem('drive_tagger.key')") is None
+    assert page.all("#sidebar .filter") == []

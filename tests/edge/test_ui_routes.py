@@ -1,0 +1,115 @@
+"""The web page's routes through FastAPI's TestClient: the page and its static files (nothing from
+another origin), the key's workspace list, and the HTML fragments, which answer only the
+workspace's own key and escape whatever a document brings."""
+
+import json
+import re
+from importlib import resources
+
+import pytest
+from fastapi.testclient import TestClient
+
+from drive_tagger.api.app import create_app
+from drive_tagger.core.types import SourceDocument
+from drive_tagger.services.keys import create_key
+from drive_tagger.services.query import list_filters
+
+NDA = "contracts/mutual-nda-brightwave.md"
+
+
+@pytest.fixture
+def client(settings):
+    with TestClient(create_app(settings), raise_server_exceptions=False) as opened:
+        yield opened
+
+
+def auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def key(db, refreshed):
+    return create_key(db.access, workspace=refreshed)
+
+
+def test_the_page_needs_no_key_and_names_only_its_own_servers_files(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert not re.search(r"(src|href)=\"(https?:)?//", page.text)
+    named = re.findall(r'(?:src|href|data-plotly)="(/[^"]+)"', page.text)
+    assert len(named) == 3 and all(client.get(path).status_code == 200 for path in named)
+
+
+def test_plotly_js_is_the_copy_in_the_installed_plotly_package(client):
+    served = client.get("/ui/static/plotly.min.js")
+    shipped = (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()
+    assert served.status_code == 200 and served.content == shipped
+    assert "immutable" in served.headers["cache-control"]
+
+
+def test_only_the_pages_own_static_files_are_served(client):
+    assert client.get("/ui/static/app.js").status_code == 200
+    assert client.get("/ui/static/page.html").status_code == 404
+    assert client.get("/ui/static/..%2Fui.py").status_code == 404
+
+
+def test_a_workspace_key_lists_only_its_workspace_and_an_admin_key_every_one(client, db, key):
+    create_key(db.access, workspace="other")
+    admin = create_key(db.access, admin=True)
+    assert client.get("/v1/workspaces", headers=auth(key)).json() == {"workspaces": [{"workspace": "samples"}]}
+    every = client.get("/v1/workspaces", headers=auth(admin)).json()["workspaces"]
+    assert every == [{"workspace": "other"}, {"workspace": "samples"}]
+    assert client.get("/v1/workspaces").status_code == 401
+
+
+FRAGMENTS = [
+    "/sidebar",
+    "/filters/1",
+    "/untagged",
+    "/search?q=contract",
+    f"/documents/{NDA}",
+    "/changes",
+    "/map",
+]
+
+
+@pytest.mark.parametrize("path", FRAGMENTS)
+def test_a_fragment_answers_another_workspaces_key_404_and_no_key_401(client, db, key, path):
+    other = create_key(db.access, workspace="other")
+    answer = client.get(f"/ui/workspaces/samples{path}", headers=auth(other))
+    assert answer.status_code == 404 and answer.json()["detail"] == "unknown workspace 'samples'"
+    assert client.get(f"/ui/workspaces/samples{path}").status_code == 401
+
+
+def test_the_sidebar_names_every_filter_with_its_count(client, db, key):
+    html = client.get("/ui/workspaces/samples/sidebar", headers=auth(key)).text
+    for f in list_filters(db.refreshes, "samples"):
+        assert f'data-filter="{f.category_id}"' in html and f"{f.name}</span>" in html
+    assert 'data-action="open-untagged"' in html
+
+
+def test_a_filter_fragment_pages_with_next_and_previous(client, db, key):
+    largest = list_filters(db.refreshes, "samples")[0]
+    html = client.get(f"/ui/workspaces/samples/filters/{largest.category_id}?offset=1", headers=auth(key)).text
+    assert 'data-action="page" data-offset="0"' in html
+    assert html.count('class="doc"') == min(25, largest.documents - 1)
+
+
+def test_what_a_document_brings_is_escaped(client, db, key):
+    workspace = db.documents.workspace("samples")
+    hostile = SourceDocument("x.html", '<img src=x onerror="alert(1)">', "<script>alert(2)</script> text", "test")
+    db.documents.upsert_documents(workspace.id, [hostile])
+    html = client.get("/ui/workspaces/samples/untagged", headers=auth(key)).text
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html and "<img" not in html and "<script" not in html
+
+
+def test_an_empty_search_is_refused_before_any_model_runs(client, key):
+    answer = client.get("/ui/workspaces/samples/search?q=%20%20", headers=auth(key))
+    assert answer.status_code == 422 and answer.json()["detail"] == "type something to search for"
+
+
+def test_the_map_fragment_is_the_plotly_figure_of_the_workspace(client, db, key):
+    figure = json.loads(client.get("/ui/workspaces/samples/map", headers=auth(key)).text)
+    tops = {f.name for f in list_filters(db.refreshes, "samples") if f.parent_category_id is None}
+    assert tops <= {trace["name"] for trace in figure["data"]} and "layout" in figure
