@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: setup browser demo test benchmark benchmark-ingest benchmark-cluster benchmark-load benchmark-cli benchmark-ui clean
+.PHONY: setup browser demo test benchmark benchmark-ingest benchmark-cluster benchmark-load benchmark-cli benchmark-ui benchmark-million benchmark-embed clean
 
 setup: $(VENV)/.installed
 
@@ -32,7 +32,7 @@ test: setup browser
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-# Issue #5: ST encode vs our ingest on 1,000 BBC documents (prints a table; several minutes).
+# Issues #5 and #14: ST encode vs `drive-tagger ingest`, whole processes, 1,000 BBC documents (several minutes).
 benchmark-ingest: setup
 	$(BIN)/python benchmarks/ingest_speed.py
 
@@ -47,6 +47,16 @@ benchmark: setup
 benchmark-load: setup
 	command -v wrk >/dev/null || apt-get install -y -q wrk
 	$(BIN)/python -m benchmarks.api_load
+
+# Issue #14: a million documents: store, refresh, arrivals, reads under 20 clients (wrk; about an hour).
+benchmark-million: setup
+	command -v wrk >/dev/null || apt-get install -y -q wrk
+	$(BIN)/python -m benchmarks.million --index-trial 100000
+
+# Issue #14: POST /embed under 20 clients, today's set-up against the batched default (wrk; minutes).
+benchmark-embed: setup
+	command -v wrk >/dev/null || apt-get install -y -q wrk
+	$(BIN)/python -m benchmarks.embed_load
 
 # Issue #10: cold start of the query commands, whole processes.
 benchmark-cli: setup

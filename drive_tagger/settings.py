@@ -37,17 +37,19 @@ class Settings(BaseSettings):
     # embedded server; a configured database is migrated by `drive-tagger db migrate`.
     auto_migrate: bool | None = None
 
-    # "<backend>:<model>". Backends: sentence-transformers (local torch; the bundled model needs
-    # no hub access, any other name is loaded by sentence-transformers), local-int8 (the same
-    # model exported to ONNX and int8-quantized on first use, cached in data_dir/models) and
-    # openai (e.g. openai:text-embedding-3-small, at the model's length or openai_embedding_dimensions).
-    embedder: str = f"sentence-transformers:{BUNDLED_MODEL}"
+    # "<backend>:<model>". Backends: local-bf16 (the default: the torch model in bfloat16 on CPUs
+    # that compute in it natively, else local-int8), sentence-transformers (local torch, float32;
+    # the bundled model needs no hub access, any other name is loaded by sentence-transformers),
+    # local-int8 (the model exported to ONNX and int8-quantized on first use, cached in
+    # data_dir/models) and openai (e.g. openai:text-embedding-3-small, at the model's length or
+    # openai_embedding_dimensions).
+    embedder: str = f"local-bf16:{BUNDLED_MODEL}"
     # Tokens per window; longer documents are split into windows and their vectors averaged.
     window_tokens: int = Field(default=EmbeddingParams.window_tokens, ge=16, le=8192)
     # Windows kept per document; text beyond them is cut before tokenizing.
     max_windows: int = Field(default=EmbeddingParams.max_windows, ge=1, le=64)
     embed_batch_size: int = Field(default=EmbeddingParams.batch_size, ge=1, le=1024)
-    # Inference threads of the local-int8 backend; unset = every core.
+    # Inference threads of the local-bf16 and local-int8 backends; unset = every core.
     embed_threads: int | None = Field(default=None, ge=1, le=256)
     # Documents read, embedded and stored per round of ingest.
     ingest_batch_size: int = Field(default=INGEST_BATCH_SIZE, ge=1, le=100_000)
@@ -95,6 +97,9 @@ class Settings(BaseSettings):
     api_pool_size: int = Field(default=10, ge=1, le=200)
     api_max_waiting: int = Field(default=512, ge=0, le=100_000)
     api_wait_seconds: float = Field(default=10.0, gt=0, le=600)
+    # POST /embed: texts one model call takes from the requests waiting for it (requests that
+    # arrive while a call runs go together in the next); 1 = each request its own call.
+    api_embed_batch: int = Field(default=64, ge=1, le=1024)
 
     # Who names new filters: "offline" (built-in taxonomy and keywords, no network) or
     # "openai:<model>" (OpenAI or a compatible server: Ollama, vLLM, llama.cpp server).

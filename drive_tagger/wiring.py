@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 LOCAL_BACKENDS = {"sentence-transformers", "local"}
 INT8_BACKENDS = {"local-int8"}
+BF16_BACKENDS = {"local-bf16"}
 REMOTE_BACKENDS = {"openai"}
 
 
@@ -105,6 +106,17 @@ def make_embedder(settings: Settings) -> Embedder:
             batch_size=settings.embed_batch_size,
             threads=settings.embed_threads,
         )
+    if backend in BF16_BACKENDS:
+        from drive_tagger.adapters.bf16_embedder import bf16_embedder
+
+        return bf16_embedder(
+            model,
+            settings.data_dir,
+            window_tokens=settings.window_tokens,
+            max_windows=settings.max_windows,
+            batch_size=settings.embed_batch_size,
+            threads=settings.embed_threads,
+        )
     if backend in REMOTE_BACKENDS:
         from drive_tagger.adapters.openai_embedder import OpenAIEmbedder
 
@@ -116,7 +128,7 @@ def make_embedder(settings: Settings) -> Embedder:
         )
     raise DriveTaggerError(
         f"unknown embedder backend {backend!r} in DRIVE_TAGGER_EMBEDDER={settings.embedder!r}; "
-        f"known: {', '.join(sorted(LOCAL_BACKENDS | INT8_BACKENDS | REMOTE_BACKENDS))}"
+        f"known: {', '.join(sorted(LOCAL_BACKENDS | INT8_BACKENDS | BF16_BACKENDS | REMOTE_BACKENDS))}"
     )
 
 

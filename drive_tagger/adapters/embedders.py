@@ -87,6 +87,10 @@ class Embedder(ABC):
         """Characters of a document worth sending; the rest is cut before tokenizing."""
         return 100_000
 
+    def warm_up(self) -> None:
+        """Loads what the first call would (a command runs this while its database starts)."""
+        return None
+
 
 def resolve_local_model(name: str) -> tuple[str, str]:
     """(model id stored with the vectors, what SentenceTransformer loads)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
@@ -14,18 +13,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from sklearn.preprocessing import normalize
 
 from drive_tagger.adapters.embedders import (
-    CHARS_PER_TOKEN_BUDGET,
     Embedder,
     SentenceTransformerEmbedder,
     load_sentence_transformer,
     resolve_local_model,
-    window_spans,
 )
+from drive_tagger.adapters.windowed import WindowedEmbedder
 from drive_tagger.core.params import EmbeddingParams
-from drive_tagger.core.text import cut_text
 from drive_tagger.errors import EmbeddingError
 from drive_tagger.settings import BUNDLED_MODEL
 
@@ -144,10 +140,9 @@ def _hidden_states_module(auto_model):
     return HiddenStates(auto_model).eval()
 
 
-class OnnxInt8Embedder(Embedder):
+class OnnxInt8Embedder(WindowedEmbedder):
     """Same vectors as SentenceTransformerEmbedder (mean-pooled windows, their normalized mean),
-    computed by ONNX Runtime on the int8 export. Each text is cut to the window budget, tokenized
-    once, split into windows of token ids, and windows are run in length-sorted batches."""
+    computed by ONNX Runtime on the int8 export."""
 
     def __init__(
         self,
@@ -161,92 +156,39 @@ class OnnxInt8Embedder(Embedder):
         texts_per_call: int = 256,
     ):
         self.export_dir = Path(export_dir)
-        self.model_id = model_id
-        self.window_tokens = window_tokens
-        self.max_windows = max_windows
-        self.batch_size = batch_size
-        self.threads = threads
-        self._texts_per_call = texts_per_call
+        info = json.loads((self.export_dir / "export.json").read_text())
+        super().__init__(
+            model_id,
+            self.export_dir / "tokenizer.json",
+            info["max_seq_length"],
+            window_tokens=window_tokens,
+            max_windows=max_windows,
+            batch_size=batch_size,
+            threads=threads,
+            texts_per_call=texts_per_call,
+        )
+        self._dimensions = int(info["dimensions"])
         self._session = None
-        self._tokenizer = None
 
     @property
-    def texts_per_call(self) -> int:
-        return self._texts_per_call
-
-    @property
-    def max_chars(self) -> int:
-        return self.window_tokens * self.max_windows * CHARS_PER_TOKEN_BUDGET
-
-    @functools.cached_property
     def dimensions(self) -> int:
-        return int(json.loads((self.export_dir / "export.json").read_text())["dimensions"])
+        return self._dimensions
 
-    def _load(self):
-        if self._session is None:
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
+    def _load(self) -> None:
+        import onnxruntime as ort
 
-            info = json.loads((self.export_dir / "export.json").read_text())
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = self.threads or os.cpu_count() or 1
-            options.inter_op_num_threads = 1
-            self._session = ort.InferenceSession(
-                str(self.export_dir / MODEL_FILE), options, providers=["CPUExecutionProvider"]
-            )
-            tokenizer = Tokenizer.from_file(str(self.export_dir / "tokenizer.json"))
-            tokenizer.no_truncation()  # the saved tokenizer may truncate/pad to 128; we window instead
-            tokenizer.no_padding()
-            self._tokenizer = tokenizer
-            self._window = min(self.window_tokens, info["max_seq_length"])
-        return self._session, self._tokenizer
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads or os.cpu_count() or 1
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(
+            str(self.export_dir / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+        )
 
-    def tokenize(self, texts: list[str]):
-        """Encodings of each text cut to max_chars (never the whole of a huge document)."""
-        _, tokenizer = self._load()
-        return tokenizer.encode_batch([cut_text(t, self.max_chars) for t in texts], add_special_tokens=False)
-
-    def windows(self, texts: list[str]) -> list[list[list[int]]]:
-        """Per text, its windows as token ids with [CLS] and [SEP] (from one tokenization)."""
-        _, tokenizer = self._load()
-        cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
-        content = self._window - 2
-        out = []
-        for encoding in self.tokenize(texts):
-            ids = encoding.ids
-            out.append(
-                [
-                    [cls_id, *ids[start:end], sep_id]
-                    for start, end in window_spans(encoding.word_ids, content, self.max_windows)
-                ]
-            )
-        return out
-
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
-        session, _ = self._load()
-        per_text = self.windows(texts)
-        flat = [w for doc in per_text for w in doc]
-        vectors = np.empty((len(flat), self.dimensions), dtype=np.float32)
-        order = np.argsort([len(w) for w in flat], kind="stable")
-        for start in range(0, len(flat), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            width = max(len(flat[r]) for r in rows)
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros_like(ids)
-            for k, r in enumerate(rows):
-                ids[k, : len(flat[r])] = flat[r]
-                mask[k, : len(flat[r])] = 1
-            hidden = session.run(
-                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            )[0]
-            pooled = (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
-            vectors[rows] = normalize(pooled)
-        out = np.empty((len(texts), self.dimensions), dtype=np.float32)
-        position = 0
-        for i, doc in enumerate(per_text):
-            out[i] = vectors[position : position + len(doc)].mean(axis=0)
-            position += len(doc)
-        return out
+    def _pooled(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        hidden = self._session.run(
+            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )[0]
+        return (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
 
 
 def int8_embedder(

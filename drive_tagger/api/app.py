@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from drive_tagger.api.batcher import EmbedBatcher
         from drive_tagger.api.deps import DatabaseGate
         from drive_tagger.wiring import lazy_embedder, make_pool, open_database
 
@@ -53,9 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.pool.open(wait=True)
         app.state.gate = DatabaseGate.for_settings(app.state.settings)
         app.state.embedder = lazy_embedder(app.state.settings)
+        app.state.embed_batcher = EmbedBatcher(app.state.embedder, app.state.settings.api_embed_batch)
         try:
             yield
         finally:
+            app.state.embed_batcher.close()
             app.state.pool.close()
 
     app = FastAPI(

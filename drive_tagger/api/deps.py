@@ -1,4 +1,4 @@
-"""Request dependencies: settings, the embedder, and runners that do a request's database work.
+"""Request dependencies: settings, the embed batcher, and runners that do a request's database work.
 
 A runner takes a function of the stores and runs it in a worker thread on a pooled connection,
 taking both together and the caller's key check in the same call. A request therefore never
@@ -17,8 +17,8 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from drive_tagger.adapters.postgres.database import Database
+from drive_tagger.api.batcher import EmbedBatcher
 from drive_tagger.core.inputs import clean_text
-from drive_tagger.core.ports import Embedder
 from drive_tagger.core.types import ApiKey
 from drive_tagger.errors import Overloaded
 from drive_tagger.services.keys import authenticate
@@ -74,12 +74,12 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_embedder(request: Request) -> Embedder:
-    return request.app.state.embedder()
+def get_embed_batcher(request: Request) -> EmbedBatcher:
+    return request.app.state.embed_batcher
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-EmbedderDep = Annotated[Embedder, Depends(get_embedder)]
+BatcherDep = Annotated[EmbedBatcher, Depends(get_embed_batcher)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 

@@ -7,10 +7,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Path, Query, status
 
-from drive_tagger.api.deps import AdminRun, CallerRun, EmbedderDep, SettingsDep, WorkspaceRun
+from drive_tagger.api.deps import AdminRun, BatcherDep, CallerRun, SettingsDep, WorkspaceRun
 from drive_tagger.api.models import (
     MAX_BIGINT,
     DocumentsAccepted,
@@ -46,12 +45,13 @@ def _filter_out(f: Filter) -> FilterOut:
 
 @router.post("/embed", tags=["embed"])
 @router.post("/functions/v1/embed", tags=["embed"], summary="Embed (at the path of a Supabase Edge Function)")
-async def embed(body: EmbedRequest, embedder: EmbedderDep, run: CallerRun) -> EmbedResponse:
+async def embed(body: EmbedRequest, batcher: BatcherDep, run: CallerRun) -> EmbedResponse:
     """Embed one text with the configured model (mean-pooled, normalized); also served where a
     Supabase Edge Function named `embed` would be, so `supabase.functions.invoke("embed")` works."""
     await run(lambda db: None)
     text = clean_text(body.input)[:MAX_BODY_CHARS]
-    vector = await anyio.to_thread.run_sync(lambda: embedder.embed([text])[0])
+    # Requests that arrive while a model call runs share the next one (api/batcher.py).
+    vector = await batcher.embed(text)
     return EmbedResponse(embedding=vector.tolist())
 
 

@@ -24,6 +24,8 @@ def ingest(
     from drive_tagger.adapters.readers import read_sources
 
     ctx = context()
+    if not background:
+        ctx.warm_up_embedder()  # the model loads while the database starts
     db, batch_size = ctx.database, ctx.settings.ingest_batch_size
     job_id = None
     if background:

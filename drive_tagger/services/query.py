@@ -11,8 +11,16 @@ MAX_PAGE = 1000
 
 def list_filters(refreshes: RefreshStore, workspace_slug: str) -> list[Filter]:
     """The active filters in tree order: each top-level filter (largest first), then its sub-filters."""
-    workspace = refreshes.workspace(workspace_slug)
-    return in_tree_order(refreshes.filters(workspace.id))
+    return in_tree_order(_active_filters(refreshes, workspace_slug))
+
+
+def _active_filters(refreshes: RefreshStore, workspace_slug: str) -> list[Filter]:
+    """One query for the filters (the API's most frequent read); only when there are none is the
+    workspace looked up, so that an unknown one is named."""
+    found = refreshes.filters_by_slug(workspace_slug)
+    if not found:
+        refreshes.workspace(workspace_slug)
+    return found
 
 
 def in_tree_order(filters: list[Filter]) -> list[Filter]:
@@ -47,9 +55,8 @@ def filter_documents(
 ) -> tuple[Filter, list[FilterDocument]]:
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise InvalidInput(f"page size must be 1..{MAX_PAGE} and offset >= 0 (got {limit}, {offset})")
-    workspace = refreshes.workspace(workspace_slug)
-    chosen = resolve_filter(refreshes.filters(workspace.id), reference, workspace_slug)
-    return chosen, refreshes.filter_documents(workspace.id, chosen.category_id, limit, offset)
+    chosen = resolve_filter(_active_filters(refreshes, workspace_slug), reference, workspace_slug)
+    return chosen, refreshes.filter_page_by_slug(workspace_slug, chosen.category_id, limit, offset)
 
 
 def document_tags(refreshes: RefreshStore, workspace_slug: str, external_id: str) -> tuple[str, list[DocumentTag]]:

@@ -8,6 +8,7 @@ from drive_tagger.api.app import create_app
 from drive_tagger.core.types import WorkspaceCounts
 from drive_tagger.services.keys import create_key
 from drive_tagger.services.refresh import refresh_workspace
+from drive_tagger.wiring import make_embedder
 
 
 @pytest.fixture
@@ -34,12 +35,12 @@ def _docs(*ids):
     return {"documents": [{"id": i, "title": f"Doc {i}", "text": f"text of document {i}"} for i in ids]}
 
 
-def test_embed_returns_the_configured_models_normalized_vector(client, acme_key, embedder):
+def test_embed_returns_the_configured_models_normalized_vector(client, acme_key, settings):
     response = client.post("/embed", json={"input": "Invoice for March"}, headers=auth(acme_key))
     vector = np.array(response.json()["embedding"])
     assert response.status_code == 200 and vector.shape == (384,)
     assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-5)
-    assert np.allclose(vector, embedder.embed(["Invoice for March"])[0], atol=1e-5)
+    assert np.allclose(vector, make_embedder(settings).embed(["Invoice for March"])[0], atol=1e-5)
 
 
 def test_empty_embed_input_is_a_422_json_error(client, acme_key):

@@ -4,7 +4,7 @@ import pytest
 from drive_tagger.adapters.readers import read_sources
 from drive_tagger.core.types import ArrivalState
 from drive_tagger.errors import InvalidInput
-from drive_tagger.services.ingest import ingest
+from drive_tagger.services.ingest import ingest, store_documents
 from tests.fakes import HashingEmbedder
 
 
@@ -125,3 +125,28 @@ def test_many_poorly_matching_arrivals_make_a_refresh_suggested(db, sample_works
     assert report.poorly_matched >= 2 and report.refresh_suggested
     refresh_workspace(db.documents, db.refreshes, sample_workspace)
     assert db.refreshes.arrival_state(db.documents.workspace(sample_workspace).id) == ArrivalState(0, 0, False)
+
+
+def test_documents_stored_without_vectors_are_embedded_by_the_next_ingest(db, tmp_path):
+    drive = _drive(tmp_path, {"a.txt": "first note about invoices", "b.txt": "second note about leases"})
+    store_documents(db.documents, "acme", read_sources([drive]))  # as an interrupted run leaves them
+    report = ingest(db.documents, db.refreshes, HashingEmbedder(), "acme", read_sources([drive]), progress=False)
+    assert report.inserted == 0 and report.embedded == 2
+
+
+def test_a_text_with_a_vector_already_is_stored_as_not_waiting_for_one(db, tmp_path):
+    drive = _drive(tmp_path, {"a.txt": "the same note in two workspaces"})
+    embedder = HashingEmbedder()
+    ingest(db.documents, db.refreshes, embedder, "one", read_sources([drive]), progress=False)
+    report = ingest(db.documents, db.refreshes, embedder, "two", read_sources([drive]), progress=False)
+    two = db.documents.workspace("two")
+    assert report.embedded == 0 and db.documents.hashes_missing_vectors(two.id, embedder.model_id) == []
+
+
+def test_switching_model_makes_every_document_wait_for_the_new_models_vector(db, tmp_path):
+    drive = _drive(tmp_path, {"a.txt": "a note", "b.txt": "another note"})
+    ingest(db.documents, db.refreshes, HashingEmbedder(), "acme", read_sources([drive]), progress=False)
+    other = HashingEmbedder()
+    other.model_id = "test/another-model"
+    report = ingest(db.documents, db.refreshes, other, "acme", read_sources([drive]), progress=False)
+    assert report.embedded == 2 and db.documents.workspace("acme").embedding_model == "test/another-model"

@@ -9,7 +9,7 @@ import numpy as np
 from psycopg.rows import class_row
 
 from drive_tagger.adapters.postgres.sql import query
-from drive_tagger.adapters.postgres.vectors import as_array, use_vectors
+from drive_tagger.adapters.postgres.vectors import as_array, copy_rows, use_vectors
 from drive_tagger.adapters.postgres.workspaces import LockKind, WorkspaceQueries
 from drive_tagger.core.text import content_hash
 from drive_tagger.core.types import DocumentText, PendingText, SourceDocument
@@ -92,9 +92,15 @@ class PostgresDocuments(WorkspaceQueries):
         with self.conn.transaction():
             self.lock_workspace(workspace_id)
             self.conn.execute(query("set_workspace_model"), {"workspace_id": workspace_id, "model": model})
+            self.conn.execute(query("forget_document_vector_models"), {"workspace_id": workspace_id, "model": model})
 
     def hashes_missing_vectors(self, workspace_id: int, model: str) -> list[str]:
-        rows = self._all("hashes_missing_vectors", {"workspace_id": workspace_id, "model": model})
+        """Texts of the workspace's documents still waiting for a vector of the model (only those
+        documents are read: documents_pending_vector_idx)."""
+        params = {"workspace_id": workspace_id, "model": model}
+        with self.conn.transaction():
+            self.conn.execute(query("mark_documents_with_vectors"), params)
+        rows = self._all("hashes_missing_vectors", params)
         return [r[0] for r in rows]
 
     def texts_by_hash(self, workspace_id: int, hashes: Sequence[str], max_chars: int) -> list[PendingText]:
@@ -129,15 +135,14 @@ class PostgresDocuments(WorkspaceQueries):
                 )
             self.conn.execute(query("create_embedding_stage"))
             with self.conn.cursor().copy(query("copy_embedding_stage")) as copy:
-                copy.set_types(["text", "vector"])
-                for digest, vector in zip(hashes, vectors, strict=True):
-                    copy.write_row((digest, vector))
+                copy.write(copy_rows(list(hashes), vectors))
             self.conn.execute(query("insert_staged_embeddings"), {"model": model})
             self.conn.execute(query("empty_embedding_stage"))
+            self.conn.execute(query("mark_stored_vectors"), {"model": model, "hashes": list(hashes)})
 
-    def ensure_model_index(self, model: str) -> None:
-        """The model's ANN index, built over its stored vectors if it does not exist yet."""
-        self.conn.execute(query("ensure_model_index"), {"model": model})
+    def ensure_model_index(self, model: str) -> str | None:
+        """The model's ANN index, built over its stored vectors if it does not exist yet; its name."""
+        return self._one("ensure_model_index", {"model": model})[0]
 
     def count_documents_missing_vectors(self, workspace_id: int, model: str) -> int:
         return self._one("count_documents_missing_vectors", {"workspace_id": workspace_id, "model": model})[0]

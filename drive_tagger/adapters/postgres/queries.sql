@@ -43,6 +43,11 @@ group by w.id order by w.slug;
 -- set_workspace_model --
 update workspaces set embedding_model = %(model)s where id = %(workspace_id)s;
 
+-- forget_document_vector_models --
+-- After a model switch every document waits for a vector of the new model (most find it stored).
+update documents set vector_model = null
+where workspace_id = %(workspace_id)s and vector_model is distinct from %(model)s and vector_model is not null;
+
 -- delete_workspace --
 delete from workspaces where id = %(workspace_id)s;
 
@@ -61,8 +66,12 @@ copy document_stage (external_id, title, body, content_hash, source) from stdin 
 -- Inserts new documents and updates changed ones; unchanged rows are left alone. The last row
 -- staged for an id wins. Rows are written in id order, so concurrent writers of overlapping ids
 -- lock them in the same order and never deadlock. Returns one row per inserted or changed document.
-insert into documents as d (workspace_id, external_id, title, body, content_hash, source)
-select %(workspace_id)s, s.external_id, s.title, s.body, s.content_hash, s.source
+-- A text that has a vector of the workspace's model already is stored as having it.
+insert into documents as d (workspace_id, external_id, title, body, content_hash, source, vector_model)
+select %(workspace_id)s, s.external_id, s.title, s.body, s.content_hash, s.source,
+       (select w.embedding_model from workspaces w
+        where w.id = %(workspace_id)s
+          and exists (select 1 from embeddings e where e.model = w.embedding_model and e.content_hash = s.content_hash))
 from (select distinct on (external_id) * from document_stage order by external_id, seq desc) s
 order by s.external_id
 on conflict (workspace_id, external_id) do update
@@ -71,6 +80,7 @@ on conflict (workspace_id, external_id) do update
         content_hash = excluded.content_hash,
         source = excluded.source,
         embed_error = null,
+        vector_model = excluded.vector_model,
         updated_at = now()
     where d.content_hash <> excluded.content_hash
 returning d.id, (xmax = 0) as inserted;
@@ -78,15 +88,27 @@ returning d.id, (xmax = 0) as inserted;
 -- empty_document_stage --
 truncate document_stage;
 
+-- mark_documents_with_vectors --
+-- Documents waiting for a vector whose text has one already (embedded for another workspace, or
+-- stored before this workspace chose the model) wait no longer.
+update documents d set vector_model = %(model)s
+where d.workspace_id = %(workspace_id)s and d.vector_model is null
+  and exists (select 1 from embeddings e where e.model = %(model)s and e.content_hash = d.content_hash);
+
 -- hashes_missing_vectors --
 -- Distinct texts of the workspace that have no vector for the model yet (a text the embedder
--- refused waits until it changes).
+-- refused waits until it changes): the documents still waiting, by documents_pending_vector_idx.
 select distinct d.content_hash
 from documents d
-where d.workspace_id = %(workspace_id)s and d.embed_error is null
-  and not exists (
-      select 1 from embeddings e where e.model = %(model)s and e.content_hash = d.content_hash)
+where d.workspace_id = %(workspace_id)s and d.vector_model is null and d.embed_error is null
 order by d.content_hash;
+
+-- mark_stored_vectors --
+-- Documents of the workspaces using the model whose texts just got their vectors.
+update documents d set vector_model = %(model)s
+from workspaces w
+where d.content_hash = any(%(hashes)s::text[]) and d.vector_model is null
+  and w.id = d.workspace_id and w.embedding_model = %(model)s;
 
 -- texts_by_hash --
 -- The text behind each hash, cut to max_chars so a huge document never leaves the database whole.
@@ -198,10 +220,11 @@ select id, status, started_at, finished_at, documents, categories, untagged, sec
 from refresh_runs where workspace_id = %(workspace_id)s order by id desc limit %(limit)s;
 
 -- insert_categories --
+-- `documents` is the number of links the refresh writes to the category.
 insert into categories (refresh_id, workspace_id, category_id, parent_category_id, name,
-                        description, keywords, size, centroid, named_by, fence)
+                        description, keywords, size, centroid, named_by, fence, documents)
 values (%(refresh_id)s, %(workspace_id)s, %(category_id)s, %(parent_category_id)s, %(name)s,
-        %(description)s, %(keywords)s, %(size)s, %(centroid)s, %(named_by)s, %(fence)s);
+        %(description)s, %(keywords)s, %(size)s, %(centroid)s, %(named_by)s, %(fence)s, %(documents)s);
 
 -- copy_assignments --
 copy document_categories (refresh_id, document_id, category_id, score, rank)
@@ -242,22 +265,42 @@ order by dc.category_id, dc.document_id;
 
 -- list_filters --
 -- The active filters; a name pinned by a person replaces the computed one (named_by 'user').
+-- Document counts are kept with the categories (refresh, arrivals, moves, deletions), not counted here.
 select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
-       c.size, case when p.name is null then c.named_by else 'user' end as named_by,
-       (select count(*) from document_categories dc
-        where dc.refresh_id = c.refresh_id and dc.category_id = c.category_id) as documents
+       c.size, case when p.name is null then c.named_by else 'user' end as named_by, c.documents
 from categories c join workspaces w on w.active_refresh_id = c.refresh_id
 left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
 where w.id = %(workspace_id)s
 order by c.parent_category_id nulls first, c.size desc, c.category_id;
 
--- filter_documents --
+-- list_filters_by_slug --
+-- list_filters by the workspace's slug, in one round trip (the API's most frequent read).
+select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
+       c.size, case when p.name is null then c.named_by else 'user' end as named_by, c.documents
+from categories c join workspaces w on w.active_refresh_id = c.refresh_id
+left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
+where w.slug = %(slug)s
+order by c.parent_category_id nulls first, c.size desc, c.category_id;
+
+-- filter_page_by_slug --
+-- filter_documents by the workspace's slug.
 select d.id as document_id, d.external_id, d.title, dc.score, dc.rank
 from document_categories dc
-join workspaces w on w.active_refresh_id = dc.refresh_id
 join documents d on d.id = dc.document_id
-where w.id = %(workspace_id)s and dc.category_id = %(category_id)s
-order by dc.score desc, d.id
+where dc.refresh_id = (select active_refresh_id from workspaces where slug = %(slug)s)
+  and dc.category_id = %(category_id)s
+order by dc.score desc, dc.document_id
+limit %(limit)s offset %(offset)s;
+
+-- filter_documents --
+-- One page of a filter, read from document_categories_page_idx in its order: the active refresh
+-- is found first (one row), so the page is a range of (refresh, category) and ties go by id.
+select d.id as document_id, d.external_id, d.title, dc.score, dc.rank
+from document_categories dc
+join documents d on d.id = dc.document_id
+where dc.refresh_id = (select active_refresh_id from workspaces where id = %(workspace_id)s)
+  and dc.category_id = %(category_id)s
+order by dc.score desc, dc.document_id
 limit %(limit)s offset %(offset)s;
 
 -- find_document --
@@ -303,11 +346,22 @@ copy (
 ) to stdout with (format binary);
 
 -- unlink_documents --
--- Drops the active links of documents that are about to be tagged again.
-delete from document_categories dc
-using workspaces w
-where w.id = %(workspace_id)s and dc.refresh_id = w.active_refresh_id
-  and dc.document_id = any(%(document_ids)s::bigint[]);
+-- Drops the active links of documents that are about to be tagged again, and their counts.
+with gone as (
+    delete from document_categories dc
+    using workspaces w
+    where w.id = %(workspace_id)s and dc.refresh_id = w.active_refresh_id
+      and dc.document_id = any(%(document_ids)s::bigint[])
+    returning dc.refresh_id, dc.category_id)
+update categories c set documents = c.documents - g.links
+from (select refresh_id, category_id, count(*) as links from gone group by refresh_id, category_id) g
+where c.refresh_id = g.refresh_id and c.category_id = g.category_id;
+
+-- count_links --
+-- Adds links just written (per category: how many) to the categories' counts.
+update categories c set documents = c.documents + l.links
+from unnest(%(category_ids)s::int[], %(links)s::int[]) as l (category_id, links)
+where c.refresh_id = %(refresh_id)s and c.category_id = l.category_id;
 
 -- record_arrivals --
 -- Counts documents tagged since the refresh; suggests a refresh once enough match poorly.
@@ -346,9 +400,18 @@ from api_keys k left join workspaces w on w.id = k.workspace_id
 where k.token_hash = %(token_hash)s;
 
 -- delete_documents --
--- Returns what went: each document's id and the hash of its text. Their links go with them.
-delete from documents where workspace_id = %(workspace_id)s and external_id = any(%(external_ids)s::text[])
-returning external_id, content_hash;
+-- Returns what went: each document's id and the hash of its text. Their links go with them (the
+-- cascade runs at the end of the statement), and the counts of the filters they leave go down.
+with gone as (
+    delete from documents where workspace_id = %(workspace_id)s and external_id = any(%(external_ids)s::text[])
+    returning id, external_id, content_hash),
+uncounted as (
+    update categories c set documents = c.documents - l.links
+    from (select dc.refresh_id, dc.category_id, count(*) as links
+          from document_categories dc where dc.document_id in (select id from gone)
+          group by dc.refresh_id, dc.category_id) l
+    where c.refresh_id = l.refresh_id and c.category_id = l.category_id)
+select external_id, content_hash from gone;
 
 -- forget_unused_vectors --
 -- A vector stays only while some document (of any workspace) carries its text.

@@ -37,6 +37,14 @@ def _category(*, keywords, centroid, named_by, **fields) -> Category:
     return Category(keywords=tuple(keywords), centroid=as_array(centroid), named_by=NamedBy(named_by), **fields)
 
 
+def _links_per_category(assignments: Assignments) -> dict[int, int]:
+    """{category id: links to it}: the counts a category carries for readers of filters."""
+    import numpy as np
+
+    ids, counts = np.unique(np.asarray(assignments.category_id, dtype=np.int64), return_counts=True)
+    return dict(zip(ids.tolist(), counts.tolist(), strict=True))
+
+
 def _filter(*, keywords, **fields) -> Filter:
     return Filter(keywords=tuple(keywords), **fields)
 
@@ -105,6 +113,7 @@ class PostgresRefreshes(WorkspaceQueries):
                     "its filters are the other run's"
                 )
             next_id = max([workspace.next_category_id, next_category_id or 0] + [c.category_id + 1 for c in categories])
+            links = _links_per_category(assignments)
             with self.conn.cursor() as cur:
                 cur.executemany(
                     query("insert_categories"),
@@ -121,6 +130,7 @@ class PostgresRefreshes(WorkspaceQueries):
                             "centroid": np.asarray(c.centroid, dtype=np.float32),
                             "named_by": NamedBy(c.named_by).value,
                             "fence": c.fence,
+                            "documents": links.get(c.category_id, 0),
                         }
                         for c in categories
                     ],
@@ -194,6 +204,15 @@ class PostgresRefreshes(WorkspaceQueries):
                 query("unlink_documents"), {"workspace_id": workspace.id, "document_ids": document_ids.tolist()}
             )
             self._copy_links(current.active_refresh_id, assignments, document_ids)
+            links = _links_per_category(assignments)
+            self.conn.execute(
+                query("count_links"),
+                {
+                    "refresh_id": current.active_refresh_id,
+                    "category_ids": list(links),
+                    "links": list(links.values()),
+                },
+            )
             self.conn.execute(
                 query("record_arrivals"),
                 {
@@ -212,6 +231,17 @@ class PostgresRefreshes(WorkspaceQueries):
 
     def filters(self, workspace_id: int) -> list[Filter]:
         return self._all("list_filters", {"workspace_id": workspace_id}, row_factory=kwargs_row(_filter))
+
+    def filters_by_slug(self, slug: str) -> list[Filter]:
+        """The active filters of the workspace named slug (none when it has none, or no such workspace)."""
+        return self._all("list_filters_by_slug", {"slug": slug}, row_factory=kwargs_row(_filter))
+
+    def filter_page_by_slug(self, slug: str, category_id: int, limit: int, offset: int) -> list[FilterDocument]:
+        return self._all(
+            "filter_page_by_slug",
+            {"slug": slug, "category_id": category_id, "limit": limit, "offset": offset},
+            row_factory=class_row(FilterDocument),
+        )
 
     def filter_documents(self, workspace_id: int, category_id: int, limit: int, offset: int) -> list[FilterDocument]:
         return self._all(

@@ -1,0 +1,149 @@
+"""POST /embed under 20 concurrent clients: today's set-up (the torch backend, one model call per
+request) against the default (bf16, concurrent requests batched into shared model calls), in the
+same run, each through a fresh `drive-tagger serve`; and one client alone for each.
+
+    .venv/bin/python benchmarks/embed_load.py [--clients 20] [--seconds 20]
+
+The clients are wrk's (Debian package `wrk`): each request embeds a different short text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from drive_tagger.adapters.postgres.embedded import stop_embedded_server
+from drive_tagger.services.keys import create_key
+from drive_tagger.settings import Settings
+from drive_tagger.wiring import database_url, open_database
+
+BIN = Path(sys.executable).parent
+SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  local body = string.format('{"input": "Quarterly invoice %d for the hosting contract, due in March"}',
+    math.random(1, 1000000000))
+  return wrk.format(nil, nil, nil, body)
+end
+done = function(summary, latency, requests)
+  io.write(string.format('{"requests": %d, "errors": %d, "p50": %d, "p95": %d}\\n', summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.timeout, latency:percentile(50), latency:percentile(95)))
+end
+"""
+TORCH = "sentence-transformers:sentence-transformers/all-MiniLM-L6-v2"
+SETUPS = [
+    (
+        "today: torch backend, a model call per request",
+        {"DRIVE_TAGGER_EMBEDDER": TORCH, "DRIVE_TAGGER_API_EMBED_BATCH": "1"},
+    ),
+    ("bf16 backend, a model call per request", {"DRIVE_TAGGER_API_EMBED_BATCH": "1"}),
+    ("default: bf16 backend, concurrent requests batched", {}),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wrk(url: str, token: str, clients: int, seconds: int, script: Path) -> dict:
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{min(2, clients)}",
+            f"-c{clients}",
+            f"-d{seconds}s",
+            "--timeout=60s",
+            "-s",
+            str(script),
+            "-H",
+            f"Authorization: Bearer {token}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(env: dict, token: str, clients: int, seconds: int, script: Path) -> tuple[dict, dict]:
+    port = free_port()
+    server = subprocess.Popen(
+        [str(BIN / "drive-tagger"), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/embed"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                answer = httpx.post(url, json={"input": "warm up"}, headers={"Authorization": f"Bearer {token}"})
+                if answer.status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("the API did not start")
+            time.sleep(0.5)
+        wrk(url, token, clients, 3, script)  # every lane warm
+        return wrk(url, token, clients, seconds, script), wrk(url, token, 1, max(5, seconds // 2), script)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=20)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: `apt-get install wrk`")
+    work = Path(tempfile.mkdtemp(prefix="drive_tagger_embed_"))
+    script = work / "embed.lua"
+    script.write_text(SCRIPT)
+    settings = Settings(data_dir=work)
+    with open_database(settings) as db:
+        token = create_key(db.access, admin=True)
+    base_env = {**os.environ, "DRIVE_TAGGER_DATABASE_URL": database_url(settings), "DRIVE_TAGGER_DATA_DIR": str(work)}
+    for key in ("DRIVE_TAGGER_EMBEDDER", "DRIVE_TAGGER_API_EMBED_BATCH"):
+        base_env.pop(key, None)
+    results = []
+    try:
+        for label, extra in SETUPS:
+            env = {**base_env, **extra}
+            results.append((label, *measure(env, token, args.clients, args.seconds, script)))
+    finally:
+        stop_embedded_server(settings.embedded_pgdata)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\nPOST /embed, one `drive-tagger serve`, {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
+    print(f"{'set-up':<52}{'clients':>8}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'errors':>7}{'x today':>8}")
+    today = results[0][1]["requests"] / args.seconds
+    for label, many, one in results:
+        for clients, r, seconds in ((args.clients, many, args.seconds), (1, one, max(5, args.seconds // 2))):
+            rate = r["requests"] / seconds
+            ratio = f"{rate / today:.2f}" if clients > 1 else ""
+            print(
+                f"{label:<52}{clients:>8}{rate:>8.1f}{r['p50'] / 1000:>9.1f}{r['p95'] / 1000:>9.1f}{r['errors']:>7}"
+                f"{ratio:>8}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Token windows for the local backends: tokenize once, cut word-aligned windows of token ids, run
+them in length-sorted batches, mean-pool each window; a document's vector is the mean of its windows'."""
+
+from __future__ import annotations
+
+import threading
+from abc import abstractmethod
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from sklearn.preprocessing import normalize
+
+from drive_tagger.adapters.embedders import CHARS_PER_TOKEN_BUDGET, Embedder, window_spans
+from drive_tagger.core.params import EmbeddingParams
+from drive_tagger.core.text import cut_text
+
+
+class WindowedEmbedder(Embedder):
+    """Same windows as SentenceTransformerEmbedder (tests compare them), computed from one
+    tokenization per text. A backend implements `_load` (its runtime) and `_pooled` (mean-pooled
+    vectors of a padded batch of windows)."""
+
+    def __init__(
+        self,
+        model_id: str,
+        tokenizer_file: Path,
+        max_seq_length: int,
+        *,
+        window_tokens: int = EmbeddingParams.window_tokens,
+        max_windows: int = EmbeddingParams.max_windows,
+        batch_size: int = EmbeddingParams.batch_size,
+        threads: int | None = None,
+        texts_per_call: int = 256,
+    ):
+        self.model_id = model_id
+        self.tokenizer_file = Path(tokenizer_file)
+        self.window_tokens = window_tokens
+        self.max_windows = max_windows
+        self.batch_size = batch_size
+        self.threads = threads
+        self._window = min(window_tokens, max_seq_length)
+        self._texts_per_call = texts_per_call
+        self._tokenizer = None
+        self._loading = threading.Lock()
+        self._loaded = False
+        self._lanes: ThreadPoolExecutor | None = None  # a backend that runs batches side by side sets it
+
+    @property
+    def texts_per_call(self) -> int:
+        return self._texts_per_call
+
+    @property
+    def max_chars(self) -> int:
+        return self.window_tokens * self.max_windows * CHARS_PER_TOKEN_BUDGET
+
+    @property
+    def tokenizer(self):
+        if self._tokenizer is None:
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(self.tokenizer_file))
+            tokenizer.no_truncation()  # a saved tokenizer may truncate/pad to 128; we window instead
+            tokenizer.no_padding()
+            self._tokenizer = tokenizer
+        return self._tokenizer
+
+    def tokenize(self, texts: list[str]):
+        """Encodings of each text cut to max_chars (never the whole of a huge document)."""
+        return self.tokenizer.encode_batch([cut_text(t, self.max_chars) for t in texts], add_special_tokens=False)
+
+    def windows(self, texts: list[str]) -> list[list[list[int]]]:
+        """Per text, its windows as token ids with [CLS] and [SEP] (from one tokenization)."""
+        tokenizer = self.tokenizer
+        cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+        content = self._window - 2
+        out = []
+        for encoding in self.tokenize(texts):
+            spans = window_spans(encoding.word_ids, content, self.max_windows)
+            out.append([[cls_id, *encoding.ids[start:end], sep_id] for start, end in spans])
+        return out
+
+    def warm_up(self) -> None:
+        """Loads the runtime, the weights and the tokenizer once, also when two threads ask at once."""
+        with self._loading:
+            if not self._loaded:
+                self._load()
+                _ = self.tokenizer
+                self._loaded = True
+
+    @abstractmethod
+    def _load(self) -> None:
+        """Loads the runtime and the weights."""
+
+    @abstractmethod
+    def _pooled(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """float32 [batch, dimensions]: each window's hidden states averaged over its mask."""
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        self.warm_up()
+        per_text = self.windows(texts)
+        flat = [w for doc in per_text for w in doc]
+        vectors = np.empty((len(flat), self.dimensions), dtype=np.float32)
+        # Length-sorted batches carry almost no padding; a batch of equal lengths carries none.
+        order = np.argsort([len(w) for w in flat], kind="stable")
+
+        def run(start: int) -> None:
+            rows = order[start : start + self.batch_size]
+            width = max(len(flat[r]) for r in rows)
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for k, r in enumerate(rows):
+                ids[k, : len(flat[r])] = flat[r]
+                mask[k, : len(flat[r])] = 1
+            vectors[rows] = normalize(self._pooled(ids, mask))
+
+        starts = range(0, len(flat), self.batch_size)
+        if self._lanes is None:
+            for start in starts:
+                run(start)
+        else:
+            list(self._lanes.map(run, starts))
+        out = np.empty((len(texts), self.dimensions), dtype=np.float32)
+        position = 0
+        for i, doc in enumerate(per_text):
+            out[i] = vectors[position : position + len(doc)].mean(axis=0)
+            position += len(doc)
+        return out
