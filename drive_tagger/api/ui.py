@@ -13,13 +13,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
-import anyio
 import jinja2
 from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse
 
-from drive_tagger.api.deps import EmbedderDep, WorkspaceRun
+from drive_tagger.api.deps import BatcherDep, WorkspaceRun
 from drive_tagger.core.inputs import id_problem
 from drive_tagger.errors import UnknownDocument
 from drive_tagger.services import browse, explain
@@ -124,7 +123,7 @@ async def untagged_documents(workspace: str, run: WorkspaceRun, offset: Offset =
 async def search(
     workspace: str,
     run: WorkspaceRun,
-    embedder: EmbedderDep,
+    batcher: BatcherDep,
     q: Annotated[str, Query(max_length=500)],
     filter: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
 ) -> HTMLResponse:
@@ -132,7 +131,7 @@ async def search(
     in the workspace or in one filter."""
     await run(lambda db: db.browse.workspace(workspace))  # the key is checked before the model works
     text = browse.clean_query(q)
-    vector = await anyio.to_thread.run_sync(lambda: embedder.embed([text])[0])
+    vector = await batcher.embed(text)  # shares model calls with concurrent /embed requests
     within, rows = await run(lambda db: browse.search(db.browse, workspace, vector, category_id=filter))
     return _html("documents.html", kind="search", query=text, within=within, filter=None, page=None, rows=rows)
 
