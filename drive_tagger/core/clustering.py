@@ -72,8 +72,8 @@ class DocumentClusterer:
         if leaves is None:  # no two dense groups: k-means pieces instead
             leaves = _kmeans_leaves(reduced, p.seed)
         warm = None
-        if previous is not None:  # polished in the space the fresh candidates are, to compare fairly
-            warm = lloyd_polish(reduced, nearest(reduced, project(previous)), len(previous), p.polish_iterations)
+        if previous is not None:
+            warm = lloyd_polish(X_fit, nearest(X_fit, previous), len(previous), p.polish_iterations)
         choice = choose_top_level(reduced, leaves, p, rng, warm)
         if choice is None:
             return _single_cluster(X)

@@ -93,26 +93,14 @@ def choose_top_level(
     silhouettes = {k: _silhouette(distances, labels[sample]) for k, labels in partitions.items()}
     stabilities = _stabilities(reduced, partitions, params, rng)
     stable = [k for k in partitions if stabilities[k] >= params.min_stability]
-
-    # When nothing comes back often enough: the best silhouette one can expect to come back
-    # (silhouette times stability), rather than the trivially stable two or the leaves.
-    def merit(k: int, silhouette: float) -> float:
-        return silhouette if stable else silhouette * stabilities.get(k, 0.0)
-
-    # Without stable candidates, at most sqrt(n) filters (the classic rule of thumb's bound).
-    bounded = [c for c in partitions if c <= max(2, round(math.sqrt(n)))] or list(partitions)
-    k = max(stable or bounded, key=lambda c: merit(c, silhouettes[c]))
+    # When nothing comes back under resampling: a moderate number of filters, not an extreme one.
+    fallback = min(max(partitions), max(2, round(math.sqrt(n))))
+    k = max(stable, key=lambda c: silhouettes[c]) if stable else fallback
     chosen = partitions[k]
     if warm_start is not None and len(np.unique(warm_start)) >= 2:
         warm = _compact(warm_start)
-        k_warm = int(warm.max()) + 1
         noise = _silhouette_noise(distances, chosen[sample], rng, params.stability_resamples)
-        # With stable candidates the previous filters must still be as good as the best of them;
-        # with none, no number of filters is reliable, and they need only be as good as a fresh
-        # partition into as many filters.
-        rival = silhouettes[k] if stable else silhouettes.get(k_warm, silhouettes[k])
-        admissible = k_warm in stable if stable else True
-        if admissible and rival - _silhouette(distances, warm[sample]) <= 2 * noise:
+        if silhouettes[k] - _silhouette(distances, warm[sample]) <= 2 * noise:
             return TopLevelChoice(warm, silhouettes, stabilities, kept_previous=True)
     return TopLevelChoice(chosen, silhouettes, stabilities, kept_previous=False)
 
