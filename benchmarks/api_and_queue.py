@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,20 +22,13 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.serving import BIN, serving
 from benchmarks.synthetic import TOPICS, synthesize
 from drive_tagger.adapters.postgres.embedded import stop_embedded_server
 from drive_tagger.services.keys import create_key
 from drive_tagger.services.refresh import refresh_workspace
 from drive_tagger.settings import Settings
 from drive_tagger.wiring import database_url, make_embedder, open_database, refresh_params
-
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def drive(clients: int, total: int, seconds: float, call) -> list[float]:
@@ -90,100 +81,86 @@ def main() -> None:
     key = create_key(db.access, admin=True)
     headers = {"Authorization": f"Bearer {key}"}
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [str(BIN / "drive-tagger"), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     worker = None
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/docs", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the API did not start")
-            time.sleep(0.3)
-        httpx.post(f"{base}/embed", json={"input": "warm up"}, headers=headers, timeout=120).raise_for_status()
+        with serving(env) as base:
+            httpx.post(f"{base}/embed", json={"input": "warm up"}, headers=headers, timeout=120).raise_for_status()
 
-        filters = drive(
-            args.clients,
-            args.requests,
-            120,
-            lambda http, i, k: http.get(f"{base}/v1/workspaces/bench-10k/filters", headers=headers),
-        )
-        print(summary(f"GET /v1/workspaces/bench-10k/filters ({args.clients} clients, {args.documents} docs)", filters))
-        embeds = drive(
-            args.clients,
-            args.requests,
-            120,
-            lambda http, i, k: http.post(
-                f"{base}/embed",
-                json={"input": f"Quarterly invoice {i}-{k} for the hosting contract, due in March"},
-                headers=headers,
-            ),
-        )
-        print(summary(f"POST /embed ({args.clients} clients)", embeds))
+            filters = drive(
+                args.clients,
+                args.requests,
+                120,
+                lambda http, i, k: http.get(f"{base}/v1/workspaces/bench-10k/filters", headers=headers),
+            )
+            print(
+                summary(
+                    f"GET /v1/workspaces/bench-10k/filters ({args.clients} clients, {args.documents} docs)", filters
+                )
+            )
+            embeds = drive(
+                args.clients,
+                args.requests,
+                120,
+                lambda http, i, k: http.post(
+                    f"{base}/embed",
+                    json={"input": f"Quarterly invoice {i}-{k} for the hosting contract, due in March"},
+                    headers=headers,
+                ),
+            )
+            print(summary(f"POST /embed ({args.clients} clients)", embeds))
 
-        # The burst: a warm worker waits; 100 ingests arrive from the clients at once.
-        worker = subprocess.Popen(
-            [str(BIN / "drive-tagger"), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        synthesize(db, "bench-burst", 200, model, seed=1)
-        warm = httpx.post(
-            f"{base}/v1/workspaces/bench-burst/documents",
-            headers=headers,
-            json={"documents": [{"id": "warm", "text": "warm the worker's model"}]},
-        ).json()["job_id"]
-        wait_until(db, lambda: settled(db), 300)
-        warm = max(j["id"] for j in db.jobs.jobs(workspace="bench-burst", limit=50))
-        burst_started = time.perf_counter()
-        drive(
-            args.clients,
-            args.burst,
-            120,
-            lambda http, i, k: http.post(
+            # The burst: a warm worker waits; 100 ingests arrive from the clients at once.
+            worker = subprocess.Popen(
+                [str(BIN / "drive-tagger"), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            synthesize(db, "bench-burst", 200, model, seed=1)
+            warm = httpx.post(
                 f"{base}/v1/workspaces/bench-burst/documents",
                 headers=headers,
-                json={
-                    "documents": [
-                        {
-                            "id": f"burst-{i}-{k}",
-                            "title": f"Burst {i}-{k}",
-                            "text": f"{TOPICS[(i + k) % 10]} note {i} {k}",
-                        }
-                    ]
-                },
-            ),
-        )
-        burst_ended = time.time()
-        burst_seconds = time.perf_counter() - burst_started
-        time.sleep(1)
-        wait_until(db, lambda: settled(db), 600)
-        jobs = [j for j in db.jobs.jobs(workspace="bench-burst", limit=50) if j["id"] > warm]
-        job = max((j for j in jobs if j["task_name"] == "refresh"), key=lambda j: j["id"])
-        embeds_n = sum(1 for j in jobs if j["task_name"] == "embed_pending")
-        refreshes = sum(1 for j in jobs if j["task_name"] == "refresh")
-        print(
-            f"burst: {args.burst} ingests in {burst_seconds:.1f}s -> {embeds_n} embed_pending job(s), "
-            f"{refreshes} refresh job(s)"
-        )
-        print(
-            f"refresh after the burst: waited {(job['started_at'] - job['queued_at']).total_seconds():.2f}s "
-            f"in the queue; started {job['started_at'].timestamp() - burst_ended:.2f}s and finished "
-            f"{job['finished_at'].timestamp() - burst_ended:.2f}s after the last ingest"
-        )
+                json={"documents": [{"id": "warm", "text": "warm the worker's model"}]},
+            ).json()["job_id"]
+            wait_until(db, lambda: settled(db), 300)
+            warm = max(j["id"] for j in db.jobs.jobs(workspace="bench-burst", limit=50))
+            burst_started = time.perf_counter()
+            drive(
+                args.clients,
+                args.burst,
+                120,
+                lambda http, i, k: http.post(
+                    f"{base}/v1/workspaces/bench-burst/documents",
+                    headers=headers,
+                    json={
+                        "documents": [
+                            {
+                                "id": f"burst-{i}-{k}",
+                                "title": f"Burst {i}-{k}",
+                                "text": f"{TOPICS[(i + k) % 10]} note {i} {k}",
+                            }
+                        ]
+                    },
+                ),
+            )
+            burst_ended = time.time()
+            burst_seconds = time.perf_counter() - burst_started
+            time.sleep(1)
+            wait_until(db, lambda: settled(db), 600)
+            jobs = [j for j in db.jobs.jobs(workspace="bench-burst", limit=50) if j["id"] > warm]
+            job = max((j for j in jobs if j["task_name"] == "refresh"), key=lambda j: j["id"])
+            embeds_n = sum(1 for j in jobs if j["task_name"] == "embed_pending")
+            refreshes = sum(1 for j in jobs if j["task_name"] == "refresh")
+            print(
+                f"burst: {args.burst} ingests in {burst_seconds:.1f}s -> {embeds_n} embed_pending job(s), "
+                f"{refreshes} refresh job(s)"
+            )
+            print(
+                f"refresh after the burst: waited {(job['started_at'] - job['queued_at']).total_seconds():.2f}s "
+                f"in the queue; started {job['started_at'].timestamp() - burst_ended:.2f}s and finished "
+                f"{job['finished_at'].timestamp() - burst_ended:.2f}s after the last ingest"
+            )
     finally:
-        for process in (worker, server):
-            if process is not None:
-                process.terminate()
-                process.wait(timeout=30)
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
         db.close()
         if "DRIVE_TAGGER_DATABASE_URL" not in os.environ:
             stop_embedded_server(settings.embedded_pgdata)

@@ -16,15 +16,12 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
+from benchmarks.serving import serving
 from benchmarks.synthetic import synthesize
 from drive_tagger.adapters.postgres.embedded import stop_embedded_server
 from drive_tagger.services.keys import create_key
@@ -32,7 +29,6 @@ from drive_tagger.services.refresh import refresh_workspace
 from drive_tagger.settings import Settings
 from drive_tagger.wiring import database_url, open_database, refresh_params
 
-BIN = Path(sys.executable).parent
 SLUG = "load"
 TIMEOUT_SECONDS = 30
 # Each wrk reports as one JSON line: requests, failures by kind, latency percentiles (us).
@@ -121,12 +117,6 @@ def table(results: list[tuple[str, dict]], seconds: int, clients: dict[str, int]
         )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=100_000)
@@ -149,33 +139,17 @@ def main() -> None:
     )
     token = create_key(db.access, workspace=SLUG)
     db.close()
-    port = free_port()
     env = {**os.environ, "DRIVE_TAGGER_DATABASE_URL": database_url(settings), "DRIVE_TAGGER_DATA_DIR": str(data_dir)}
-    server = subprocess.Popen(
-        [str(BIN / "drive-tagger"), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/docs", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        plan = scripts(filter_ids, args.documents)
-        results = run_load(base, token, plan, args.clients, args.seconds, data_dir)
-        print(
-            f"\n{args.clients} concurrent clients (wrk) for {args.seconds}s on a {args.documents:,}-document "
-            "workspace; one `drive-tagger serve` process; 2 cores shared by server, Postgres and clients:"
-        )
-        table(results, args.seconds, {label: max(1, round(args.clients * share)) for label, share, _ in plan})
+        with serving(env) as base:
+            plan = scripts(filter_ids, args.documents)
+            results = run_load(base, token, plan, args.clients, args.seconds, data_dir)
+            print(
+                f"\n{args.clients} concurrent clients (wrk) for {args.seconds}s on a {args.documents:,}-document "
+                "workspace; one `drive-tagger serve` process; 2 cores shared by server, Postgres and clients:"
+            )
+            table(results, args.seconds, {label: max(1, round(args.clients * share)) for label, share, _ in plan})
     finally:
-        server.terminate()
-        server.wait(timeout=30)
         stop_embedded_server(settings.embedded_pgdata)
 
 

@@ -13,21 +13,18 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
+from benchmarks.serving import serving
 from drive_tagger.adapters.postgres.embedded import stop_embedded_server
 from drive_tagger.services.keys import create_key
 from drive_tagger.settings import Settings
 from drive_tagger.wiring import database_url, open_database
 
-BIN = Path(sys.executable).parent
 SCRIPT = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -53,12 +50,6 @@ SETUPS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wrk(url: str, token: str, clients: int, seconds: int, script: Path) -> dict:
     out = subprocess.run(
         [
@@ -81,31 +72,12 @@ def wrk(url: str, token: str, clients: int, seconds: int, script: Path) -> dict:
 
 
 def measure(env: dict, token: str, clients: int, seconds: int, script: Path) -> tuple[dict, dict]:
-    port = free_port()
-    server = subprocess.Popen(
-        [str(BIN / "drive-tagger"), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/embed"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                answer = httpx.post(url, json={"input": "warm up"}, headers={"Authorization": f"Bearer {token}"})
-                if answer.status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the API did not start")
-            time.sleep(0.5)
+    with serving(env) as base:
+        url = f"{base}/embed"
+        warm_up = {"input": "warm up"}
+        httpx.post(url, json=warm_up, headers={"Authorization": f"Bearer {token}"}, timeout=120).raise_for_status()
         wrk(url, token, clients, 3, script)  # every lane warm
         return wrk(url, token, clients, seconds, script), wrk(url, token, 1, max(5, seconds // 2), script)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def main() -> None:

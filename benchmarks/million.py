@@ -19,7 +19,6 @@ import json
 import os
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.serving import serving
 from benchmarks.synthetic import TOPICS
 from drive_tagger.adapters.postgres.embedded import stop_embedded_server
 from drive_tagger.core.text import content_hash
@@ -37,7 +37,6 @@ from drive_tagger.settings import BUNDLED_MODEL, Settings
 from drive_tagger.wiring import database_url, open_database
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 SLUG = "million"
 BATCH = 10_000
 REPORT = """
@@ -217,31 +216,8 @@ def index_trial(db, n: int) -> list[tuple[str, float]]:
     return results
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve_and_read(env: dict, token: str, top: int, clients: int, seconds: int, work: Path, workers: int) -> dict:
-    port = free_port()
-    server = subprocess.Popen(
-        [str(BIN / "drive-tagger"), "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        import httpx
-
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/docs", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
+    with serving(env, "--workers", str(workers)) as base:
         filters = f"/v1/workspaces/{SLUG}/filters"
         page = f"/v1/workspaces/{SLUG}/filters/{top}/documents?limit=50&offset=0"
         results = {}
@@ -249,9 +225,6 @@ def serve_and_read(env: dict, token: str, top: int, clients: int, seconds: int, 
             wrk(base, token, path, clients, 3, work)  # warm the pool and the caches
             results[label] = (wrk(base, token, path, clients, seconds, work), wrk(base, token, path, 1, 5, work))
         return results
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def main() -> None:
