@@ -50,7 +50,12 @@ def worker_tasks(
     def refresh_task(context, workspace: str) -> dict:
         with _error_recorded(context, open_database), open_database() as db:
             report = refresh_workspace(
-                db.documents, db.refreshes, workspace, params, make_namer() if make_namer else None
+                db.documents,
+                db.refreshes,
+                workspace,
+                params,
+                make_namer() if make_namer else None,
+                complete_with=embedder,
             )
         return {"refresh_id": report.refresh_id, "categories": report.categories, "documents": report.documents}
 

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(default=EmbeddingParams.batch_size, ge=1, le=1024)
     # Inference threads of the local-bf16 and local-int8 backends; unset = every core.
     embed_threads: int | None = Field(default=None, ge=1, le=256)
+    # `drive-tagger ingest` embeds each text's first window and leaves a long text's further
+    # windows to the next refresh, which completes them before it clusters (documents are
+    # stored, tagged and searchable sooner); false, or `ingest --all-windows`: all of them now.
+    first_windows_first: bool = True
     # Documents read, embedded and stored per round of ingest.
     ingest_batch_size: int = Field(default=INGEST_BATCH_SIZE, ge=1, le=100_000)
 
@@ -100,6 +104,10 @@ class Settings(BaseSettings):
     # POST /embed: texts one model call takes from the requests waiting for it (requests that
     # arrive while a call runs go together in the next); 1 = each request its own call.
     api_embed_batch: int = Field(default=64, ge=1, le=1024)
+    # The longest an answer of the filter list or a filter's page is served from memory. A change
+    # is normally seen at once (the database notifies the server); this bounds it where
+    # notifications cannot arrive (a pooler in transaction mode). 0 turns the read cache off.
+    api_read_cache_seconds: float = Field(default=2.0, ge=0, le=3600)
 
     # Who names new filters: "offline" (built-in taxonomy and keywords, no network) or
     # "openai:<model>" (OpenAI or a compatible server: Ollama, vLLM, llama.cpp server).

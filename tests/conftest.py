@@ -128,6 +128,17 @@ class MemoizedEmbedder:
 
 
 @pytest.fixture(scope="session")
+def bf16(tmp_path_factory):
+    """The default local backend (bfloat16 weights), forced on also where the CPU emulates it."""
+    from drive_tagger.adapters.bf16_embedder import TorchBf16Embedder, bf16_embedder
+    from drive_tagger.settings import BUNDLED_MODEL
+
+    embedder = bf16_embedder(BUNDLED_MODEL, tmp_path_factory.mktemp("bf16-data"), native_bf16=True)
+    assert isinstance(embedder, TorchBf16Embedder)
+    return embedder
+
+
+@pytest.fixture(scope="session")
 def sample_embedder(embedder) -> MemoizedEmbedder:
     return MemoizedEmbedder(embedder)
 

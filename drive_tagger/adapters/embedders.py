@@ -60,18 +60,35 @@ class Embedder(ABC):
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalized float32 vectors, one row per text, `dimensions` columns."""
+        texts = self._checked(texts)
+        step = self.texts_per_call
+        return self._finished([self._embed_batch(texts[i : i + step]) for i in range(0, len(texts), step)], len(texts))
+
+    def embed_first_windows(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(vectors of each text's first window, how many windows each text has). A backend that
+        embeds a text in one go returns whole vectors and one window each: nothing is left over."""
+        vectors = self.embed(texts)
+        return vectors, np.ones(len(vectors), dtype=np.int32)
+
+    def embed_further_windows(self, texts: Sequence[str], first_vectors: np.ndarray) -> np.ndarray:
+        """Whole vectors of texts whose first window's vectors are given (see WindowedEmbedder)."""
+        return self.embed(texts)
+
+    def _checked(self, texts: Sequence[str]) -> list[str]:
         texts = list(texts)
-        if not texts:
-            return np.empty((0, self.dimensions), dtype=np.float32)
         for i, text in enumerate(texts):
             if not isinstance(text, str) or not text.strip():
                 raise EmbeddingError(f"text {i} of the batch is empty; nothing to embed")
-        step = self.texts_per_call
-        parts = [self._embed_batch(texts[i : i + step]) for i in range(0, len(texts), step)]
+        return texts
+
+    def _finished(self, parts: list[np.ndarray], expected: int) -> np.ndarray:
+        """The parts as one normalized float32 matrix, checked for shape and finite values."""
+        if not parts:
+            return np.empty((0, self.dimensions), dtype=np.float32)
         vectors = np.vstack(parts).astype(np.float32)
-        if vectors.shape != (len(texts), self.dimensions):
+        if vectors.shape != (expected, self.dimensions):
             raise EmbeddingError(
-                f"{self.model_id} returned vectors of shape {vectors.shape} for {len(texts)} texts; "
+                f"{self.model_id} returned vectors of shape {vectors.shape} for {expected} texts; "
                 f"expected {self.dimensions}-d vectors"
             )
         if not np.isfinite(vectors).all():

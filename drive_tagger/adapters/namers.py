@@ -109,6 +109,8 @@ class GatedNamer(ABC):
                 rejected.append((str(proposal.name)[:80], why))
         if not candidates:
             return None
+        if self.can_embed(context) and request.peers:  # one model call for every candidate, not one each
+            self.vectors([text for name, proposal in candidates for text in (name, *proposal.grounding)])
         margins = [max(self._margins(request, [name, *proposal.grounding], context)) for name, proposal in candidates]
         for (name, proposal), margin in zip(candidates, margins, strict=True):
             if margin > 0:

@@ -4,6 +4,7 @@ answer with the right status, never a 500 for a caller's mistake and never an ec
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +16,7 @@ from psycopg_pool import PoolTimeout
 
 from drive_tagger import errors
 from drive_tagger.api.limits import BodySizeLimit
+from drive_tagger.api.read_cache import CachedReads
 from drive_tagger.settings import Settings, load_settings
 
 STATUS_BY_ERROR: list[tuple[type[errors.DriveTaggerError], int]] = [
@@ -46,7 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from drive_tagger.api.batcher import EmbedBatcher
         from drive_tagger.api.deps import DatabaseGate
-        from drive_tagger.wiring import lazy_embedder, make_pool, open_database
+        from drive_tagger.api.read_cache import ReadCache, listen_for_changes
+        from drive_tagger.wiring import database_url, lazy_embedder, make_pool, open_database
 
         app.state.settings = settings or load_settings()
         open_database(app.state.settings).close()  # migrate or refuse a stale schema, as the CLI does
@@ -55,9 +58,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.gate = DatabaseGate.for_settings(app.state.settings)
         app.state.embedder = lazy_embedder(app.state.settings)
         app.state.embed_batcher = EmbedBatcher(app.state.embedder, app.state.settings.api_embed_batch)
+        app.state.read_cache = ReadCache(max_age=app.state.settings.api_read_cache_seconds)
+        listener = asyncio.create_task(listen_for_changes(database_url(app.state.settings), app.state.read_cache))
         try:
             yield
         finally:
+            listener.cancel()
             app.state.embed_batcher.close()
             app.state.pool.close()
 
@@ -68,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(CachedReads)  # added last: it runs first
 
     @app.exception_handler(errors.DriveTaggerError)
     async def drive_tagger_error(request: Request, exc: errors.DriveTaggerError) -> JSONResponse:

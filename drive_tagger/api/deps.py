@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 import anyio
-from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi import Depends, HTTPException, Path, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from drive_tagger.adapters.postgres.database import Database
@@ -21,7 +21,7 @@ from drive_tagger.api.batcher import EmbedBatcher
 from drive_tagger.core.inputs import clean_text
 from drive_tagger.core.types import ApiKey
 from drive_tagger.errors import Overloaded
-from drive_tagger.services.keys import authenticate
+from drive_tagger.services.keys import authenticate, token_hash
 from drive_tagger.settings import Settings
 
 T = TypeVar("T")
@@ -115,15 +115,39 @@ class Runner:
 
         def checked(db: Database) -> T:
             key = _key(db, self.credentials)
-            if self.admin and not key.is_admin:
-                raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs an admin key")
-            if self.workspace is not None and not key.may_use(self.workspace):
-                raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown workspace {self.workspace!r}")
+            self._check(key)
             return work(db, key)
 
         if self.credentials is None:
             raise _unauthorized()
-        return await in_database(self.request, checked)
+        try:
+            return await in_database(self.request, checked)
+        finally:
+            if self.request.method not in ("GET", "HEAD"):
+                # The change's notification may land after this caller's next read; this
+                # process forgets at once, so a caller always reads its own writes.
+                self.request.app.state.read_cache.clear()
+
+    async def cached_read(self, work: Callable[[Database], T], render: Callable[[T], bytes]) -> Response:
+        """A read route's JSON answer, kept in the read cache for the next callers of the same path
+        and query (api/read_cache.py answers them before routing while nothing it read changed)."""
+        from drive_tagger.api.read_cache import route_key
+
+        if self.credentials is None:
+            raise _unauthorized()
+        cache = self.request.app.state.read_cache
+        generation = cache.generation
+        key, result = await self.with_key(lambda db, key: (key, work(db)))
+        body = render(result)
+        digest = token_hash(clean_text(self.credentials.credentials))
+        cache.remember(generation, digest, key, route_key(self.request.scope), body, self.workspace or "")
+        return Response(body, media_type="application/json")
+
+    def _check(self, key: ApiKey) -> None:
+        if self.admin and not key.is_admin:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs an admin key")
+        if self.workspace is not None and not key.may_use(self.workspace):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown workspace {self.workspace!r}")
 
 
 def caller_runner(request: Request, credentials: Credentials) -> Runner:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from drive_tagger.api.deps import AdminRun, BatcherDep, CallerRun, SettingsDep, WorkspaceRun
 from drive_tagger.api.models import (
@@ -116,26 +116,35 @@ async def get_job(workspace: str, job_id: Annotated[int, Path(ge=1, le=MAX_BIGIN
     return JobOut(**await run(lambda db: background.job_status(db.jobs, workspace, job_id)))
 
 
-@workspace_router.get("/filters")
-async def list_filters(workspace: str, run: WorkspaceRun) -> FiltersOut:
+@workspace_router.get("/filters", response_model=FiltersOut)
+async def list_filters(workspace: str, run: WorkspaceRun) -> Response:
     """The workspace's filters with their document counts."""
-    found = await run(lambda db: query.list_filters(db.refreshes, workspace))
-    return FiltersOut(workspace=workspace, filters=[_filter_out(f) for f in found])
+
+    def render(found: list[Filter]) -> bytes:
+        return FiltersOut(workspace=workspace, filters=[_filter_out(f) for f in found]).model_dump_json().encode()
+
+    return await run.cached_read(lambda db: query.list_filters(db.refreshes, workspace), render)
 
 
-@workspace_router.get("/filters/{category_id}/documents")
+@workspace_router.get("/filters/{category_id}/documents", response_model=FilterPage)
 async def filter_documents(
     workspace: str,
     category_id: Annotated[int, Path(ge=0, le=2**31 - 1)],
     run: WorkspaceRun,
     limit: Annotated[int, Query(ge=1, le=query.MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
-) -> FilterPage:
+) -> Response:
     """One page of a filter's documents, best match first."""
-    chosen, page = await run(
-        lambda db: query.filter_documents(db.refreshes, workspace, str(category_id), limit=limit, offset=offset)
+
+    def render(found) -> bytes:
+        chosen, page = found
+        out = FilterPage(filter=_filter_out(chosen), limit=limit, offset=offset, documents=[asdict(d) for d in page])
+        return out.model_dump_json().encode()
+
+    return await run.cached_read(
+        lambda db: query.filter_documents(db.refreshes, workspace, str(category_id), limit=limit, offset=offset),
+        render,
     )
-    return FilterPage(filter=_filter_out(chosen), limit=limit, offset=offset, documents=[asdict(d) for d in page])
 
 
 @workspace_router.patch("/filters/{category_id}")

@@ -124,7 +124,9 @@ def _then_refresh(workspace: str, correction: int, background: bool) -> None:
     from drive_tagger.services.refresh import refresh_workspace
 
     db = ctx.database
-    report = refresh_workspace(db.documents, db.refreshes, workspace, ctx.refresh_params(), ctx.namer())
+    report = refresh_workspace(
+        db.documents, db.refreshes, workspace, ctx.refresh_params(), ctx.namer(), complete_with=lambda: ctx.embedder
+    )
     typer.echo(
         f"{workspace}: correction #{correction} applied; {report.categories} filters now "
         f"(run `drive-tagger filters -w {workspace}`)"

@@ -18,6 +18,9 @@ def ingest(
     prune: Annotated[
         bool, typer.Option("--prune", help="Delete documents whose files left the given folders.")
     ] = False,
+    all_windows: Annotated[
+        bool, typer.Option("--all-windows", help="Embed long texts' further windows now, not at the next refresh.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> int:
     """Read documents, store new and changed ones, embed texts that have no vector yet."""
@@ -43,6 +46,7 @@ def ingest(
             read_sources(paths),
             batch_size=batch_size,
             suggest_refresh_share=ctx.settings.suggest_refresh_share,
+            first_windows_first=ctx.settings.first_windows_first and not all_windows,
         )
     pruned = _prune(db, workspace, paths, report) if prune else []
     for failure in report.failures:
@@ -63,6 +67,11 @@ def ingest(
         )
         if report.tagged_on_arrival or report.poorly_matched:
             typer.echo(f"tagged on arrival: {report.tagged_on_arrival}, matched poorly: {report.poorly_matched}")
+        if report.further_windows:
+            typer.echo(
+                f"{report.further_windows} long document(s) have their first window's vector; the next "
+                f"`drive-tagger refresh` embeds the rest of them first"
+            )
         if report.refresh_suggested:
             typer.echo(f"a refresh is suggested: run `drive-tagger refresh --workspace {workspace}`")
     if pruned and not as_json:

@@ -28,7 +28,9 @@ def refresh(workspace: WorkspaceOption, background: BackgroundOption = False, as
         return
     from drive_tagger.services.refresh import refresh_workspace
 
-    report = refresh_workspace(db.documents, db.refreshes, workspace, ctx.refresh_params(), ctx.namer())
+    report = refresh_workspace(
+        db.documents, db.refreshes, workspace, ctx.refresh_params(), ctx.namer(), complete_with=lambda: ctx.embedder
+    )
     if as_json:
         print_json(asdict(report))
         return

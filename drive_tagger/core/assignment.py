@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 from sklearn.preprocessing import normalize
 
 from drive_tagger.core.types import Assignments, Category
@@ -10,11 +11,15 @@ from drive_tagger.core.types import Assignments, Category
 
 def cluster_centroids(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(cluster labels in ascending order, their L2-normalized mean vectors), -1 excluded."""
-    clusters = np.unique(labels[labels >= 0])
+    rows = np.flatnonzero(labels >= 0)
+    clusters, position = np.unique(labels[rows], return_inverse=True)
     if not len(clusters):
         return clusters, np.empty((0, vectors.shape[1]), dtype=np.float32)
-    centroids = np.stack([vectors[labels == c].mean(axis=0) for c in clusters])
-    return clusters, normalize(centroids).astype(np.float32)
+    # A sparse one-hot product sums each cluster's rows without copying them (a million rows).
+    onehot = sparse.csr_matrix(
+        (np.ones(len(rows), dtype=vectors.dtype), (position, rows)), shape=(len(clusters), len(vectors))
+    )
+    return clusters, normalize(np.asarray(onehot @ vectors)).astype(np.float32)
 
 
 def level_links(
@@ -34,15 +39,11 @@ def level_links(
     labels index into centroids / category_ids; -1 means no link at this level.
     """
     rows = np.flatnonzero(labels >= 0)
-    similarity = vectors[rows] @ centroids.T if len(centroids) else np.empty((len(rows), 0))
     own = labels[rows]
-    own_score = similarity[np.arange(len(rows)), own] if len(rows) else np.empty(0)
+    seconds = second_margin is not None and centroids.shape[0] > 1
+    own_score, runner_up, runner_score = _scores(vectors, rows, own, centroids, runners_up=seconds)
     doc, cat, score, rank = [rows], [category_ids[own]], [own_score], [np.ones(len(rows), dtype=np.int64)]
-    if second_margin is not None and centroids.shape[0] > 1 and len(rows):
-        others = similarity.copy()
-        others[np.arange(len(rows)), own] = -np.inf
-        runner_up = others.argmax(axis=1)
-        runner_score = others[np.arange(len(rows)), runner_up]
+    if seconds and len(rows):
         close = (runner_score >= own_score - second_margin) & (runner_score >= second_floor)
         doc.append(rows[close])
         cat.append(category_ids[runner_up[close]])
@@ -54,6 +55,32 @@ def level_links(
         score=np.concatenate(score).astype(np.float32),
         rank=np.concatenate(rank),
     )
+
+
+def _scores(
+    vectors: np.ndarray,
+    rows: np.ndarray,
+    own: np.ndarray,
+    centroids: np.ndarray,
+    *,
+    runners_up: bool,
+    block: int = 65_536,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(each row's similarity to its own centroid, its runner-up centroid, that one's similarity),
+    in blocks of rows: a million documents never need a copy of their vectors."""
+    own_score = np.empty(len(rows), dtype=np.float32)
+    runner_up = np.zeros(len(rows), dtype=np.int64)
+    runner_score = np.full(len(rows), -np.inf, dtype=np.float32)
+    for start in range(0, len(rows), block):
+        part = slice(start, start + block)
+        similarity = vectors[rows[part]] @ centroids.T
+        at = np.arange(len(similarity))
+        own_score[part] = similarity[at, own[part]]
+        if runners_up:
+            similarity[at, own[part]] = -np.inf
+            runner_up[part] = similarity.argmax(axis=1)
+            runner_score[part] = similarity[at, runner_up[part]]
+    return own_score, runner_up, runner_score
 
 
 def combine(*parts: Assignments) -> Assignments:

@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
-from drive_tagger.core.merging import group_sums, lloyd_polish, nearest
+from drive_tagger.core.merging import group_sums, lloyd_polish, nearest, own_similarity
 from drive_tagger.core.params import ClusteringParams
 from drive_tagger.core.selection import choose_top_level, leaf_clusters
 
@@ -54,7 +54,7 @@ class DocumentClusterer:
         previous = _usable(previous_centroids, vectors.shape[1])
         # The products here are thin (n x k); multi-threaded BLAS was 17x slower on 2 busy cores.
         with threadpool_limits(limits=1, user_api="blas"):
-            self.result_ = self._fit(normalize(vectors).astype(np.float32), previous)
+            self.result_ = self._fit(_unit_rows(vectors), previous)
         self.labels_ = self.result_.top_labels
         return self
 
@@ -81,7 +81,7 @@ class DocumentClusterer:
         top_centroids = normalize(group_sums(X_fit, choice.labels, k_top)[0])
         top = lloyd_polish(X, nearest(X, top_centroids), k_top, p.final_iterations)
         top_centroids = normalize(group_sums(X, top, k_top)[0]).astype(np.float32)
-        top_similarity = np.einsum("ij,ij->i", X, top_centroids[top]).astype(np.float32)
+        top_similarity = own_similarity(X, top_centroids, top)
         if len(X_fit) >= p.leaf_documents_from:
             leaf_centroids = normalize(group_sums(reduced, leaves, leaves.max() + 1)[0])
             fine = nearest(project(X), leaf_centroids)
@@ -95,6 +95,15 @@ class DocumentClusterer:
         return TwoLevelClustering(
             top_labels, fine, top_similarity, fences, choice.silhouettes, choice.stabilities, choice.kept_previous
         )
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """The vectors with unit rows: as they are when they already are (stored vectors are; a copy
+    of a million of them is 1.5 GB), else a normalized copy."""
+    norms = np.einsum("ij,ij->i", vectors, vectors)
+    if np.abs(norms - 1.0).max(initial=0.0) <= 1e-3:
+        return vectors
+    return normalize(vectors).astype(np.float32, copy=False)
 
 
 def _usable(previous: np.ndarray | None, dims: int) -> np.ndarray | None:
@@ -115,8 +124,12 @@ def _reduction(X_fit: np.ndarray, p: ClusteringParams):
     dims = min(p.reduce_to, X_fit.shape[1], len(X_fit) - 1)
     pca = PCA(dims, random_state=p.seed, svd_solver="randomized").fit(X_fit)
 
-    def project(rows: np.ndarray) -> np.ndarray:
-        return normalize(pca.transform(rows)).astype(np.float32)
+    def project(rows: np.ndarray, block: int = 65_536) -> np.ndarray:
+        # In blocks: transforming a million rows at once centres a full copy of them first.
+        out = np.empty((len(rows), dims), dtype=np.float32)
+        for start in range(0, len(rows), block):
+            out[start : start + block] = normalize(pca.transform(rows[start : start + block]))
+        return out
 
     return project
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-from sklearn.preprocessing import normalize
 
 from drive_tagger.core.keyphrases import Keyphrase, singular, word_key
 from drive_tagger.core.types import NamedBy
@@ -308,7 +307,10 @@ def grounding_margin(name_vector: np.ndarray, own: np.ndarray, peers: np.ndarray
     (cosine); positive means grounded. With no peers every name is grounded."""
     if len(peers) == 0:
         return 1.0
-    return float(normalize(own[None])[0] @ name_vector - np.max(normalize(peers) @ name_vector))
+    # Plain numpy: this runs thousands of times per refresh, sklearn's checks cost more than the math.
+    own_similarity = own @ name_vector / (np.linalg.norm(own) or 1.0)
+    peer_norms = np.linalg.norm(peers, axis=1)
+    return float(own_similarity - np.max(peers @ name_vector / np.where(peer_norms > 0, peer_norms, 1.0)))
 
 
 class KeywordNamer:

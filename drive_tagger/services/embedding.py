@@ -1,9 +1,10 @@
 """Embedding what a workspace lacks: each distinct text without a vector for the embedder's model,
-one pass per workspace at a time, a text the embedder refuses set aside instead of blocking it."""
+one pass per workspace at a time, a text the embedder refuses set aside instead of blocking it;
+first windows first when asked, with the further windows of long texts embedded later."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 
@@ -33,9 +34,12 @@ def embed_pending(
     *,
     batch_size: int = INGEST_BATCH_SIZE,
     progress: bool | None = None,
+    first_windows_first: bool = False,
 ) -> tuple[int, list[ReadFailure]]:
     """Embeds each distinct text of the workspace without a vector for the embedder's model;
-    returns (texts embedded, a failure per document whose text the embedder refused).
+    returns (texts embedded, a failure per document whose text the embedder refused). With
+    first_windows_first, a long text gets its first window's vector now and its further windows
+    from `embed_further_windows` (which a refresh runs before it clusters).
 
     A workspace holds one model's vectors: switching model makes every text pending, so the
     workspace is re-embedded whole. One pass runs per workspace at a time: a second waits for
@@ -48,7 +52,7 @@ def embed_pending(
         if workspace.embedding_model != embedder.model_id:
             documents.set_workspace_model(workspace.id, embedder.model_id)
         pending = documents.hashes_missing_vectors(workspace.id, embedder.model_id)
-        embedded, refused = _embed(documents, embedder, workspace, pending, batch_size, progress)
+        embedded, refused = _embed(documents, embedder, workspace, pending, batch_size, progress, first_windows_first)
         if embedded:
             documents.ensure_model_index(embedder.model_id)
         if refused and not embedded:
@@ -72,6 +76,7 @@ def _embed(
     pending: list[str],
     batch_size: int,
     progress: bool | None,
+    first_windows_first: bool = False,
 ) -> tuple[int, list[tuple[str, str]]]:
     """(texts embedded and stored, (hash, why) per text the embedder refused)."""
     embedded, refused = 0, []
@@ -98,13 +103,19 @@ def _embed(
             rows = upcoming.result()
             upcoming = reader.submit(fetch, batches[index + 1]) if index + 1 < len(batches) else None
             texts = [embedding_text(r.title, r.body) for r in rows]
+            first_only: list[str] = []
             try:
-                vectors, good = embedder.embed(texts), [r.content_hash for r in rows]
+                good = [r.content_hash for r in rows]
+                if first_windows_first:
+                    vectors, windows = embedder.embed_first_windows(texts)
+                    first_only = [h for h, n in zip(good, windows, strict=True) if n > 1]
+                else:
+                    vectors = embedder.embed(texts)
             except DriveTaggerError:
                 vectors, good = _embed_one_by_one(embedder, rows, texts, refused)
             _wait(upcoming)  # the connection is the reader's until its query is done
             if good:
-                documents.store_vectors(embedder.model_id, good, vectors)
+                documents.store_vectors(embedder.model_id, good, vectors, first_windows_only=first_only)
             embedded += len(good)
             bar.update(len(rows))
     return embedded, refused
@@ -127,3 +138,50 @@ def _embed_one_by_one(
         except DriveTaggerError as exc:
             refused.append((row.content_hash, str(exc)))
     return (np.vstack(vectors) if vectors else np.empty((0, 0), np.float32)), good
+
+
+def embed_further_windows(
+    documents: DocumentStore,
+    make_embedder: Callable[[], Embedder],
+    workspace: Workspace,
+    *,
+    batch_size: int = INGEST_BATCH_SIZE,
+    progress: bool | None = None,
+) -> int:
+    """Completes the vectors that hold only their text's first window (first windows first):
+    their further windows are embedded and each vector becomes the mean of all its windows.
+    Returns how many were completed; the embedder is built only when some are waiting. A text
+    whose further windows fail keeps its first window's vector and waits for the next try."""
+    model = workspace.embedding_model
+    if model is None or not documents.hashes_with_further_windows(workspace.id, model):
+        return 0
+    embedder = make_embedder()
+    if embedder.model_id != model:
+        return 0  # the workspace is being re-embedded with another model: all of it is pending
+    completed = 0
+    with documents.embedding_lock(workspace.id):
+        waiting = documents.hashes_with_further_windows(workspace.id, model)
+        with tqdm(
+            total=len(waiting),
+            desc="further windows",
+            unit="docs",
+            dynamic_ncols=True,
+            bar_format=PROGRESS_FORMAT,
+            disable=None if progress is None else not progress,
+        ) as bar:
+            for hashes in _batches(waiting, batch_size):
+                rows = documents.texts_by_hash(workspace.id, hashes, embedder.max_chars)
+                first = documents.vectors_by_hash(model, [r.content_hash for r in rows])
+                rows = [r for r in rows if r.content_hash in first]
+                if not rows:
+                    continue
+                texts = [embedding_text(r.title, r.body) for r in rows]
+                try:
+                    whole = embedder.embed_further_windows(texts, np.vstack([first[r.content_hash] for r in rows]))
+                except DriveTaggerError:
+                    bar.update(len(hashes))
+                    continue
+                documents.complete_vectors(model, [r.content_hash for r in rows], whole)
+                completed += len(rows)
+                bar.update(len(hashes))
+    return completed

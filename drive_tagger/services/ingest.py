@@ -27,6 +27,7 @@ class IngestReport:
     poorly_matched: int = 0  # of those, how many cleared no filter's fence (left untagged)
     refresh_suggested: bool = False
     cut: int = 0  # documents longer than MAX_BODY_CHARS, kept up to it
+    further_windows: int = 0  # long texts whose further windows wait for the next refresh
     arrived: list[int] = field(default_factory=list, repr=False)  # ids of new and changed documents
     read_ids: set[str] = field(default_factory=set, repr=False)  # external ids of the documents read
 
@@ -52,6 +53,7 @@ class IngestReport:
             "poorly_matched": self.poorly_matched,
             "refresh_suggested": self.refresh_suggested,
             "cut": self.cut,
+            "further_windows": self.further_windows,
         }
 
 
@@ -71,15 +73,27 @@ def ingest(
     batch_size: int = INGEST_BATCH_SIZE,
     progress: bool | None = None,
     suggest_refresh_share: float = 0.2,
+    first_windows_first: bool = False,
 ) -> IngestReport:
     """Upserts documents batch by batch (a bad input is recorded and skipped), embeds what is
     missing, then tags new and changed documents from the active filters (no re-clustering).
-    Nothing stored is removed, so a failed run loses nothing."""
+    With first_windows_first, long texts get their first window's vector now and the rest at
+    the next refresh (services/embedding.py). Nothing stored is removed, so a failed run loses
+    nothing."""
     report = store_documents(documents, workspace_slug, items, batch_size=batch_size)
     workspace = documents.workspace(workspace_slug)
-    embedded, failures = embed_pending(documents, embedder, workspace, batch_size=batch_size, progress=progress)
+    embedded, failures = embed_pending(
+        documents,
+        embedder,
+        workspace,
+        batch_size=batch_size,
+        progress=progress,
+        first_windows_first=first_windows_first,
+    )
     report.embedded = embedded
     report.failures.extend(failures)
+    if first_windows_first and embedded:
+        report.further_windows = len(documents.hashes_with_further_windows(workspace.id, embedder.model_id))
     if report.arrived:
         tag_on_arrival(
             documents, refreshes, documents.workspace(workspace_slug), report.arrived, report, suggest_refresh_share

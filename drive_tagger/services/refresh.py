@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from drive_tagger.core.categorize import categorize, seed_centroids
 from drive_tagger.core.clustering import DocumentClusterer
 from drive_tagger.core.naming import Namer
 from drive_tagger.core.params import RefreshParams
-from drive_tagger.core.ports import DocumentStore, RefreshStore
+from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore
 from drive_tagger.core.types import Workspace
 from drive_tagger.errors import NothingToRefresh, RefreshConflict
 
@@ -49,16 +50,35 @@ def refresh_workspace(
     workspace_slug: str,
     params: RefreshParams | None = None,
     namer: Namer | None = None,
+    *,
+    complete_with: Callable[[], Embedder] | None = None,
 ) -> RefreshReport:
     """Recomputes the workspace's filters, naming new ones with `namer` (a Namer from wiring;
-    None: keyword names). One refresh of a workspace runs at a time: a second one is refused
-    while the first holds the workspace. On any failure the run is recorded as failed and the
-    previous filters stay active, untouched; a run whose process dies is found abandoned by the
-    next refresh (or the next look at the runs)."""
+    None: keyword names). With complete_with (it makes the embedder), vectors that hold only
+    their first window (an ingest left the rest for later) are completed before clustering.
+    One refresh of a workspace runs at a time: a second one is refused while the first holds
+    the workspace. On any failure the run is recorded as failed and the previous filters stay
+    active, untouched; a run whose process dies is found abandoned by the next refresh (or the
+    next look at the runs)."""
     params = params or RefreshParams()
     workspace = refreshes.workspace(workspace_slug)
     if workspace.embedding_model is None:
         raise NothingToRefresh(f"workspace {workspace_slug!r} has no embedded documents; ingest first")
+    completed_in = 0.0
+    if complete_with is not None:
+        from drive_tagger.services.embedding import embed_further_windows
+
+        started = time.perf_counter()
+        if embed_further_windows(documents, complete_with, workspace):
+            completed_in = round(time.perf_counter() - started, 3)
+    report = _refresh_locked(documents, refreshes, workspace_slug, params, namer)
+    return replace(report, seconds={"further_windows": completed_in, **report.seconds}) if completed_in else report
+
+
+def _refresh_locked(
+    documents: DocumentStore, refreshes: RefreshStore, workspace_slug: str, params: RefreshParams, namer: Namer | None
+) -> RefreshReport:
+    workspace = refreshes.workspace(workspace_slug)
     with refreshes.refresh_lock(workspace.id) as acquired:
         if not acquired:
             running = refreshes.running_refresh(workspace.id)

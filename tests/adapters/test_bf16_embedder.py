@@ -18,13 +18,6 @@ from drive_tagger.wiring import make_embedder
 
 
 @pytest.fixture(scope="session")
-def bf16(tmp_path_factory) -> TorchBf16Embedder:
-    embedder = bf16_embedder(BUNDLED_MODEL, tmp_path_factory.mktemp("bf16-data"), native_bf16=True)
-    assert isinstance(embedder, TorchBf16Embedder)
-    return embedder
-
-
-@pytest.fixture(scope="session")
 def sample_texts(samples_dir) -> list[str]:
     return [embedding_text(d.title, d.body) for d in read_sources([samples_dir])]
 

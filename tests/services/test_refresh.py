@@ -138,3 +138,23 @@ def test_a_refresh_after_new_documents_keeps_ids_of_the_filters_that_stayed(db, 
                 assert new_id == old_id  # a filter that clearly continues keeps its id
                 continuing += 1
     assert continuing >= 1
+
+
+def _links_partitions(db) -> list[str]:
+    rows = db.conn.execute(
+        "select relname from pg_class where relkind = 'r' and relname like 'document_categories_r%' order by 1"
+    )
+    return [r[0] for r in rows]
+
+
+def test_each_refresh_writes_its_links_into_a_partition_and_only_the_last_two_stay(db, sample_workspace):
+    for _ in range(3):
+        refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    runs = db.conn.execute("select id from refresh_runs order by id").fetchall()
+    assert _links_partitions(db) == sorted(f"document_categories_r{r[0]}" for r in runs[-2:])
+
+
+def test_deleting_a_workspace_drops_its_links_partitions(db, sample_workspace):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    db.documents.delete_workspace(db.documents.workspace(sample_workspace).id)
+    assert _links_partitions(db) == []

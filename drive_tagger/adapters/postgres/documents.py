@@ -9,11 +9,26 @@ import numpy as np
 from psycopg.rows import class_row
 
 from drive_tagger.adapters.postgres.sql import query
-from drive_tagger.adapters.postgres.vectors import as_array, copy_rows, use_vectors
+from drive_tagger.adapters.postgres.vectors import as_array, copy_rows, id_vector_page, id_vector_rows, use_vectors
 from drive_tagger.adapters.postgres.workspaces import LockKind, WorkspaceQueries
 from drive_tagger.core.text import content_hash
 from drive_tagger.core.types import DocumentText, PendingText, SourceDocument
 from drive_tagger.errors import EmbeddingError
+
+# Rows per fetch of workspace_vectors: 50,000 vectors of 384 floats are 77 MB.
+VECTOR_ROWS_PER_FETCH = 50_000
+
+
+def _compacted(matrix: np.ndarray, keep: np.ndarray, block: int = 65_536) -> np.ndarray:
+    """The kept rows, moved up in place block by block (no second matrix); usually all are kept."""
+    if keep.all():
+        return matrix
+    written = 0
+    for start in range(0, len(matrix), block):
+        rows = matrix[start : start + block][keep[start : start + block]]
+        matrix[written : written + len(rows)] = rows
+        written += len(rows)
+    return matrix[:written]
 
 
 class PostgresDocuments(WorkspaceQueries):
@@ -115,10 +130,13 @@ class PostgresDocuments(WorkspaceQueries):
         rows = self._all("external_ids_by_hash", {"workspace_id": workspace_id, "hashes": list(hashes)})
         return [r[0] for r in rows]
 
-    def store_vectors(self, model: str, hashes: Sequence[str], vectors: np.ndarray) -> None:
+    def store_vectors(
+        self, model: str, hashes: Sequence[str], vectors: np.ndarray, *, first_windows_only: Sequence[str] = ()
+    ) -> None:
         """Binary COPY into a staging table, then one insert that skips vectors already stored. The
         model's dimensions are recorded with its first vectors; vectors of another length for the
-        same model are refused."""
+        same model are refused. Hashes in first_windows_only are stored as pending their further
+        windows (complete_vectors replaces them)."""
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or len(vectors) != len(hashes):
             raise ValueError(f"expected {len(hashes)} vectors, got an array of shape {vectors.shape}")
@@ -136,9 +154,39 @@ class PostgresDocuments(WorkspaceQueries):
             self.conn.execute(query("create_embedding_stage"))
             with self.conn.cursor().copy(query("copy_embedding_stage")) as copy:
                 copy.write(copy_rows(list(hashes), vectors))
+            if first_windows_only:
+                self.conn.execute(query("mark_staged_further_windows"), {"hashes": list(first_windows_only)})
             self.conn.execute(query("insert_staged_embeddings"), {"model": model})
             self.conn.execute(query("empty_embedding_stage"))
             self.conn.execute(query("mark_stored_vectors"), {"model": model, "hashes": list(hashes)})
+
+    def hashes_with_further_windows(self, workspace_id: int, model: str) -> list[str]:
+        rows = self._all("hashes_with_further_windows", {"workspace_id": workspace_id, "model": model})
+        return [r[0] for r in rows]
+
+    def vectors_by_hash(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        use_vectors(self.conn)
+        found = {}
+        with (
+            self.conn.cursor() as cur,
+            cur.copy(query("copy_vectors_by_hash"), {"model": model, "hashes": list(hashes)}) as copy,
+        ):
+            copy.set_types(["text", "vector"])
+            for digest, vector in copy.rows():
+                found[digest] = as_array(vector).astype(np.float32)
+        return found
+
+    def complete_vectors(self, model: str, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        """Replaces first windows' vectors with whole ones (rows already whole are left alone)."""
+        if not len(hashes):
+            return
+        use_vectors(self.conn)
+        with self.conn.transaction():
+            self.conn.execute(query("create_embedding_stage"))
+            with self.conn.cursor().copy(query("copy_embedding_stage")) as copy:
+                copy.write(copy_rows(list(hashes), np.asarray(vectors, dtype=np.float32)))
+            self.conn.execute(query("complete_staged_embeddings"), {"model": model})
+            self.conn.execute(query("empty_embedding_stage"))
 
     def ensure_model_index(self, model: str) -> str | None:
         """The model's ANN index, built over its stored vectors if it does not exist yet; its name."""
@@ -148,24 +196,35 @@ class PostgresDocuments(WorkspaceQueries):
         return self._one("count_documents_missing_vectors", {"workspace_id": workspace_id, "model": model})[0]
 
     def workspace_vectors(self, workspace_id: int, model: str) -> tuple[np.ndarray, np.ndarray]:
-        """(document ids, float32 matrix) of every document with a vector for the model."""
-        return self._copy_vectors("copy_workspace_vectors", {"workspace_id": workspace_id, "model": model})
+        """(document ids in ascending order, float32 matrix) of every document with a vector for the
+        model. Rows stream from a server-side cursor straight into their place in one matrix: a
+        million vectors never exist twice (1.5 GB each time)."""
+        with self.conn.cursor(binary=True) as cur:
+            page = cur.execute(query("workspace_document_ids"), {"workspace_id": workspace_id}).fetchone()[0]
+        ids = np.frombuffer(page or b"", dtype=">i8").astype(np.int64)
+        matrix, found = None, np.zeros(len(ids), dtype=bool)
+        with self.conn.transaction():
+            self.conn.execute(query("hash_join_memory"))
+            with self.conn.cursor("workspace_vectors", binary=True) as cur:
+                cur.execute(query("workspace_vector_rows"), {"workspace_id": workspace_id, "model": model})
+                while rows := cur.fetchmany(VECTOR_ROWS_PER_FETCH):
+                    page_ids, vectors = id_vector_page(b"".join(r[0] for r in rows))
+                    if matrix is None:
+                        matrix = np.empty((len(ids), vectors.shape[1]), dtype=np.float32)
+                    at = np.searchsorted(ids, page_ids)
+                    matrix[at], found[at] = vectors, True
+        if matrix is None:
+            return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.float32)
+        return ids[found], _compacted(matrix, found)
 
     def document_vectors(self, document_ids: Sequence[int], model: str) -> tuple[np.ndarray, np.ndarray]:
         """(document ids, matrix) for those of the given documents that have a vector."""
-        return self._copy_vectors("vectors_for_documents", {"document_ids": list(document_ids), "model": model})
+        params = {"document_ids": list(document_ids), "model": model}
+        return self._copy_vectors("vectors_for_documents", params, len(params["document_ids"]))
 
-    def _copy_vectors(self, query_name: str, params: dict) -> tuple[np.ndarray, np.ndarray]:
-        ids: list[int] = []
-        rows: list[np.ndarray] = []
-        use_vectors(self.conn)
+    def _copy_vectors(self, query_name: str, params: dict, capacity: int) -> tuple[np.ndarray, np.ndarray]:
         with self.conn.cursor() as cur, cur.copy(query(query_name), params) as copy:
-            copy.set_types(["int8", "vector"])
-            for document_id, vector in copy.rows():
-                ids.append(document_id)
-                rows.append(as_array(vector))
-        matrix = np.vstack(rows).astype(np.float32) if rows else np.empty((0, 0), np.float32)
-        return np.asarray(ids, dtype=np.int64), matrix
+            return id_vector_rows(copy, capacity)
 
     def document_texts(self, document_ids: np.ndarray, max_chars: int) -> list[DocumentText]:
         rows = self._all("document_texts", {"document_ids": np.asarray(document_ids).tolist(), "max_chars": max_chars})

@@ -48,6 +48,10 @@ update workspaces set embedding_model = %(model)s where id = %(workspace_id)s;
 update documents set vector_model = null
 where workspace_id = %(workspace_id)s and vector_model is distinct from %(model)s and vector_model is not null;
 
+-- drop_workspace_links --
+-- Every links partition of the workspace's refreshes (before the workspace itself goes).
+select drop_links_partitions(%(workspace_id)s, '{}'::bigint[]);
+
 -- delete_workspace --
 delete from workspaces where id = %(workspace_id)s;
 
@@ -129,16 +133,41 @@ where d.workspace_id = %(workspace_id)s
       select 1 from embeddings e where e.model = %(model)s and e.content_hash = d.content_hash);
 
 -- create_embedding_stage --
-create temporary table if not exists embedding_stage (content_hash text, embedding vector) on commit drop;
+create temporary table if not exists embedding_stage (
+    content_hash text, embedding vector, further_windows boolean not null default false) on commit drop;
+
+-- mark_staged_further_windows --
+-- Staged vectors that are their text's first window's only (the rest come later).
+update embedding_stage set further_windows = true where content_hash = any(%(hashes)s::text[]);
 
 -- copy_embedding_stage --
 copy embedding_stage (content_hash, embedding) from stdin with (format binary);
 
 -- insert_staged_embeddings --
-insert into embeddings (model, content_hash, embedding)
-select %(model)s, content_hash, embedding from embedding_stage
+insert into embeddings (model, content_hash, embedding, further_windows)
+select %(model)s, content_hash, embedding, further_windows from embedding_stage
 order by content_hash
 on conflict (model, content_hash) do nothing;
+
+-- complete_staged_embeddings --
+-- Whole vectors replace first windows' ones (a vector already whole is left as it is).
+update embeddings e set embedding = s.embedding, further_windows = false
+from embedding_stage s
+where e.model = %(model)s and e.content_hash = s.content_hash and e.further_windows;
+
+-- hashes_with_further_windows --
+-- Texts of the workspace whose stored vector is still their first window's only.
+select distinct e.content_hash
+from embeddings e
+join documents d on d.content_hash = e.content_hash and d.workspace_id = %(workspace_id)s
+where e.model = %(model)s and e.further_windows
+order by e.content_hash;
+
+-- copy_vectors_by_hash --
+copy (
+    select content_hash, embedding from embeddings
+    where model = %(model)s and content_hash = any(%(hashes)s::text[])
+) to stdout with (format binary);
 
 -- register_model --
 -- A model's dimensions, recorded with its first vectors.
@@ -185,15 +214,24 @@ where r.workspace_id = %(workspace_id)s and r.status = 'running'
 select id, started_at from refresh_runs
 where workspace_id = %(workspace_id)s and status = 'running' order by id desc limit 1;
 
--- copy_workspace_vectors --
--- Every document of the workspace that has a vector for the model, in id order.
-copy (
-    select d.id, e.embedding
-    from documents d
-    join embeddings e on e.model = %(model)s and e.content_hash = d.content_hash
-    where d.workspace_id = %(workspace_id)s
-    order by d.id
-) to stdout with (format binary);
+-- workspace_document_ids --
+-- The workspace's document ids in order, as one bytea of big-endian int8s (8 MB for a million).
+select string_agg(int8send(id), ''::bytea order by id) from documents where workspace_id = %(workspace_id)s;
+
+-- workspace_vector_rows --
+-- Each document with a vector for the model as one bytea row: int8send(id) || vector_send(vector),
+-- in no particular order (the reader places rows by id). The workspace's (id, hash) pairs are
+-- hashed and the embeddings read in one sequential scan: probing the embeddings' index a
+-- million times took three times as long.
+with wanted as materialized (
+    select id, content_hash from documents where workspace_id = %(workspace_id)s)
+select int8send(w.id) || extensions.vector_send(e.embedding)
+from embeddings e join wanted w on w.content_hash = e.content_hash
+where e.model = %(model)s;
+
+-- hash_join_memory --
+-- Room to hash a million (id, hash) pairs in memory, for this transaction only.
+select set_config('work_mem', '256MB', true);
 
 -- document_texts --
 -- Titles and the head of each body, for keyword extraction.
@@ -226,9 +264,18 @@ insert into categories (refresh_id, workspace_id, category_id, parent_category_i
 values (%(refresh_id)s, %(workspace_id)s, %(category_id)s, %(parent_category_id)s, %(name)s,
         %(description)s, %(keywords)s, %(size)s, %(centroid)s, %(named_by)s, %(fence)s, %(documents)s);
 
--- copy_assignments --
-copy document_categories (refresh_id, document_id, category_id, score, rank)
-from stdin with (format binary);
+-- copy_links --
+-- Links of arrivals, into the active refresh's partition.
+copy document_categories (refresh_id, document_id, category_id, score, rank) from stdin with (format binary);
+
+-- new_links_partition --
+select new_links_partition(%(refresh_id)s);
+
+-- copy_links_partition --
+copy {partition} (refresh_id, document_id, category_id, score, rank) from stdin with (format binary);
+
+-- attach_links_partition --
+select attach_links_partition(%(refresh_id)s);
 
 -- activate_refresh --
 -- Also starts counting arrivals afresh: the new filters were fitted on every document.
@@ -237,9 +284,17 @@ set active_refresh_id = %(refresh_id)s, next_category_id = %(next_category_id)s,
     arrivals_since_refresh = 0, poorly_matched_since_refresh = 0, refresh_suggested = false
 where id = %(workspace_id)s;
 
+-- drop_old_links --
+-- The links of refreshes older than the active and the previous successful one: their
+-- partitions are dropped whole (prune_old_generations then removes their categories).
+select drop_links_partitions(%(workspace_id)s, array(
+    select id from refresh_runs
+    where workspace_id = %(workspace_id)s and status = 'succeeded'
+    order by id desc limit 2));
+
 -- prune_old_generations --
 -- Keeps the categories of the active and the previous successful refresh (to compare them);
--- older generations' categories and assignments go, their refresh_runs rows stay as history.
+-- older generations' categories go, their refresh_runs rows stay as history.
 delete from categories c
 where c.workspace_id = %(workspace_id)s
   and c.refresh_id not in (

@@ -151,19 +151,19 @@ class PostgresRefreshes(WorkspaceQueries):
                     "changes": Jsonb(changes or {}),
                 },
             )
+            self.conn.execute(query("drop_old_links"), {"workspace_id": workspace.id})
             self.conn.execute(query("prune_old_generations"), {"workspace_id": workspace.id})
 
     def _copy_links(self, refresh_id: int, assignments: Assignments, document_ids: np.ndarray) -> None:
-        with self.conn.cursor() as cur, cur.copy(query("copy_assignments")) as copy:
-            copy.set_types(["int8", "int8", "int4", "float4", "int2"])
-            for row, category_id, score, rank in zip(
-                assignments.document_index,
-                assignments.category_id,
-                assignments.score,
-                assignments.rank,
-                strict=True,
-            ):
-                copy.write_row((refresh_id, int(document_ids[row]), int(category_id), float(score), int(rank)))
+        """The links into a partition of their own, indexed in bulk and attached (see the migration
+        ..._links_per_refresh.sql)."""
+        from psycopg import sql
+
+        partition = self._one("new_links_partition", {"refresh_id": refresh_id})[0]
+        statement = sql.SQL(query("copy_links_partition")).format(partition=sql.Identifier(partition))
+        with self.conn.cursor() as cur, cur.copy(statement) as copy:
+            copy.write(_link_rows(refresh_id, assignments, document_ids))
+        self.conn.execute(query("attach_links_partition"), {"refresh_id": refresh_id})
 
     # -- the active generation, for the next refresh and for arrivals --
 
@@ -171,7 +171,9 @@ class PostgresRefreshes(WorkspaceQueries):
         from drive_tagger.adapters.postgres.vectors import use_vectors
 
         use_vectors(self.conn)
-        return self._all("active_categories", {"workspace_id": workspace_id}, row_factory=kwargs_row(_category))
+        return self._all(
+            "active_categories", {"workspace_id": workspace_id}, row_factory=kwargs_row(_category), binary=True
+        )
 
     def previous_generation(self, workspace_id: int) -> PreviousGeneration | None:
         """The active categories and their members, or None before the first refresh."""
@@ -203,7 +205,8 @@ class PostgresRefreshes(WorkspaceQueries):
             self.conn.execute(
                 query("unlink_documents"), {"workspace_id": workspace.id, "document_ids": document_ids.tolist()}
             )
-            self._copy_links(current.active_refresh_id, assignments, document_ids)
+            with self.conn.cursor() as cur, cur.copy(query("copy_links")) as copy:
+                copy.write(_link_rows(current.active_refresh_id, assignments, document_ids))
             links = _links_per_category(assignments)
             self.conn.execute(
                 query("count_links"),
@@ -336,3 +339,15 @@ class PostgresRefreshes(WorkspaceQueries):
     def unpin_category_name(self, workspace_id: int, category_id: int) -> None:
         with self.conn.transaction():
             self.conn.execute(query("unpin_category_name"), {"workspace_id": workspace_id, "category_id": category_id})
+
+
+def _link_rows(refresh_id: int, assignments: Assignments, document_ids: np.ndarray) -> bytes:
+    from drive_tagger.adapters.postgres.vectors import link_copy_rows
+
+    return link_copy_rows(
+        refresh_id,
+        document_ids[assignments.document_index],
+        assignments.category_id,
+        assignments.score,
+        assignments.rank,
+    )
