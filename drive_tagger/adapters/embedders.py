@@ -8,10 +8,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.preprocessing import normalize
 
 from drive_tagger.core.params import EmbeddingParams
 from drive_tagger.core.text import cut_text
+from drive_tagger.core.unit import unit_rows
 from drive_tagger.errors import EmbeddingError
 from drive_tagger.settings import BUNDLED_MODEL
 
@@ -93,7 +93,7 @@ class Embedder(ABC):
             )
         if not np.isfinite(vectors).all():
             raise EmbeddingError(f"{self.model_id} returned non-finite values")
-        return normalize(vectors)
+        return unit_rows(vectors).astype(np.float32, copy=False)
 
     @abstractmethod
     def _embed_batch(self, texts: list[str]) -> np.ndarray:

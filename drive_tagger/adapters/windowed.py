@@ -10,11 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from sklearn.preprocessing import normalize
 
 from drive_tagger.adapters.embedders import CHARS_PER_TOKEN_BUDGET, Embedder, window_spans
 from drive_tagger.core.params import EmbeddingParams
 from drive_tagger.core.text import cut_text
+from drive_tagger.core.unit import unit_rows
 
 
 class WindowedEmbedder(Embedder):
@@ -151,7 +151,7 @@ class WindowedEmbedder(Embedder):
             for k, r in enumerate(rows):
                 ids[k, : len(flat[r])] = flat[r]
                 mask[k, : len(flat[r])] = 1
-            vectors[rows] = normalize(self._pooled(ids, mask))
+            vectors[rows] = unit_rows(self._pooled(ids, mask))
 
         starts = range(0, len(flat), self.batch_size)
         if self._lanes is None or len(starts) == 1:  # one batch: no hand-over to a lane (3 ms of 12)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
-from sklearn.preprocessing import normalize
 
 from drive_tagger.core.types import Assignments, Category
+from drive_tagger.core.unit import unit_rows
 
 
 def cluster_centroids(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -15,11 +14,13 @@ def cluster_centroids(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarr
     clusters, position = np.unique(labels[rows], return_inverse=True)
     if not len(clusters):
         return clusters, np.empty((0, vectors.shape[1]), dtype=np.float32)
+    from scipy import sparse  # here, not at import: ingest imports this module and needs no scipy
+
     # A sparse one-hot product sums each cluster's rows without copying them (a million rows).
     onehot = sparse.csr_matrix(
         (np.ones(len(rows), dtype=vectors.dtype), (position, rows)), shape=(len(clusters), len(vectors))
     )
-    return clusters, normalize(np.asarray(onehot @ vectors)).astype(np.float32)
+    return clusters, unit_rows(np.asarray(onehot @ vectors)).astype(np.float32)
 
 
 def level_links(

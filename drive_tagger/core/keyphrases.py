@@ -141,11 +141,37 @@ def distinctive_phrases(
     return result
 
 
+# A word or phrase shown as the longer phrase it sits in when at least this share of the documents
+# using it use that phrase: most do ("tony" -> "tony blair", "sox" -> "red sox"; not "oil" ->
+# "oil prices" when most mentions of oil are about something else).
+SUBSUMED_SHARE = 0.5
+
+
+def _as_used(ranked: list[Keyphrase]) -> list[Keyphrase]:
+    """Each phrase as the documents mostly say it: replaced (at its own rank and score) by the
+    longer phrase holding its words that the most of its documents use, when that is most of them."""
+    keys = [word_key(p.text) for p in ranked]
+    holding: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        for word in key:
+            holding.setdefault(word, []).append(i)
+    out = []
+    for i, phrase in enumerate(ranked):
+        containing = set.intersection(*(set(holding[w]) for w in keys[i])) if keys[i] else set()
+        longer = [j for j in containing if len(keys[j]) > len(keys[i])]
+        best = max(longer, key=lambda j: (ranked[j].coverage, -j), default=None)
+        if best is not None and ranked[best].coverage >= SUBSUMED_SHARE * phrase.coverage:
+            phrase = Keyphrase(ranked[best].text, phrase.score, ranked[best].coverage)
+        out.append(phrase)
+    return out
+
+
 def _without_echoes(ranked: list[Keyphrase], top_k: int) -> tuple[Keyphrase, ...]:
-    """Skips a phrase whose words (singular) are all in a better one, or the other way round:
-    'error' after 'errors', 'oil' after 'oil prices'."""
+    """Each phrase as the documents mostly say it (_as_used), then skips a phrase whose words
+    (singular) are all in a better one, or the other way round: 'error' after 'errors', 'oil'
+    after 'oil prices'."""
     kept: list[Keyphrase] = []
-    for phrase in ranked:
+    for phrase in _as_used(ranked):
         words = word_key(phrase.text)
         if any(words <= word_key(k.text) or word_key(k.text) <= words for k in kept):
             continue

@@ -89,3 +89,17 @@ def test_file_name_titles_read_as_words():
 def test_texts_without_any_phrase_give_empty_descriptions():
     assert count_phrases([DocumentText("", "12 34"), DocumentText("", "!!")]) is None
     assert distinctive_phrases(None, np.array([0, 1]), is_word) == {0: (), 1: ()}
+
+
+def test_a_word_most_of_its_documents_use_inside_one_phrase_is_shown_as_that_phrase():
+    texts = ["Tony Blair spoke on oil prices"] * 6 + ["Blair said oil prices"] * 2 + ["film awards"] * 8
+    titles = ["Tony Blair speech"] * 8 + ["Oscars"] * 8
+    found = distinctive_phrases(_documents(texts, titles), np.array([0] * 8 + [1] * 8), is_word)
+    shown = [p.text for p in found[0]]
+    assert "tony blair" in shown and "tony" not in shown and "blair" not in shown
+
+
+def test_a_word_used_mostly_on_its_own_is_not_folded_into_a_rarer_phrase():
+    texts = ["crude oil"] * 2 + ["oil market"] * 3 + ["oil prices"] * 3 + ["film awards"] * 8
+    found = distinctive_phrases(_documents(texts), np.array([0] * 8 + [1] * 8), is_word)
+    assert "oil" in [p.text for p in found[0]]

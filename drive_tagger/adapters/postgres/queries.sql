@@ -57,11 +57,11 @@ delete from workspaces where id = %(workspace_id)s;
 
 -- create_document_stage --
 -- Rows to upsert, filled by COPY (in several batches when a request is large) and emptied by
--- the upsert; it lives until the end of the transaction.
+-- the upsert; it lives as long as the connection, and its rows until the end of the transaction.
 create temporary table if not exists document_stage (
     seq bigint generated always as identity,
     external_id text, title text, body text, content_hash text, source text
-) on commit drop;
+) on commit delete rows;
 
 -- copy_document_stage --
 copy document_stage (external_id, title, body, content_hash, source) from stdin with (format binary);
@@ -90,7 +90,9 @@ on conflict (workspace_id, external_id) do update
 returning d.id, (xmax = 0) as inserted;
 
 -- empty_document_stage --
-truncate document_stage;
+-- A delete, not a truncate: a truncate makes the table anew (catalog work that an ingest of one
+-- document paid on every call).
+delete from document_stage;
 
 -- mark_documents_with_vectors --
 -- Documents waiting for a vector whose text has one already (embedded for another workspace, or
@@ -134,7 +136,7 @@ where d.workspace_id = %(workspace_id)s
 
 -- create_embedding_stage --
 create temporary table if not exists embedding_stage (
-    content_hash text, embedding vector, further_windows boolean not null default false) on commit drop;
+    content_hash text, embedding vector, further_windows boolean not null default false) on commit delete rows;
 
 -- mark_staged_further_windows --
 -- Staged vectors that are their text's first window's only (the rest come later).
@@ -181,7 +183,7 @@ select dimensions from embedding_models where model = %(model)s;
 select ensure_model_index(%(model)s);
 
 -- empty_embedding_stage --
-truncate embedding_stage;
+delete from embedding_stage;
 
 -- record_embed_errors --
 -- Documents whose text the embedder refused (the hash is what failed).
