@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from sklearn.preprocessing import normalize
 
 from drive_tagger.core.keyphrases import Keyphrase
 from drive_tagger.core.naming import (
@@ -30,6 +29,7 @@ from drive_tagger.core.naming import (
 )
 from drive_tagger.core.taxonomy import TAXONOMY, fit_labels, prototype_texts, taxonomy_candidates
 from drive_tagger.core.types import NamedBy
+from drive_tagger.core.unit import unit_rows
 
 # Vectors of names and taxonomy labels, per (model, text): computed once per process.
 _VECTORS: dict[tuple[str, str], np.ndarray] = {}
@@ -199,9 +199,9 @@ class OfflineNamer(GatedNamer):
         phrases = list(request.keyphrases)
         if not phrases or not self.can_embed(context) or not request.peers:
             return phrases
-        vectors = normalize(self.vectors([p.text for p in phrases]))
-        relevance = vectors @ normalize(request.centroid[None])[0]
-        margin = relevance - (vectors @ normalize(context.centroids[list(request.peers)]).T).max(axis=1)
+        vectors = unit_rows(self.vectors([p.text for p in phrases]))
+        relevance = vectors @ unit_rows(request.centroid[None])[0]
+        margin = relevance - (vectors @ unit_rows(context.centroids[list(request.peers)]).T).max(axis=1)
         # Half what the documents share (the statistic), half what the phrase means (relevance).
         statistic = np.array([p.score for p in phrases])
         merit = statistic / statistic.max() + (relevance - relevance.min()) / (np.ptp(relevance) or 1.0)

@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from sklearn.preprocessing import normalize
 
 from drive_tagger.core.assignment import cluster_centroids, combine, learned_links, level_links
 from drive_tagger.core.clustering import TwoLevelClustering
@@ -17,6 +16,7 @@ from drive_tagger.core.matching import Match, match_categories
 from drive_tagger.core.naming import KeywordNamer, Namer, NamingContext, NamingRequest, keyword_description
 from drive_tagger.core.params import RefreshParams
 from drive_tagger.core.types import Assignments, Category, NamedBy, PreviousGeneration
+from drive_tagger.core.unit import unit_rows
 
 
 @dataclass(frozen=True)
@@ -293,7 +293,7 @@ def _keeps_name(before: Category, centroid: np.ndarray, keep_similarity: float, 
         return True
     if NamedBy(before.named_by) is NamedBy.OFFLINE and namer.named_by is not NamedBy.OFFLINE:
         return False
-    pair = normalize(np.vstack([before.centroid, centroid]).astype(np.float64))
+    pair = unit_rows(np.vstack([before.centroid, centroid]).astype(np.float64))
     return float(pair[0] @ pair[1]) >= keep_similarity
 
 

@@ -20,12 +20,12 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
 from drive_tagger.core.merging import group_sums, lloyd_polish, nearest, own_similarity
 from drive_tagger.core.params import ClusteringParams
 from drive_tagger.core.selection import choose_top_level, leaf_clusters
+from drive_tagger.core.unit import unit_rows
 
 
 @dataclass(frozen=True)
@@ -78,14 +78,14 @@ class DocumentClusterer:
         if choice is None:
             return _single_cluster(X)
         k_top = int(choice.labels.max()) + 1
-        top_centroids = normalize(group_sums(X_fit, choice.labels, k_top)[0])
+        top_centroids = unit_rows(group_sums(X_fit, choice.labels, k_top)[0])
         top = lloyd_polish(X, nearest(X, top_centroids), k_top, p.final_iterations)
-        top_centroids = normalize(group_sums(X, top, k_top)[0]).astype(np.float32)
+        top_centroids = unit_rows(group_sums(X, top, k_top)[0]).astype(np.float32)
         top_similarity = own_similarity(X, top_centroids, top)
         if len(X_fit) >= p.leaf_documents_from:
-            leaf_centroids = normalize(group_sums(reduced, leaves, leaves.max() + 1)[0])
+            leaf_centroids = unit_rows(group_sums(reduced, leaves, leaves.max() + 1)[0])
             fine = nearest(project(X), leaf_centroids)
-            fine_centroids = normalize(group_sums(X, fine, fine.max() + 1)[0]).astype(np.float32)
+            fine_centroids = unit_rows(group_sums(X, fine, fine.max() + 1)[0]).astype(np.float32)
             fine = _nest_fine(X, top, top_centroids, fine_centroids, min_size=max(3, n // 1000))
         else:
             fine = _clear_splits(X, top, k_top, p)
@@ -103,7 +103,7 @@ def _unit_rows(vectors: np.ndarray) -> np.ndarray:
     norms = np.einsum("ij,ij->i", vectors, vectors)
     if np.abs(norms - 1.0).max(initial=0.0) <= 1e-3:
         return vectors
-    return normalize(vectors).astype(np.float32, copy=False)
+    return unit_rows(vectors).astype(np.float32, copy=False)
 
 
 def _usable(previous: np.ndarray | None, dims: int) -> np.ndarray | None:
@@ -113,7 +113,7 @@ def _usable(previous: np.ndarray | None, dims: int) -> np.ndarray | None:
     previous = np.asarray(previous, dtype=np.float32)
     if previous.ndim != 2 or previous.shape[1] != dims or not np.isfinite(previous).all():
         return None
-    return normalize(previous).astype(np.float32)
+    return unit_rows(previous).astype(np.float32)
 
 
 def _reduction(X_fit: np.ndarray, p: ClusteringParams):
@@ -128,7 +128,7 @@ def _reduction(X_fit: np.ndarray, p: ClusteringParams):
         # In blocks: transforming a million rows at once centres a full copy of them first.
         out = np.empty((len(rows), dims), dtype=np.float32)
         for start in range(0, len(rows), block):
-            out[start : start + block] = normalize(pca.transform(rows[start : start + block]))
+            out[start : start + block] = unit_rows(pca.transform(rows[start : start + block]))
         return out
 
     return project
@@ -210,5 +210,5 @@ def _fences(top: np.ndarray, similarity: np.ndarray, k: int, iqr: float | None) 
 
 def _single_cluster(X: np.ndarray) -> TwoLevelClustering:
     zeros = np.zeros(len(X), dtype=np.int64)
-    similarity = (X @ normalize(X.sum(0, keepdims=True))[0]).astype(np.float32)
+    similarity = (X @ unit_rows(X.sum(0, keepdims=True))[0]).astype(np.float32)
     return TwoLevelClustering(zeros, zeros, similarity, np.full(1, -1.0, dtype=np.float32))

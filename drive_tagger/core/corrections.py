@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import numpy as np
-from sklearn.preprocessing import normalize
+
+from drive_tagger.core.unit import unit_rows
 
 # A current filter joins a merge when at least this share of its members was merged.
 MERGE_SHARE = 0.5
@@ -100,7 +101,7 @@ def _split(vectors, grouping: Grouping, correction: Correction, position, fresh_
             continue
         taken = (set(np.unique(top)) - {holder}) | set(np.unique(sub[top != holder]))
         ids = _free_ids(parts, taken, fresh_id)
-        centroids = normalize(np.array([vectors[groups[gid]].mean(axis=0) for gid in parts]))
+        centroids = unit_rows(np.array([vectors[groups[gid]].mean(axis=0) for gid in parts]))
         members = np.flatnonzero(top == holder)
         choice = np.array(parts)[np.argmax(vectors[members] @ centroids.T, axis=1)]
         for gid in parts:  # a document of a recorded group stays with its group
@@ -145,7 +146,7 @@ def _move(vectors, grouping: Grouping, target: int | None, rows: np.ndarray) -> 
         top[rows] = target
         children = [s for s, p in grouping.parents.items() if p == target and (sub == s).any()]
         if children:
-            centroids = normalize(np.array([vectors[sub == s].mean(axis=0) for s in children]))
+            centroids = unit_rows(np.array([vectors[sub == s].mean(axis=0) for s in children]))
             sub[rows] = np.array(children)[np.argmax(vectors[rows] @ centroids.T, axis=1)]
         else:
             sub[rows] = -1
@@ -159,7 +160,7 @@ def _learned(vectors, grouping: Grouping, correction: Correction, seeds: np.ndar
     as the picked ones are, or as close as discovered filters ask of their members."""
     if not len(seeds):
         return None
-    centroid = normalize(vectors[seeds].mean(axis=0, keepdims=True))[0]
+    centroid = unit_rows(vectors[seeds].mean(axis=0, keepdims=True))[0]
     discovered = [f for f in grouping.fences.values() if f > -1]
     fence = float(min(float((vectors[seeds] @ centroid).min()), np.median(discovered) if discovered else 1.0))
     members = np.union1d(np.flatnonzero(vectors @ centroid >= fence), seeds)

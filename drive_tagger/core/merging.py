@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import sparse
-from sklearn.preprocessing import normalize
+
+from drive_tagger.core.unit import unit_rows
 
 
 def ward_tree(centroids: np.ndarray, sizes: np.ndarray) -> list[tuple[int, int]]:
@@ -111,7 +112,7 @@ def lloyd_polish(vectors: np.ndarray, labels: np.ndarray, k: int, iterations: in
         sums, counts = group_sums(vectors, labels, k)
         if (counts == 0).any():
             break
-        updated = nearest(vectors, normalize(sums))
+        updated = nearest(vectors, unit_rows(sums))
         if np.array_equal(updated, labels) or len(np.unique(updated)) < k:
             break
         labels = updated

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
-from sklearn.preprocessing import normalize
+
+from drive_tagger.core.unit import unit_rows
 
 
 def clustering_scores(gold: Sequence[str], predicted: np.ndarray) -> dict[str, float]:
@@ -26,7 +27,7 @@ def name_accuracy(name_vectors: np.ndarray, label_vectors: np.ndarray, majority:
     documents: name i is right when label majority[i] is its most similar label."""
     if len(name_vectors) == 0:
         return 0.0
-    nearest = np.argmax(normalize(name_vectors) @ normalize(label_vectors).T, axis=1)
+    nearest = np.argmax(unit_rows(name_vectors) @ unit_rows(label_vectors).T, axis=1)
     return float(np.mean(nearest == np.asarray(majority)))
 
 

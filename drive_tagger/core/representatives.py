@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.preprocessing import normalize
+
+from drive_tagger.core.unit import unit_rows
 
 
 def representatives(
@@ -16,7 +17,7 @@ def representatives(
     if len(rows) == 0:
         return []
     members = vectors[rows]
-    closeness = members @ normalize(centroid[None])[0]
+    closeness = members @ unit_rows(centroid[None])[0]
     order = np.argsort(-closeness, kind="stable")
     chosen = [int(i) for i in order[:central]]
     for _ in range(min(diverse, len(rows) - len(chosen))):

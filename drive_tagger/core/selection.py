@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.metrics import adjusted_rand_score, silhouette_score
-from sklearn.preprocessing import normalize
 
 from drive_tagger.core.merging import cut_tree, group_sums, lloyd_polish, ward_tree
 from drive_tagger.core.params import ClusteringParams
+from drive_tagger.core.unit import unit_rows
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def leaf_clusters(reduced: np.ndarray, params: ClusteringParams) -> np.ndarray |
         return None
     clusters = np.unique(labels[labels >= 0])
     labels = np.where(labels >= 0, np.searchsorted(clusters, labels), -1)
-    centroids = normalize(group_sums(reduced[labels >= 0], labels[labels >= 0], len(clusters))[0])
+    centroids = unit_rows(group_sums(reduced[labels >= 0], labels[labels >= 0], len(clusters))[0])
     noise = labels < 0
     labels[noise] = np.argmax(reduced[noise] @ centroids.T, axis=1)
     return labels

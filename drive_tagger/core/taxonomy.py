@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.preprocessing import normalize
+
+from drive_tagger.core.unit import unit_rows
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,9 @@ def fit_labels(
     workspace's centroids). Without centering, a few "hub" labels are nearest to almost every
     business document; what sets a category apart from the rest of its workspace is what should
     name it."""
-    prototypes = normalize(prototype_vectors - prototype_vectors.mean(axis=0))
+    prototypes = unit_rows(prototype_vectors - prototype_vectors.mean(axis=0))
     target = centroid - center if center is not None else centroid
-    each = prototypes @ normalize(target[None])[0]
+    each = prototypes @ unit_rows(target[None])[0]
     similarity = np.full(owner.max() + 1, -np.inf)
     np.maximum.at(similarity, owner, each)
     spread = similarity.std() or 1.0
