@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.preprocessing import normalize
+
+from drive_tagger.core.unit import unit_rows
 
 
 def project_2d(vectors: np.ndarray) -> np.ndarray:
     """(n, 2) coordinates: the first two principal components of the L2-normalized vectors.
 
-    Deterministic (an exact SVD, each axis signed so its largest loading is positive), so the same
-    vectors always give the same map. Fewer than two documents, or no spread, sit at the origin.
-    PCA rather than UMAP: it costs milliseconds on any workspace and keeps global distances honest.
+    Deterministic (an exact eigendecomposition of the d x d covariance, each axis signed so its
+    largest loading is positive), so the same vectors always give the same map. Fewer than two
+    documents, or no spread, sit at the origin. PCA rather than UMAP: it keeps global distances
+    honest, and from the covariance it costs one pass over the vectors (an SVD of the n x d
+    matrix took seconds and hundreds of MB at 100,000 documents).
     """
     vectors = np.asarray(vectors, dtype=np.float64)
     if vectors.ndim != 2:
@@ -19,13 +22,14 @@ def project_2d(vectors: np.ndarray) -> np.ndarray:
     coordinates = np.zeros((len(vectors), 2))
     if len(vectors) < 2:
         return coordinates
-    centred = normalize(vectors)
-    centred = centred - centred.mean(axis=0)
-    _, singular, axes = np.linalg.svd(centred, full_matrices=False)
-    for k in range(min(2, len(singular))):
-        if singular[k] <= 1e-12:
+    centred = unit_rows(vectors)
+    centred -= centred.mean(axis=0)
+    variances, axes = np.linalg.eigh(centred.T @ centred)  # ascending
+    for k in range(min(2, len(variances))):
+        variance, axis = variances[-1 - k], axes[:, -1 - k]
+        if variance <= 1e-24:
             break
-        axis = axes[k] * np.sign(axes[k][np.argmax(np.abs(axes[k]))])
+        axis = axis * np.sign(axis[np.argmax(np.abs(axis))])
         coordinates[:, k] = centred @ axis
     return coordinates
 

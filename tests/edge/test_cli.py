@@ -104,3 +104,20 @@ def test_runs_shows_refresh_history(ingested):
     run("refresh", "--workspace", "acme")
     result = run("runs", "--workspace", "acme")
     assert "succeeded" in result.output
+
+
+def test_ingest_leaves_long_texts_further_windows_to_the_refresh_which_completes_them(ingested, db):
+    workspace = db.documents.workspace("acme")
+    pending = db.documents.hashes_with_further_windows(workspace.id, workspace.embedding_model)
+    assert pending  # the sample contracts run past one window
+    refreshed = run("refresh", "--workspace", "acme", "--json")
+    assert refreshed.exit_code == 0, refreshed.output
+    assert json.loads(refreshed.output)["seconds"]["further_windows"] > 0
+    assert db.documents.hashes_with_further_windows(workspace.id, workspace.embedding_model) == []
+
+
+def test_ingest_all_windows_leaves_nothing_for_later(env, small_drive, db):
+    result = run("ingest", "--workspace", "acme", small_drive, "--all-windows")
+    assert result.exit_code == 0 and "first window" not in result.output
+    workspace = db.documents.workspace("acme")
+    assert db.documents.hashes_with_further_windows(workspace.id, workspace.embedding_model) == []
