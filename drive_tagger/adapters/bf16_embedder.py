@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,9 +112,20 @@ class TorchBf16Embedder(WindowedEmbedder):
         # work) cost 2.6x the time of single-threaded batches here.
         torch.set_num_threads(1)
         self._model = BertBf16(self.files.transformer_dir)
-        lanes = self.threads or os.cpu_count() or 1
+        lanes = self._cores = self.threads or os.cpu_count() or 1
         if lanes > 1:
             self._lanes = ThreadPoolExecutor(lanes, thread_name_prefix="bf16")
+
+    @contextmanager
+    def _all_cores(self) -> Iterator[None]:
+        # A lone window on two threads: 27 ms instead of 37 for 180 tokens (lanes run one each).
+        import torch
+
+        torch.set_num_threads(self._cores)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(1)
 
     def _pooled(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         import torch

@@ -7,6 +7,7 @@ import threading
 from abc import abstractmethod
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,7 @@ class WindowedEmbedder(Embedder):
         self._texts_per_call = texts_per_call
         self._tokenizer = None
         self._loading = threading.Lock()
+        self._calls = threading.Lock()
         self._loaded = False
         self._lanes: ThreadPoolExecutor | None = None  # a backend that runs batches side by side sets it
 
@@ -88,6 +90,10 @@ class WindowedEmbedder(Embedder):
                 self._load()
                 _ = self.tokenizer
                 self._loaded = True
+
+    def _all_cores(self) -> AbstractContextManager:
+        """While a lone batch runs: the runtime may use every core (a backend that can, says so)."""
+        return nullcontext()
 
     @abstractmethod
     def _load(self) -> None:
@@ -154,9 +160,13 @@ class WindowedEmbedder(Embedder):
             vectors[rows] = unit_rows(self._pooled(ids, mask))
 
         starts = range(0, len(flat), self.batch_size)
-        if self._lanes is None or len(starts) == 1:  # one batch: no hand-over to a lane (3 ms of 12)
-            for start in starts:
-                run(start)
-        else:
-            list(self._lanes.map(run, starts))
+        with self._calls:  # one call's batches at a time: they already fill the cores
+            if self._lanes is None:
+                for start in starts:
+                    run(start)
+            elif len(starts) == 1:  # a lone batch (one document arriving): every core on it, no hand-over
+                with self._all_cores():
+                    run(starts[0])
+            else:
+                list(self._lanes.map(run, starts))
         return vectors
