@@ -89,14 +89,7 @@ def _embed(
     # keeps the cores busy and the database round trip hides behind it.
     with (
         ThreadPoolExecutor(max_workers=1) as reader,
-        tqdm(
-            total=len(pending),
-            desc="embedding",
-            unit="docs",
-            dynamic_ncols=True,
-            bar_format=PROGRESS_FORMAT,
-            disable=None if progress is None else not progress,
-        ) as bar,
+        _progress_bar(len(pending), "embedding", progress) as bar,
     ):
         upcoming = reader.submit(fetch, batches[0]) if batches else None
         for index in range(len(batches)):
@@ -119,6 +112,18 @@ def _embed(
             embedded += len(good)
             bar.update(len(rows))
     return embedded, refused
+
+
+def _progress_bar(total: int, desc: str, progress: bool | None) -> tqdm:
+    """A bar of documents with rate and time left; progress None: shown on a terminal only."""
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit="docs",
+        dynamic_ncols=True,
+        bar_format=PROGRESS_FORMAT,
+        disable=None if progress is None else not progress,
+    )
 
 
 def _wait(future) -> None:
@@ -161,14 +166,7 @@ def embed_further_windows(
     completed = 0
     with documents.embedding_lock(workspace.id):
         waiting = documents.hashes_with_further_windows(workspace.id, model)
-        with tqdm(
-            total=len(waiting),
-            desc="further windows",
-            unit="docs",
-            dynamic_ncols=True,
-            bar_format=PROGRESS_FORMAT,
-            disable=None if progress is None else not progress,
-        ) as bar:
+        with _progress_bar(len(waiting), "further windows", progress) as bar:
             for hashes in _batches(waiting, batch_size):
                 rows = documents.texts_by_hash(workspace.id, hashes, embedder.max_chars)
                 first = documents.vectors_by_hash(model, [r.content_hash for r in rows])
