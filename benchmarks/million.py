@@ -7,13 +7,14 @@ under 20 concurrent clients, each with its time and peak memory, on a throwaway 
 Documents and vectors are real ones tiled, as benchmarks/cluster_speed.py does: the AG News test
 split (7,600 articles, ../shared/data) embedded with the default model (once; the vectors are
 cached in ~/.cache/drive_tagger/benchmarks), repeated with "(copy i)" appended to the text and
-N(0, 0.01^2) noise added to the vector. They are stored by binary COPY, then the model's ANN
-index is built once over all of them (ensure_model_index). The arrivals are AG articles with a
-mark of their own, embedded by the default model (loaded before the clock starts), so they meet
-filters made of their kind. The refresh, the arrivals and the API (`drive-tagger serve`, driven
-by wrk) run in processes of their own, so each peak RSS is that process's; Postgres's own memory
-is not counted. --index-trial N first builds HNSW and IVFFlat over N vectors in a scratch table,
-to show what each build costs here.
+N(0, 0.01^2) noise added to the vector. They are stored by binary COPY, then the model's ANN index is
+built once over all of them (ensure_model_index). The arrivals are AG articles with a mark of their
+own, embedded by the default model (loaded before the clock starts, as the server loads it at
+start-up: with its kernels for lone documents), so they meet filters made of their kind. The
+refresh, the arrivals and the API (`drive-tagger serve`, driven by wrk) run in processes of their
+own, so each peak RSS is that process's; Postgres's own memory is not counted. --index-trial N
+first builds HNSW and IVFFlat over N vectors in a scratch table, to show what each build costs
+here.
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ from drive_tagger.wiring import make_embedder, open_database
 settings = load_settings()
 db = open_database(settings)
 embedder = make_embedder(settings)
-embedder.embed(["warm up the model"])
+embedder.warm_up(lone_shapes=True)  # what `drive-tagger serve` does at start-up (api_warm_model)
 articles = read_labelled_corpus(Path({str(CORPUS)!r})).documents
 docs = [SourceDocument(f"new-{{i:04d}}", a.title, a.body + f" (arrival {{i}})", "bench")
         for i, a in enumerate(articles[:1000])]

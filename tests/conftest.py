@@ -91,7 +91,9 @@ def embedder() -> SentenceTransformerEmbedder:
 
 @pytest.fixture
 def settings(database_url, tmp_path) -> Settings:
-    return Settings(database_url=database_url, data_dir=tmp_path / "data", auto_migrate=False)
+    # The API's background model warm-up is off here: most tests never embed through the API,
+    # and loading the model in every app would cost the suite minutes (test_api covers it).
+    return Settings(database_url=database_url, data_dir=tmp_path / "data", auto_migrate=False, api_warm_model=False)
 
 
 @pytest.fixture

@@ -104,8 +104,9 @@ class Embedder(ABC):
         """Characters of a document worth sending; the rest is cut before tokenizing."""
         return 100_000
 
-    def warm_up(self) -> None:
-        """Loads what the first call would (a command runs this while its database starts)."""
+    def warm_up(self, *, lone_shapes: bool = False) -> None:
+        """Loads what the first call would (a command runs this while its database starts); with
+        lone_shapes, also what one document arriving alone needs ready (a server asks for it)."""
         return None
 
 

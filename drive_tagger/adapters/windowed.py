@@ -23,6 +23,10 @@ class WindowedEmbedder(Embedder):
     tokenization per text. A backend implements `_load` (its runtime) and `_pooled` (mean-pooled
     vectors of a padded batch of windows)."""
 
+    # A lone batch is padded to a multiple of this many tokens. A backend whose runtime builds
+    # kernels per input shape sets it, so that one document arriving meets a ready kernel.
+    lone_width_step = 1
+
     def __init__(
         self,
         model_id: str,
@@ -48,6 +52,7 @@ class WindowedEmbedder(Embedder):
         self._calls = threading.Lock()
         self._loaded = False
         self._lanes: ThreadPoolExecutor | None = None  # a backend that runs batches side by side sets it
+        self._lone_shapes_ready = False
 
     @property
     def texts_per_call(self) -> int:
@@ -83,13 +88,23 @@ class WindowedEmbedder(Embedder):
             out.append([[cls_id, *encoding.ids[start:end], sep_id] for start, end in spans])
         return out
 
-    def warm_up(self) -> None:
-        """Loads the runtime, the weights and the tokenizer once, also when two threads ask at once."""
+    def warm_up(self, *, lone_shapes: bool = False) -> None:
+        """Loads the runtime, the weights and the tokenizer once, also when two threads ask at once;
+        with lone_shapes, also runs one window of every padded width a lone batch can take."""
         with self._loading:
             if not self._loaded:
                 self._load()
                 _ = self.tokenizer
                 self._loaded = True
+            if lone_shapes and not self._lone_shapes_ready and self.lone_width_step > 1:
+                cls_id = self.tokenizer.token_to_id("[CLS]")
+                for width in sorted({self._lone_width(w) for w in range(2, self._window + 1)}):
+                    self._window_vectors([[cls_id] * (width - 1)])  # padded, as most lone windows are
+                self._lone_shapes_ready = True
+
+    def _lone_width(self, width: int) -> int:
+        step = self.lone_width_step
+        return min(-(-width // step) * step, max(width, self._window))
 
     def _all_cores(self) -> AbstractContextManager:
         """While a lone batch runs: the runtime may use every core (a backend that can, says so)."""
@@ -149,9 +164,13 @@ class WindowedEmbedder(Embedder):
         # Length-sorted batches carry almost no padding; a batch of equal lengths carries none.
         order = np.argsort([len(w) for w in flat], kind="stable")
 
+        starts = range(0, len(flat), self.batch_size)
+
         def run(start: int) -> None:
             rows = order[start : start + self.batch_size]
             width = max(len(flat[r]) for r in rows)
+            if len(starts) == 1:
+                width = self._lone_width(width)
             ids = np.zeros((len(rows), width), dtype=np.int64)
             mask = np.zeros_like(ids)
             for k, r in enumerate(rows):
@@ -159,7 +178,6 @@ class WindowedEmbedder(Embedder):
                 mask[k, : len(flat[r])] = 1
             vectors[rows] = unit_rows(self._pooled(ids, mask))
 
-        starts = range(0, len(flat), self.batch_size)
         with self._calls:  # one call's batches at a time: they already fill the cores
             if self._lanes is None:
                 for start in starts:

@@ -71,10 +71,9 @@ class CliContext:
     def warm_up_embedder(self) -> None:
         """Loads the model in a thread of its own, so a command that also starts the embedded
         database (seconds on a fresh data dir) does both at once; the first embed call waits for it."""
-        import threading
+        from drive_tagger.wiring import warm_in_background
 
-        embedder = self.embedder
-        threading.Thread(target=_quietly, args=(embedder.warm_up,), daemon=True).start()
+        warm_in_background(self.embedder.warm_up)
 
     def namer(self) -> Namer:
         from drive_tagger.wiring import make_namer
@@ -97,14 +96,6 @@ class CliContext:
         if self._database is not None:
             self._database.close()
             self._database = None
-
-
-def _quietly(load: Callable[[], None]) -> None:
-    """A failed warm-up is reported by the embed call that retries it, in the command's own words."""
-    try:
-        load()
-    except Exception:
-        return
 
 
 _current: ContextVar[CliContext] = ContextVar("drive_tagger_cli_context")

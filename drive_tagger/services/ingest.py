@@ -168,8 +168,8 @@ def tag_on_arrival(
     if workspace.active_refresh_id is None:
         return
     ids, vectors = documents.document_vectors(document_ids, workspace.embedding_model)
-    links, poor = tag_arrivals(vectors, refreshes.active_categories(workspace.id))
-    refreshes.link_arrivals(
+    links, poor = tag_arrivals(vectors, refreshes.matching_categories(workspace))
+    state = refreshes.link_arrivals(
         workspace,
         links,
         ids,
@@ -179,4 +179,4 @@ def tag_on_arrival(
     )
     report.tagged_on_arrival = len(ids) - int(poor.sum())
     report.poorly_matched = int(poor.sum())
-    report.refresh_suggested = refreshes.arrival_state(workspace.id).refresh_suggested
+    report.refresh_suggested = state is not None and state.refresh_suggested

@@ -46,6 +46,39 @@ def test_a_long_document_is_more_than_its_first_window(bf16):
     assert float(whole @ first) < 0.99
 
 
+def _widths_run(embedder: TorchBf16Embedder, work) -> list[int]:
+    widths, pooled = [], embedder._pooled
+
+    def spy(ids, mask):
+        widths.append(ids.shape[1])
+        return pooled(ids, mask)
+
+    embedder._pooled = spy
+    try:
+        work()
+    finally:
+        del embedder._pooled
+    return widths
+
+
+def test_a_document_arriving_alone_runs_at_a_padded_width_with_the_same_vector(bf16, sample_embedder):
+    text = "Invoice 1042 from Northwind Analytics: consulting services for March, due in 30 days."
+    tokens = len(bf16.windows([text])[0][0])
+    assert tokens % bf16.lone_width_step
+    vector = bf16.embed([text])
+    widths = _widths_run(bf16, lambda: bf16.embed([text]))
+    assert widths == [-(-tokens // bf16.lone_width_step) * bf16.lone_width_step]
+    assert float(vector[0] @ sample_embedder.embed([text])[0]) >= 0.999
+
+
+def test_warming_up_for_lone_documents_runs_every_padded_width_once(bf16):
+    fresh = TorchBf16Embedder(bf16.files, bf16.model_id)
+    fresh.warm_up()
+    widths = _widths_run(fresh, lambda: fresh.warm_up(lone_shapes=True))
+    assert widths == list(range(bf16.lone_width_step, 257, bf16.lone_width_step))
+    assert _widths_run(fresh, lambda: fresh.warm_up(lone_shapes=True)) == []
+
+
 def test_the_default_backend_is_bf16_where_the_cpu_computes_in_it(tmp_path):
     embedder = make_embedder(Settings(data_dir=tmp_path))
     assert isinstance(embedder, TorchBf16Embedder if cpu_has_native_bf16() else OnnxInt8Embedder)

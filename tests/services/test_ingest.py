@@ -105,6 +105,22 @@ def test_a_document_ingested_after_a_refresh_is_tagged_at_once(
     assert report.tagged_on_arrival == 1 and tags and tags[0].rank == 1
 
 
+def test_arrivals_are_matched_against_the_refresh_active_when_they_arrive(db, sample_workspace, sample_embedder):
+    from drive_tagger.services.refresh import refresh_workspace
+
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    first = db.documents.workspace(sample_workspace)
+    matched_first = db.refreshes.matching_categories(first)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    second = db.documents.workspace(sample_workspace)
+    matched_second = db.refreshes.matching_categories(second)
+    active = db.refreshes.active_categories(second.id)
+    assert second.active_refresh_id != first.active_refresh_id
+    assert [c.category_id for c in matched_second] == [c.category_id for c in active]
+    assert all(np.allclose(m.centroid, a.centroid) for m, a in zip(matched_second, active, strict=True))
+    assert matched_first is not matched_second
+
+
 def test_many_poorly_matching_arrivals_make_a_refresh_suggested(db, sample_workspace, sample_embedder, tmp_path):
     from drive_tagger.services.refresh import refresh_workspace
 

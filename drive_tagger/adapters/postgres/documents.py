@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 
@@ -14,6 +15,9 @@ from drive_tagger.adapters.postgres.workspaces import LockKind, WorkspaceQueries
 from drive_tagger.core.text import content_hash
 from drive_tagger.core.types import DocumentText, PendingText, SourceDocument
 from drive_tagger.errors import EmbeddingError
+
+# Per connection (so per database), each model's ANN index once it is known to exist.
+_MODEL_INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 # Rows per fetch of workspace_vectors: 50,000 vectors of 384 floats are 77 MB.
 VECTOR_ROWS_PER_FETCH = 50_000
@@ -144,8 +148,7 @@ class PostgresDocuments(WorkspaceQueries):
             return
         use_vectors(self.conn)
         with self.conn.transaction():
-            self.conn.execute(query("register_model"), {"model": model, "dimensions": vectors.shape[1]})
-            recorded = self._one("model_dimensions", {"model": model})[0]
+            recorded = self._one("register_model", {"model": model, "dimensions": vectors.shape[1]})[0]
             if recorded != vectors.shape[1]:
                 raise EmbeddingError(
                     f"{model} made {vectors.shape[1]}-d vectors, but its vectors stored before "
@@ -189,8 +192,12 @@ class PostgresDocuments(WorkspaceQueries):
             self.conn.execute(query("empty_embedding_stage"))
 
     def ensure_model_index(self, model: str) -> str | None:
-        """The model's ANN index, built over its stored vectors if it does not exist yet; its name."""
-        return self._one("ensure_model_index", {"model": model})[0]
+        """The model's ANN index, built over its stored vectors if it does not exist yet; its name.
+        Asked once per connection and model: an index, once there, stays."""
+        indexes = _MODEL_INDEXES.setdefault(self.conn, {})
+        if model not in indexes:
+            indexes[model] = self._one("ensure_model_index", {"model": model})[0]
+        return indexes[model]
 
     def count_documents_missing_vectors(self, workspace_id: int, model: str) -> int:
         return self._one("count_documents_missing_vectors", {"workspace_id": workspace_id, "model": model})[0]

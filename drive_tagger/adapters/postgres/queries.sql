@@ -172,11 +172,13 @@ copy (
 ) to stdout with (format binary);
 
 -- register_model --
--- A model's dimensions, recorded with its first vectors.
-insert into embedding_models (model, dimensions) values (%(model)s, %(dimensions)s)
-on conflict (model) do nothing;
-
--- model_dimensions --
+-- A model's dimensions, recorded with its first vectors; returns the dimensions on record.
+with registered as (
+    insert into embedding_models (model, dimensions) values (%(model)s, %(dimensions)s)
+    on conflict (model) do nothing
+    returning dimensions)
+select dimensions from registered
+union all
 select dimensions from embedding_models where model = %(model)s;
 
 -- ensure_model_index --
@@ -313,6 +315,13 @@ left join category_pins p on p.workspace_id = w.id and p.category_id = c.categor
 where w.id = %(workspace_id)s
 order by c.category_id;
 
+-- refresh_categories --
+-- A refresh's categories as computed (no pinned names): what arrivals are matched against.
+select category_id, parent_category_id, name, description, keywords, size, centroid, named_by, fence
+from categories
+where refresh_id = %(refresh_id)s
+order by category_id;
+
 -- active_memberships --
 -- Each active category's documents (their best link at that level).
 select dc.category_id, dc.document_id
@@ -428,7 +437,8 @@ set arrivals_since_refresh = arrivals_since_refresh + %(arrivals)s,
     refresh_suggested = (arrivals_since_refresh + %(arrivals)s) >= %(min_arrivals)s
         and (poorly_matched_since_refresh + %(poorly_matched)s)
             >= %(suggest_share)s * (arrivals_since_refresh + %(arrivals)s)
-where id = %(workspace_id)s;
+where id = %(workspace_id)s
+returning arrivals_since_refresh as arrivals, poorly_matched_since_refresh as poorly_matched, refresh_suggested;
 
 -- arrival_state --
 select arrivals_since_refresh as arrivals, poorly_matched_since_refresh as poorly_matched, refresh_suggested

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
     import numpy as np
 
     from drive_tagger.core.corrections import Correction, Kind
+
+# Per connection (so per database): the categories arrivals are matched against, by refresh.
+_MATCHING: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+MATCHING_REFRESHES_KEPT = 4
 
 
 def _category(*, keywords, centroid, named_by, **fields) -> Category:
@@ -175,6 +180,27 @@ class PostgresRefreshes(WorkspaceQueries):
             "active_categories", {"workspace_id": workspace_id}, row_factory=kwargs_row(_category), binary=True
         )
 
+    def matching_categories(self, workspace: Workspace) -> list[Category]:
+        """The categories of the workspace's active refresh as computed, for matching arrivals:
+        centroids and fences never change within a refresh, so they are read once per connection
+        and refresh (one document arriving does not parse every centroid again). Names may be
+        pinned since; read them from active_categories."""
+        from drive_tagger.adapters.postgres.vectors import use_vectors
+
+        if workspace.active_refresh_id is None:
+            return []
+        cached = _MATCHING.setdefault(self.conn, {})
+        key = (workspace.id, workspace.active_refresh_id)
+        if key not in cached:
+            use_vectors(self.conn)
+            rows = self._all(
+                "refresh_categories", {"refresh_id": key[1]}, row_factory=kwargs_row(_category), binary=True
+            )
+            if len(cached) >= MATCHING_REFRESHES_KEPT:
+                cached.pop(next(iter(cached)))
+            cached[key] = rows
+        return cached[key]
+
     def previous_generation(self, workspace_id: int) -> PreviousGeneration | None:
         """The active categories and their members, or None before the first refresh."""
         import numpy as np
@@ -196,12 +222,13 @@ class PostgresRefreshes(WorkspaceQueries):
         poorly_matched: int,
         min_arrivals: int,
         suggest_share: float,
-    ) -> None:
-        """Replaces the active links of newly arrived or changed documents and counts them."""
+    ) -> ArrivalState | None:
+        """Replaces the active links of newly arrived or changed documents and counts them;
+        returns the arrivals counted since the refresh (None when there is no active refresh)."""
         with self.conn.transaction():
             current = self.lock_workspace(workspace.id)
             if current.active_refresh_id is None:
-                return
+                return None
             self.conn.execute(
                 query("unlink_documents"), {"workspace_id": workspace.id, "document_ids": document_ids.tolist()}
             )
@@ -216,8 +243,8 @@ class PostgresRefreshes(WorkspaceQueries):
                     "links": list(links.values()),
                 },
             )
-            self.conn.execute(
-                query("record_arrivals"),
+            return self._one(
+                "record_arrivals",
                 {
                     "workspace_id": workspace.id,
                     "arrivals": len(document_ids),
@@ -225,6 +252,7 @@ class PostgresRefreshes(WorkspaceQueries):
                     "min_arrivals": min_arrivals,
                     "suggest_share": suggest_share,
                 },
+                ArrivalState,
             )
 
     def arrival_state(self, workspace_id: int) -> ArrivalState:
