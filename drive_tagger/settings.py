@@ -108,8 +108,8 @@ class Settings(BaseSettings):
     # is normally seen at once (the database notifies the server); this bounds it where
     # notifications cannot arrive (a pooler in transaction mode). 0 turns the read cache off.
     api_read_cache_seconds: float = Field(default=2.0, ge=0, le=3600)
-    # The server loads the embedding model at start-up, in the background, with its kernels for
-    # a document arriving alone, so no request waits for them (false: on the first embed).
+    # The server loads the embedding model, with its kernels for a document arriving alone,
+    # before it answers (a few seconds), so no request waits for them (false: on the first embed).
     api_warm_model: bool = True
 
     # Who names new filters: "offline" (built-in taxonomy and keywords, no network) or

@@ -189,17 +189,18 @@ def lazy_embedder(settings: Settings) -> Callable[[], Embedder]:
     return get
 
 
+def warm_quietly(load: Callable[[], None]) -> None:
+    """Runs load (a model's warm-up); a failure is left to the first call that needs the model,
+    which retries it and reports it in its own words."""
+    try:
+        load()
+    except Exception:
+        return
+
+
 def warm_in_background(load: Callable[[], None]) -> None:
-    """Runs load (a model's warm-up) in a daemon thread; a failure is left to the first call that
-    needs the model, which retries it and reports it in its own words."""
-
-    def quietly() -> None:
-        try:
-            load()
-        except Exception:
-            return
-
-    threading.Thread(target=quietly, name="warm-up", daemon=True).start()
+    """warm_quietly in a daemon thread."""
+    threading.Thread(target=warm_quietly, args=(load,), name="warm-up", daemon=True).start()
 
 
 def queue_options(settings: Settings) -> queue.QueueOptions:

@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from drive_tagger.api.batcher import EmbedBatcher
         from drive_tagger.api.deps import DatabaseGate
         from drive_tagger.api.read_cache import ReadCache, listen_for_changes
-        from drive_tagger.wiring import database_url, lazy_embedder, make_pool, open_database, warm_in_background
+        from drive_tagger.wiring import database_url, lazy_embedder, make_pool, open_database, warm_quietly
 
         app.state.settings = settings or load_settings()
         open_database(app.state.settings).close()  # migrate or refuse a stale schema, as the CLI does
@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.gate = DatabaseGate.for_settings(app.state.settings)
         app.state.embedder = lazy_embedder(app.state.settings)
         if app.state.settings.api_warm_model:
-            warm_in_background(lambda: app.state.embedder().warm_up(lone_shapes=True))
+            # Before the server answers: no request waits for the model, none races its loading.
+            await asyncio.to_thread(warm_quietly, lambda: app.state.embedder().warm_up(lone_shapes=True))
         app.state.embed_batcher = EmbedBatcher(app.state.embedder, app.state.settings.api_embed_batch)
         app.state.read_cache = ReadCache(max_age=app.state.settings.api_read_cache_seconds)
         listener = asyncio.create_task(listen_for_changes(database_url(app.state.settings), app.state.read_cache))

@@ -1,8 +1,10 @@
 import numpy as np
 import pytest
 
+from drive_tagger.adapters.postgres.documents import ARRAY_ROWS_MAX
 from drive_tagger.adapters.postgres.vectors import copy_rows, id_vector_rows
 from drive_tagger.core.text import content_hash
+from drive_tagger.core.types import SourceDocument
 
 
 def test_vectors_stored_by_binary_copy_read_back_exactly(db):
@@ -69,3 +71,29 @@ def test_a_document_still_without_a_vector_is_left_out_of_the_workspace_vectors(
     ids, vectors = db.documents.workspace_vectors(workspace.id, workspace.embedding_model)
     late = db.documents.document_ids(workspace.id, ["late.txt"])["late.txt"]
     assert len(ids) == len(vectors) == 72 and late not in ids and (np.diff(ids) > 0).all()
+
+
+@pytest.mark.parametrize("size", [3, ARRAY_ROWS_MAX + 5], ids=["by arrays", "by copy"])
+def test_the_last_row_given_for_an_id_wins_and_only_changes_count(db, size):
+    workspace = db.documents.ensure_workspace("stored-alike")
+    docs = [SourceDocument(f"doc-{i}", f"Title {i}", f"text {i}", "test") for i in range(size)]
+    inserted, changed = db.documents.upsert_documents(workspace.id, [*docs, SourceDocument("doc-0", "T", "last", "x")])
+    assert (len(inserted), changed) == (size, [])
+    again = [SourceDocument("doc-1", "Title 1", "text 1, edited", "test"), docs[2]]
+    assert db.documents.upsert_documents(workspace.id, again) == ([], [inserted[1]])
+    assert db.documents.document_texts(np.array(inserted[:2]), 100)[0].body == "last"
+
+
+@pytest.mark.parametrize("size", [2, ARRAY_ROWS_MAX + 5], ids=["by arrays", "by copy"])
+def test_stored_vectors_read_back_exactly_and_mark_first_windows(db, size):
+    workspace = db.documents.ensure_workspace("vectors-alike")
+    db.documents.set_workspace_model(workspace.id, "test-model")
+    docs = [SourceDocument(f"doc-{i}", "", f"text {i}", "test") for i in range(size)]
+    db.documents.upsert_documents(workspace.id, docs)
+    hashes = [content_hash(d.title, d.body) for d in docs]
+    vectors = np.random.default_rng(0).standard_normal((size, 4)).astype(np.float32)
+    db.documents.store_vectors("test-model", hashes, vectors, first_windows_only=hashes[:1])
+    stored = db.documents.vectors_by_hash("test-model", hashes)
+    np.testing.assert_array_equal(np.array([stored[h] for h in hashes]), vectors)
+    assert db.documents.hashes_with_further_windows(workspace.id, "test-model") == hashes[:1]
+    assert db.documents.hashes_missing_vectors(workspace.id, "test-model") == []

@@ -15,4 +15,4 @@ def test_a_name_defined_twice_is_an_error():
 
 def test_shipped_queries_file_parses_and_every_query_has_sql():
     loaded = queries()
-    assert "upsert_staged_documents" in loaded and all(body.strip() for body in loaded.values())
+    assert "upsert_documents" in loaded and all(body.strip() for body in loaded.values())

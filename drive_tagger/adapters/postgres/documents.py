@@ -16,8 +16,24 @@ from drive_tagger.core.text import content_hash
 from drive_tagger.core.types import DocumentText, PendingText, SourceDocument
 from drive_tagger.errors import EmbeddingError
 
-# Per connection (so per database), each model's ANN index once it is known to exist.
+# Per connection (so per database), each model's ANN index once it is known to exist, and the
+# dimensions on record for it (a model's vectors have one length for good).
 _MODEL_INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_MODEL_DIMENSIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Up to this many rows are written by one statement with arrays (a document arriving alone costs
+# no staging table); more go through a staging table by binary COPY, which is faster in bulk.
+ARRAY_ROWS_MAX = 64
+
+
+def _from_rows(name: str, rows: str):
+    """A named query whose {rows} is the named row source (staged by COPY or given as arrays)."""
+    from psycopg import sql
+
+    return sql.SQL(query(name)).format(rows=sql.SQL(query(rows)))
+
+
+def _inserted_and_changed(rows: list[tuple[int, bool]]) -> tuple[list[int], list[int]]:
+    return [i for i, new in rows if new], [i for i, new in rows if not new]
 
 # Rows per fetch of workspace_vectors: 50,000 vectors of 384 floats are 77 MB.
 VECTOR_ROWS_PER_FETCH = 50_000
@@ -52,17 +68,31 @@ class PostgresDocuments(WorkspaceQueries):
         """Writes every staged document (the last staged for an id wins) in id order, empties the
         stage, and returns the ids of (inserted, changed) documents; unchanged ones are untouched."""
         self.conn.execute(query("create_document_stage"))
-        rows = self.conn.execute(query("upsert_staged_documents"), {"workspace_id": workspace_id}).fetchall()
+        statement = _from_rows("upsert_documents", "staged_document_rows")
+        rows = self.conn.execute(statement, {"workspace_id": workspace_id}).fetchall()
         self.conn.execute(query("empty_document_stage"))
-        return [i for i, new in rows if new], [i for i, new in rows if not new]
+        return _inserted_and_changed(rows)
 
     def upsert_documents(self, workspace_id: int, docs: Sequence[SourceDocument]) -> tuple[list[int], list[int]]:
-        """Stages and upserts docs in one transaction (its own, or the caller's)."""
+        """Upserts docs in one transaction (its own, or the caller's): a few by one statement, more
+        staged by COPY first. Returns the ids of (inserted, changed) documents."""
         if not docs:
             return [], []
-        with self.conn.transaction():
-            self.stage_documents(docs)
-            return self.upsert_staged(workspace_id)
+        if len(docs) > ARRAY_ROWS_MAX:
+            with self.conn.transaction():
+                self.stage_documents(docs)
+                return self.upsert_staged(workspace_id)
+        params = {
+            "workspace_id": workspace_id,
+            "external_ids": [d.external_id for d in docs],
+            "titles": [d.title for d in docs],
+            "bodies": [d.body for d in docs],
+            "hashes": [content_hash(d.title, d.body) for d in docs],
+            "sources": [d.source for d in docs],
+        }
+        return _inserted_and_changed(
+            self.conn.execute(_from_rows("upsert_documents", "given_document_rows"), params).fetchall()
+        )
 
     def delete_documents(self, workspace_id: int, external_ids: Sequence[str]) -> list[str]:
         """Deletes the documents (their links go with them) and every vector no document carries
@@ -147,21 +177,36 @@ class PostgresDocuments(WorkspaceQueries):
         if not len(hashes):
             return
         use_vectors(self.conn)
+        self._check_dimensions(model, vectors.shape[1])
+        marked = {"model": model, "hashes": list(hashes)}
+        if len(hashes) <= ARRAY_ROWS_MAX:
+            # No transaction: a document left unmarked by a failure in between is marked by the
+            # next pass (hashes_missing_vectors), and the vector is stored once either way.
+            further = set(first_windows_only)
+            given = {**marked, "vectors": list(vectors), "further": [h in further for h in hashes]}
+            self.conn.execute(_from_rows("insert_embeddings", "given_embedding_rows"), given)
+            self.conn.execute(query("mark_stored_vectors"), marked)
+            return
         with self.conn.transaction():
-            recorded = self._one("register_model", {"model": model, "dimensions": vectors.shape[1]})[0]
-            if recorded != vectors.shape[1]:
-                raise EmbeddingError(
-                    f"{model} made {vectors.shape[1]}-d vectors, but its vectors stored before "
-                    f"are {recorded}-d; a model id must always make vectors of one length"
-                )
             self.conn.execute(query("create_embedding_stage"))
             with self.conn.cursor().copy(query("copy_embedding_stage")) as copy:
                 copy.write(copy_rows(list(hashes), vectors))
             if first_windows_only:
                 self.conn.execute(query("mark_staged_further_windows"), {"hashes": list(first_windows_only)})
-            self.conn.execute(query("insert_staged_embeddings"), {"model": model})
+            self.conn.execute(_from_rows("insert_embeddings", "staged_embedding_rows"), {"model": model})
             self.conn.execute(query("empty_embedding_stage"))
-            self.conn.execute(query("mark_stored_vectors"), {"model": model, "hashes": list(hashes)})
+            self.conn.execute(query("mark_stored_vectors"), marked)
+
+    def _check_dimensions(self, model: str, dimensions: int) -> None:
+        """Records the model's dimensions with its first vectors; refuses vectors of another length."""
+        recorded = _MODEL_DIMENSIONS.setdefault(self.conn, {})
+        if model not in recorded:
+            recorded[model] = self._one("register_model", {"model": model, "dimensions": dimensions})[0]
+        if recorded[model] != dimensions:
+            raise EmbeddingError(
+                f"{model} made {dimensions}-d vectors, but its vectors stored before "
+                f"are {recorded[model]}-d; a model id must always make vectors of one length"
+            )
 
     def hashes_with_further_windows(self, workspace_id: int, model: str) -> list[str]:
         rows = self._all("hashes_with_further_windows", {"workspace_id": workspace_id, "model": model})

@@ -66,17 +66,18 @@ create temporary table if not exists document_stage (
 -- copy_document_stage --
 copy document_stage (external_id, title, body, content_hash, source) from stdin with (format binary);
 
--- upsert_staged_documents --
+-- upsert_documents --
 -- Inserts new documents and updates changed ones; unchanged rows are left alone. The last row
--- staged for an id wins. Rows are written in id order, so concurrent writers of overlapping ids
+-- given for an id wins. Rows are written in id order, so concurrent writers of overlapping ids
 -- lock them in the same order and never deadlock. Returns one row per inserted or changed document.
--- A text that has a vector of the workspace's model already is stored as having it.
+-- A text that has a vector of the workspace's model already is stored as having it. {rows} is
+-- staged_document_rows or given_document_rows.
 insert into documents as d (workspace_id, external_id, title, body, content_hash, source, vector_model)
 select %(workspace_id)s, s.external_id, s.title, s.body, s.content_hash, s.source,
        (select w.embedding_model from workspaces w
         where w.id = %(workspace_id)s
           and exists (select 1 from embeddings e where e.model = w.embedding_model and e.content_hash = s.content_hash))
-from (select distinct on (external_id) * from document_stage order by external_id, seq desc) s
+from (select distinct on (external_id) * from ({rows}) r order by external_id, seq desc) s
 order by s.external_id
 on conflict (workspace_id, external_id) do update
     set title = excluded.title,
@@ -88,6 +89,15 @@ on conflict (workspace_id, external_id) do update
         updated_at = now()
     where d.content_hash <> excluded.content_hash
 returning d.id, (xmax = 0) as inserted;
+
+-- staged_document_rows --
+-- The rows COPY put in document_stage (a large batch).
+select external_id, title, body, content_hash, source, seq from document_stage
+
+-- given_document_rows --
+-- The rows given as arrays (a small batch: one statement, no staging).
+select * from unnest(%(external_ids)s::text[], %(titles)s::text[], %(bodies)s::text[], %(hashes)s::text[],
+                     %(sources)s::text[]) with ordinality as u (external_id, title, body, content_hash, source, seq)
 
 -- empty_document_stage --
 -- A delete, not a truncate: a truncate makes the table anew (catalog work that an ingest of one
@@ -145,11 +155,19 @@ update embedding_stage set further_windows = true where content_hash = any(%(has
 -- copy_embedding_stage --
 copy embedding_stage (content_hash, embedding) from stdin with (format binary);
 
--- insert_staged_embeddings --
+-- insert_embeddings --
+-- Vectors not stored yet, in hash order; {rows} is staged_embedding_rows or given_embedding_rows.
 insert into embeddings (model, content_hash, embedding, further_windows)
-select %(model)s, content_hash, embedding, further_windows from embedding_stage
+select %(model)s, content_hash, embedding, further_windows from ({rows}) r
 order by content_hash
 on conflict (model, content_hash) do nothing;
+
+-- staged_embedding_rows --
+select content_hash, embedding, further_windows from embedding_stage
+
+-- given_embedding_rows --
+select * from unnest(%(hashes)s::text[], %(vectors)s::vector[], %(further)s::boolean[])
+    as u (content_hash, embedding, further_windows)
 
 -- complete_staged_embeddings --
 -- Whole vectors replace first windows' ones (a vector already whole is left as it is).
@@ -267,10 +285,6 @@ insert into categories (refresh_id, workspace_id, category_id, parent_category_i
                         description, keywords, size, centroid, named_by, fence, documents)
 values (%(refresh_id)s, %(workspace_id)s, %(category_id)s, %(parent_category_id)s, %(name)s,
         %(description)s, %(keywords)s, %(size)s, %(centroid)s, %(named_by)s, %(fence)s, %(documents)s);
-
--- copy_links --
--- Links of arrivals, into the active refresh's partition.
-copy document_categories (refresh_id, document_id, category_id, score, rank) from stdin with (format binary);
 
 -- new_links_partition --
 select new_links_partition(%(refresh_id)s);
@@ -423,10 +437,16 @@ update categories c set documents = c.documents - g.links
 from (select refresh_id, category_id, count(*) as links from gone group by refresh_id, category_id) g
 where c.refresh_id = g.refresh_id and c.category_id = g.category_id;
 
--- count_links --
--- Adds links just written (per category: how many) to the categories' counts.
+-- link_arrivals --
+-- Links of arrivals into the active refresh's partition, added to their categories' counts.
+with linked as (
+    insert into document_categories (refresh_id, document_id, category_id, score, rank)
+    select %(refresh_id)s, l.document_id, l.category_id, l.score, l.rank
+    from unnest(%(document_ids)s::bigint[], %(category_ids)s::int[], %(scores)s::real[], %(ranks)s::smallint[])
+        as l (document_id, category_id, score, rank)
+    returning category_id)
 update categories c set documents = c.documents + l.links
-from unnest(%(category_ids)s::int[], %(links)s::int[]) as l (category_id, links)
+from (select category_id, count(*) as links from linked group by category_id) l
 where c.refresh_id = %(refresh_id)s and c.category_id = l.category_id;
 
 -- record_arrivals --

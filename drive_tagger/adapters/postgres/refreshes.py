@@ -225,6 +225,8 @@ class PostgresRefreshes(WorkspaceQueries):
     ) -> ArrivalState | None:
         """Replaces the active links of newly arrived or changed documents and counts them;
         returns the arrivals counted since the refresh (None when there is no active refresh)."""
+        import numpy as np
+
         with self.conn.transaction():
             current = self.lock_workspace(workspace.id)
             if current.active_refresh_id is None:
@@ -232,15 +234,14 @@ class PostgresRefreshes(WorkspaceQueries):
             self.conn.execute(
                 query("unlink_documents"), {"workspace_id": workspace.id, "document_ids": document_ids.tolist()}
             )
-            with self.conn.cursor() as cur, cur.copy(query("copy_links")) as copy:
-                copy.write(_link_rows(current.active_refresh_id, assignments, document_ids))
-            links = _links_per_category(assignments)
             self.conn.execute(
-                query("count_links"),
+                query("link_arrivals"),
                 {
                     "refresh_id": current.active_refresh_id,
-                    "category_ids": list(links),
-                    "links": list(links.values()),
+                    "document_ids": document_ids[assignments.document_index].tolist(),
+                    "category_ids": np.asarray(assignments.category_id).tolist(),
+                    "scores": np.asarray(assignments.score, dtype=np.float64).tolist(),
+                    "ranks": np.asarray(assignments.rank).tolist(),
                 },
             )
             return self._one(
