@@ -35,6 +35,7 @@ def _from_rows(name: str, rows: str):
 def _inserted_and_changed(rows: list[tuple[int, bool]]) -> tuple[list[int], list[int]]:
     return [i for i, new in rows if new], [i for i, new in rows if not new]
 
+
 # Rows per fetch of workspace_vectors: 50,000 vectors of 384 floats are 77 MB.
 VECTOR_ROWS_PER_FETCH = 50_000
 
