@@ -73,7 +73,12 @@ def _index_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _levels(vectors: np.ndarray, clustering: TwoLevelClustering) -> tuple[_Level, _Level]:
     top_index, top_clusters = _index_labels(clustering.top_labels)
-    _, top_centroids = cluster_centroids(vectors, top_index)
+    if clustering.top_centroids is not None:
+        # The centroids that assigned the documents: seeding the next refresh with them gives
+        # the same filters for the same documents.
+        top_centroids = clustering.top_centroids[top_clusters]
+    else:
+        _, top_centroids = cluster_centroids(vectors, top_index)
     fine_index, _ = _index_labels(clustering.fine_labels)
     fine_parent = np.array(
         [np.bincount(top_index[fine_index == f]).argmax() for f in range(fine_index.max() + 1)], dtype=np.int64
@@ -142,8 +147,12 @@ def categorize(
         fences={int(top_ids[i]): float(f) for i, f in enumerate(top.fences)},
     )
     matched = (top_ids, sub_ids)  # the ids matching gave, before any correction: what _changes reports
+    clustered = grouping.top
     grouping, learned, notes = apply_corrections(vectors, document_ids, grouping, corrections, lambda: next(fresh))
-    (top, top_ids), (sub, sub_ids) = _levels_of(vectors, grouping)
+    moved = clustered != grouping.top
+    touched = set(clustered[moved].tolist()) | set(grouping.top[moved].tolist())
+    assigned = {int(i): top.centroids[k] for k, i in enumerate(top_ids) if int(i) not in touched}
+    (top, top_ids), (sub, sub_ids) = _levels_of(vectors, grouping, assigned)
     assignments = combine(
         level_links(vectors, top.labels, top.centroids, top_ids, second_margin=params.second_filter_margin),
         level_links(vectors, sub.labels, sub.centroids, sub_ids),
@@ -178,6 +187,11 @@ def categorize(
     )
 
 
+def seed_documents(previous: PreviousGeneration | None) -> int:
+    """How many documents the previous refresh's top level was made from."""
+    return sum(c.size for c in previous.level(top=True)) if previous else 0
+
+
 def seed_centroids(previous: PreviousGeneration | None, corrections: tuple[Correction, ...]) -> np.ndarray | None:
     """The previous refresh's discovered top-level centroids, which seed the next clustering
     (learned filters are a person's, not the clustering's); None when there are none."""
@@ -193,12 +207,18 @@ def _ids_of(labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return out
 
 
-def _levels_of(vectors: np.ndarray, grouping: Grouping) -> tuple[tuple[_Level, np.ndarray], tuple[_Level, np.ndarray]]:
+def _levels_of(
+    vectors: np.ndarray, grouping: Grouping, assigned: dict[int, np.ndarray] | None = None
+) -> tuple[tuple[_Level, np.ndarray], tuple[_Level, np.ndarray]]:
     """Both levels (labels indexing sorted ids, centroids, parents, fences) from a grouping; a
-    top-level filter left with fewer than two sub-filters shows none."""
+    top-level filter left with fewer than two sub-filters shows none. A top-level filter no
+    correction touched keeps the centroid that assigned its documents (`assigned`, by id)."""
     top_ids = np.unique(grouping.top[grouping.top >= 0])
     top_labels = np.where(grouping.top >= 0, np.searchsorted(top_ids, grouping.top), -1)
     _, top_centroids = cluster_centroids(vectors, top_labels)
+    for k, category_id in enumerate(top_ids.tolist()):
+        if assigned and category_id in assigned:
+            top_centroids[k] = assigned[category_id]
     fences = np.array([grouping.fences.get(int(c), -1.0) for c in top_ids], dtype=np.float32)
     sub_ids = np.unique(grouping.sub[(grouping.sub >= 0) & (grouping.top >= 0)])
     parent = np.array([grouping.parents.get(int(s), -1) for s in sub_ids], dtype=np.int64)

@@ -37,6 +37,9 @@ class TwoLevelClustering:
     silhouettes: dict[int, float] = field(default_factory=dict)  # per candidate number of filters
     stabilities: dict[int, float] = field(default_factory=dict)  # per candidate number of filters
     kept_previous: bool = False  # the previous refresh's top level was kept
+    # Per top cluster: the centroid every document was assigned by (nearest wins). Stored with
+    # the filter, it reproduces the same assignment: the same documents give the same filters.
+    top_centroids: np.ndarray | None = None
 
 
 class DocumentClusterer:
@@ -45,20 +48,24 @@ class DocumentClusterer:
     def __init__(self, params: ClusteringParams | None = None):
         self.params = params or ClusteringParams()
 
-    def fit(self, vectors: np.ndarray, previous_centroids: np.ndarray | None = None) -> DocumentClusterer:
+    def fit(
+        self, vectors: np.ndarray, previous_centroids: np.ndarray | None = None, previous_documents: int = 0
+    ) -> DocumentClusterer:
         """Clusters the vectors; `previous_centroids` (the last refresh's top-level centroids, same
-        model) seed the top level so that a refresh after new arrivals keeps what still holds."""
+        model, made from `previous_documents` documents) seed the top level so that a refresh
+        after new arrivals keeps what still holds."""
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2:
             raise ValueError(f"expected a 2-d array of vectors, got shape {vectors.shape}")
         previous = _usable(previous_centroids, vectors.shape[1])
         # The products here are thin (n x k); multi-threaded BLAS was 17x slower on 2 busy cores.
         with threadpool_limits(limits=1, user_api="blas"):
-            self.result_ = self._fit(_unit_rows(vectors), previous)
+            share = min(previous_documents / len(vectors), 1.0) if len(vectors) else 0.0
+            self.result_ = self._fit(_unit_rows(vectors), previous, share)
         self.labels_ = self.result_.top_labels
         return self
 
-    def _fit(self, X: np.ndarray, previous: np.ndarray | None) -> TwoLevelClustering:
+    def _fit(self, X: np.ndarray, previous: np.ndarray | None, previous_share: float = 0.0) -> TwoLevelClustering:
         p = self.params
         n = len(X)
         if n < 6:
@@ -71,16 +78,21 @@ class DocumentClusterer:
         leaves = leaf_clusters(reduced, p)
         if leaves is None:  # no two dense groups: k-means pieces instead
             leaves = _kmeans_leaves(reduced, p.seed)
-        warm = None
-        if previous is not None:
-            warm = lloyd_polish(X_fit, nearest(X_fit, previous), len(previous), p.polish_iterations)
-        choice = choose_top_level(reduced, leaves, p, rng, warm)
+        warm = nearest(X_fit, previous) if previous is not None else None
+        choice = choose_top_level(reduced, leaves, p, rng, warm, previous_share)
         if choice is None:
             return _single_cluster(X)
-        k_top = int(choice.labels.max()) + 1
-        top_centroids = unit_rows(group_sums(X_fit, choice.labels, k_top)[0])
-        top = lloyd_polish(X, nearest(X, top_centroids), k_top, p.final_iterations)
-        top_centroids = unit_rows(group_sums(X, top, k_top)[0]).astype(np.float32)
+        if choice.kept_previous:
+            # The previous filters stay as they were: every document joins the nearest of their
+            # centroids, which do not move, so documents already there stay where they were.
+            top_centroids = previous
+        else:
+            k_top = int(choice.labels.max()) + 1
+            start = unit_rows(group_sums(X_fit, choice.labels, k_top)[0])
+            top = lloyd_polish(X, nearest(X, start), k_top, p.final_iterations)
+            top_centroids = _kept_means(X, top, k_top, p.outlier_iqr)
+        top, top_centroids = _assigned(X, top_centroids)
+        k_top = len(top_centroids)
         top_similarity = own_similarity(X, top_centroids, top)
         if len(X_fit) >= p.leaf_documents_from:
             leaf_centroids = unit_rows(group_sums(reduced, leaves, leaves.max() + 1)[0])
@@ -93,8 +105,35 @@ class DocumentClusterer:
         top_labels = np.where(top_similarity < fences[top], -1, top).astype(np.int64)
         fine = np.where(top_labels < 0, -1, fine).astype(np.int64)
         return TwoLevelClustering(
-            top_labels, fine, top_similarity, fences, choice.silhouettes, choice.stabilities, choice.kept_previous
+            top_labels,
+            fine,
+            top_similarity,
+            fences,
+            choice.silhouettes,
+            choice.stabilities,
+            choice.kept_previous,
+            top_centroids,
         )
+
+
+def _kept_means(X: np.ndarray, top: np.ndarray, k: int, iqr: float | None) -> np.ndarray:
+    """Per cluster, the mean of the documents it keeps (those below its fence left out; all of
+    them where it would keep none): what a filter holds, and, stored, what assigns documents to
+    it when it seeds the next refresh."""
+    means = unit_rows(group_sums(X, top, k)[0]).astype(np.float32)
+    similarity = own_similarity(X, means, top)
+    kept = np.where(similarity >= _fences(top, similarity, k, iqr)[top], top, k)
+    sums, counts = group_sums(X, kept, k + 1)
+    return np.where(counts[:k, None] > 0, unit_rows(sums[:k]), means).astype(np.float32)
+
+
+def _assigned(X: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each document's nearest centroid, and the centroids that drew at least one document."""
+    labels = nearest(X, centroids)
+    used = np.unique(labels)
+    if len(used) < len(centroids):
+        centroids, labels = centroids[used], np.searchsorted(used, labels)
+    return labels.astype(np.int64), np.asarray(centroids, dtype=np.float32)
 
 
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:
@@ -210,5 +249,6 @@ def _fences(top: np.ndarray, similarity: np.ndarray, k: int, iqr: float | None) 
 
 def _single_cluster(X: np.ndarray) -> TwoLevelClustering:
     zeros = np.zeros(len(X), dtype=np.int64)
-    similarity = (X @ unit_rows(X.sum(0, keepdims=True))[0]).astype(np.float32)
-    return TwoLevelClustering(zeros, zeros, similarity, np.full(1, -1.0, dtype=np.float32))
+    centroid = unit_rows(X.sum(0, keepdims=True)).astype(np.float32)
+    similarity = (X @ centroid[0]).astype(np.float32)
+    return TwoLevelClustering(zeros, zeros, similarity, np.full(1, -1.0, dtype=np.float32), top_centroids=centroid)

@@ -24,6 +24,9 @@ class ClusteringParams:
     # mean ARI >= min_stability over stability_resamples samples of stability_fraction of the
     # documents (at most stability_sample_cap each).
     min_stability: float = 0.9
+    # With no stable partition, the previous top level stays while the refresh that made it saw
+    # at least this share of today's documents (a drive that doubled is clustered afresh).
+    keep_unstable_share: float = 0.5
     stability_resamples: int = 5
     stability_fraction: float = 0.7
     stability_sample_cap: int = 3_000

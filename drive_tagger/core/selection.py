@@ -11,8 +11,10 @@ documentation, man pages and the demo drive; figures in README.md):
   among stable ones the best cosine silhouette wins.
 - Candidates run from 2 to max(k_max, sqrt(n)/2): no fixed cap below what a large drive needs.
 - A refresh after documents arrive starts from the previous top centroids; the fresh partition
-  replaces them only when its silhouette beats theirs by more than twice the silhouette's own
-  resampling noise, so adding 10% more documents moves almost nobody.
+  replaces them only when it is stable and its silhouette beats theirs by more than twice the
+  silhouette's own resampling noise, so adding 10% more documents moves almost nobody. Where no
+  partition is stable (large diverse drives), the previous one stays while it was made from at
+  least keep_unstable_share of today's documents; a drive that grew past that is re-clustered.
 """
 
 from __future__ import annotations
@@ -79,10 +81,12 @@ def choose_top_level(
     params: ClusteringParams,
     rng: np.random.RandomState,
     warm_start: np.ndarray | None = None,
+    previous_share: float = 0.0,
 ) -> TopLevelChoice | None:
     """The top-level partition of the reduced vectors (see the module's notes); None when there
     are fewer than two candidates. `warm_start`: the previous top labels of the same documents
-    (-1 where unknown), already mapped into this space by the caller."""
+    (their nearest previous centroid); `previous_share`: the previous refresh's documents as a
+    share of these."""
     n = len(reduced)
     k_max = max(params.k_max, round(math.sqrt(n) / 2))
     partitions = candidate_partitions(reduced, leaves, k_max, params.polish_iterations)
@@ -99,6 +103,10 @@ def choose_top_level(
     chosen = partitions[k]
     if warm_start is not None and len(np.unique(warm_start)) >= 2:
         warm = _compact(warm_start)
+        if not stable and previous_share >= params.keep_unstable_share:
+            # Nothing comes back under resampling: a fresh partition has no better claim than the
+            # previous one, made from most of these documents, so the previous one stays.
+            return TopLevelChoice(warm, silhouettes, stabilities, kept_previous=True)
         noise = _silhouette_noise(distances, chosen[sample], rng, params.stability_resamples)
         if silhouettes[k] - _silhouette(distances, warm[sample]) <= 2 * noise:
             return TopLevelChoice(warm, silhouettes, stabilities, kept_previous=True)

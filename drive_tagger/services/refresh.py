@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from drive_tagger.core.categorize import categorize, seed_centroids
+from drive_tagger.core.categorize import categorize, seed_centroids, seed_documents
 from drive_tagger.core.clustering import DocumentClusterer
 from drive_tagger.core.naming import Namer
 from drive_tagger.core.params import RefreshParams
@@ -115,7 +115,8 @@ def _refresh(
     previous = refreshes.previous_generation(workspace.id)
     corrections = refreshes.corrections(workspace.id)
     watch.lap("load")
-    clustering = DocumentClusterer(params.clustering).fit(vectors, seed_centroids(previous, corrections)).result_
+    seed = seed_centroids(previous, corrections)
+    clustering = DocumentClusterer(params.clustering).fit(vectors, seed, seed_documents(previous)).result_
     watch.lap("cluster")
     result = categorize(
         vectors,

@@ -3,6 +3,9 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
 from drive_tagger.core.clustering import DocumentClusterer
+from drive_tagger.core.params import ClusteringParams
+from drive_tagger.core.selection import choose_top_level
+from drive_tagger.core.unit import unit_rows
 
 
 def _blobs(n, centers, seed=0, std=3.0):
@@ -37,6 +40,37 @@ def test_a_refresh_after_ten_percent_more_documents_keeps_the_previous_top_level
     second = DocumentClusterer().fit(vectors, previous_centroids=centroids).result_
     kept = (first.top_labels >= 0) & (second.top_labels[:1_000] >= 0)
     assert adjusted_rand_score(first.top_labels[kept], second.top_labels[:1_000][kept]) >= 0.97
+
+
+def _structureless(n, seed=0):
+    return np.random.default_rng(seed).standard_normal((n, 32)).astype(np.float32)
+
+
+def test_where_no_partition_is_stable_the_previous_top_level_stays():
+    vectors = _structureless(1_100)
+    first = DocumentClusterer().fit(vectors[:1_000]).result_
+    assert max(first.stabilities.values()) < ClusteringParams().min_stability
+    second = DocumentClusterer().fit(vectors, first.top_centroids, previous_documents=1_000).result_
+    both = (first.top_labels >= 0) & (second.top_labels[:1_000] >= 0)
+    assert second.kept_previous and both.mean() >= 0.95
+    np.testing.assert_array_equal(first.top_labels[both], second.top_labels[:1_000][both])
+
+
+def test_an_unstable_previous_top_level_made_from_under_half_of_the_drive_is_not_kept():
+    reduced = unit_rows(_structureless(600, seed=1))
+    params, leaves = ClusteringParams(), np.arange(600)
+    previous = np.random.default_rng(2).integers(0, 3, 600)
+    kept = choose_top_level(reduced, leaves, params, np.random.RandomState(0), previous, previous_share=0.9)
+    grown = choose_top_level(reduced, leaves, params, np.random.RandomState(0), previous, previous_share=0.3)
+    assert kept.kept_previous and not grown.kept_previous
+
+
+def test_seeding_a_refresh_with_its_own_centroids_gives_the_same_filters():
+    vectors, _ = _blobs(1_000, 4, std=6.0)
+    first = DocumentClusterer().fit(vectors).result_
+    again = DocumentClusterer().fit(vectors, first.top_centroids, previous_documents=1_000).result_
+    np.testing.assert_array_equal(first.top_labels, again.top_labels)
+    np.testing.assert_allclose(first.top_centroids, again.top_centroids, atol=1e-6)
 
 
 def test_previous_centroids_of_another_model_are_ignored():

@@ -45,7 +45,7 @@ def test_failed_refresh_leaves_previous_filters_intact(db, sample_workspace, mon
     workspace = db.documents.workspace(sample_workspace)
     before = db.refreshes.filters(workspace.id)
 
-    def explode(self, vectors, previous_centroids=None):
+    def explode(self, vectors, previous_centroids=None, previous_documents=0):
         raise RuntimeError("clustering crashed")
 
     monkeypatch.setattr(DocumentClusterer, "fit", explode)
