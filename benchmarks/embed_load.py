@@ -1,6 +1,7 @@
 """POST /embed under 20 concurrent clients: today's set-up (the torch backend, one model call per
 request) against the default (bf16, concurrent requests batched into shared model calls), in the
-same run, each through a fresh `drive-tagger serve`; and one client alone for each.
+same run, each through a fresh `drive-tagger serve` (today's with one worker, as `serve` ran then;
+the others with its defaults); and one client alone for each.
 
     .venv/bin/python benchmarks/embed_load.py [--clients 20] [--seconds 20]
 
@@ -40,13 +41,16 @@ done = function(summary, latency, requests)
 end
 """
 TORCH = "sentence-transformers:sentence-transformers/all-MiniLM-L6-v2"
+# (label, environment, `serve` options): "today" is the set-up the issue measured, one worker
+# as `serve` ran then; the others run `serve`'s defaults (a worker per core).
 SETUPS = [
     (
         "today: torch backend, a model call per request",
         {"DRIVE_TAGGER_EMBEDDER": TORCH, "DRIVE_TAGGER_API_EMBED_BATCH": "1"},
+        ("--workers", "1"),
     ),
-    ("bf16 backend, a model call per request", {"DRIVE_TAGGER_API_EMBED_BATCH": "1"}),
-    ("default: bf16 backend, concurrent requests batched", {}),
+    ("bf16 backend, a model call per request", {"DRIVE_TAGGER_API_EMBED_BATCH": "1"}, ()),
+    ("default: bf16 backend, concurrent requests batched", {}, ()),
 ]
 
 
@@ -71,8 +75,8 @@ def wrk(url: str, token: str, clients: int, seconds: int, script: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(env: dict, token: str, clients: int, seconds: int, script: Path) -> tuple[dict, dict]:
-    with serving(env) as base:
+def measure(env: dict, options: tuple[str, ...], token: str, clients: int, seconds: int, script: Path):
+    with serving(env, *options) as base:
         url = f"{base}/embed"
         warm_up = {"input": "warm up"}
         httpx.post(url, json=warm_up, headers={"Authorization": f"Bearer {token}"}, timeout=120).raise_for_status()
@@ -98,13 +102,13 @@ def main() -> None:
         base_env.pop(key, None)
     results = []
     try:
-        for label, extra in SETUPS:
+        for label, extra, options in SETUPS:
             env = {**base_env, **extra}
-            results.append((label, *measure(env, token, args.clients, args.seconds, script)))
+            results.append((label, *measure(env, options, token, args.clients, args.seconds, script)))
     finally:
         stop_embedded_server(settings.embedded_pgdata)
         shutil.rmtree(work, ignore_errors=True)
-    print(f"\nPOST /embed, one `drive-tagger serve`, {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
+    print(f"\nPOST /embed, `drive-tagger serve`, {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
     print(f"{'set-up':<52}{'clients':>8}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'errors':>7}{'x today':>8}")
     today = results[0][1]["requests"] / args.seconds
     for label, many, one in results:
