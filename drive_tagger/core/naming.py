@@ -15,6 +15,7 @@ from drive_tagger.core.types import NamedBy
 MAX_NAME_WORDS = 4
 MAX_NAME_CHARS = 48
 MAX_DESCRIPTION_CHARS = 200
+SHOUTED_LETTERS = 6  # a word in capitals this long is shown capitalised; shorter ones are acronyms
 # Words that say nothing about what a filter holds; a name carrying one is rejected.
 VAGUE_WORDS = frozenset(
     {
@@ -215,6 +216,8 @@ def sanitize_name(raw: object) -> str | None:
         return None
     if len(text.split()) > MAX_NAME_WORDS or len(text) > MAX_NAME_CHARS:
         return None
+    # A long word in capitals is a heading shouting ("DESCRIPTION" in man pages), not an acronym.
+    text = " ".join(w.capitalize() if w.isupper() and len(w) >= SHOUTED_LETTERS else w for w in text.split())
     return text.title() if text.islower() else text[0].upper() + text[1:]
 
 
