@@ -73,12 +73,9 @@ def _index_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _levels(vectors: np.ndarray, clustering: TwoLevelClustering) -> tuple[_Level, _Level]:
     top_index, top_clusters = _index_labels(clustering.top_labels)
-    if clustering.top_centroids is not None:
-        # The centroids that assigned the documents: seeding the next refresh with them gives
-        # the same filters for the same documents.
-        top_centroids = clustering.top_centroids[top_clusters]
-    else:
-        _, top_centroids = cluster_centroids(vectors, top_index)
+    # The centroids that assigned the documents: seeding the next refresh with them gives the
+    # same filters for the same documents.
+    top_centroids = clustering.top_centroids[top_clusters]
     fine_index, _ = _index_labels(clustering.fine_labels)
     fine_parent = np.array(
         [np.bincount(top_index[fine_index == f]).argmax() for f in range(fine_index.max() + 1)], dtype=np.int64

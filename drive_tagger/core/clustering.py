@@ -34,12 +34,12 @@ class TwoLevelClustering:
     fine_labels: np.ndarray  # fine cluster per document (nested in its top cluster), -1 untagged
     top_similarity: np.ndarray  # cosine of each document to its top centroid
     top_fences: np.ndarray  # per top cluster: the similarity below which a document is untagged
+    # Per top cluster: the centroid every document was assigned by (nearest wins). Stored with
+    # the filter, it reproduces the same assignment: the same documents give the same filters.
+    top_centroids: np.ndarray
     silhouettes: dict[int, float] = field(default_factory=dict)  # per candidate number of filters
     stabilities: dict[int, float] = field(default_factory=dict)  # per candidate number of filters
     kept_previous: bool = False  # the previous refresh's top level was kept
-    # Per top cluster: the centroid every document was assigned by (nearest wins). Stored with
-    # the filter, it reproduces the same assignment: the same documents give the same filters.
-    top_centroids: np.ndarray | None = None
 
 
 class DocumentClusterer:
@@ -109,10 +109,10 @@ class DocumentClusterer:
             fine,
             top_similarity,
             fences,
+            top_centroids,
             choice.silhouettes,
             choice.stabilities,
             choice.kept_previous,
-            top_centroids,
         )
 
 
@@ -251,4 +251,4 @@ def _single_cluster(X: np.ndarray) -> TwoLevelClustering:
     zeros = np.zeros(len(X), dtype=np.int64)
     centroid = unit_rows(X.sum(0, keepdims=True)).astype(np.float32)
     similarity = (X @ centroid[0]).astype(np.float32)
-    return TwoLevelClustering(zeros, zeros, similarity, np.full(1, -1.0, dtype=np.float32), top_centroids=centroid)
+    return TwoLevelClustering(zeros, zeros, similarity, np.full(1, -1.0, dtype=np.float32), centroid)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 
 import psycopg
 
@@ -10,6 +11,16 @@ from drive_tagger.errors import DatabaseUnavailable
 
 # pgvector may live in the `extensions` schema (Supabase's layout, and ours).
 SEARCH_PATH_OPTION = "-c search_path=public,extensions"
+
+
+# What a connection has learnt about its database (types registered, a model's index and
+# dimensions, a refresh's categories), gone with the connection.
+_MEMOS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def connection_memo(conn: psycopg.Connection, kind: str) -> dict:
+    """The connection's memo of one kind: a dict that lives as long as the connection."""
+    return _MEMOS.setdefault(conn, {}).setdefault(kind, {})
 
 
 def redact_url(url: str) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 
 import numpy as np
 from psycopg.rows import class_row
 
+from drive_tagger.adapters.postgres.connection import connection_memo
 from drive_tagger.adapters.postgres.sql import query
 from drive_tagger.adapters.postgres.vectors import as_array, copy_rows, id_vector_page, id_vector_rows, use_vectors
 from drive_tagger.adapters.postgres.workspaces import LockKind, WorkspaceQueries
@@ -16,10 +16,6 @@ from drive_tagger.core.text import content_hash
 from drive_tagger.core.types import DocumentText, PendingText, SourceDocument
 from drive_tagger.errors import EmbeddingError
 
-# Per connection (so per database), each model's ANN index once it is known to exist, and the
-# dimensions on record for it (a model's vectors have one length for good).
-_MODEL_INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_MODEL_DIMENSIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # Up to this many rows are written by one statement with arrays (a document arriving alone costs
 # no staging table); more go through a staging table by binary COPY, which is faster in bulk.
 ARRAY_ROWS_MAX = 64
@@ -200,7 +196,7 @@ class PostgresDocuments(WorkspaceQueries):
 
     def _check_dimensions(self, model: str, dimensions: int) -> None:
         """Records the model's dimensions with its first vectors; refuses vectors of another length."""
-        recorded = _MODEL_DIMENSIONS.setdefault(self.conn, {})
+        recorded = connection_memo(self.conn, "model dimensions")  # a model's vectors have one length
         if model not in recorded:
             recorded[model] = self._one("register_model", {"model": model, "dimensions": dimensions})[0]
         if recorded[model] != dimensions:
@@ -240,7 +236,7 @@ class PostgresDocuments(WorkspaceQueries):
     def ensure_model_index(self, model: str) -> str | None:
         """The model's ANN index, built over its stored vectors if it does not exist yet; its name.
         Asked once per connection and model: an index, once there, stays."""
-        indexes = _MODEL_INDEXES.setdefault(self.conn, {})
+        indexes = connection_memo(self.conn, "model indexes")
         if model not in indexes:
             indexes[model] = self._one("ensure_model_index", {"model": model})[0]
         return indexes[model]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
@@ -11,6 +10,7 @@ import psycopg
 from psycopg.rows import class_row, dict_row, kwargs_row
 from psycopg.types.json import Jsonb
 
+from drive_tagger.adapters.postgres.connection import connection_memo
 from drive_tagger.adapters.postgres.sql import query
 from drive_tagger.adapters.postgres.workspaces import LockKind, WorkspaceQueries
 from drive_tagger.core.types import (
@@ -31,9 +31,7 @@ if TYPE_CHECKING:
 
     from drive_tagger.core.corrections import Correction, Kind
 
-# Per connection (so per database): the categories arrivals are matched against, by refresh.
-_MATCHING: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-MATCHING_REFRESHES_KEPT = 4
+MATCHING_REFRESHES_KEPT = 4  # refreshes whose categories a connection keeps for matching arrivals
 
 
 def _category(*, keywords, centroid, named_by, **fields) -> Category:
@@ -189,7 +187,7 @@ class PostgresRefreshes(WorkspaceQueries):
 
         if workspace.active_refresh_id is None:
             return []
-        cached = _MATCHING.setdefault(self.conn, {})
+        cached = connection_memo(self.conn, "matching categories")
         key = (workspace.id, workspace.active_refresh_id)
         if key not in cached:
             use_vectors(self.conn)
