@@ -27,7 +27,7 @@ from drive_tagger.core.naming import (
     sanitize_description,
     sanitize_name,
 )
-from drive_tagger.core.taxonomy import TAXONOMY, fit_labels, prototype_texts, taxonomy_candidates
+from drive_tagger.core.taxonomy import TAXONOMY, fit_labels, phrases_agree, prototype_texts, taxonomy_candidates
 from drive_tagger.core.types import NamedBy
 from drive_tagger.core.unit import unit_rows
 
@@ -161,14 +161,15 @@ def _description(proposal: Proposal, request: NamingRequest) -> str:
 
 class OfflineNamer(GatedNamer):
     """No network. A top-level filter takes the taxonomy label nearest its centroid when that
-    label truly fits ("Legal"); then the kind of document its titles say it holds ("Meeting
-    Notes", "Invoices"); every filter then has names made from its keyphrases, re-ranked
+    label truly fits and its keyphrases bear it out ("Legal"); then the kind of document its
+    titles say it holds ("Meeting Notes", "Invoices"); every filter then has names made from its keyphrases, re-ranked
     by meaning: a phrase counts when it sits closer to its own filter's centroid than to any
     peer's, and the most relevant such phrases come first, diverse (maximal marginal relevance,
     the KeyBERT idea), so "Oil Prices" beats a merely frequent "Said"."""
 
     named_by = NamedBy.OFFLINE
     diversity = 0.3  # weight of dissimilarity to phrases already chosen
+    agreeing_phrases = 10  # the grounded keyphrases a taxonomy label must agree with
 
     def _propose(self, request, context, rejected) -> list[Proposal]:
         phrases = self._grounded(request, context)
@@ -176,8 +177,12 @@ class OfflineNamer(GatedNamer):
         if self.can_embed(context) and request.parent is None:
             center = context.centroids.mean(axis=0) if len(context.centroids) > 1 else None
             texts, owner = prototype_texts(TAXONOMY)
-            fit = fit_labels(self.vectors(texts), owner, request.centroid, center)
-            labels = taxonomy_candidates(fit, [p.title for p in phrases])
+            prototypes = self.vectors(texts)
+            fit = fit_labels(prototypes, owner, request.centroid, center)
+            best = int(np.argmax(fit.similarity))
+            phrase_vectors = self.vectors([p.text for p in phrases[: self.agreeing_phrases]]) if phrases else []
+            if phrases_agree(prototypes, owner, best, request.centroid, phrase_vectors):
+                labels = taxonomy_candidates(fit, [p.title for p in phrases])
         # A label that truly fits, then the kind of document, then keyphrases, then a label
         # made distinct by a keyphrase ("Sports: Rugby").
         names = [n for n in labels if ":" not in n]

@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from drive_tagger.core.merging import group_sums, lloyd_polish, nearest, own_similarity
 from drive_tagger.core.params import ClusteringParams
-from drive_tagger.core.selection import choose_top_level, leaf_clusters
+from drive_tagger.core.selection import choose_top_level, leaf_clusters, stable_split
 from drive_tagger.core.unit import unit_rows
 
 
@@ -99,6 +99,7 @@ class DocumentClusterer:
             fine = nearest(project(X), leaf_centroids)
             fine_centroids = unit_rows(group_sums(X, fine, fine.max() + 1)[0]).astype(np.float32)
             fine = _nest_fine(X, top, top_centroids, fine_centroids, min_size=max(3, n // 1000))
+            fine = _split_undivided(X, top, fine, k_top, p, rng)
         else:
             fine = _clear_splits(X, top, k_top, p)
         fences = _fences(top, top_similarity, k_top, p.outlier_iqr)
@@ -202,6 +203,28 @@ def _nest_fine(X, top, top_centroids, fine_centroids, *, min_size: int) -> np.nd
     for j, t in enumerate(np.unique(top[orphaned])):
         fine[orphaned & (top == t)] = first_free + j
     return fine.astype(np.int64)
+
+
+def _split_undivided(X, top, fine, k_top: int, p: ClusteringParams, rng) -> np.ndarray:
+    """A large filter that holds a single leaf of the whole drive (its documents are close
+    together seen from the whole drive: hockey and baseball in "Sports") is split by the top
+    level's own rule applied to its documents alone, in their own reduction, where what sets
+    them apart is the main direction; it stays whole when no split is stable."""
+    fine = fine.copy()
+    for t in range(k_top):
+        rows = np.flatnonzero(top == t)
+        if len(rows) < p.leaf_documents_from or len(np.unique(fine[rows])) > 1:
+            continue
+        # A sample, as for the top level's model selection: a split needs its shape, not every document.
+        many = len(rows) > p.silhouette_sample
+        sample = np.sort(rng.choice(rows, p.silhouette_sample, replace=False)) if many else rows
+        project = _reduction(X[sample], p)
+        parts = stable_split(project(X[sample]), p, rng)
+        if parts is None:
+            continue
+        centroids = unit_rows(group_sums(X[sample], parts, int(parts.max()) + 1)[0])
+        fine[rows] = int(fine.max()) + 1 + nearest(X[rows], centroids)
+    return np.unique(fine, return_inverse=True)[1].astype(np.int64)
 
 
 def _clear_splits(X: np.ndarray, top: np.ndarray, k_top: int, p: ClusteringParams) -> np.ndarray:

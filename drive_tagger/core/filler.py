@@ -1,18 +1,20 @@
 """Filler words (pure data): words that say nothing about what a filter holds, however often its
 documents use them: dates, numbers, reporting verbs, the commonest adjectives and verbs, company
-suffixes, e-mail headers and the parts of addresses. No
-keyphrase starts or ends with one (nor with a stop word), so no name is made of them
+suffixes, e-mail headers, the parts of addresses, the courtesies of letters and forum posts
+("thanks", "anyone interested") and abbreviations with a vowel that newswires use ("div",
+"revs"). No keyphrase starts or ends with one (nor with a stop word), so no name is made of them
 ("Service and New")."""
 
 FILLER_WORDS = frozenset(
     """
-    new old said says say saying told tell asked use used uses using make makes made add added adds
+    new old said says say saying told tell asked writes wrote use used uses using make makes made add added adds
     went go goes going gone get gets got getting like likes just good great best better big small
     large high low long short first second third last next previous year years yearly time times day
     days daily week weeks weekly month months monthly today yesterday tomorrow tonight morning
     evening way ways thing things lot lots number numbers part parts case cases example examples end
     need needs needed want wants wanted know known think thought see seen look looks looked take
     takes took taken come comes came give gives gave given help helps include includes included
+    provide provides provided providing
     including based set sets start started starts show shows showed shown according people person mr
     mrs ms dr etc per via able available current currently recent recently early late later latest
     main major key important different similar various certain likely possible following follow
@@ -21,5 +23,7 @@ FILLER_WORDS = frozenset(
     monday tuesday wednesday thursday friday saturday sunday one two three four five six seven eight
     nine ten hundred thousand million billion page pages section sections version
     ltd pty inc llc gmbh plc corp co com org net edu gov www http https re fwd cc subject
+    thanks thank please hello regards anyone anybody someone somebody interested appreciated
+    div revs vs avg approx incl excl
     """.split()  # noqa: SIM905 - a word list reads better as text
 )

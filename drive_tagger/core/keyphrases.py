@@ -27,6 +27,11 @@ JOINERS = frozenset({"and", "of", "for", "in", "on", "to", "the"})
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _BREAK = re.compile(r"[\n.!?;:,()\[\]{}|/\\\"“”<>]+")
 _FILE_NAME_SEPARATORS = re.compile(r"[-_.]+")
+# A token joined by underscores is a code identifier (VIDIOC_G_FMT, __init__, max_alarm), and an
+# e-mail or web address is a locator (jo@cs.cmu.edu, www.nasa.gov): the words inside them are
+# not words a person would write in a name ("edu", a lower-case "nasa").
+_NOT_PROSE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\w*_\w*")
+
 _STOP = ENGLISH_STOP_WORDS | FILLER_WORDS
 MAX_WORD_LENGTH = 24
 
@@ -54,14 +59,14 @@ class PhraseCounts:
 
 def phrases(text: str) -> list[str]:
     """One- to three-word phrases inside each clause of text, lower-cased; no phrase starts or ends
-    with a stop word, a filler word or a word under three letters, and only joiners and filler
-    words sit inside one ("bill of sale", "new york office")."""
+    with a stop word, a filler word or a word under three letters, and inside one sits a joiner
+    or another content word ("bill of sale", "oil price rise"; not "module provides access")."""
     found = []
-    for clause in _BREAK.split(text.lower()):
+    for clause in _BREAK.split(_NOT_PROSE.sub(" ", text).lower()):
         words = _WORD.findall(clause)
         n = len(words)
         end = [2 < len(w) <= MAX_WORD_LENGTH and w not in _STOP for w in words]
-        inner = [len(w) <= MAX_WORD_LENGTH and (w in JOINERS or w not in ENGLISH_STOP_WORDS) for w in words]
+        inner = [len(w) <= MAX_WORD_LENGTH and (w in JOINERS or w not in _STOP) for w in words]
         for i in range(n):
             if not end[i]:
                 continue
@@ -199,10 +204,11 @@ def word_key(text: str) -> frozenset[str]:
 
 def surface_forms(words: set[str], texts: Sequence[str]) -> dict[str, str]:
     """{word: how the texts write it} for words the texts mostly write in capitals or mixed case
-    ('API', 'VAT', 'iPhone', 'PostgreSQL'); other words are left to title case."""
+    ('API', 'VAT', 'iPhone', 'PostgreSQL'); other words are left to title case. Words in a run of
+    capitals ('FOR SALE') count as lower case: shouting says nothing about how a word is written."""
     seen: dict[str, dict[str, int]] = {}
     for text in texts:
-        for form in _WORD.findall(text):
+        for form in _unshouted(_WORD.findall(_NOT_PROSE.sub(" ", text))):
             lower = form.lower()
             if lower in words:
                 forms = seen.setdefault(lower, {})
@@ -213,6 +219,15 @@ def surface_forms(words: set[str], texts: Sequence[str]) -> dict[str, str]:
         if form != form.lower() and form != form.capitalize() and forms[form] * 2 > sum(forms.values()):
             shown[word] = form
     return shown
+
+
+def _unshouted(words: list[str]) -> list[str]:
+    """The words, those in a run of two or more in capitals lower-cased ('FOR SALE')."""
+    shouting = [len(w) > 1 and w.isupper() for w in words]
+    return [
+        w.lower() if shouting[i] and ((i and shouting[i - 1]) or (i + 1 < len(words) and shouting[i + 1])) else w
+        for i, w in enumerate(words)
+    ]
 
 
 def title_case(text: str, forms: dict[str, str]) -> str:

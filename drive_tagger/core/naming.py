@@ -258,9 +258,17 @@ def name_key(name: str) -> frozenset[str]:
 
 
 def repeats_itself(name: str) -> bool:
-    """'Car and Cars': a word that comes back in another form."""
+    """'Car and Cars', 'Israel and Israeli': a word that comes back in another form (its plural,
+    or itself with a letter or two more)."""
     words = name_words(name)
-    return len({singular(w) for w in words}) < len(words)
+    stems = sorted({singular(w) for w in words}, key=len)
+    if len(stems) < len(words):
+        return True
+    return any(
+        len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 2
+        for i, short in enumerate(stems)
+        for long in stems[i + 1 :]
+    )
 
 
 def rejection(

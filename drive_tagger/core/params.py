@@ -18,14 +18,16 @@ class ClusteringParams:
     # None: max(3, sqrt(n)/4), so a 500-document drive and a 100k one both get leaves.
     min_cluster_size: int | None = None
     min_samples: int = 3
-    # Top-level candidates are 2..max(k_max, sqrt(n)/2) filters: a large drive may need more.
+    # Top-level candidates are 2..max(k_max, sqrt(n)/2) filters (a large drive may need more),
+    # at most sqrt(n) (a small drive's filters are not a few documents each).
     k_max: int = 15
-    # A number of filters is a candidate only when its partition comes back under resampling:
-    # mean ARI >= min_stability over stability_resamples samples of stability_fraction of the
-    # documents (at most stability_sample_cap each).
+    # Stability of a partition: mean ARI over stability_resamples samples of stability_fraction of
+    # the documents (at most stability_sample_cap each). A partition is stable, a candidate for
+    # the top level or a filter's sub-filters, from min_stability up.
     min_stability: float = 0.9
-    # With no stable partition, the previous top level stays while the refresh that made it saw
-    # at least this share of today's documents (a drive that doubled is clustered afresh).
+    # With no stable partition, or with the previous number of filters still a stable one, the
+    # previous top level stays while the refresh that made it saw at least this share of today's
+    # documents (a drive that doubled is clustered afresh).
     keep_unstable_share: float = 0.5
     stability_resamples: int = 5
     stability_fraction: float = 0.7

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -52,8 +53,10 @@ def read_labelled_corpus(path: Path, *, limit: int | None = None, seed: int = 0)
 
 
 def eval_workspace_slug(path: Path) -> str:
+    """A throwaway workspace per corpus and process: two evaluations of one corpus at once do not
+    drop each other's workspace."""
     stem = Path(path).name.split(".")[0].lower()
-    return "eval-" + (re.sub(r"[^a-z0-9._-]+", "-", stem).strip("-") or "corpus")[:50]
+    return f"eval-{(re.sub(r'[^a-z0-9._-]+', '-', stem).strip('-') or 'corpus')[:40]}-{os.getpid()}"
 
 
 def evaluate(

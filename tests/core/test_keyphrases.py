@@ -74,6 +74,21 @@ def test_acronyms_and_mixed_case_keep_how_the_texts_write_them():
     assert title_case("terms and conditions", {}) == "Terms and Conditions"
 
 
+def test_words_in_capitals_in_a_row_are_shouting_not_acronyms():
+    forms = surface_forms({"sale", "bike", "nasa"}, ["Subject: FOR SALE: bike", "FOR SALE", "NASA said", "NASA"])
+    assert forms == {"nasa": "NASA"}
+
+
+def test_words_inside_code_identifiers_are_not_phrases():
+    found = phrases("The VIDIOC_G_FMT ioctl sets the capture format. See __init__ files")
+    assert found == ["ioctl", "capture", "capture format", "format", "files"]
+
+
+def test_words_inside_addresses_and_quoting_lines_are_not_phrases():
+    found = phrases("In article <93@cs.cmu.edu>, jo@nasa.gov writes: see https://www.nasa.gov/x on the shuttle")
+    assert found == ["article", "shuttle"]
+
+
 def test_shown_phrases_come_from_the_filters_own_texts():
     texts = ["VAT returns"] * 3
     found = distinctive_phrases(_documents(texts + ["film"] * 3), np.array([0] * 3 + [1] * 3), lambda w: True)

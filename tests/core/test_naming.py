@@ -20,7 +20,7 @@ from drive_tagger.core.naming import (
 )
 from drive_tagger.core.prompts import naming_messages, parse_naming_answer
 from drive_tagger.core.representatives import representatives
-from drive_tagger.core.taxonomy import TAXONOMY, fit_labels, prototype_texts, taxonomy_candidates
+from drive_tagger.core.taxonomy import TAXONOMY, fit_labels, phrases_agree, prototype_texts, taxonomy_candidates
 from drive_tagger.core.types import DocumentText, PreviousGeneration
 
 
@@ -115,6 +115,32 @@ def test_a_label_fits_as_well_as_its_best_kind_of_file():
     assert int(np.argmax(fit.similarity)) == 0
 
 
+def _label_space():
+    texts, owner = prototype_texts(TAXONOMY)
+    return np.eye(len(texts), 8 + len(texts)), owner
+
+
+def test_a_label_stands_when_the_filters_keyphrases_point_to_it():
+    vectors, owner = _label_space()
+    legal_kinds = vectors[owner == 0]
+    centroid = legal_kinds[1] + legal_kinds[2]
+    phrases = np.vstack([legal_kinds[1], legal_kinds[2] + 0.2 * vectors[-1]])  # "agreement", "nda ..."
+    assert phrases_agree(vectors, owner, 0, centroid, phrases)
+
+
+def test_a_label_falls_when_the_filters_keyphrases_mean_something_else():
+    vectors, owner = _label_space()
+    own_topic = np.zeros(vectors.shape[1])
+    own_topic[-1] = 1.0  # a direction no label has: "asyncio", "await"
+    centroid = own_topic + 0.3 * vectors[owner == 0][0]  # a faint pull towards "Legal"
+    assert not phrases_agree(vectors, owner, 0, centroid, np.vstack([own_topic, own_topic]))
+
+
+def test_a_label_needs_keyphrases_to_agree_with():
+    vectors, owner = _label_space()
+    assert not phrases_agree(vectors, owner, 0, vectors[0], np.empty((0, vectors.shape[1])))
+
+
 def test_name_accuracy_counts_names_nearest_their_majority_label():
     names = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.1]])
     labels = np.array([[1.0, 0.0], [0.0, 1.0]])
@@ -176,6 +202,11 @@ def test_the_same_words_in_another_order_or_number_are_a_duplicate():
     assert rejection("Gas and Oil", ["Oil and Gas"], WORDS.__contains__) == "already used in the workspace"
     assert rejection("Cars", ["car"], WORDS.__contains__) == "already used in the workspace"
     assert rejection("Car and Cars", [], WORDS.__contains__) == "repeats a word"
+
+
+def test_a_word_and_itself_with_a_letter_or_two_more_repeat_a_word():
+    assert rejection("Israel and Israeli", [], lambda w: True) == "repeats a word"
+    assert rejection("Data and Database", [], lambda w: True) is None
 
 
 def test_a_subfilter_name_must_say_more_than_its_parent():

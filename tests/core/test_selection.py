@@ -2,7 +2,7 @@ import numpy as np
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from drive_tagger.core.clustering import DocumentClusterer
+from drive_tagger.core.clustering import DocumentClusterer, _split_undivided
 from drive_tagger.core.params import ClusteringParams
 from drive_tagger.core.selection import choose_top_level
 from drive_tagger.core.unit import unit_rows
@@ -30,7 +30,8 @@ def test_every_candidate_is_scored_for_stability_and_the_choice_is_stable():
     vectors, _ = _blobs(600, 5)
     result = DocumentClusterer().fit(vectors).result_
     chosen = len(set(result.top_labels[result.top_labels >= 0]))
-    assert set(result.stabilities) == set(result.silhouettes) and result.stabilities[chosen] >= 0.9
+    assert set(result.stabilities) == set(result.silhouettes)
+    assert result.stabilities[chosen] >= ClusteringParams().min_stability
 
 
 def test_a_refresh_after_ten_percent_more_documents_keeps_the_previous_top_level():
@@ -93,3 +94,17 @@ def test_a_small_drive_splits_a_filter_into_sub_filters_only_where_the_split_is_
     result = DocumentClusterer().fit(one_piece_topics).result_
     tagged = result.top_labels >= 0
     assert len(set(result.fine_labels[tagged])) == len(set(result.top_labels[tagged])) == 3
+
+
+def test_a_large_filter_of_one_leaf_splits_where_its_own_documents_part_stably():
+    parts, truth = _blobs(600, 2, std=1.0)
+    whole = np.zeros(600, dtype=np.int64)
+    fine = _split_undivided(unit_rows(parts), whole, whole, 1, ClusteringParams(), np.random.RandomState(0))
+    assert adjusted_rand_score(truth, fine) == 1.0
+
+
+def test_a_large_filter_without_parts_stays_whole():
+    one_blob, _ = _blobs(600, 1)
+    whole = np.zeros(600, dtype=np.int64)
+    fine = _split_undivided(unit_rows(one_blob), whole, whole, 1, ClusteringParams(), np.random.RandomState(0))
+    assert set(fine) == {0}

@@ -2,7 +2,10 @@ import numpy as np
 import psycopg
 import pytest
 
+from drive_tagger.adapters.postgres.connection import connect
+from drive_tagger.adapters.postgres.database import Database
 from drive_tagger.core.clustering import DocumentClusterer
+from drive_tagger.core.naming import KeywordNamer
 from drive_tagger.core.types import Assignments
 from drive_tagger.errors import NothingToRefresh, UnknownWorkspace
 from drive_tagger.services.refresh import refresh_workspace
@@ -158,3 +161,25 @@ def test_deleting_a_workspace_drops_its_links_partitions(db, sample_workspace):
     refresh_workspace(db.documents, db.refreshes, sample_workspace)
     db.documents.delete_workspace(db.documents.workspace(sample_workspace).id)
     assert _links_partitions(db) == []
+
+
+class DeletingNamer(KeywordNamer):
+    """Names filters after another connection deleted the workspace being refreshed."""
+
+    def __init__(self, database_url: str, slug: str):
+        super().__init__()
+        self.database_url, self.slug = database_url, slug
+
+    def name(self, requests, context):
+        with Database(connect(self.database_url, autocommit=True)) as other:
+            other.documents.delete_workspace(other.documents.workspace(self.slug).id)
+        return super().name(requests, context)
+
+
+def test_a_workspace_deleted_while_its_refresh_works_ends_the_refresh_with_a_clear_error(
+    db, database_url, sample_workspace
+):
+    with pytest.raises(UnknownWorkspace, match="was deleted while this refresh worked"):
+        refresh_workspace(
+            db.documents, db.refreshes, sample_workspace, namer=DeletingNamer(database_url, sample_workspace)
+        )

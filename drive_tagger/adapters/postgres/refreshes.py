@@ -24,7 +24,7 @@ from drive_tagger.core.types import (
     PreviousGeneration,
     Workspace,
 )
-from drive_tagger.errors import InvalidInput, RefreshConflict, UnknownFilter
+from drive_tagger.errors import InvalidInput, RefreshConflict, UnknownFilter, UnknownWorkspace
 
 if TYPE_CHECKING:
     import numpy as np
@@ -110,6 +110,8 @@ class PostgresRefreshes(WorkspaceQueries):
         use_vectors(self.conn)
         with self.conn.transaction():
             current = self.lock_workspace(workspace.id)
+            if current is None:
+                raise UnknownWorkspace(f"workspace {workspace.slug!r} was deleted while this refresh worked")
             if current.active_refresh_id != workspace.active_refresh_id:
                 raise RefreshConflict(
                     f"workspace {workspace.slug!r} was refreshed by another run while this one worked; "
