@@ -162,10 +162,11 @@ def _description(proposal: Proposal, request: NamingRequest) -> str:
 class OfflineNamer(GatedNamer):
     """No network. A top-level filter takes the taxonomy label nearest its centroid when that
     label truly fits and its keyphrases bear it out ("Legal"); then the kind of document its
-    titles say it holds ("Meeting Notes", "Invoices"); every filter then has names made from its keyphrases, re-ranked
-    by meaning: a phrase counts when it sits closer to its own filter's centroid than to any
-    peer's, and the most relevant such phrases come first, diverse (maximal marginal relevance,
-    the KeyBERT idea), so "Oil Prices" beats a merely frequent "Said"."""
+    titles say it holds ("Meeting Notes", "Invoices"); every filter then has names made from
+    its keyphrases, re-ranked by meaning: a phrase counts when it sits closer to its own
+    filter's centroid than to any peer's, and the most relevant such phrases come first,
+    diverse (maximal marginal relevance, the KeyBERT idea), so "Oil Prices" beats a merely
+    frequent "Said"."""
 
     named_by = NamedBy.OFFLINE
     diversity = 0.3  # weight of dissimilarity to phrases already chosen
@@ -180,8 +181,9 @@ class OfflineNamer(GatedNamer):
             prototypes = self.vectors(texts)
             fit = fit_labels(prototypes, owner, request.centroid, center)
             best = int(np.argmax(fit.similarity))
-            phrase_vectors = self.vectors([p.text for p in phrases[: self.agreeing_phrases]]) if phrases else []
-            if phrases_agree(prototypes, owner, best, request.centroid, phrase_vectors):
+            # A filter without keyphrases (scans, photos) has nothing to contradict a label.
+            agreeing = [p.text for p in phrases[: self.agreeing_phrases]]
+            if not agreeing or phrases_agree(prototypes, owner, best, request.centroid, self.vectors(agreeing)):
                 labels = taxonomy_candidates(fit, [p.title for p in phrases])
         # A label that truly fits, then the kind of document, then keyphrases, then a label
         # made distinct by a keyphrase ("Sports: Rugby").

@@ -24,6 +24,7 @@ FILLER_WORDS = frozenset(
     nine ten hundred thousand million billion page pages section sections version
     ltd pty inc llc gmbh plc corp co com org net edu gov www http https re fwd cc subject
     thanks thank please hello regards anyone anybody someone somebody interested appreciated
+    maybe perhaps probably actually really anyway
     div revs vs avg approx incl excl
     """.split()  # noqa: SIM905 - a word list reads better as text
 )

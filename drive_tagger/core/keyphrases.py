@@ -27,10 +27,14 @@ JOINERS = frozenset({"and", "of", "for", "in", "on", "to", "the"})
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _BREAK = re.compile(r"[\n.!?;:,()\[\]{}|/\\\"“”<>]+")
 _FILE_NAME_SEPARATORS = re.compile(r"[-_.]+")
-# A token joined by underscores is a code identifier (VIDIOC_G_FMT, __init__, max_alarm), and an
-# e-mail or web address is a locator (jo@cs.cmu.edu, www.nasa.gov): the words inside them are
-# not words a person would write in a name ("edu", a lower-case "nasa").
-_NOT_PROSE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\w*_\w*")
+# Words apart by spaces or tabs only: the runs shouting is looked for in.
+_SHOUTED_RUN = re.compile(r"[^\W\d_]+(?:[ \t]+[^\W\d_]+)+")
+# Letters joined by an underscore make a code identifier (VIDIOC_G_FMT, max_alarm; not Markdown's
+# _emphasis_), and an e-mail or web address is a locator (jo@cs.cmu.edu, www.nasa.gov): the words
+# inside them are not words a person would write in a name ("edu", a lower-case "nasa").
+_NOT_PROSE = re.compile(
+    r"[^\s<>()\[\]]+@[^\s<>()\[\]]+|https?://[^\s<>()\[\]]+|www\.[^\s<>()\[\]]+|\w*[^\W_]_[^\W_]\w*"
+)
 
 _STOP = ENGLISH_STOP_WORDS | FILLER_WORDS
 MAX_WORD_LENGTH = 24
@@ -62,7 +66,7 @@ def phrases(text: str) -> list[str]:
     with a stop word, a filler word or a word under three letters, and inside one sits a joiner
     or another content word ("bill of sale", "oil price rise"; not "module provides access")."""
     found = []
-    for clause in _BREAK.split(_NOT_PROSE.sub(" ", text).lower()):
+    for clause in _BREAK.split(_NOT_PROSE.sub("\n", text).lower()):
         words = _WORD.findall(clause)
         n = len(words)
         end = [2 < len(w) <= MAX_WORD_LENGTH and w not in _STOP for w in words]
@@ -208,7 +212,7 @@ def surface_forms(words: set[str], texts: Sequence[str]) -> dict[str, str]:
     capitals ('FOR SALE') count as lower case: shouting says nothing about how a word is written."""
     seen: dict[str, dict[str, int]] = {}
     for text in texts:
-        for form in _unshouted(_WORD.findall(_NOT_PROSE.sub(" ", text))):
+        for form in _WORD.findall(_SHOUTED_RUN.sub(_unshouted, _NOT_PROSE.sub("\n", text))):
             lower = form.lower()
             if lower in words:
                 forms = seen.setdefault(lower, {})
@@ -221,13 +225,15 @@ def surface_forms(words: set[str], texts: Sequence[str]) -> dict[str, str]:
     return shown
 
 
-def _unshouted(words: list[str]) -> list[str]:
-    """The words, those in a run of two or more in capitals lower-cased ('FOR SALE')."""
+def _unshouted(run: re.Match) -> str:
+    """A run of words apart by spaces, those in a stretch of two or more in capitals lower-cased
+    ('FOR SALE'); punctuation ends a run ('API, SDK and CLI' stays)."""
+    words = run.group().split()
     shouting = [len(w) > 1 and w.isupper() for w in words]
-    return [
+    return " ".join(
         w.lower() if shouting[i] and ((i and shouting[i - 1]) or (i + 1 < len(words) and shouting[i + 1])) else w
         for i, w in enumerate(words)
-    ]
+    )
 
 
 def title_case(text: str, forms: dict[str, str]) -> str:

@@ -257,15 +257,19 @@ def name_key(name: str) -> frozenset[str]:
     return word_key(name)
 
 
+_SAME_WORD_ENDINGS = frozenset({"i", "n", "an", "r", "er", "d", "ed", "es"})
+
+
 def repeats_itself(name: str) -> bool:
     """'Car and Cars', 'Israel and Israeli': a word that comes back in another form (its plural,
-    or itself with a letter or two more)."""
+    or itself with an ending that makes a person or people of it: 'Armenia and Armenian'; not
+    'Form and Format')."""
     words = name_words(name)
     stems = sorted({singular(w) for w in words}, key=len)
     if len(stems) < len(words):
         return True
     return any(
-        len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 2
+        len(short) >= 4 and long.startswith(short) and long[len(short) :] in _SAME_WORD_ENDINGS
         for i, short in enumerate(stems)
         for long in stems[i + 1 :]
     )

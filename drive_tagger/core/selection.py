@@ -1,6 +1,6 @@
 """Choosing the top level (pure): candidate partitions cut from merged leaf clusters, the number of
-filters chosen by separation and stability under resampling together, and the previous
-refresh's top level kept unless the fresh choice is clearly better.
+filters chosen by stability under resampling and then silhouette, and the previous refresh's
+top level kept while it holds, unless a fresh choice is clearly better.
 
 Why this way (measured with `drive-tagger eval` on news, package descriptions, kernel and Python
 documentation, man pages and the demo drive; figures in README.md):
@@ -115,7 +115,11 @@ def choose_top_level(
     if warm_start is not None and len(np.unique(warm_start)) >= 2:
         warm = _compact(warm_start)
         settled = previous_share >= params.keep_unstable_share
-        if settled and (not stable or int(warm.max()) + 1 in stable):
+        same_number = int(warm.max()) + 1
+        still_holds = (
+            same_number in stable and adjusted_rand_score(warm, partitions[same_number]) >= params.min_stability
+        )
+        if settled and (not stable or still_holds):
             # Nothing comes back under resampling, or the previous number of filters still does:
             # a fresh partition has no better claim than the previous one, made from most of these
             # documents (20 newsgroups flipped between 5 and 11 filters, both near the threshold).
@@ -156,7 +160,7 @@ def _most_filters(n: int, params: ClusteringParams) -> int:
 def _most_separated_and_reproducible(silhouettes: dict[int, float], stabilities: dict[int, float]) -> int:
     """Where no partition is stable, the number of filters whose partition is best both separated
     and reproduced: the largest silhouette x stability (ties: the better separated)."""
-    return max(silhouettes, key=lambda k: (silhouettes[k] * stabilities[k], silhouettes[k]))
+    return max(silhouettes, key=lambda k: (max(silhouettes[k], 0.0) * max(stabilities[k], 0.0), silhouettes[k]))
 
 
 def _stabilities(reduced, partitions, params: ClusteringParams, rng) -> dict[int, float]:

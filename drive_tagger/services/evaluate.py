@@ -89,7 +89,7 @@ def evaluate(
     second = [d for d, late in zip(corpus.documents, later, strict=True) if late]
 
     slug = eval_workspace_slug(path)
-    _drop_workspace(documents, slug)
+    _drop_abandoned(documents, slug)
     try:
         started = time.perf_counter()
         embedded = ingest(documents, refreshes, embedder, slug, first, progress=progress).embedded
@@ -167,3 +167,22 @@ def _junk_names(filters, documents: list[SourceDocument], predicted: np.ndarray,
 def _drop_workspace(store: WorkspaceStore, slug: str) -> None:
     with contextlib.suppress(UnknownWorkspace):
         store.delete_workspace(store.workspace(slug).id)
+
+
+def _drop_abandoned(store: WorkspaceStore, slug: str) -> None:
+    """Drops the workspaces evaluations of the same corpus left behind when their process died."""
+    stem = slug.rsplit("-", 1)[0]
+    for workspace in store.list_workspaces():
+        prefix, _, pid = workspace.slug.rpartition("-")
+        if prefix == stem and pid.isdigit() and not _running(int(pid)):
+            _drop_workspace(store, workspace.slug)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True

@@ -80,13 +80,22 @@ def test_words_in_capitals_in_a_row_are_shouting_not_acronyms():
 
 
 def test_words_inside_code_identifiers_are_not_phrases():
-    found = phrases("The VIDIOC_G_FMT ioctl sets the capture format. See __init__ files")
+    found = phrases("The VIDIOC_G_FMT ioctl sets the capture format. See max_alarm files")
     assert found == ["ioctl", "capture", "capture format", "format", "files"]
 
 
 def test_words_inside_addresses_and_quoting_lines_are_not_phrases():
     found = phrases("In article <93@cs.cmu.edu>, jo@nasa.gov writes: see https://www.nasa.gov/x on the shuttle")
     assert found == ["article", "shuttle"]
+
+
+def test_an_address_ends_a_clause_and_emphasis_is_prose():
+    assert "contact pricing" not in " | ".join(phrases("Contact sales@acme.com Pricing sheet"))
+    assert "budget plans" in phrases("Reading about _budget_ plans")
+
+
+def test_acronyms_apart_by_punctuation_are_not_shouting():
+    assert surface_forms({"api", "sdk", "cli"}, ["API, SDK and CLI"]) == {"api": "API", "sdk": "SDK", "cli": "CLI"}
 
 
 def test_shown_phrases_come_from_the_filters_own_texts():

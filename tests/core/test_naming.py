@@ -207,6 +207,7 @@ def test_the_same_words_in_another_order_or_number_are_a_duplicate():
 def test_a_word_and_itself_with_a_letter_or_two_more_repeat_a_word():
     assert rejection("Israel and Israeli", [], lambda w: True) == "repeats a word"
     assert rejection("Data and Database", [], lambda w: True) is None
+    assert rejection("Form and Format", [], lambda w: True) is None
 
 
 def test_a_subfilter_name_must_say_more_than_its_parent():

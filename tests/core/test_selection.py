@@ -4,7 +4,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from drive_tagger.core.clustering import DocumentClusterer, _split_undivided
 from drive_tagger.core.params import ClusteringParams
-from drive_tagger.core.selection import choose_top_level
+from drive_tagger.core.selection import _most_separated_and_reproducible, choose_top_level
 from drive_tagger.core.unit import unit_rows
 
 
@@ -108,3 +108,9 @@ def test_a_large_filter_without_parts_stays_whole():
     whole = np.zeros(600, dtype=np.int64)
     fine = _split_undivided(unit_rows(one_blob), whole, whole, 1, ClusteringParams(), np.random.RandomState(0))
     assert set(fine) == {0}
+
+
+def test_without_a_stable_partition_the_best_trade_off_of_separation_and_stability_wins():
+    silhouettes = {2: 0.30, 5: 0.25, 9: -0.02}
+    stabilities = {2: 0.50, 5: 0.80, 9: -0.10}  # 9: bad on both counts, not "good" by their product
+    assert _most_separated_and_reproducible(silhouettes, stabilities) == 5

@@ -1,8 +1,10 @@
+import subprocess
+
 import pytest
 
 from drive_tagger.errors import InvalidInput
 from drive_tagger.services.corpora import samples_labelled_corpus
-from drive_tagger.services.evaluate import evaluate, read_labelled_corpus
+from drive_tagger.services.evaluate import eval_workspace_slug, evaluate, read_labelled_corpus
 
 
 @pytest.fixture
@@ -27,6 +29,16 @@ def test_second_eval_run_reuses_every_embedding(db, sample_embedder, labelled_co
 def test_eval_drops_its_throwaway_workspace(db, sample_embedder, labelled_corpus):
     evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, limit=10, progress=False)
     assert db.documents.list_workspaces() == []
+
+
+def test_eval_drops_workspaces_a_dead_evaluation_of_the_corpus_left_behind(db, sample_embedder, labelled_corpus):
+    ended = subprocess.Popen(["true"])
+    ended.wait()  # its pid now names no running process
+    stem = eval_workspace_slug(labelled_corpus).rsplit("-", 1)[0]
+    db.documents.ensure_workspace(f"{stem}-{ended.pid}")
+    db.documents.ensure_workspace("eval-other-corpus-1")
+    evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, limit=10, progress=False)
+    assert [w.slug for w in db.documents.list_workspaces()] == ["eval-other-corpus-1"]
 
 
 def test_limit_takes_the_same_seeded_sample_each_time(labelled_corpus):
