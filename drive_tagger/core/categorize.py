@@ -13,7 +13,15 @@ from drive_tagger.core.corrections import Correction, Grouping, Kind, LearnedFil
 from drive_tagger.core.describe import Described, Shape, TextReader, describe
 from drive_tagger.core.keyphrases import Keyphrase
 from drive_tagger.core.matching import Match, match_categories
-from drive_tagger.core.naming import KeywordNamer, Namer, NamingContext, NamingRequest, keyword_description
+from drive_tagger.core.naming import (
+    KeywordNamer,
+    Namer,
+    NamingContext,
+    NamingRequest,
+    junk_words,
+    keyword_description,
+    repeats_itself,
+)
 from drive_tagger.core.params import RefreshParams
 from drive_tagger.core.types import Assignments, Category, NamedBy, PreviousGeneration
 from drive_tagger.core.unit import unit_rows
@@ -276,7 +284,7 @@ def name_drafts(
     kept_names = {
         d.index: kept[d.category_id]
         for d in drafts
-        if d.category_id in kept and _keeps_name(kept[d.category_id], d.centroid, keep_similarity, namer)
+        if d.category_id in kept and _keeps_name(kept[d.category_id], d, keep_similarity, namer)
     }
     context.names.update({i: c.name for i, c in kept_names.items()})
     todo = sorted(
@@ -303,14 +311,18 @@ def name_drafts(
     return tuple(category(d) for d in drafts)
 
 
-def _keeps_name(before: Category, centroid: np.ndarray, keep_similarity: float, namer: Namer) -> bool:
+def _keeps_name(before: Category, draft: DraftCategory, keep_similarity: float, namer: Namer) -> bool:
     """A pinned name always stays; another stays while the category's centroid (its fingerprint)
-    barely moved, unless it was a fallback offline name and the namer could now do better."""
+    barely moved, unless it was a fallback offline name and the namer could now do better, or
+    today's rules would not give it (a name made before words like "Mln" or "Pct" were kept out
+    of names is named again)."""
     if NamedBy(before.named_by) is NamedBy.USER:
         return True
     if NamedBy(before.named_by) is NamedBy.OFFLINE and namer.named_by is not NamedBy.OFFLINE:
         return False
-    pair = unit_rows(np.vstack([before.centroid, centroid]).astype(np.float64))
+    if junk_words(before.name, namer.lexicon.is_word, draft.described.known_words) or repeats_itself(before.name):
+        return False
+    pair = unit_rows(np.vstack([before.centroid, draft.centroid]).astype(np.float64))
     return float(pair[0] @ pair[1]) >= keep_similarity
 
 

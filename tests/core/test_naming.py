@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 
 from drive_tagger.core.categorize import categorize
@@ -188,6 +190,44 @@ def test_an_unchanged_categorization_asks_the_namer_nothing(rng=np.random.defaul
     )
     assert asked > 0 and namer.asked == asked
     assert [c.name for c in second.categories] == [c.name for c in first.categories]
+
+
+def test_a_kept_name_todays_rules_reject_is_named_again(rng=np.random.default_rng(0)):
+    centers = np.eye(3, 16) * 4
+    vectors = np.vstack([c + rng.standard_normal((30, 16)) * 0.3 for c in centers]).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    texts = [f"{w} report {i}" for w in ("alpha", "beta", "gamma") for i in range(30)]
+    ids = np.arange(90)
+    clustering = DocumentClusterer().fit(vectors).result_
+    read_texts = lambda rows: [DocumentText("", texts[i]) for i in rows]  # noqa: E731
+    first = categorize(vectors, read_texts, clustering, document_ids=ids, next_category_id=1, namer=KeywordNamer())
+    old_rules = [replace(c, name="Mln and Net") if i == 0 else c for i, c in enumerate(first.categories)]
+    links = zip(first.assignments.document_index, first.assignments.category_id, first.assignments.rank, strict=True)
+    members = {}
+    for row, cat, rank in links:
+        if rank == 1:
+            members.setdefault(int(cat), []).append(int(ids[row]))
+    previous = PreviousGeneration(tuple(old_rules), {k: np.array(v) for k, v in members.items()})
+    namer = CountingNamer()
+    namer.lexicon = WordList(WORDS | {"alpha", "beta", "gamma", "report"})
+    again = categorize(
+        vectors,
+        read_texts,
+        clustering,
+        document_ids=ids,
+        next_category_id=first.next_category_id,
+        previous=previous,
+        namer=namer,
+    )
+    assert namer.asked == 1 and "Mln and Net" not in [c.name for c in again.categories]
+
+
+class WordList:
+    def __init__(self, words):
+        self.words = words
+
+    def is_word(self, word):
+        return word in self.words
 
 
 WORDS = {"net", "oil", "gas", "car", "cars", "sports", "sport", "invoice", "invoices", "meeting", "notes", "rugby"}
