@@ -161,64 +161,62 @@ class CountingNamer(KeywordNamer):
         return super().name(requests, context)
 
 
-def test_an_unchanged_categorization_asks_the_namer_nothing(rng=np.random.default_rng(0)):
-    centers = np.eye(3, 16) * 4
-    vectors = np.vstack([c + rng.standard_normal((30, 16)) * 0.3 for c in centers]).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    texts = [f"{w} report {i}" for w in ("alpha", "beta", "gamma") for i in range(30)]
-    ids = np.arange(90)
-    clustering = DocumentClusterer().fit(vectors).result_
-    namer = CountingNamer()
-    read_texts = lambda rows: [DocumentText("", texts[i]) for i in rows]  # noqa: E731
-    first = categorize(vectors, read_texts, clustering, document_ids=ids, next_category_id=1, namer=namer)
+class ThreeTopics:
+    """Three separated topics of 30 documents, clustered, and refreshed again on demand."""
+
+    def __init__(self, rng=np.random.default_rng(0)):
+        centers = np.eye(3, 16) * 4
+        vectors = np.vstack([c + rng.standard_normal((30, 16)) * 0.3 for c in centers]).astype(np.float32)
+        self.vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        self.texts = [f"{w} report {i}" for w in ("alpha", "beta", "gamma") for i in range(30)]
+        self.ids = np.arange(90)
+        self.clustering = DocumentClusterer().fit(self.vectors).result_
+
+    def read_texts(self, rows):
+        return [DocumentText("", self.texts[i]) for i in rows]
+
+    def categorize(self, namer, previous=None, next_category_id=1):
+        return categorize(
+            self.vectors,
+            self.read_texts,
+            self.clustering,
+            document_ids=self.ids,
+            next_category_id=next_category_id,
+            previous=previous,
+            namer=namer,
+        )
+
+    def again(self, first, namer, categories=None):
+        """A second refresh of the same documents after `first` (its categories, or these)."""
+        links = zip(
+            first.assignments.document_index, first.assignments.category_id, first.assignments.rank, strict=True
+        )
+        members = {}
+        for row, category_id, rank in links:
+            if rank == 1:
+                members.setdefault(int(category_id), []).append(int(self.ids[row]))
+        previous = PreviousGeneration(
+            tuple(categories or first.categories), {k: np.array(v) for k, v in members.items()}
+        )
+        return self.categorize(namer, previous, first.next_category_id)
+
+
+def test_an_unchanged_categorization_asks_the_namer_nothing():
+    topics, namer = ThreeTopics(), CountingNamer()
+    first = topics.categorize(namer)
     asked = namer.asked
-    members = {}
-    for row, cat, rank in zip(
-        first.assignments.document_index, first.assignments.category_id, first.assignments.rank, strict=True
-    ):
-        if rank == 1:
-            members.setdefault(int(cat), []).append(int(ids[row]))
-    previous = PreviousGeneration(first.categories, {k: np.array(v) for k, v in members.items()})
-    second = categorize(
-        vectors,
-        read_texts,
-        clustering,
-        document_ids=ids,
-        next_category_id=first.next_category_id,
-        previous=previous,
-        namer=namer,
-    )
+    second = topics.again(first, namer)
     assert asked > 0 and namer.asked == asked
     assert [c.name for c in second.categories] == [c.name for c in first.categories]
 
 
-def test_a_kept_name_todays_rules_reject_is_named_again(rng=np.random.default_rng(0)):
-    centers = np.eye(3, 16) * 4
-    vectors = np.vstack([c + rng.standard_normal((30, 16)) * 0.3 for c in centers]).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    texts = [f"{w} report {i}" for w in ("alpha", "beta", "gamma") for i in range(30)]
-    ids = np.arange(90)
-    clustering = DocumentClusterer().fit(vectors).result_
-    read_texts = lambda rows: [DocumentText("", texts[i]) for i in rows]  # noqa: E731
-    first = categorize(vectors, read_texts, clustering, document_ids=ids, next_category_id=1, namer=KeywordNamer())
+def test_a_kept_name_todays_rules_reject_is_named_again():
+    topics = ThreeTopics()
+    first = topics.categorize(KeywordNamer())
     old_rules = [replace(c, name="Mln and Net") if i == 0 else c for i, c in enumerate(first.categories)]
-    links = zip(first.assignments.document_index, first.assignments.category_id, first.assignments.rank, strict=True)
-    members = {}
-    for row, cat, rank in links:
-        if rank == 1:
-            members.setdefault(int(cat), []).append(int(ids[row]))
-    previous = PreviousGeneration(tuple(old_rules), {k: np.array(v) for k, v in members.items()})
     namer = CountingNamer()
     namer.lexicon = WordList(WORDS | {"alpha", "beta", "gamma", "report"})
-    again = categorize(
-        vectors,
-        read_texts,
-        clustering,
-        document_ids=ids,
-        next_category_id=first.next_category_id,
-        previous=previous,
-        namer=namer,
-    )
+    again = topics.again(first, namer, old_rules)
     assert namer.asked == 1 and "Mln and Net" not in [c.name for c in again.categories]
 
 
