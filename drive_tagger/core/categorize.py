@@ -18,9 +18,8 @@ from drive_tagger.core.naming import (
     Namer,
     NamingContext,
     NamingRequest,
-    junk_words,
+    is_junk,
     keyword_description,
-    repeats_itself,
 )
 from drive_tagger.core.params import RefreshParams
 from drive_tagger.core.types import Assignments, Category, NamedBy, PreviousGeneration
@@ -320,7 +319,7 @@ def _keeps_name(before: Category, draft: DraftCategory, keep_similarity: float, 
         return True
     if NamedBy(before.named_by) is NamedBy.OFFLINE and namer.named_by is not NamedBy.OFFLINE:
         return False
-    if junk_words(before.name, namer.lexicon.is_word, draft.described.known_words) or repeats_itself(before.name):
+    if is_junk(before.name, namer.lexicon.is_word, draft.described.known_words):
         return False
     pair = unit_rows(np.vstack([before.centroid, draft.centroid]).astype(np.float64))
     return float(pair[0] @ pair[1]) >= keep_similarity

@@ -303,17 +303,22 @@ def rejection(
     return None
 
 
+def is_junk(name: str, is_word: Callable[[str], bool], known_words: frozenset[str] = frozenset()) -> bool:
+    """A name a person would not have written on its own: with a word that is neither a word of
+    the language nor a proper noun of its filter's titles, or with a word repeated ("Car and Cars")."""
+    return bool(junk_words(name, is_word, known_words)) or repeats_itself(name)
+
+
 def junk_names(
     names: Sequence[str], known_words: Sequence[frozenset[str]], is_word: Callable[[str], bool]
 ) -> list[str]:
-    """The names a person would not have written: with a word that is neither a word of the
-    language nor a proper noun of its filter's titles, with a word repeated ("Car and Cars"), or
-    saying what another name says (the same words in another order or number)."""
+    """The names a person would not have written (is_junk), or saying what another name says
+    (the same words in another order or number)."""
     keys = [name_key(n) for n in names]
     return [
         name
         for name, known, key in zip(names, known_words, keys, strict=True)
-        if junk_words(name, is_word, known) or repeats_itself(name) or keys.count(key) > 1
+        if is_junk(name, is_word, known) or keys.count(key) > 1
     ]
 
 

@@ -25,9 +25,9 @@ class ClusteringParams:
     # the documents (at most stability_sample_cap each). A partition is stable, a candidate for
     # the top level or a filter's sub-filters, from min_stability up.
     min_stability: float = 0.9
-    # With no stable partition, or with the previous number of filters still a stable one, the
-    # previous top level stays while the refresh that made it saw at least this share of today's
-    # documents (a drive that doubled is clustered afresh).
+    # With no stable partition, or with today's stable partition into as many filters being the
+    # previous one, the previous top level stays while the refresh that made it saw at least this
+    # share of today's documents (a drive that doubled is clustered afresh).
     keep_unstable_share: float = 0.5
     stability_resamples: int = 5
     stability_fraction: float = 0.7
