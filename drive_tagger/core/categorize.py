@@ -21,7 +21,7 @@ from drive_tagger.core.naming import (
     is_junk,
     keyword_description,
 )
-from drive_tagger.core.params import RefreshParams
+from drive_tagger.core.params import RULES_VERSION, RefreshParams
 from drive_tagger.core.types import Assignments, Category, NamedBy, PreviousGeneration
 from drive_tagger.core.unit import unit_rows
 
@@ -130,11 +130,12 @@ def categorize(
 
     A category that matches one of the previous refresh (by member overlap) keeps its id; it
     keeps its name too when the name is pinned by a user, or when its centroid barely moved
-    (params.keep_name_similarity). Every other category is named by `namer` (default: keyword
-    names), which sees its keywords and representative texts. A person's corrections are then
-    applied (core/corrections.py). A document is linked at each level it belongs to, and at the
-    top level it may carry a second filter (rank 2) within params.second_filter_margin of its
-    first; a learned filter links the documents it takes (rank 1 when they have no other).
+    (params.keep_name_similarity) and the previous refresh ran under today's rules. Every other
+    category is named by `namer` (default: keyword names), which sees its keywords and
+    representative texts. A person's corrections are then applied (core/corrections.py). A
+    document is linked at each level it belongs to, and at the top level it may carry a second
+    filter (rank 2) within params.second_filter_margin of its first; a learned filter links the
+    documents it takes (rank 1 when they have no other).
     """
     top, sub = _levels(vectors, clustering)
     learned_ids = {c.category_id for c in corrections if c.kind is Kind.LEARNED}
@@ -179,9 +180,12 @@ def categorize(
     kept = {c.category_id: c for c in (previous.categories if previous else ())}
     kept |= {f.category_id: _named_by_person(f) for f in learned}
     context = NamingContext(np.array([d.centroid for d in drafts]), {}, model, namer.lexicon.is_word)
-    categories = name_drafts(drafts, kept, namer, context, params.keep_name_similarity)
+    keep_similarity = params.keep_name_similarity if made_under_todays_rules(previous) else None
+    categories = name_drafts(drafts, kept, namer, context, keep_similarity)
     on_stage("naming")
     changes = _changes(drafts, kept, top_match, sub_match, *matched)
+    if previous is not None and not made_under_todays_rules(previous):
+        changes["remade_under_rules"] = RULES_VERSION
     return Categorization(
         categories,
         assignments,
@@ -191,14 +195,24 @@ def categorize(
     )
 
 
+def made_under_todays_rules(previous: PreviousGeneration | None) -> bool:
+    """Whether the previous filters were made by this version's rules (core.params.RULES_VERSION);
+    when not, the next refresh clusters and names afresh instead of keeping them."""
+    return previous is None or previous.rules == RULES_VERSION
+
+
 def seed_documents(previous: PreviousGeneration | None) -> int:
-    """How many documents the previous refresh's top level was made from."""
+    """How many documents the previous refresh's top level was made from (0: nothing to keep)."""
+    if not made_under_todays_rules(previous):
+        return 0
     return sum(c.size for c in previous.level(top=True)) if previous else 0
 
 
 def seed_centroids(previous: PreviousGeneration | None, corrections: tuple[Correction, ...]) -> np.ndarray | None:
     """The previous refresh's discovered top-level centroids, which seed the next clustering
     (learned filters are a person's, not the clustering's); None when there are none."""
+    if not made_under_todays_rules(previous):
+        return None
     learned = {c.category_id for c in corrections if c.kind is Kind.LEARNED}
     tops = [c.centroid for c in (previous.level(top=True) if previous else []) if c.category_id not in learned]
     return np.array(tops, dtype=np.float32) if tops else None
@@ -242,7 +256,8 @@ def _without(previous: PreviousGeneration | None, ids: set[int]) -> PreviousGene
     """The previous generation without the learned filters: discovered clusters never take their ids."""
     if previous is None or not ids:
         return previous
-    return PreviousGeneration(tuple(c for c in previous.categories if c.category_id not in ids), previous.members)
+    kept = tuple(c for c in previous.categories if c.category_id not in ids)
+    return PreviousGeneration(kept, previous.members, previous.rules)
 
 
 def _named_by_person(learned: LearnedFilter) -> Category:
@@ -275,11 +290,11 @@ def name_drafts(
     kept: dict[int, Category],
     namer: Namer,
     context: NamingContext,
-    keep_similarity: float,
+    keep_similarity: float | None,
 ) -> tuple[Category, ...]:
     """Categories from drafts in one pass: a pinned name, or the name of a category that barely
-    moved, stays; the namer names the rest (top level first, larger first), each unique
-    (case-insensitively) against every name in the workspace."""
+    moved (keep_similarity; None: only pinned names), stays; the namer names the rest (top level
+    first, larger first), each unique (case-insensitively) against every name in the workspace."""
     kept_names = {
         d.index: kept[d.category_id]
         for d in drafts
@@ -310,13 +325,15 @@ def name_drafts(
     return tuple(category(d) for d in drafts)
 
 
-def _keeps_name(before: Category, draft: DraftCategory, keep_similarity: float, namer: Namer) -> bool:
+def _keeps_name(before: Category, draft: DraftCategory, keep_similarity: float | None, namer: Namer) -> bool:
     """A pinned name always stays; another stays while the category's centroid (its fingerprint)
     barely moved, unless it was a fallback offline name and the namer could now do better, or
     today's rules would not give it (a name made before words like "Mln" or "Pct" were kept out
     of names is named again)."""
     if NamedBy(before.named_by) is NamedBy.USER:
         return True
+    if keep_similarity is None:
+        return False
     if NamedBy(before.named_by) is NamedBy.OFFLINE and namer.named_by is not NamedBy.OFFLINE:
         return False
     if is_junk(before.name, namer.lexicon.is_word, draft.described.known_words):

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+# The version of the rules that make and name filters. A workspace whose active filters were made
+# under another version (or before versions were recorded) is clustered and named afresh by its
+# next refresh, once: the keep rules would otherwise hold filters and names today's rules would
+# not give. Ids still follow member overlap and names a person pinned stay. Raise it with any
+# change to clustering, model selection or naming that a user should see on an unchanged drive.
+RULES_VERSION = 2
+
 
 @dataclass(frozen=True)
 class ClusteringParams:
@@ -57,7 +64,8 @@ class RefreshParams:
     keep_name_similarity: float = 0.97
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The parameters a refresh run records, with the rules version they ran under."""
+        return asdict(self) | {"rules": RULES_VERSION}
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ class PreviousGeneration:
 
     categories: tuple[Category, ...]
     members: dict[int, np.ndarray]  # category id -> document ids
+    rules: int | None = None  # core.params.RULES_VERSION they were made under; None: unrecorded
 
     def level(self, top: bool) -> list[Category]:
         return [c for c in self.categories if c.is_top_level == top]

@@ -2,7 +2,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from drive_tagger.core.categorize import categorize
+from drive_tagger.core.categorize import categorize, seed_centroids, seed_documents
 from drive_tagger.core.clustering import DocumentClusterer
 from drive_tagger.core.keyphrases import Keyphrase
 from drive_tagger.core.metrics import majority_labels, name_accuracy
@@ -20,10 +20,11 @@ from drive_tagger.core.naming import (
     sanitize_name,
     unique_offline_names,
 )
+from drive_tagger.core.params import RULES_VERSION
 from drive_tagger.core.prompts import naming_messages, parse_naming_answer
 from drive_tagger.core.representatives import representatives
 from drive_tagger.core.taxonomy import TAXONOMY, fit_labels, phrases_agree, prototype_texts, taxonomy_candidates
-from drive_tagger.core.types import DocumentText, PreviousGeneration
+from drive_tagger.core.types import DocumentText, NamedBy, PreviousGeneration
 
 
 def test_name_joins_the_top_two_keywords():
@@ -186,8 +187,9 @@ class ThreeTopics:
             namer=namer,
         )
 
-    def again(self, first, namer, categories=None):
-        """A second refresh of the same documents after `first` (its categories, or these)."""
+    def again(self, first, namer, categories=None, rules=RULES_VERSION):
+        """A second refresh of the same documents after `first` (its categories, or these),
+        made under `rules`."""
         links = zip(
             first.assignments.document_index, first.assignments.category_id, first.assignments.rank, strict=True
         )
@@ -196,7 +198,7 @@ class ThreeTopics:
             if rank == 1:
                 members.setdefault(int(category_id), []).append(int(self.ids[row]))
         previous = PreviousGeneration(
-            tuple(categories or first.categories), {k: np.array(v) for k, v in members.items()}
+            tuple(categories or first.categories), {k: np.array(v) for k, v in members.items()}, rules
         )
         return self.categorize(namer, previous, first.next_category_id)
 
@@ -218,6 +220,35 @@ def test_a_kept_name_todays_rules_reject_is_named_again():
     namer.lexicon = WordList(WORDS | {"alpha", "beta", "gamma", "report"})
     again = topics.again(first, namer, old_rules)
     assert namer.asked == 1 and "Mln and Net" not in [c.name for c in again.categories]
+
+
+def test_filters_made_under_other_rules_are_named_afresh_keeping_their_ids():
+    topics, namer = ThreeTopics(), CountingNamer()
+    first = topics.categorize(namer)
+    asked = namer.asked
+    again = topics.again(first, namer, rules=None)
+    assert namer.asked == 2 * asked
+    assert [c.category_id for c in again.categories] == [c.category_id for c in first.categories]
+    assert again.changes["remade_under_rules"] == RULES_VERSION
+
+
+def test_a_pinned_name_outlives_a_change_of_rules():
+    topics = ThreeTopics()
+    first = topics.categorize(KeywordNamer())
+    pinned = [
+        replace(c, name="Client Work", named_by=NamedBy.USER) if i == 0 else c for i, c in enumerate(first.categories)
+    ]
+    again = topics.again(first, KeywordNamer(), pinned, rules=RULES_VERSION - 1)
+    assert again.categories[0].name == "Client Work"
+
+
+def test_filters_made_under_other_rules_do_not_seed_the_clustering():
+    topics = ThreeTopics()
+    first = topics.categorize(KeywordNamer())
+    old = PreviousGeneration(first.categories, {}, rules=None)
+    today = PreviousGeneration(first.categories, {}, rules=RULES_VERSION)
+    assert seed_centroids(old, ()) is None and seed_documents(old) == 0
+    assert seed_centroids(today, ()) is not None and seed_documents(today) > 0
 
 
 class WordList:

@@ -6,6 +6,7 @@ from drive_tagger.adapters.postgres.connection import connect
 from drive_tagger.adapters.postgres.database import Database
 from drive_tagger.core.clustering import DocumentClusterer
 from drive_tagger.core.naming import KeywordNamer
+from drive_tagger.core.params import RULES_VERSION
 from drive_tagger.core.types import Assignments
 from drive_tagger.errors import NothingToRefresh, UnknownWorkspace
 from drive_tagger.services.refresh import refresh_workspace
@@ -109,6 +110,33 @@ def test_refreshing_again_keeps_every_filter_id(db, sample_workspace):
     assert _top_tags(db, sample_workspace) == before
     run = db.refreshes.refresh_runs(db.documents.workspace(sample_workspace).id)[0]
     assert run["changes"]["new"] == [] and run["changes"]["retired"] == []
+
+
+def _made_under_rules_before_they_were_recorded(db, workspace, name):
+    """What a workspace refreshed by an earlier version looks like: its active run recorded no
+    rules version, and its first filter carries a name that version gave."""
+    db.conn.execute(
+        "update refresh_runs set parameters = parameters - 'rules' where id = %s", (workspace.active_refresh_id,)
+    )
+    db.conn.execute(
+        "update categories set name = %s where refresh_id = %s and category_id = "
+        "(select min(category_id) from categories where refresh_id = %s)",
+        (name, workspace.active_refresh_id, workspace.active_refresh_id),
+    )
+
+
+def test_filters_made_by_an_earlier_version_are_remade_once_by_the_next_refresh(db, sample_workspace):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    before = _top_tags(db, sample_workspace)
+    _made_under_rules_before_they_were_recorded(db, db.documents.workspace(sample_workspace), "Site and Mesh")
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    workspace = db.documents.workspace(sample_workspace)
+    assert "Site and Mesh" not in [f.name for f in db.refreshes.filters(workspace.id)]
+    assert _top_tags(db, sample_workspace) == before  # same documents, same rules: same filters and ids
+    (remade,) = [run["changes"].get("remade_under_rules") for run in db.refreshes.refresh_runs(workspace.id)[:1]]
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    again = db.refreshes.refresh_runs(workspace.id)[0]["changes"]
+    assert remade == RULES_VERSION and "remade_under_rules" not in again
 
 
 def test_a_refresh_after_new_documents_keeps_ids_of_the_filters_that_stayed(db, sample_embedder, samples_dir, tmp_path):

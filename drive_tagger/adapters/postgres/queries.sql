@@ -343,6 +343,12 @@ from document_categories dc join workspaces w on w.active_refresh_id = dc.refres
 where w.id = %(workspace_id)s and dc.rank = 1
 order by dc.category_id, dc.document_id;
 
+-- active_rules --
+-- The rules version the active refresh ran under (null when it recorded none).
+select r.parameters ->> 'rules'
+from refresh_runs r join workspaces w on w.active_refresh_id = r.id
+where w.id = %(workspace_id)s;
+
 -- list_filters --
 -- The active filters; a name pinned by a person replaces the computed one (named_by 'user').
 -- Document counts are kept with the categories (refresh, arrivals, moves, deletions), not counted here.

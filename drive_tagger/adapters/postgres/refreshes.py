@@ -202,7 +202,8 @@ class PostgresRefreshes(WorkspaceQueries):
         return cached[key]
 
     def previous_generation(self, workspace_id: int) -> PreviousGeneration | None:
-        """The active categories and their members, or None before the first refresh."""
+        """The active categories, their members and the rules version they were made under, or
+        None before the first refresh."""
         import numpy as np
 
         categories = self.active_categories(workspace_id)
@@ -211,7 +212,12 @@ class PostgresRefreshes(WorkspaceQueries):
         members: dict[int, list[int]] = {}
         for category_id, document_id in self._all("active_memberships", {"workspace_id": workspace_id}):
             members.setdefault(category_id, []).append(document_id)
-        return PreviousGeneration(tuple(categories), {k: np.asarray(v, dtype=np.int64) for k, v in members.items()})
+        rules = self._one("active_rules", {"workspace_id": workspace_id})
+        return PreviousGeneration(
+            tuple(categories),
+            {k: np.asarray(v, dtype=np.int64) for k, v in members.items()},
+            rules=int(rules[0]) if rules and rules[0] and rules[0].isdigit() else None,
+        )
 
     def link_arrivals(
         self,
