@@ -1,8 +1,11 @@
-"""The lexicon names are checked against: word frequencies of a language from the `wordfreq` lists."""
+"""The lexicon names are checked against: word frequencies of a language from the `wordfreq` lists,
+and for English the parts of speech a word can take (`lemminflect`)."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+
+from drive_tagger.core.filler import JOINERS
 
 # Zipf frequency 3 is once per million words of running text: "invoice", "kernel", "api" and "hr"
 # pass; codes, abbreviations and markup ("mln", "dlrs", "edu", "scsi", "nbsp") do not.
@@ -11,6 +14,9 @@ COMMON_WORD_ZIPF = 3.0
 # of three or more letters without a vowel is one (or an acronym: "sql", "xml"), allowed in names
 # only where a filter's own titles capitalise it ("SQL"). Czech or Croatian have such words.
 _VOWELS = frozenset("aeiouy")
+# Parts of speech a word can only be for it not to end a filter's name ("Excludes", "Booked",
+# "Write"): a name is a noun phrase. An -ing form may ("Printing", "Scheduling").
+_VERB_ONLY = frozenset({"VERB", "AUX"})
 
 
 class WordFrequencyLexicon:
@@ -26,6 +32,33 @@ class WordFrequencyLexicon:
         self.language = language
         self.min_zipf = min_zipf
         self.is_word = lru_cache(maxsize=200_000)(self._is_word)
+        self._parts_of_speech = lru_cache(maxsize=200_000)(self._word_parts_of_speech)
+
+    def is_name_phrase(self, phrase: str) -> bool:
+        """Whether a phrase of lower-case words can stand as a name: a noun phrase, so it does not
+        end in a word that is only a verb (but an -ing form), no word before its last is only an
+        adverb ("Maybe John", "Fairly Portable") and none is a verb's -s form ("Sells Shares").
+        Words the part-of-speech list does not know pass; other languages than English pass."""
+        if self.language != "en":
+            return True
+        *before, last = phrase.split()
+        if self._only(last, _VERB_ONLY) and not last.endswith("ing"):
+            return False
+        return not any(
+            self._only(w, {"ADV"}) or (w.endswith("s") and self._only(w, _VERB_ONLY))
+            for w in before
+            if w not in JOINERS  # "in", "on" and "to" are adverbs to the list
+        )
+
+    def _only(self, word: str, parts: set[str] | frozenset[str]) -> bool:
+        found = self._parts_of_speech(word)
+        return bool(found) and found <= parts
+
+    @staticmethod
+    def _word_parts_of_speech(word: str) -> frozenset[str]:
+        from lemminflect import getAllLemmas
+
+        return frozenset(getAllLemmas(word))
 
     def _is_word(self, word: str) -> bool:
         from wordfreq import zipf_frequency

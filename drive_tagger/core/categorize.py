@@ -172,6 +172,7 @@ def categorize(
         vectors,
         read_texts,
         namer.lexicon.is_word,
+        is_phrase=namer.lexicon.is_name_phrase,
         seed=params.clustering.seed,
     )
     drafts = [replace(d, described=described[d.index]) for d in drafts]

@@ -68,9 +68,11 @@ def describe(
     read_texts: TextReader,
     is_word: Callable[[str], bool],
     *,
+    is_phrase: Callable[[str], bool] = lambda phrase: True,
     seed: int = 0,
 ) -> dict[int, Described]:
-    """{category index: Described} for every shape, reading each sampled document once."""
+    """{category index: Described} for every shape, reading each sampled document once; its
+    keyphrases are made of words (is_word) and can name something (is_phrase)."""
     rng = np.random.default_rng(seed)
     sampled = {s.index: _sample(s, rng) for s in shapes}
     central = {s.index: representatives(vectors, s.rows, s.centroid) for s in shapes}
@@ -79,9 +81,9 @@ def describe(
     position = {int(r): i for i, r in enumerate(rows)}
     member_of = {s.index: np.isin(rows, s.rows) for s in shapes}
     counts = count_phrases([DocumentText(t.title, t.body[:PHRASE_BODY_CHARS]) for t in texts]) if texts else None
-    phrases = _phrases_per_level(counts, shapes, member_of, len(rows), is_word)
+    phrases = _phrases_per_level(counts, shapes, member_of, len(rows), is_word, is_phrase)
     title_counts = count_phrases([DocumentText(t.title, "") for t in texts]) if texts else None
-    title_phrases = _phrases_per_level(title_counts, shapes, member_of, len(rows), is_word)
+    title_phrases = _phrases_per_level(title_counts, shapes, member_of, len(rows), is_word, is_phrase)
     titles = counts.titles if counts else ()
 
     def described(shape: Shape) -> Described:
@@ -104,21 +106,26 @@ def _phrases_per_level(
     member_of: dict[int, np.ndarray],
     n: int,
     is_word: Callable[[str], bool],
+    is_phrase: Callable[[str], bool],
 ) -> dict[int, tuple[Keyphrase, ...]]:
     """Keyphrases of every shape: top-level ones against all read documents, a learned filter's
     against everything it does not hold, sub-filters against their parent."""
     phrases: dict[int, tuple[Keyphrase, ...]] = {}
     discovered_tops = [s for s in shapes if s.parent is None and not s.learned]
-    phrases |= distinctive_phrases(counts, _groups(n, discovered_tops, member_of, outside=-1), is_word)
+    phrases |= distinctive_phrases(
+        counts, _groups(n, discovered_tops, member_of, outside=-1), is_word, is_phrase=is_phrase
+    )
     for shape in shapes:
         if shape.learned:
-            phrases[shape.index] = distinctive_phrases(counts, np.where(member_of[shape.index], 0, -1), is_word)[0]
+            phrases[shape.index] = distinctive_phrases(
+                counts, np.where(member_of[shape.index], 0, -1), is_word, is_phrase=is_phrase
+            )[0]
     for top in discovered_tops:
         children = [s for s in shapes if s.parent == top.index]
         if children:
             groups = _groups(n, children, member_of, outside=-2)
             groups[(groups == -2) & member_of[top.index]] = -1
-            phrases |= distinctive_phrases(counts, groups, is_word)
+            phrases |= distinctive_phrases(counts, groups, is_word, is_phrase=is_phrase)
     return phrases
 
 

@@ -5,6 +5,9 @@ suffixes, e-mail headers, the parts of addresses, the courtesies of letters and 
 "revs"). No keyphrase starts or ends with one (nor with a stop word), so no name is made of them
 ("Service and New")."""
 
+# Words a phrase may hold inside it, never at its ends ("terms and conditions", "bill of sale").
+JOINERS = frozenset({"and", "of", "for", "in", "on", "to", "the"})
+
 FILLER_WORDS = frozenset(
     """
     new old said says say saying told tell asked writes wrote use used uses using make makes made add added adds

@@ -19,13 +19,12 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
-from drive_tagger.core.filler import FILLER_WORDS
+from drive_tagger.core.filler import FILLER_WORDS, JOINERS
 from drive_tagger.core.types import DocumentText
 
-# Words a phrase may hold inside it, never at its ends ("terms and conditions", "bill of sale").
-JOINERS = frozenset({"and", "of", "for", "in", "on", "to", "the"})
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_BREAK = re.compile(r"[\n.!?;:,()\[\]{}|/\\\"“”<>]+")
+# Clause ends: punctuation, bullets, and a dash with spaces round it ("Abstract Objects — Python").
+_BREAK = re.compile(r"[\n.!?;:,()\[\]{}|/\\\"“”<>•·«»]+|\s[-–—]+\s")
 _FILE_NAME_SEPARATORS = re.compile(r"[-_.]+")
 # Words apart by spaces or tabs only: the runs shouting is looked for in.
 _SHOUTED_RUN = re.compile(r"[^\W\d_]+(?:[ \t]+[^\W\d_]+)+")
@@ -113,10 +112,13 @@ def distinctive_phrases(
     groups: np.ndarray,
     is_word: Callable[[str], bool],
     *,
+    is_phrase: Callable[[str], bool] = lambda phrase: True,
     top_k: int = 15,
 ) -> dict[int, tuple[Keyphrase, ...]]:
     """{group: its top_k keyphrases} for each group >= 0 of the counted documents, against the
-    background of every document with a group >= -1 (-1: background only; -2: left out)."""
+    background of every document with a group >= -1 (-1: background only; -2: left out). A
+    keyphrase's words are words (is_word) or its group's proper nouns, and together a phrase
+    that can name something (is_phrase: a noun phrase, not "excludes" or "booked")."""
     groups = np.asarray(groups)
     classes = np.unique(groups[groups >= 0])
     if counts is None or not len(classes):
@@ -142,7 +144,8 @@ def distinctive_phrases(
         for j in np.lexsort((-lengths, -scores[row]))[: top_k * 20]:  # ties: the longer phrase
             if scores[row, j] <= 0:
                 break
-            if all(is_word(w) or w in proper for w in counts.vocabulary[j].split() if w not in JOINERS):
+            words = [w for w in counts.vocabulary[j].split() if w not in JOINERS]
+            if all(is_word(w) or w in proper for w in words) and is_phrase(counts.vocabulary[j]):
                 ranked.append(
                     Keyphrase(counts.vocabulary[j], float(scores[row, j]), float(present[row, j] / sizes[row, 0]))
                 )

@@ -9,6 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
+from drive_tagger.core.filler import JOINERS
 from drive_tagger.core.keyphrases import Keyphrase, singular, word_key
 from drive_tagger.core.types import NamedBy
 
@@ -48,7 +49,7 @@ VAGUE_WORDS = frozenset(
 # Letters (any script), digits, spaces and a few joiners; nothing that renders as markup.
 _NAME_CHARS = re.compile(r"^[^\W_](?:[^\W_]|[ &,'’./:+()-])*$")
 _NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_NAME_JOINERS = frozenset({"and", "of", "for", "in", "on", "to", "the", "&"})
+_NAME_JOINERS = JOINERS | {"&"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _MARKUP = re.compile(r"<[^>]*>|\[[^\]]*\]\([^)]*\)|https?://|www\.|[`*_#|{}<>\[\]\\^~$@=]")
 
@@ -109,15 +110,21 @@ class NameChoice:
 
 
 class Lexicon(Protocol):
-    """Which words a person would write (adapters/lexicon.py: word-frequency lists)."""
+    """Which words a person would write, and which phrases of them can name a filter
+    (adapters/lexicon.py: word-frequency lists, parts of speech)."""
 
     def is_word(self, word: str) -> bool: ...
+
+    def is_name_phrase(self, phrase: str) -> bool: ...
 
 
 class AnyWord:
     """A lexicon that takes every word: for callers without a word list."""
 
     def is_word(self, word: str) -> bool:
+        return True
+
+    def is_name_phrase(self, phrase: str) -> bool:
         return True
 
 

@@ -19,3 +19,20 @@ def test_frequent_abbreviations_without_vowels_are_not_words():
 
 def test_the_vowel_rule_is_english_only():
     assert WordFrequencyLexicon("cs").is_word("prst")
+
+
+def test_a_name_phrase_does_not_end_in_a_word_that_is_only_a_verb():
+    lexicon = WordFrequencyLexicon()
+    assert not any(lexicon.is_name_phrase(p) for p in ("excludes", "booked", "dividend declared", "char restrict"))
+    assert all(lexicon.is_name_phrase(p) for p in ("printing", "oil prices", "stock split", "measured input voltage"))
+
+
+def test_a_name_phrase_has_no_adverb_or_verb_s_form_before_its_head():
+    lexicon = WordFrequencyLexicon()
+    assert not any(lexicon.is_name_phrase(p) for p in ("maybe john", "fairly portable compiler", "sells shares"))
+    assert all(lexicon.is_name_phrase(p) for p in ("sales tax", "linked list", "trade in services", "bank of england"))
+
+
+def test_words_the_part_of_speech_list_does_not_know_pass():
+    assert WordFrequencyLexicon().is_name_phrase("filesystem ioctl")
+    assert WordFrequencyLexicon("de").is_name_phrase("excludes")

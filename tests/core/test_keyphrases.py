@@ -33,6 +33,12 @@ def test_phrases_stay_inside_a_clause():
     assert "oil market" not in phrases("prices of oil. market shares")
 
 
+def test_a_dash_with_spaces_round_it_ends_a_clause_and_a_hyphen_does_not():
+    found = phrases("The password database — Python documentation; a well-known e-mail")
+    assert "password database" in found and "database python" not in found
+    assert "well-known e-mail" in found
+
+
 def test_a_filter_is_described_by_what_its_documents_share_and_others_do_not():
     texts = ["crude oil prices rise"] * 5 + ["film awards and music album"] * 5
     counts = _documents(texts)
@@ -52,6 +58,13 @@ def test_a_proper_noun_capitalised_in_the_filters_titles_counts_as_a_word():
     titles = ["Yukos shares fall"] * 5 + ["Oscars"] * 5
     found = distinctive_phrases(_documents(texts, titles), np.array([0] * 5 + [1] * 5), is_word)
     assert any("yukos" in p.text for p in found[0])
+
+
+def test_a_phrase_that_cannot_name_anything_is_not_a_keyphrase():
+    texts = ["oil prices rise"] * 5 + ["film awards"] * 5
+    not_rise = lambda phrase: not phrase.endswith("rise")  # noqa: E731 - "rise" read as a verb here
+    found = distinctive_phrases(_documents(texts), np.array([0] * 5 + [1] * 5), is_word, is_phrase=not_rise)
+    assert [p.text for p in found[0]][:1] == ["oil prices"] and not any(p.text.endswith("rise") for p in found[0])
 
 
 def test_singular_and_plural_echoes_are_kept_once():
