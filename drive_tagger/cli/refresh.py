@@ -40,6 +40,16 @@ def refresh(workspace: WorkspaceOption, background: BackgroundOption = False, as
     )
     if report.unembedded:
         typer.echo(f"note: {report.unembedded} document(s) have no vector yet and were left out", err=True)
+    _say_if_remade(report)
+
+
+def _say_if_remade(report) -> None:
+    if report.remade_under_rules is not None:
+        typer.echo(
+            f"note: the filters were made by an earlier version's rules; clustered and named afresh "
+            f"(rules {report.remade_under_rules}; ids kept by overlap, pinned names kept)",
+            err=True,
+        )
 
 
 @handles_errors
@@ -95,6 +105,7 @@ def demo(
         f"refreshed: {refreshed.categories} filters, {refreshed.subcategories} sub-filters, "
         f"{refreshed.untagged} untagged\n"
     )
+    _say_if_remade(refreshed)
     for f in list_filters(db.refreshes, workspace):
         if f.parent_category_id is not None:
             typer.echo(f"      └ [{f.category_id}] {f.name} ({f.documents} docs)")

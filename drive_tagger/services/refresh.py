@@ -31,6 +31,8 @@ class RefreshReport:
     untagged: int
     unembedded: int  # documents without a vector for the workspace's model, left out
     seconds: dict[str, float]
+    # The rules version whose filters replaced ones made under another (None: the same rules).
+    remade_under_rules: int | None = None
 
 
 class _Stopwatch:
@@ -145,7 +147,14 @@ def _refresh(
     watch.lap("write")
     top = sum(1 for c in result.categories if c.is_top_level)
     return RefreshReport(
-        refresh_id, len(document_ids), top, len(result.categories) - top, result.untagged, unembedded, watch.seconds
+        refresh_id,
+        len(document_ids),
+        top,
+        len(result.categories) - top,
+        result.untagged,
+        unembedded,
+        watch.seconds,
+        result.changes.get("remade_under_rules"),
     )
 
 

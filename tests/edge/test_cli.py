@@ -63,6 +63,14 @@ def test_refresh_then_filters_docs_and_tags_as_json(ingested):
     assert tags["tags"][0]["category_id"] == filters[0]["category_id"]
 
 
+def test_refresh_says_when_it_remade_filters_an_earlier_version_made(ingested, db):
+    assert run("refresh", "--workspace", "acme").exit_code == 0
+    active = db.documents.workspace("acme").active_refresh_id
+    db.conn.execute("update refresh_runs set parameters = parameters - 'rules' where id = %s", (active,))
+    remade, again = run("refresh", "--workspace", "acme"), run("refresh", "--workspace", "acme")
+    assert "clustered and named afresh" in remade.stderr and "afresh" not in again.stderr
+
+
 def test_filters_text_output_shows_names_and_counts(ingested):
     run("refresh", "--workspace", "acme")
     result = run("filters", "--workspace", "acme")

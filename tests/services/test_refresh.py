@@ -129,14 +129,13 @@ def test_filters_made_by_an_earlier_version_are_remade_once_by_the_next_refresh(
     refresh_workspace(db.documents, db.refreshes, sample_workspace)
     before = _top_tags(db, sample_workspace)
     _made_under_rules_before_they_were_recorded(db, db.documents.workspace(sample_workspace), "Site and Mesh")
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    remade = refresh_workspace(db.documents, db.refreshes, sample_workspace)
     workspace = db.documents.workspace(sample_workspace)
     assert "Site and Mesh" not in [f.name for f in db.refreshes.filters(workspace.id)]
     assert _top_tags(db, sample_workspace) == before  # same documents, same rules: same filters and ids
-    (remade,) = [run["changes"].get("remade_under_rules") for run in db.refreshes.refresh_runs(workspace.id)[:1]]
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
-    again = db.refreshes.refresh_runs(workspace.id)[0]["changes"]
-    assert remade == RULES_VERSION and "remade_under_rules" not in again
+    recorded = db.refreshes.refresh_runs(workspace.id)[0]["changes"]["remade_under_rules"]
+    again = refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    assert remade.remade_under_rules == recorded == RULES_VERSION and again.remade_under_rules is None
 
 
 def test_a_refresh_after_new_documents_keeps_ids_of_the_filters_that_stayed(db, sample_embedder, samples_dir, tmp_path):
