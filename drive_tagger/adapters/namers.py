@@ -172,6 +172,12 @@ class OfflineNamer(GatedNamer):
     diversity = 0.3  # weight of dissimilarity to phrases already chosen
     agreeing_phrases = 10  # the grounded keyphrases a taxonomy label must agree with
 
+    def name(self, requests: Sequence[NamingRequest], context: NamingContext) -> list[NameChoice]:
+        phrases = list(dict.fromkeys(p.text for r in requests for p in r.keyphrases))
+        if phrases and self.can_embed(context):  # one model call for every filter's keyphrases, not one each
+            self.vectors(phrases)
+        return super().name(requests, context)
+
     def _propose(self, request, context, rejected) -> list[Proposal]:
         phrases = self._grounded(request, context)
         labels = []
