@@ -189,8 +189,12 @@ class OfflineNamer(GatedNamer):
             best = int(np.argmax(fit.similarity))
             # A filter without keyphrases (scans, photos) has nothing to contradict a label.
             agreeing = [p.text for p in phrases[: self.agreeing_phrases]]
-            if not agreeing or phrases_agree(prototypes, owner, best, request.centroid, self.vectors(agreeing)):
-                labels = taxonomy_candidates(fit, [p.title for p in phrases])
+
+            def borne_out(label: int) -> bool:
+                return not agreeing or phrases_agree(prototypes, owner, label, request.centroid, self.vectors(agreeing))
+
+            if borne_out(best):
+                labels = taxonomy_candidates(fit, [p.title for p in phrases], borne_out=borne_out)
         # A label that truly fits, then the kind of document, then keyphrases, then a label
         # made distinct by a keyphrase ("Sports: Rugby").
         names = [n for n in labels if ":" not in n]

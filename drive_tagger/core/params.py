@@ -36,6 +36,10 @@ class ClusteringParams:
     # previous one, the previous top level stays while the refresh that made it saw at least this
     # share of today's documents (a drive that doubled is clustered afresh).
     keep_unstable_share: float = 0.5
+    # After such a refresh, another number of filters than the previous one is a candidate only
+    # from min_stability + switch_margin up: a stability is the mean of a few resamples, and one
+    # near the bar (0.85 in one refresh, 0.90 in the next) must not swap 5 filters for 11.
+    switch_margin: float = 0.05
     stability_resamples: int = 5
     stability_fraction: float = 0.7
     stability_sample_cap: int = 3_000

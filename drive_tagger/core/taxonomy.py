@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -153,13 +153,15 @@ def taxonomy_candidates(
     min_standing: float = 1.5,
     min_similarity: float = 0.2,
     pair_gap: float = 0.03,
+    borne_out: Callable[[int], bool] = lambda label: True,
 ) -> list[str]:
     """Names from the labels that fit the category well, best first.
 
     A label fits when its similarity reaches min_similarity and stands min_standing deviations
     above the typical label's.
-    The best one alone; then, with a second fitting label within pair_gap cosine, the pair
-    ("Legal and Finance"); then the best label with one of the category's top keywords, so two
+    The best one alone; then, with a second fitting label within pair_gap cosine that the
+    filter's own keyphrases bear out too (borne_out, by label index), the pair ("Legal and
+    Finance"); then the best label with one of the category's top keywords, so two
     categories of one kind still get distinct names ("Sports: Rugby"). Empty when nothing fits.
     """
     order = np.argsort(-fit.similarity, kind="stable")
@@ -168,7 +170,8 @@ def taxonomy_candidates(
         return []
     best = labels[fitting[0]].name
     names = [best]
-    if len(fitting) > 1 and fit.similarity[fitting[0]] - fit.similarity[fitting[1]] <= pair_gap:
+    close = len(fitting) > 1 and fit.similarity[fitting[0]] - fit.similarity[fitting[1]] <= pair_gap
+    if close and borne_out(fitting[1]):
         names.append(f"{best} and {labels[fitting[1]].name}")
     words = [k if k != k.lower() else k.title() for k in keywords[:3] if k.strip() and k.lower() not in best.lower()]
     names += [f"{best}: {w}" for w in words]

@@ -110,6 +110,16 @@ def test_taxonomy_names_need_a_clear_fit():
     assert taxonomy_candidates(fit_labels(vectors, owner, np.ones(vectors.shape[1])), ["nda"]) == []
 
 
+def test_two_labels_pair_only_when_the_second_is_borne_out_too():
+    texts, owner = prototype_texts(TAXONOMY)
+    vectors = np.eye(len(texts), 8 + len(texts))
+    first_of = [int(np.flatnonzero(owner == label)[0]) for label in (0, 1)]
+    fit = fit_labels(vectors, owner, vectors[first_of[0]] + vectors[first_of[1]])  # labels 0 and 1 alike
+    pair = f"{TAXONOMY[0].name} and {TAXONOMY[1].name}"
+    assert pair in taxonomy_candidates(fit, [], borne_out=lambda label: True)
+    assert pair not in taxonomy_candidates(fit, [], borne_out=lambda label: label != 1)
+
+
 def test_a_label_fits_as_well_as_its_best_kind_of_file():
     texts, owner = prototype_texts(TAXONOMY)
     vectors = np.eye(len(texts), 8 + len(texts))

@@ -114,3 +114,28 @@ def test_without_a_stable_partition_the_best_trade_off_of_separation_and_stabili
     silhouettes = {2: 0.30, 5: 0.25, 9: -0.02}
     stabilities = {2: 0.50, 5: 0.80, 9: -0.10}  # 9: bad on both counts, not "good" by their product
     assert _most_separated_and_reproducible(silhouettes, stabilities) == 5
+
+
+def test_a_number_of_filters_near_the_stability_bar_does_not_replace_a_still_stable_previous_one(monkeypatch):
+    from dataclasses import replace
+
+    from drive_tagger.core import selection
+
+    vectors, _ = make_blobs(n_samples=600, n_features=16, centers=6, cluster_std=1.0, random_state=3)
+    reduced, params = unit_rows(vectors.astype(np.float32)), ClusteringParams()
+    leaves = selection.leaf_clusters(reduced, params)
+    previous = selection.candidate_partitions(reduced, leaves, 10, params.polish_iterations)[3].copy()
+    moved = np.random.default_rng(0).random(600) < 0.15  # not quite today's partition into three
+    previous[moved] = np.random.default_rng(1).integers(0, 3, moved.sum())
+    # Three filters reproduce well; six (better separated) only just pass the bar.
+    stabilities = {3: 0.97, 6: 0.92}
+    monkeypatch.setattr(
+        selection, "_stabilities", lambda r, partitions, p, rng: {k: stabilities.get(k, 0.5) for k in partitions}
+    )
+
+    def choice(margin):
+        rng = np.random.RandomState(0)
+        return choose_top_level(reduced, leaves, replace(params, switch_margin=margin), rng, previous, 0.9)
+
+    assert choice(params.switch_margin).kept_previous
+    assert int(choice(0.0).labels.max()) + 1 == 6  # without the margin, 0.92 swaps three filters for six
