@@ -139,3 +139,17 @@ def test_a_number_of_filters_near_the_stability_bar_does_not_replace_a_still_sta
 
     assert choice(params.switch_margin).kept_previous
     assert int(choice(0.0).labels.max()) + 1 == 6  # without the margin, 0.92 swaps three filters for six
+
+
+def test_the_silhouette_is_scikit_learns_on_the_same_distances():
+    from sklearn.metrics import silhouette_score
+
+    from drive_tagger.core.selection import _cosine_distances, _silhouette
+
+    vectors, truth = _blobs(300, 4)
+    reduced = unit_rows(vectors)
+    distances = _cosine_distances(reduced)
+    truth[0] = 9  # a document alone in its group scores 0
+    expected = silhouette_score(distances, truth, metric="precomputed")
+    assert abs(_silhouette(distances, truth) - expected) < 1e-5
+    assert _silhouette(distances, np.zeros(300, dtype=int)) == -1.0
