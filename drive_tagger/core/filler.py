@@ -14,7 +14,7 @@ FILLER_WORDS = frozenset(
     went go goes going gone get gets got getting like likes just good great best better big small
     large high low long short first second third last next previous year years yearly time times day
     days daily week weeks weekly month months monthly today yesterday tomorrow tonight morning
-    evening way ways thing things lot lots number numbers part parts case cases example examples end
+    evening way ways thing things lot lots number numbers part parts half halves case cases example examples end
     need needs needed want wants wanted know known think thought see seen look looks looked take
     takes took taken come comes came give gives gave given help helps include includes included
     provide provides provided providing
