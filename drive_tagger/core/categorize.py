@@ -181,11 +181,11 @@ def categorize(
     kept = {c.category_id: c for c in (previous.categories if previous else ())}
     kept |= {f.category_id: _named_by_person(f) for f in learned}
     context = NamingContext(np.array([d.centroid for d in drafts]), {}, model, namer.lexicon.is_word)
-    keep_similarity = params.keep_name_similarity if made_under_todays_rules(previous) else None
-    categories = name_drafts(drafts, kept, namer, context, keep_similarity)
+    remade = not made_under_todays_rules(previous)  # then only names a person pinned stay
+    categories = name_drafts(drafts, kept, namer, context, None if remade else params.keep_name_similarity)
     on_stage("naming")
     changes = _changes(drafts, kept, top_match, sub_match, *matched)
-    if previous is not None and not made_under_todays_rules(previous):
+    if remade:
         changes["remade_under_rules"] = RULES_VERSION
     return Categorization(
         categories,
