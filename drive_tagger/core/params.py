@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 # next refresh, once: the keep rules would otherwise hold filters and names today's rules would
 # not give. Ids still follow member overlap and names a person pinned stay. Raise it with any
 # change to clustering, model selection or naming that a user should see on an unchanged drive.
-RULES_VERSION = 3
+RULES_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,9 @@ class ClusteringParams:
     # from min_stability + switch_margin up: a stability is the mean of a few resamples, and one
     # near the bar (0.85 in one refresh, 0.90 in the next) must not swap 5 filters for 11.
     switch_margin: float = 0.05
+    # Two top-level filters are chosen over a stable larger number only when their silhouette is
+    # this much (relative) better: silhouette is biased toward a coarse two-way split.
+    two_way_margin: float = 0.1
     stability_resamples: int = 5
     stability_fraction: float = 0.7
     stability_sample_cap: int = 3_000

@@ -153,3 +153,12 @@ def test_the_silhouette_is_scikit_learns_on_the_same_distances():
     expected = silhouette_score(distances, truth, metric="precomputed")
     assert abs(_silhouette(distances, truth) - expected) < 1e-5
     assert _silhouette(distances, np.zeros(300, dtype=int)) == -1.0
+
+
+def test_two_filters_win_over_a_stable_larger_number_only_by_a_clear_margin():
+    from drive_tagger.core.selection import _best_separated
+
+    assert _best_separated([2, 4, 5], {2: 0.345, 4: 0.336, 5: 0.289}, two_way_margin=0.1) == 4
+    assert _best_separated([2, 4], {2: 0.40, 4: 0.30}, two_way_margin=0.1) == 2
+    assert _best_separated([2], {2: 0.40, 4: 0.39}, two_way_margin=0.1) == 2  # 4 is not stable
+    assert _best_separated([3, 5, 8], {3: 0.28, 5: 0.368, 8: 0.359}, two_way_margin=0.1) == 5
