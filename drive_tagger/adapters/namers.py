@@ -27,7 +27,14 @@ from drive_tagger.core.naming import (
     sanitize_description,
     sanitize_name,
 )
-from drive_tagger.core.taxonomy import TAXONOMY, fit_labels, phrases_agree, prototype_texts, taxonomy_candidates
+from drive_tagger.core.taxonomy import (
+    TAXONOMY,
+    fit_labels,
+    phrases_agree,
+    prototype_texts,
+    sets_apart,
+    taxonomy_candidates,
+)
 from drive_tagger.core.types import NamedBy
 from drive_tagger.core.unit import unit_rows
 
@@ -191,6 +198,8 @@ class OfflineNamer(GatedNamer):
             agreeing = [p.text for p in phrases[: self.agreeing_phrases]]
 
             def borne_out(label: int) -> bool:
+                if center is not None and not sets_apart(prototypes, owner, label, request.centroid, center):
+                    return False
                 return not agreeing or phrases_agree(prototypes, owner, label, request.centroid, self.vectors(agreeing))
 
             if borne_out(best):

@@ -23,16 +23,21 @@ from drive_tagger.core.filler import FILLER_WORDS, JOINERS
 from drive_tagger.core.types import DocumentText
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-# Clause ends: punctuation, bullets, and a dash with spaces round it ("Abstract Objects — Python").
-_BREAK = re.compile(r"[\n.!?;:,()\[\]{}|/\\\"“”<>•·«»]+|\s[-–—]+\s")
+# Clause ends: punctuation, bullets, a dash with spaces round it ("Abstract Objects — Python"),
+# and the gap between a table's columns (a tab, or three spaces or more: "Oct   Dec   Hex   Char"
+# is four headings, not a phrase; justified text pads words with two).
+_BREAK = re.compile(r"[\n.!?;:,()\[\]{}|/\\\"“”<>•·«»\t]+|\s[-–—]+\s| {3,}")
 _FILE_NAME_SEPARATORS = re.compile(r"[-_.]+")
 # Words apart by spaces or tabs only: the runs shouting is looked for in.
 _SHOUTED_RUN = re.compile(r"[^\W\d_]+(?:[ \t]+[^\W\d_]+)+")
 # Letters joined by an underscore make a code identifier (VIDIOC_G_FMT, max_alarm; not Markdown's
 # _emphasis_), and an e-mail or web address is a locator (jo@cs.cmu.edu, www.nasa.gov): the words
-# inside them are not words a person would write in a name ("edu", a lower-case "nasa").
+# inside them are not words a person would write in a name ("edu", a lower-case "nasa"). A word
+# written against an opening bracket is a function in code or a manual reference ("int ioctl(int
+# fd)", "ascii(7)"): the phrase it ends ("Int Ioctl") is code, not prose.
 _NOT_PROSE = re.compile(
     r"[^\s<>()\[\]]+@[^\s<>()\[\]]+|https?://[^\s<>()\[\]]+|www\.[^\s<>()\[\]]+|\w*[^\W_]_[^\W_]\w*"
+    r"|\w+\("
 )
 
 _STOP = ENGLISH_STOP_WORDS | FILLER_WORDS

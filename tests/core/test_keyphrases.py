@@ -39,6 +39,15 @@ def test_a_dash_with_spaces_round_it_ends_a_clause_and_a_hyphen_does_not():
     assert "well-known e-mail" in found
 
 
+def test_table_columns_and_code_calls_are_not_phrases():
+    assert "hex char" not in phrases("  Oct   Dec   Hex   Char   Description\n  101   65    41    A")
+    assert "temperature sensor" not in phrases("Temperature\tSensor") and "temperature sensor" in phrases(
+        "Temperature Sensor"
+    )
+    assert "int ioctl" not in phrases("int ioctl(int fd, unsigned long request);")
+    assert "table displays" in phrases("The  following  table displays the characters")  # justified prose
+
+
 def test_a_filter_is_described_by_what_its_documents_share_and_others_do_not():
     texts = ["crude oil prices rise"] * 5 + ["film awards and music album"] * 5
     counts = _documents(texts)

@@ -23,7 +23,14 @@ from drive_tagger.core.naming import (
 from drive_tagger.core.params import RULES_VERSION
 from drive_tagger.core.prompts import naming_messages, parse_naming_answer
 from drive_tagger.core.representatives import representatives
-from drive_tagger.core.taxonomy import TAXONOMY, fit_labels, phrases_agree, prototype_texts, taxonomy_candidates
+from drive_tagger.core.taxonomy import (
+    TAXONOMY,
+    fit_labels,
+    phrases_agree,
+    prototype_texts,
+    sets_apart,
+    taxonomy_candidates,
+)
 from drive_tagger.core.types import DocumentText, NamedBy, PreviousGeneration
 
 
@@ -139,6 +146,17 @@ def test_a_label_stands_when_the_filters_keyphrases_point_to_it():
     centroid = legal_kinds[1] + legal_kinds[2]
     phrases = np.vstack([legal_kinds[1], legal_kinds[2] + 0.2 * vectors[-1]])  # "agreement", "nda ..."
     assert phrases_agree(vectors, owner, 0, centroid, phrases)
+
+
+def test_a_label_that_fits_the_whole_drive_as_well_names_no_filter():
+    vectors, owner = _label_space()
+    business = vectors[owner == 0][0]
+    earnings = business + 0.4 * vectors[-1]  # a filter of a drive that is all business
+    acquisitions = business + 0.4 * vectors[-2]
+    drive = earnings + acquisitions
+    assert not sets_apart(vectors, owner, 0, earnings, drive)
+    news = np.ones(vectors.shape[1]) * 0.1  # a drive of many topics: business sets the filter apart
+    assert sets_apart(vectors, owner, 0, earnings, news + earnings)
 
 
 def test_a_label_falls_when_the_filters_keyphrases_mean_something_else():
