@@ -39,6 +39,12 @@ _NOT_PROSE = re.compile(
     r"[^\s<>()\[\]]+@[^\s<>()\[\]]+|https?://[^\s<>()\[\]]+|www\.[^\s<>()\[\]]+|\w*[^\W_]_[^\W_]\w*"
     r"|\w+\("
 )
+# A field's label at the start of a line, with its value after it ("Lines: 18", "Organization:
+# AT&T", "**Owner:** Priya"): the form a document is written in, shared by every e-mail or
+# minute, not what it is about. Its value stays.
+_FIELD_LABEL = re.compile(r"^[ \t>*_#•-]*[^\W\d_][\w'’-]*(?: [\w'’&-]+){0,3}[ \t]*:[*_]*(?=[ \t]+\S)", re.MULTILINE)
+# The line a reply opens its quote with ("In article <...>, jo@x.edu writes:", "On Monday, Jo wrote:").
+_ATTRIBUTION = re.compile(r"^.*\b(?:writes|wrote):[ \t]*$", re.MULTILINE)
 
 _STOP = ENGLISH_STOP_WORDS | FILLER_WORDS
 MAX_WORD_LENGTH = 24
@@ -70,7 +76,7 @@ def phrases(text: str) -> list[str]:
     with a stop word, a filler word or a word under three letters, and inside one sits a joiner
     or another content word ("bill of sale", "oil price rise"; not "module provides access")."""
     found = []
-    for clause in _BREAK.split(_NOT_PROSE.sub("\n", text).lower()):
+    for clause in _BREAK.split(_NOT_PROSE.sub("\n", _without_field_labels(text)).lower()):
         words = _WORD.findall(clause)
         n = len(words)
         end = [2 < len(w) <= MAX_WORD_LENGTH and w not in _STOP for w in words]
@@ -85,6 +91,11 @@ def phrases(text: str) -> list[str]:
             if i + 2 < n and inner[i + 1] and end[i + 2]:
                 found.append(f"{word} {words[i + 1]} {words[i + 2]}")
     return found
+
+
+def _without_field_labels(text: str) -> str:
+    # Attributions go too. Twice: a value may open with a label of its own ("Subject: Re: budget").
+    return _FIELD_LABEL.sub("\n", _FIELD_LABEL.sub("\n", _ATTRIBUTION.sub("\n", text)))
 
 
 def readable_title(title: str) -> str:

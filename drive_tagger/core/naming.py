@@ -269,17 +269,28 @@ _SAME_WORD_ENDINGS = frozenset({"i", "n", "an", "r", "er", "d", "ed", "es"})
 
 def repeats_itself(name: str) -> bool:
     """'Car and Cars', 'Israel and Israeli': a word that comes back in another form (its plural,
-    or itself with an ending that makes a person or people of it: 'Armenia and Armenian'; not
-    'Form and Format')."""
+    itself with an ending that makes a person or people of it: 'Armenia and Armenian', or the
+    same stem of five letters or more with another ending: 'Economy and Economic'; not 'Form
+    and Format', 'Data and Database')."""
     words = name_words(name)
     stems = sorted({singular(w) for w in words}, key=len)
     if len(stems) < len(words):
         return True
     return any(
-        len(short) >= 4 and long.startswith(short) and long[len(short) :] in _SAME_WORD_ENDINGS
+        (len(short) >= 4 and long.startswith(short) and long[len(short) :] in _SAME_WORD_ENDINGS)
+        # One stem with other endings: "Economy and Economic", "Print and Printing".
+        or _shared_start(short, long) >= max(5, len(short) - 1)
         for i, short in enumerate(stems)
         for long in stems[i + 1 :]
     )
+
+
+def _shared_start(a: str, b: str) -> int:
+    """How many letters two words share from their start."""
+    length = 0
+    while length < min(len(a), len(b)) and a[length] == b[length]:
+        length += 1
+    return length
 
 
 def rejection(

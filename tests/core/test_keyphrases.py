@@ -48,6 +48,18 @@ def test_table_columns_and_code_calls_are_not_phrases():
     assert "table displays" in phrases("The  following  table displays the characters")  # justified prose
 
 
+def test_field_labels_are_form_not_content_and_their_values_stay():
+    found = phrases("From: jo@example.org\nOrganization: Harbour University\nLines: 18\n**Owner:** Priya Shah")
+    assert {"harbour university", "priya shah"} <= set(found)
+    assert not {"organization", "lines", "owner"} & set(found)
+    assert "purpose" in phrases("## Purpose\n\nAgree the targets")  # a heading without a value
+
+
+def test_the_line_a_reply_opens_its_quote_with_is_not_content():
+    found = phrases("In article <x@y.edu>, jo@y.edu (Jo) writes:\n> Hockey playoffs start soon")
+    assert "article" not in found and "hockey playoffs" in found
+
+
 def test_a_filter_is_described_by_what_its_documents_share_and_others_do_not():
     texts = ["crude oil prices rise"] * 5 + ["film awards and music album"] * 5
     counts = _documents(texts)

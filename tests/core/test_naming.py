@@ -310,6 +310,12 @@ def test_a_word_and_itself_with_a_letter_or_two_more_repeat_a_word():
     assert rejection("Form and Format", [], lambda w: True) is None
 
 
+def test_one_stem_with_two_endings_repeats_a_word():
+    assert rejection("Economy and Economic", [], lambda w: True) == "repeats a word"
+    assert rejection("Printing and Print", [], lambda w: True) == "repeats a word"
+    assert rejection("Economy and Trade", [], lambda w: True) is None
+
+
 def test_a_subfilter_name_must_say_more_than_its_parent():
     assert rejection("Sport", ["Sports"], WORDS.__contains__, parent="Sports") is not None
     assert rejection("Rugby", ["Sports"], WORDS.__contains__, parent="Sports") is None
