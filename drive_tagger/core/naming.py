@@ -86,7 +86,8 @@ class NamingContext:
         """Why a (sanitized) name may not be given to the request's category, or None."""
         parent = self.names.get(request.parent) if request.parent is not None else None
         others = [n for i, n in self.names.items() if i != request.index] + list(also_taken)
-        return rejection(name, others, self.is_word, request.known_words, parent)
+        siblings = [self.names[i] for i in request.peers if i in self.names and i != request.index]
+        return rejection(name, others, self.is_word, request.known_words, parent, siblings)
 
     def others(self, index: int) -> list[str]:
         return [n for i, n in sorted(self.names.items()) if i != index]
@@ -299,11 +300,13 @@ def rejection(
     is_word: Callable[[str], bool] = lambda word: True,
     known_words: frozenset[str] = frozenset(),
     parent: str | None = None,
+    siblings: Sequence[str] = (),
 ) -> str | None:
     """Why a (sanitized) name fails the gate's text checks, or None when it passes: it must be
     plain, not vague, made of words a person would write, not a near-duplicate of a name in the
-    workspace (same words in another order, singular or plural), and a sub-filter's name must say
-    more than its parent's."""
+    workspace (same words in another order, singular or plural), not all of a sibling's words and
+    more, nor part of them ("Technology" beside "Technology and Computer" reads as its parent),
+    and a sub-filter's name must say more than its parent's."""
     if name is None:
         return "not a short plain name"
     if is_vague(name):
@@ -316,6 +319,8 @@ def rejection(
     key = name_key(name)
     if any(name.lower() == t.lower() or key == name_key(t) for t in taken):
         return "already used in the workspace"
+    if any(key < name_key(s) or key > name_key(s) for s in siblings):
+        return "contains a sibling's name or is part of one"
     if parent is not None and key <= name_key(parent):
         return "says nothing its parent's name does not"
     return None

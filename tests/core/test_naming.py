@@ -316,6 +316,14 @@ def test_one_stem_with_two_endings_repeats_a_word():
     assert rejection("Economy and Trade", [], lambda w: True) is None
 
 
+def test_a_name_may_not_hold_a_siblings_name_nor_be_part_of_one():
+    siblings = ["Technology and Computer"]
+    assert rejection("Technology", siblings, lambda w: True, siblings=siblings) is not None
+    assert rejection("Computers and Technology and Law", siblings, lambda w: True, siblings=siblings) is not None
+    assert rejection("Technology and Law", siblings, lambda w: True, siblings=siblings) is None
+    assert rejection("Technology", ["Technology and Computer"], lambda w: True) is None  # not a sibling
+
+
 def test_a_subfilter_name_must_say_more_than_its_parent():
     assert rejection("Sport", ["Sports"], WORDS.__contains__, parent="Sports") is not None
     assert rejection("Rugby", ["Sports"], WORDS.__contains__, parent="Sports") is None
