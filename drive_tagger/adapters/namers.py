@@ -204,9 +204,11 @@ class OfflineNamer(GatedNamer):
 
             if borne_out(best):
                 labels = taxonomy_candidates(fit, [p.title for p in phrases], borne_out=borne_out)
-        # A label that truly fits, then the kind of document, then keyphrases, then a label
-        # made distinct by a keyphrase ("Sports: Rugby").
-        names = [n for n in labels if ":" not in n]
+        # The form that sets the filter apart ("Emails", or "Emails: Energy Trading" beside
+        # another filter of e-mails), a label that truly fits, then the kind of document, then
+        # keyphrases, then a label made distinct by a keyphrase ("Sports: Rugby").
+        names = [request.form, *(f"{request.form}: {p.title}" for p in phrases[:3])] if request.form else []
+        names += [n for n in labels if ":" not in n]
         if request.kind is not None:
             names.append(kind_name(request.kind, self.lexicon.is_word))
         names += phrase_candidates(phrases)

@@ -358,6 +358,7 @@ def _request(draft: DraftCategory, drafts: Sequence[DraftCategory]) -> NamingReq
         keyphrases=draft.keyphrases,
         known_words=draft.described.known_words,
         kind=draft.described.kind,
+        form=draft.described.form,
     )
 
 

@@ -45,8 +45,12 @@ _NOT_PROSE = re.compile(
 _FIELD_LABEL = re.compile(r"^[ \t>*_#•-]*[^\W\d_][\w'’-]*(?: [\w'’&-]+){0,3}[ \t]*:[*_]*(?=[ \t]+\S)", re.MULTILINE)
 # The line a reply opens its quote with ("In article <...>, jo@x.edu writes:", "On Monday, Jo wrote:").
 _ATTRIBUTION = re.compile(r"^.*\b(?:writes|wrote):[ \t]*$", re.MULTILINE)
+# A line that calls or declares a function and ends the statement ("char *strcpy(char *dest,
+# const char *src);"): code, every word of it.
+_CODE_LINE = re.compile(r"^.*\w\(.*\);[ \t]*$", re.MULTILINE)
 
 _STOP = ENGLISH_STOP_WORDS | FILLER_WORDS
+_CONTRACTED = frozenset({"m", "re", "ve", "ll", "d"})
 MAX_WORD_LENGTH = 24
 
 
@@ -76,11 +80,11 @@ def phrases(text: str) -> list[str]:
     with a stop word, a filler word or a word under three letters, and inside one sits a joiner
     or another content word ("bill of sale", "oil price rise"; not "module provides access")."""
     found = []
-    for clause in _BREAK.split(_NOT_PROSE.sub("\n", _without_field_labels(text)).lower()):
+    for clause in _BREAK.split(_NOT_PROSE.sub("\n", _prose_only(text)).lower()):
         words = _WORD.findall(clause)
         n = len(words)
-        end = [2 < len(w) <= MAX_WORD_LENGTH and w not in _STOP for w in words]
-        inner = [len(w) <= MAX_WORD_LENGTH and (w in JOINERS or w not in _STOP) for w in words]
+        end = [2 < len(w) <= MAX_WORD_LENGTH and not _is_stop(w) for w in words]
+        inner = [len(w) <= MAX_WORD_LENGTH and (w in JOINERS or not _is_stop(w)) for w in words]
         for i in range(n):
             if not end[i]:
                 continue
@@ -93,9 +97,19 @@ def phrases(text: str) -> list[str]:
     return found
 
 
-def _without_field_labels(text: str) -> str:
-    # Attributions go too. Twice: a value may open with a label of its own ("Subject: Re: budget").
-    return _FIELD_LABEL.sub("\n", _FIELD_LABEL.sub("\n", _ATTRIBUTION.sub("\n", text)))
+def _is_stop(word: str) -> bool:
+    """A stop or filler word, or a contraction of one or of a verb ("don't", "i'm", "it's",
+    "they've"): forum posts and e-mails are full of them, and none says what a filter holds."""
+    if word in _STOP:
+        return True
+    base, apostrophe, ending = word.replace("’", "'").partition("'")
+    return bool(apostrophe) and (base in _STOP or ending in _CONTRACTED or (base.endswith("n") and ending == "t"))
+
+
+def _prose_only(text: str) -> str:
+    """The text without code lines, reply attributions and field labels (twice: a value may open
+    with a label of its own, "Subject: Re: budget")."""
+    return _FIELD_LABEL.sub("\n", _FIELD_LABEL.sub("\n", _ATTRIBUTION.sub("\n", _CODE_LINE.sub("\n", text))))
 
 
 def readable_title(title: str) -> str:

@@ -67,6 +67,7 @@ class NamingRequest:
     keyphrases: tuple[Keyphrase, ...] = field(default=(), repr=False)  # best first
     known_words: frozenset[str] = field(default=frozenset(), repr=False)  # capitalised in its titles
     kind: Keyphrase | None = None  # the kind of document its titles say it holds
+    form: str | None = None  # the form its documents share and the drive's others do not ("Emails")
 
 
 @dataclass
@@ -319,7 +320,8 @@ def rejection(
     key = name_key(name)
     if any(name.lower() == t.lower() or key == name_key(t) for t in taken):
         return "already used in the workspace"
-    if any(key < name_key(s) or key > name_key(s) for s in siblings):
+    # A facet and a topic ("Emails: Energy Trading" beside "Emails") say how they relate.
+    if ":" not in name and any((key < name_key(s) or key > name_key(s)) and ":" not in s for s in siblings):
         return "contains a sibling's name or is part of one"
     if parent is not None and key <= name_key(parent):
         return "says nothing its parent's name does not"

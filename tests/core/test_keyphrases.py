@@ -55,6 +55,17 @@ def test_field_labels_are_form_not_content_and_their_values_stay():
     assert "purpose" in phrases("## Purpose\n\nAgree the targets")  # a heading without a value
 
 
+def test_contractions_are_stop_words_and_possessives_are_not():
+    found = phrases("I don't think it's their year; they've lost. Jo's team won")
+    assert not {"don't", "it's", "they've"} & set(found)
+    assert "jo's team" in found
+
+
+def test_a_line_of_code_that_ends_a_statement_is_not_content():
+    found = phrases("char *strcpy(char *dest, const char *src);\nThe function copies the string")
+    assert "char" not in found and "function copies" in found
+
+
 def test_the_line_a_reply_opens_its_quote_with_is_not_content():
     found = phrases("In article <x@y.edu>, jo@y.edu (Jo) writes:\n> Hockey playoffs start soon")
     assert "article" not in found and "hockey playoffs" in found

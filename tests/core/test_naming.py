@@ -338,3 +338,16 @@ def test_a_kind_of_document_is_named_in_the_plural_when_the_language_has_it():
 def test_keyphrase_names_put_a_telling_multi_word_phrase_first():
     found = [Keyphrase("oil prices", 2.0, 0.6), Keyphrase("opec", 1.0, 0.3, "OPEC"), Keyphrase("crude", 0.5, 0.2)]
     assert phrase_candidates(found)[:3] == ["Oil Prices", "Oil Prices and OPEC", "Oil Prices and Crude"]
+
+
+def test_a_form_that_sets_filters_apart_names_them_first_and_a_topic_tells_two_apart():
+    from drive_tagger.adapters.namers import OfflineNamer
+    from drive_tagger.core.naming import NamingContext
+
+    def request(index, phrase):
+        keyphrases = (Keyphrase(phrase, 1.0, 0.5),)
+        return NamingRequest(index, (phrase,), np.eye(3)[index], keyphrases=keyphrases, form="Emails")
+
+    context = NamingContext(np.eye(3), {})
+    choices = OfflineNamer().name([request(0, "energy trading"), request(1, "gas contracts")], context)
+    assert [c.name for c in choices] == ["Emails", "Emails: Gas Contracts"]
