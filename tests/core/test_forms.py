@@ -1,10 +1,12 @@
 from drive_tagger.core.forms import document_form, shared_form
 
 EMAIL = "From: jo@example.org\nTo: sam@example.org\nSubject: Gas contracts\n\nSam, the gas desk needs the figures."
-TRANSCRIPT = "\n".join(
-    ["ALICE: Shall we start with the budget?", "BOB: Yes, the numbers came in late.", "ALICE: How late?"]
-    + ["BOB: Two weeks, and the vendor is still waiting.", "ALICE: Then we move the launch.", "BOB: Agreed."]
-)
+TRANSCRIPT = """ALICE: Shall we start with the budget?
+BOB: Yes, the numbers came in late.
+ALICE: How late?
+BOB: Two weeks, and the vendor is still waiting.
+ALICE: Then we move the launch.
+BOB: Agreed."""
 MINUTES = "# Weekly Sync\n\n**Date:** 3 May\n**Attendees:** Jo, Sam, Ravi\n\n## Updates\n\n- Release slipped a day."
 RESUME = "Jo Bloggs\n\nSummary\nData engineer.\n\nExperience\nAcme, 2019-2024\n\nEducation\nBSc Physics\n\nSkills\nSQL"
 LETTER = "12 High Street\n\nDear Ms Shah,\n\nThank you for your letter of 3 May.\n\nYours sincerely,\nJo"
