@@ -43,8 +43,9 @@ _NOT_PROSE = re.compile(
 # AT&T", "**Owner:** Priya"): the form a document is written in, shared by every e-mail or
 # minute, not what it is about. Its value stays.
 _FIELD_LABEL = re.compile(r"^[ \t>*_#•-]*[^\W\d_][\w'’-]*(?: [\w'’&-]+){0,3}[ \t]*:[*_]*(?=[ \t]+\S)", re.MULTILINE)
-# The line a reply opens its quote with ("In article <...>, jo@x.edu writes:", "On Monday, Jo wrote:").
-_ATTRIBUTION = re.compile(r"^.*\b(?:writes|wrote):[ \t]*$", re.MULTILINE)
+# The line a reply opens its quote with ("In article <...>, jo@x.edu writes:", "On Monday, Jo wrote:"),
+# also where it wraps before "writes:".
+_ATTRIBUTION = re.compile(r"^.*\b(?:writes|wrote):[ \t]*$|^[ \t>]*In article <.*$", re.MULTILINE)
 # A line that calls or declares a function and ends the statement ("char *strcpy(char *dest,
 # const char *src);"): code, every word of it.
 _CODE_LINE = re.compile(r"^.*\w\(.*\);[ \t]*$", re.MULTILINE)
