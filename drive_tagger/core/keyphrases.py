@@ -45,7 +45,7 @@ _NOT_PROSE = re.compile(
 _FIELD_LABEL = re.compile(r"^[ \t>*_#•-]*[^\W\d_][\w'’-]*(?: [\w'’&-]+){0,3}[ \t]*:[*_]*(?=[ \t]+\S)", re.MULTILINE)
 # The line a reply opens its quote with ("In article <...>, jo@x.edu writes:", "On Monday, Jo wrote:"),
 # also where it wraps before "writes:".
-_ATTRIBUTION = re.compile(r"^.*\b(?:writes|wrote):[ \t]*$|^[ \t>]*In article <.*$", re.MULTILINE)
+_ATTRIBUTION = re.compile(r"^.*\b(?:writes|wrote):[ \t]*$|^[ \t>:|+]*In article <.*$", re.MULTILINE)
 # A line that calls or declares a function and ends the statement ("char *strcpy(char *dest,
 # const char *src);"): code, every word of it.
 _CODE_LINE = re.compile(r"^.*\w\(.*\);[ \t]*$", re.MULTILINE)
