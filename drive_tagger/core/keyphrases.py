@@ -35,9 +35,11 @@ _SHOUTED_RUN = re.compile(r"[^\W\d_]+(?:[ \t]+[^\W\d_]+)+")
 # inside them are not words a person would write in a name ("edu", a lower-case "nasa"). A word
 # written against an opening bracket is a function in code or a manual reference ("int ioctl(int
 # fd)", "ascii(7)"): the phrase it ends ("Int Ioctl") is code, not prose.
+# Each alternative starts only where a run or a word starts (the lookbehind, \b): tried at every
+# character, the same patterns took a third longer.
 _NOT_PROSE = re.compile(
-    r"[^\s<>()\[\]]+@[^\s<>()\[\]]+|https?://[^\s<>()\[\]]+|www\.[^\s<>()\[\]]+|\w*[^\W_]_[^\W_]\w*"
-    r"|\w+\("
+    r"(?<![^\s<>()\[\]])[^\s<>()\[\]]+@[^\s<>()\[\]]+|https?://[^\s<>()\[\]]+|www\.[^\s<>()\[\]]+"
+    r"|\b(?=\w*[^\W_]_[^\W_])\w+|\b\w+\("
 )
 # A field's label at the start of a line, with its value after it ("Lines: 18", "Organization:
 # AT&T", "**Owner:** Priya"): the form a document is written in, shared by every e-mail or
