@@ -162,3 +162,29 @@ def test_two_filters_win_over_a_stable_larger_number_only_by_a_clear_margin():
     assert _best_separated([2, 4], {2: 0.40, 4: 0.30}, two_way_margin=0.1) == 2
     assert _best_separated([2], {2: 0.40, 4: 0.39}, two_way_margin=0.1) == 2  # 4 is not stable
     assert _best_separated([3, 5, 8], {3: 0.28, 5: 0.368, 8: 0.359}, two_way_margin=0.1) == 5
+
+
+def test_a_previous_two_way_top_level_carries_the_same_handicap_as_a_fresh_one(monkeypatch):
+    from dataclasses import replace
+
+    from drive_tagger.core import selection
+
+    vectors, _ = make_blobs(n_samples=600, n_features=16, centers=4, cluster_std=1.0, random_state=3)
+    reduced, params = unit_rows(vectors.astype(np.float32)), ClusteringParams()
+    leaves = selection.leaf_clusters(reduced, params)
+    previous = selection.candidate_partitions(reduced, leaves, 10, params.polish_iterations)[2].copy()
+    moved = np.random.default_rng(0).random(600) < 0.3  # no longer today's partition into two
+    previous[moved] = 1 - previous[moved]
+    # Two filters separate a little better than four; both reproduce.
+    monkeypatch.setattr(
+        selection, "_stabilities", lambda r, partitions, p, rng: {k: 0.99 if k in (2, 4) else 0.5 for k in partitions}
+    )
+    monkeypatch.setattr(selection, "_silhouette", lambda d, labels: {2: 0.345, 4: 0.336}.get(len(set(labels)), 0.1))
+    monkeypatch.setattr(selection, "_silhouette_noise", lambda *args: 0.001)
+
+    def choice(margin):
+        rng = np.random.RandomState(0)
+        return choose_top_level(reduced, leaves, replace(params, two_way_margin=margin), rng, previous, 0.9)
+
+    assert int(choice(params.two_way_margin).labels.max()) + 1 == 4
+    assert choice(0.0).kept_previous  # without the margin the previous two filters stay
