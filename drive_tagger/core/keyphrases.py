@@ -112,7 +112,16 @@ def _is_stop(word: str) -> bool:
 def _prose_only(text: str) -> str:
     """The text without code lines, reply attributions and field labels (twice: a value may open
     with a label of its own, "Subject: Re: budget")."""
-    return _FIELD_LABEL.sub("\n", _FIELD_LABEL.sub("\n", _ATTRIBUTION.sub("\n", _CODE_LINE.sub("\n", text))))
+    # Each pattern only where its telltale is in the text: most documents have no code or quotes.
+    if ");" in text:
+        text = _CODE_LINE.sub("\n", text)
+    if "wr" in text or "In article" in text:
+        text = _ATTRIBUTION.sub("\n", text)
+    if ":" in text:
+        text, labels = _FIELD_LABEL.subn("\n", text)
+        if labels:
+            text = _FIELD_LABEL.sub("\n", text)
+    return text
 
 
 def readable_title(title: str) -> str:
