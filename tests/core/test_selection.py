@@ -116,17 +116,27 @@ def test_without_a_stable_partition_the_best_trade_off_of_separation_and_stabili
     assert _most_separated_and_reproducible(silhouettes, stabilities) == 5
 
 
+def _drive_with_previous_top_level(centers, filters, moved_share):
+    """Reduced vectors of `centers` blobs, their leaves, and a previous top level: today's
+    partition into `filters`, with moved_share of the documents moved at random."""
+    from drive_tagger.core import selection
+
+    vectors, _ = make_blobs(n_samples=600, n_features=16, centers=centers, cluster_std=1.0, random_state=3)
+    reduced, params = unit_rows(vectors.astype(np.float32)), ClusteringParams()
+    leaves = selection.leaf_clusters(reduced, params)
+    previous = selection.candidate_partitions(reduced, leaves, 10, params.polish_iterations)[filters].copy()
+    moved = np.random.default_rng(0).random(600) < moved_share
+    previous[moved] = np.random.default_rng(1).integers(0, filters, moved.sum())
+    return reduced, leaves, previous
+
+
 def test_a_number_of_filters_near_the_stability_bar_does_not_replace_a_still_stable_previous_one(monkeypatch):
     from dataclasses import replace
 
     from drive_tagger.core import selection
 
-    vectors, _ = make_blobs(n_samples=600, n_features=16, centers=6, cluster_std=1.0, random_state=3)
-    reduced, params = unit_rows(vectors.astype(np.float32)), ClusteringParams()
-    leaves = selection.leaf_clusters(reduced, params)
-    previous = selection.candidate_partitions(reduced, leaves, 10, params.polish_iterations)[3].copy()
-    moved = np.random.default_rng(0).random(600) < 0.15  # not quite today's partition into three
-    previous[moved] = np.random.default_rng(1).integers(0, 3, moved.sum())
+    params = ClusteringParams()
+    reduced, leaves, previous = _drive_with_previous_top_level(6, 3, 0.15)  # not quite today's three
     # Three filters reproduce well; six (better separated) only just pass the bar.
     stabilities = {3: 0.97, 6: 0.92}
     monkeypatch.setattr(
@@ -169,12 +179,8 @@ def test_a_previous_two_way_top_level_carries_the_same_handicap_as_a_fresh_one(m
 
     from drive_tagger.core import selection
 
-    vectors, _ = make_blobs(n_samples=600, n_features=16, centers=4, cluster_std=1.0, random_state=3)
-    reduced, params = unit_rows(vectors.astype(np.float32)), ClusteringParams()
-    leaves = selection.leaf_clusters(reduced, params)
-    previous = selection.candidate_partitions(reduced, leaves, 10, params.polish_iterations)[2].copy()
-    moved = np.random.default_rng(0).random(600) < 0.3  # no longer today's partition into two
-    previous[moved] = 1 - previous[moved]
+    params = ClusteringParams()
+    reduced, leaves, previous = _drive_with_previous_top_level(4, 2, 0.6)  # no longer today's two
     # Two filters separate a little better than four; both reproduce.
     monkeypatch.setattr(
         selection, "_stabilities", lambda r, partitions, p, rng: {k: 0.99 if k in (2, 4) else 0.5 for k in partitions}
