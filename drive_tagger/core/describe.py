@@ -89,16 +89,13 @@ def describe(
     title_counts = count_phrases([DocumentText(t.title, "") for t in texts]) if texts else None
     title_phrases = _phrases_per_level(title_counts, shapes, member_of, len(rows), is_word, is_phrase)
     titles = counts.titles if counts else ()
-    forms = [document_form(t.title, t.body) for t in texts]
+    forms = np.array([document_form(t.body) for t in texts], dtype=object)
 
     def form_of(shape: Shape) -> str | None:
         if shape.parent is not None or shape.learned:
             return None
         inside = member_of[shape.index]
-        return shared_form(
-            [f for f, held in zip(forms, inside, strict=True) if held],
-            [f for f, held in zip(forms, inside, strict=True) if not held],
-        )
+        return shared_form(list(forms[inside]), list(forms[~inside]))
 
     def described(shape: Shape) -> Described:
         held = np.flatnonzero(member_of[shape.index])

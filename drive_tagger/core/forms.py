@@ -17,17 +17,18 @@ HEAD_CHARS = 3000
 # of the rest of the drive is: a form every filter shares sets none of them apart.
 FORM_SHARE = 0.5
 
-_LINE_START = r"[ \t>*_#•-]*"
-_HEADER = re.compile(_LINE_START + r"(from|to|subject|sent|date|cc)[*_]*[ \t]*:[*_]*[ \t]*\S", re.I)
-_ATTENDEES = re.compile(_LINE_START + r"(?:[\w-]+ )?(attendees|present|participants|in attendance)[*_]*[ \t]*:", re.I)
-_MEETING_HEADING = re.compile(_LINE_START + r"(agenda|action items|actions|decisions)[*_:]*[ \t]*$", re.I)
+# What may stand before a line's first word: indentation, quoting, bullets, Markdown emphasis.
+LINE_MARKUP = r"[ \t>*_#•-]*"
+_HEADER = re.compile(LINE_MARKUP + r"(from|to|subject|sent|date|cc)[*_]*[ \t]*:[*_]*[ \t]*\S", re.I)
+_ATTENDEES = re.compile(LINE_MARKUP + r"(?:[\w-]+ )?(attendees|present|participants|in attendance)[*_]*[ \t]*:", re.I)
+_MEETING_HEADING = re.compile(LINE_MARKUP + r"(agenda|action items|actions|decisions)[*_:]*[ \t]*$", re.I)
 _RESUME_HEADING = re.compile(
-    _LINE_START + r"(work experience|professional experience|experience|employment history|employment|education|"
+    LINE_MARKUP + r"(work experience|professional experience|experience|employment history|employment|education|"
     r"skills|technical skills|key skills|professional summary|summary|career objective|objective|profile|"
     r"certifications|qualifications)[*_:]*[ \t]*$",
     re.I,
 )
-_SALUTATION = re.compile(_LINE_START + r"dear[ \t]+\S", re.I)
+_SALUTATION = re.compile(LINE_MARKUP + r"dear[ \t]+\S", re.I)
 # "ALICE: ...", "Dr. Ray: ...", "[00:01:12] Jo: ..." at the start of a line.
 _SPEAKER_TURN = re.compile(
     r"[ \t]*(?:\[?\(?\d{1,2}:\d{2}(?::\d{2})?\]?\)?[ \t]*)?([A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,2})[ \t]*:[ \t]+\S"
@@ -36,7 +37,7 @@ _SPEAKER_TURNS = 6  # turns in the head for a transcript, by at least two speake
 _HEADING_CHARS = 40  # a line this short may be a section heading
 
 
-def document_form(title: str, body: str) -> str | None:
+def document_form(body: str) -> str | None:
     """The form of one document ("Emails", "Transcripts", "Meeting Notes", "Resumes",
     "Letters"), or None when its structure shows none."""
     lines = [line for line in body[:HEAD_CHARS].splitlines() if line.strip()]

@@ -20,6 +20,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from drive_tagger.core.filler import FILLER_WORDS, JOINERS
+from drive_tagger.core.forms import LINE_MARKUP
 from drive_tagger.core.types import DocumentText
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -44,7 +45,9 @@ _NOT_PROSE = re.compile(
 # A field's label at the start of a line, with its value after it ("Lines: 18", "Organization:
 # AT&T", "**Owner:** Priya"): the form a document is written in, shared by every e-mail or
 # minute, not what it is about. Its value stays.
-_FIELD_LABEL = re.compile(r"^[ \t>*_#•-]*[^\W\d_][\w'’-]*(?: [\w'’&-]+){0,3}[ \t]*:[*_]*(?=[ \t]+\S)", re.MULTILINE)
+_FIELD_LABEL = re.compile(
+    "^" + LINE_MARKUP + r"[^\W\d_][\w'’-]*(?: [\w'’&-]+){0,3}[ \t]*:[*_]*(?=[ \t]+\S)", re.MULTILINE
+)
 # The line a reply opens its quote with ("In article <...>, jo@x.edu writes:", "On Monday, Jo wrote:"),
 # also where it wraps before "writes:".
 _ATTRIBUTION = re.compile(r"^.*\b(?:writes|wrote):[ \t]*$|^[ \t>:|+]*In article <.*$", re.MULTILINE)

@@ -14,16 +14,16 @@ REFERENCE = "max16601 driver\n\nPrefix: 'max16601'\nDatasheet: on request\n\n" +
 
 
 def test_a_documents_form_is_read_from_its_structure():
-    assert document_form("", EMAIL) == "Emails"
-    assert document_form("", TRANSCRIPT) == "Transcripts"
-    assert document_form("", MINUTES) == "Meeting Notes"
-    assert document_form("", RESUME) == "Resumes"
-    assert document_form("", LETTER) == "Letters"
+    assert document_form(EMAIL) == "Emails"
+    assert document_form(TRANSCRIPT) == "Transcripts"
+    assert document_form(MINUTES) == "Meeting Notes"
+    assert document_form(RESUME) == "Resumes"
+    assert document_form(LETTER) == "Letters"
 
 
 def test_field_records_inside_prose_are_not_a_transcript():
-    assert document_form("", REFERENCE) is None
-    assert document_form("", "The quarter closed at 94% of target. Wins were strong in the Nordics.") is None
+    assert document_form(REFERENCE) is None
+    assert document_form("The quarter closed at 94% of target. Wins were strong in the Nordics.") is None
 
 
 def test_a_filter_has_a_form_when_half_its_documents_share_it_and_the_rest_of_the_drive_does_not():
