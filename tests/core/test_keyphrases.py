@@ -55,6 +55,20 @@ def test_field_labels_are_form_not_content_and_their_values_stay():
     assert "purpose" in phrases("## Purpose\n\nAgree the targets")  # a heading without a value
 
 
+def test_a_line_ending_in_a_colon_labels_what_follows_and_is_not_content():
+    found = phrases(
+        "   Feature Test Macro Requirements for glibc (see feature_test_macros(7)):\n\n   getline(): since glibc 2.10"
+    )
+    assert not {"feature test macro requirements", "test macro requirements"} & set(found)
+    assert "glibc" in found  # the lines it labels stay
+    assert "payment" in phrases("**Payment terms:**\n- payment within thirty days")
+
+
+def test_a_paragraph_on_one_line_keeps_its_words_though_it_ends_in_a_colon():
+    paragraph = "Quarterly earnings rose on strong demand for cloud storage, " * 3 + "as the table shows:"
+    assert "quarterly earnings" in phrases(paragraph + "\n  Q1  12")
+
+
 def test_contractions_are_stop_words_and_possessives_are_not():
     found = phrases("I don't think it's their year; they've lost. Jo's team won")
     assert not {"don't", "it's", "they've"} & set(found)
