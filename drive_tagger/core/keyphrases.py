@@ -138,7 +138,7 @@ def _without_lead_ins(text: str) -> str:
     kept, done = [], 0
     for end in _LEAD_IN_END.finditer(text):
         start = text.rfind("\n", 0, end.start()) + 1
-        if start >= done and end.start() - start <= MAX_LEAD_IN:
+        if end.start() - start <= MAX_LEAD_IN:
             kept.append(text[done:start])
             done = end.end()
     return "\n".join([*kept, text[done:]]) if kept else text
