@@ -11,6 +11,7 @@ from drive_tagger.core.assignment import cluster_centroids, combine, learned_lin
 from drive_tagger.core.clustering import TwoLevelClustering
 from drive_tagger.core.corrections import Correction, Grouping, Kind, LearnedFilter, apply_corrections
 from drive_tagger.core.describe import Described, Shape, TextReader, describe
+from drive_tagger.core.forms import join_form_filters
 from drive_tagger.core.keyphrases import Keyphrase
 from drive_tagger.core.matching import Match, match_categories
 from drive_tagger.core.naming import (
@@ -78,12 +79,31 @@ def _index_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(labels >= 0, np.searchsorted(clusters, labels), -1), clusters
 
 
-def _levels(vectors: np.ndarray, clustering: TwoLevelClustering) -> tuple[_Level, _Level]:
+def _levels(
+    vectors: np.ndarray,
+    clustering: TwoLevelClustering,
+    forms: np.ndarray | None,
+    document_ids: np.ndarray,
+    previous: PreviousGeneration | None,
+) -> tuple[_Level, _Level, dict[int, str]]:
+    """Both levels of the clustering, and {top-level index: form} for the filters a form sets
+    apart, which the drive's other documents of that form join (core/forms.py); a filter that
+    continues one of the previous refresh keeps its decision unless its share moved clearly."""
     top_index, top_clusters = _index_labels(clustering.top_labels)
     # The centroids that assigned the documents: seeding the next refresh with them gives the
     # same filters for the same documents.
     top_centroids = clustering.top_centroids[top_clusters]
-    fine_index, _ = _index_labels(clustering.fine_labels)
+    top_fences = clustering.top_fences[top_clusters]
+    fine_labels, top_forms = clustering.fine_labels, {}
+    if forms is not None:
+        before = _continued_forms(top_index, document_ids, previous)
+        joined, set_apart = join_form_filters(top_index, forms, vectors, top_centroids, before)
+        # A document that joined a form's filter leaves its topic's sub-filter.
+        fine_labels = np.where(joined != top_index, -1, fine_labels)
+        top_index, kept = _index_labels(joined)  # a filter all of whose documents left is gone
+        top_centroids, top_fences = top_centroids[kept], top_fences[kept]
+        top_forms = {k: set_apart[int(c)] for k, c in enumerate(kept) if int(c) in set_apart}
+    fine_index, _ = _index_labels(fine_labels)
     fine_parent = np.array(
         [np.bincount(top_index[fine_index == f]).argmax() for f in range(fine_index.max() + 1)], dtype=np.int64
     )
@@ -92,9 +112,34 @@ def _levels(vectors: np.ndarray, clustering: TwoLevelClustering) -> tuple[_Level
     kept = np.flatnonzero(siblings[fine_parent] >= 2)
     sub_index = np.where(np.isin(fine_index, kept), np.searchsorted(kept, fine_index), -1)
     _, sub_centroids = cluster_centroids(vectors, sub_index)
-    top = _Level(top_index, top_centroids, np.full(len(top_centroids), -1), clustering.top_fences[top_clusters])
+    top = _Level(top_index, top_centroids, np.full(len(top_centroids), -1), top_fences)
     sub = _Level(sub_index, sub_centroids, fine_parent[kept], np.full(len(kept), -1.0))
-    return top, sub
+    return top, sub, top_forms
+
+
+def _continued_forms(
+    labels: np.ndarray, document_ids: np.ndarray, previous: PreviousGeneration | None
+) -> dict[int, str | None] | None:
+    """{cluster: the form of the previous top-level filter that held most of its documents
+    (None: it had none)} for the clusters that continue one; None when the previous filters were
+    made under other rules (their forms were not recorded)."""
+    if previous is None or not made_under_todays_rules(previous):
+        return None
+    tops = previous.level(top=True)
+    held_by = np.full(len(document_ids), -1, dtype=np.int64)  # per row: index into tops
+    order = np.argsort(document_ids)
+    for i, category in enumerate(tops):
+        members = previous.members.get(category.category_id, np.empty(0, np.int64))
+        at = np.searchsorted(document_ids, members, sorter=order)
+        present = at < len(order)
+        rows = order[at[present]]
+        held_by[rows[document_ids[rows] == members[present]]] = i
+    continued = {}
+    for k in np.unique(labels[labels >= 0]):
+        held = held_by[(labels == k) & (held_by >= 0)]
+        if len(held):
+            continued[int(k)] = tops[int(np.bincount(held).argmax())].form
+    return continued
 
 
 def _match_level(level: _Level, document_ids, previous: PreviousGeneration | None, top: bool) -> Match:
@@ -120,6 +165,7 @@ def categorize(
     namer: Namer | None = None,
     model: str | None = None,
     corrections: tuple[Correction, ...] = (),
+    forms: np.ndarray | None = None,
     on_stage: Callable[[str], None] = lambda stage: None,
 ) -> Categorization:
     """Top-level categories and their sub-filters with keyphrases and names.
@@ -137,7 +183,7 @@ def categorize(
     filter (rank 2) within params.second_filter_margin of its first; a learned filter links the
     documents it takes (rank 1 when they have no other).
     """
-    top, sub = _levels(vectors, clustering)
+    top, sub, top_forms = _levels(vectors, clustering, forms, document_ids, previous)
     learned_ids = {c.category_id for c in corrections if c.kind is Kind.LEARNED}
     discovered = _without(previous, learned_ids)
     top_match = _match_level(top, document_ids, discovered, top=True)
@@ -145,6 +191,7 @@ def categorize(
     fresh = iter(range(next_category_id, next_category_id + 10**9))
     top_ids = np.array([i if i is not None else next(fresh) for i in top_match.ids], dtype=np.int64)
     sub_ids = np.array([i if i is not None else next(fresh) for i in sub_match.ids], dtype=np.int64)
+    form_of = {int(top_ids[k]): form for k, form in top_forms.items()}
     grouping = Grouping(
         top=_ids_of(top.labels, top_ids),
         sub=_ids_of(sub.labels, sub_ids),
@@ -168,7 +215,10 @@ def categorize(
     namer = namer or KeywordNamer()
     drafts = _drafts(top, sub, top_ids, sub_ids, learned)
     described = describe(
-        [Shape(d.index, d.rows, d.centroid, d.parent, learned=d.category_id in learned_ids) for d in drafts],
+        [
+            Shape(d.index, d.rows, d.centroid, d.parent, d.category_id in learned_ids, form_of.get(d.category_id))
+            for d in drafts
+        ],
         vectors,
         read_texts,
         namer.lexicon.is_word,
@@ -320,6 +370,7 @@ def name_drafts(
             description=description,
             named_by=named_by,
             fence=d.fence,
+            form=d.described.form,
             parent_category_id=drafts[d.parent].category_id if d.parent is not None else None,
         )
 

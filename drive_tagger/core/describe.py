@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drive_tagger.core.forms import document_form, shared_form
 from drive_tagger.core.keyphrases import (
     Keyphrase,
     PhraseCounts,
@@ -50,8 +49,8 @@ class Described:
     # The kind of document its titles say it holds ("meeting notes", "invoice"), when a title
     # phrase sets it apart and covers at least KIND_COVERAGE of its titles.
     kind: Keyphrase | None = None
-    # The form most of a top-level filter's documents are written in, when the rest of the drive
-    # is not ("Emails", "Transcripts"; core/forms.py).
+    # The form that sets a top-level filter apart from the rest of the drive ("Emails",
+    # "Transcripts"; core/forms.py).
     form: str | None = None
 
 
@@ -64,6 +63,7 @@ class Shape:
     centroid: np.ndarray
     parent: int | None  # index of its top-level category; None at the top level
     learned: bool = False  # a person's filter: described against everything it does not hold
+    form: str | None = None  # the form that sets a top-level filter apart (core/forms.py)
 
 
 def describe(
@@ -89,13 +89,6 @@ def describe(
     title_counts = count_phrases([DocumentText(t.title, "") for t in texts]) if texts else None
     title_phrases = _phrases_per_level(title_counts, shapes, member_of, len(rows), is_word, is_phrase)
     titles = counts.titles if counts else ()
-    forms = np.array([document_form(t.body) for t in texts], dtype=object)
-
-    def form_of(shape: Shape) -> str | None:
-        if shape.parent is not None or shape.learned:
-            return None
-        inside = member_of[shape.index]
-        return shared_form(list(forms[inside]), list(forms[~inside]))
 
     def described(shape: Shape) -> Described:
         held = np.flatnonzero(member_of[shape.index])
@@ -106,7 +99,7 @@ def describe(
             capitalised_words([titles[i] for i in held]) if titles else frozenset(),
             tuple(_shown(texts[position[r]]) for r in central[shape.index]),
             with_surface_forms(kinds[:1], shown)[0] if kinds and len(held) >= MIN_KIND_DOCUMENTS else None,
-            form_of(shape) if len(held) >= MIN_KIND_DOCUMENTS else None,
+            shape.form,
         )
 
     return {s.index: described(s) for s in shapes}

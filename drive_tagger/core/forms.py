@@ -3,19 +3,22 @@ told by its structure (headers, speaker turns, section headings, salutation), no
 
 A drive mixes two kinds of grouping: by what documents are about and by what they are. Where a
 filter's documents share a form that the rest of the drive does not, the form says at a glance
-what the filter holds ("Emails", "Meeting Notes"), so the offline namer offers it first."""
+what the filter holds ("Emails", "Meeting Notes"), so the offline namer offers it first, and the
+drive's other documents of that form join it."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+
+import numpy as np
 
 # Characters of a document's head its form is read from.
 HEAD_CHARS = 3000
-# A filter is of a form when at least half its read documents are, and at most half that share
-# of the rest of the drive is: a form every filter shares sets none of them apart.
+# A filter is of a form when at least half its documents are, and at most half that share of
+# the rest of the drive is: a form every filter shares sets none of them apart.
 FORM_SHARE = 0.5
+MIN_FORM_DOCUMENTS = 3
 
 # What may stand before a line's first word: indentation, quoting, bullets, Markdown emphasis.
 LINE_MARKUP = r"[ \t>*_#•-]*"
@@ -63,14 +66,61 @@ def document_form(body: str) -> str | None:
     return None
 
 
-def shared_form(inside: Sequence[str | None], outside: Sequence[str | None]) -> str | None:
-    """The form at least FORM_SHARE of a filter's documents (`inside`) share while at most half
-    that share of the rest of the drive (`outside`) does, or None."""
-    if not inside:
-        return None
-    shared = Counter(f for f in inside if f is not None).most_common(1)
-    if not shared or shared[0][1] / len(inside) < FORM_SHARE:
-        return None
-    form, count = shared[0]
-    elsewhere = sum(1 for f in outside if f == form) / len(outside) if outside else 0.0
-    return form if elsewhere <= count / len(inside) / 2 else None
+def forms_setting_apart(
+    labels: np.ndarray, forms: np.ndarray, before: dict[int, str | None] | None = None
+) -> dict[int, str]:
+    """{cluster: form} for each cluster (labels >= 0) of at least MIN_FORM_DOCUMENTS whose
+    documents share a form (`forms`: one per document, None when it has none): at least
+    FORM_SHARE of them while at most half that share of the rest of the drive.
+
+    `before` holds, for a cluster that continues a filter of the previous refresh, the form that
+    set that filter apart (None: none). Such a cluster keeps the previous decision unless its
+    share is more than two standard errors (of a share near one half over its documents:
+    1/sqrt(n)) past FORM_SHARE, so that a filter half of whose documents are e-mails does not
+    gain and lose them from one refresh to the next as documents arrive."""
+    named = sorted({f for f in forms if f is not None})
+    clusters = np.unique(labels[labels >= 0])
+    if not named or not len(clusters):
+        return {}
+    code = np.zeros(len(forms), dtype=np.int64)  # 0: no form
+    for i, form in enumerate(named, start=1):
+        code[forms == form] = i
+    in_cluster = labels >= 0
+    cluster_of = np.searchsorted(clusters, labels[in_cluster])
+    counts = np.bincount(cluster_of * (len(named) + 1) + code[in_cluster], minlength=len(clusters) * (len(named) + 1))
+    counts = counts.reshape(len(clusters), len(named) + 1)
+    totals = np.bincount(code, minlength=len(named) + 1)
+    set_apart = {}
+    for k, row in enumerate(counts):
+        size, best, cluster = int(row.sum()), int(row[1:].argmax()) + 1, int(clusters[k])
+        share = row[best] / size
+        rest = len(forms) - size
+        elsewhere = (totals[best] - row[best]) / rest if rest else 0.0
+        needed = FORM_SHARE
+        if before is not None and cluster in before:
+            needed += -1 / np.sqrt(size) if before[cluster] == named[best - 1] else 1 / np.sqrt(size)
+        if size >= MIN_FORM_DOCUMENTS and share >= needed and elsewhere <= share / 2:
+            set_apart[cluster] = named[best - 1]
+    return set_apart
+
+
+def join_form_filters(
+    labels: np.ndarray,
+    forms: np.ndarray,
+    vectors: np.ndarray,
+    centroids: np.ndarray,
+    before: dict[int, str | None] | None = None,
+) -> tuple[np.ndarray, dict[int, str]]:
+    """(labels, {cluster: form}): each document of a form that sets some cluster apart sits in
+    the nearest of those clusters (by cosine to `centroids`, indexed by label), wherever its
+    topic put it, untagged included; every other document keeps its label. A filter named
+    "Meeting Notes" holds the drive's meeting notes, not only those about its topic. `before`:
+    as for forms_setting_apart."""
+    set_apart = forms_setting_apart(labels, forms, before)
+    joined = labels.copy()
+    for form in sorted(set(set_apart.values())):
+        homes = np.array(sorted(k for k, f in set_apart.items() if f == form), dtype=labels.dtype)
+        rows = np.flatnonzero((forms == form) & ~np.isin(labels, homes))
+        if len(rows):
+            joined[rows] = homes[np.argmax(vectors[rows] @ centroids[homes].T, axis=1)]
+    return joined, set_apart

@@ -127,6 +127,13 @@ class DocumentStore(WorkspaceStore, Protocol):
 
     def document_texts(self, document_ids: np.ndarray, max_chars: int) -> list[DocumentText]: ...
 
+    # Forms (core/forms.py) are read at ingest; documents stored before that are read by a refresh.
+    def documents_without_form(self, workspace_id: int, limit: int) -> list[tuple[int, str]]: ...
+
+    def store_forms(self, document_ids: Sequence[int], forms: Sequence[str | None]) -> None: ...
+
+    def workspace_forms(self, workspace_id: int) -> dict[int, str]: ...
+
 
 class RefreshStore(WorkspaceStore, Protocol):
     """Refresh runs, the filters they make active, their links, pins, and reading them."""

@@ -57,6 +57,8 @@ class Category:
     named_by: NamedBy = NamedBy.OFFLINE
     # Lowest similarity to the centroid that still counts as a member (None: any).
     fence: float | None = None
+    # The form that sets a top-level filter apart from the rest of the drive (core/forms.py).
+    form: str | None = None
 
     @property
     def is_top_level(self) -> bool:

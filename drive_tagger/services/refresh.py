@@ -7,8 +7,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from drive_tagger.core.categorize import categorize, seed_centroids, seed_documents
 from drive_tagger.core.clustering import DocumentClusterer
+from drive_tagger.core.forms import document_form
 from drive_tagger.core.naming import Namer
 from drive_tagger.core.params import RefreshParams
 from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore
@@ -20,6 +23,8 @@ log = logging.getLogger(__name__)
 # Keyphrases and names come from each sampled document's head; more text costs time and adds little.
 TEXT_CHARS = 4000
 MIN_DOCUMENTS = 3
+# Documents whose form is read per round trip, for those stored before forms were read at ingest.
+FORM_BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,7 @@ def _refresh(
             f"workspace {workspace.slug!r} has {len(document_ids)} embedded document(s); "
             f"a refresh needs at least {MIN_DOCUMENTS}"
         )
+    forms = _document_forms(documents, workspace.id, document_ids)
     previous = refreshes.previous_generation(workspace.id)
     corrections = refreshes.corrections(workspace.id)
     watch.lap("load")
@@ -131,6 +137,7 @@ def _refresh(
         namer=namer,
         model=workspace.embedding_model,
         corrections=corrections,
+        forms=forms,
         on_stage=watch.lap,
     )
     refreshes.commit_refresh(
@@ -156,6 +163,21 @@ def _refresh(
         watch.seconds,
         result.changes.get("remade_under_rules"),
     )
+
+
+def _document_forms(documents: DocumentStore, workspace_id: int, document_ids: np.ndarray) -> np.ndarray:
+    """The form of each document (core/forms.py; None when it has none), in document_ids' order
+    (ascending); documents stored before forms were read at ingest are read once, here."""
+    while unread := documents.documents_without_form(workspace_id, FORM_BATCH):
+        documents.store_forms([i for i, _ in unread], [document_form(head) for _, head in unread])
+    forms = np.full(len(document_ids), None, dtype=object)
+    stored = documents.workspace_forms(workspace_id)
+    if stored and len(document_ids):
+        ids = np.fromiter(stored, dtype=np.int64, count=len(stored))
+        at = np.minimum(np.searchsorted(document_ids, ids), len(document_ids) - 1)
+        embedded = document_ids[at] == ids  # a document without a vector is not refreshed
+        forms[at[embedded]] = np.array(list(stored.values()), dtype=object)[embedded]
+    return forms
 
 
 def _record_failure(refreshes: RefreshStore, refresh_id: int, exc: BaseException) -> None:

@@ -1,4 +1,6 @@
-from drive_tagger.core.forms import document_form, shared_form
+import numpy as np
+
+from drive_tagger.core.forms import document_form, forms_setting_apart, join_form_filters
 
 EMAIL = "From: jo@example.org\nTo: sam@example.org\nSubject: Gas contracts\n\nSam, the gas desk needs the figures."
 TRANSCRIPT = """ALICE: Shall we start with the budget?
@@ -26,9 +28,48 @@ def test_field_records_inside_prose_are_not_a_transcript():
     assert document_form("The quarter closed at 94% of target. Wins were strong in the Nordics.") is None
 
 
+def _forms(*runs: tuple[str | None, int]) -> np.ndarray:
+    return np.array([form for form, count in runs for _ in range(count)], dtype=object)
+
+
 def test_a_filter_has_a_form_when_half_its_documents_share_it_and_the_rest_of_the_drive_does_not():
-    inside = ["Emails"] * 5 + [None] * 5
-    assert shared_form(inside, [None] * 40 + ["Emails"] * 4) == "Emails"
-    assert shared_form(inside, [None] * 20 + ["Emails"] * 20) is None  # every filter is e-mail
-    assert shared_form(["Emails"] * 2 + [None] * 8, [None] * 40) is None
-    assert shared_form([], [None]) is None
+    labels = np.array([0] * 10 + [1] * 44)
+    assert forms_setting_apart(labels, _forms(("Emails", 5), (None, 45), ("Emails", 4))) == {0: "Emails"}
+    every_filter_is_email = _forms(("Emails", 5), (None, 25), ("Emails", 24))
+    assert forms_setting_apart(labels, every_filter_is_email) == {}
+    assert forms_setting_apart(labels, _forms(("Emails", 2), (None, 52))) == {}
+    assert forms_setting_apart(np.array([0, 0, -1]), _forms(("Emails", 2), (None, 1))) == {}  # too few
+    assert forms_setting_apart(np.full(3, -1), _forms(("Emails", 3))) == {}
+
+
+def test_documents_of_a_form_that_sets_a_filter_apart_join_it_from_their_topic_or_from_untagged():
+    vectors = np.eye(3)[[0, 0, 0, 1, 1, 1, 2, 2]]
+    labels = np.array([0, 0, 0, 1, 1, 1, -1, -1])
+    forms = np.array(["Meeting Notes"] * 3 + [None, None, "Meeting Notes", "Meeting Notes", None], dtype=object)
+    joined, set_apart = join_form_filters(labels, forms, vectors, np.eye(3)[:2])
+    assert set_apart == {0: "Meeting Notes"}
+    assert joined.tolist() == [0, 0, 0, 1, 1, 0, 0, -1]
+
+
+def test_a_document_joins_the_nearest_of_the_filters_its_form_sets_apart():
+    vectors = np.eye(3)[[0, 0, 0, 1, 1, 1] + [2] * 6 + [0, 1]]
+    labels = np.array([0, 0, 0, 1, 1, 1] + [2] * 8)
+    forms = np.array(["Emails"] * 6 + [None] * 6 + ["Emails"] * 2, dtype=object)
+    joined, set_apart = join_form_filters(labels, forms, vectors, np.eye(3))
+    assert set_apart == {0: "Emails", 1: "Emails"}
+    assert joined[-2:].tolist() == [0, 1]
+
+
+def test_a_filter_keeps_the_previous_refreshs_form_decision_while_its_share_sits_near_the_line():
+    labels = np.array([0] * 100 + [1] * 200)
+    forms = _forms(("Emails", 48), (None, 252))  # 48% of filter 0, none elsewhere
+    assert forms_setting_apart(labels, forms) == {}
+    assert forms_setting_apart(labels, forms, before={0: "Emails", 1: None}) == {0: "Emails"}
+    assert forms_setting_apart(labels, _forms(("Emails", 39), (None, 261)), before={0: "Emails"}) == {}
+
+
+def test_a_filter_that_had_no_form_gains_one_only_when_its_share_is_clearly_past_the_line():
+    labels = np.array([0] * 100 + [1] * 200)
+    assert forms_setting_apart(labels, _forms(("Emails", 55), (None, 245)), before={0: None}) == {}
+    assert forms_setting_apart(labels, _forms(("Emails", 61), (None, 239)), before={0: None}) == {0: "Emails"}
+    assert forms_setting_apart(labels, _forms(("Emails", 55), (None, 245)), before={1: None}) == {0: "Emails"}  # new

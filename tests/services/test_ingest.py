@@ -166,3 +166,15 @@ def test_switching_model_makes_every_document_wait_for_the_new_models_vector(db,
     other.model_id = "test/another-model"
     report = ingest(db.documents, db.refreshes, other, "acme", read_sources([drive]), progress=False)
     assert report.embedded == 2 and db.documents.workspace("acme").embedding_model == "test/another-model"
+
+
+def test_a_documents_form_is_stored_with_it_and_read_again_when_its_text_changes(db, tmp_path):
+    email = "From: jo@example.org\nTo: sam@example.org\nSubject: Gas contracts\n\nSam, the figures are late."
+    drive = _drive(tmp_path, {"mail.txt": email, "note.txt": "The quarter closed at 94% of target."})
+    ingest(db.documents, db.refreshes, HashingEmbedder(), "acme", read_sources([drive]), progress=False)
+    workspace = db.documents.workspace("acme")
+    assert list(db.documents.workspace_forms(workspace.id).values()) == ["Emails"]
+    (drive / "mail.txt").write_text("Sam, the figures are late.")
+    ingest(db.documents, db.refreshes, HashingEmbedder(), "acme", read_sources([drive]), progress=False)
+    assert db.documents.workspace_forms(workspace.id) == {}
+    assert db.documents.documents_without_form(workspace.id, 10) == []

@@ -210,3 +210,31 @@ def test_a_workspace_deleted_while_its_refresh_works_ends_the_refresh_with_a_cle
         refresh_workspace(
             db.documents, db.refreshes, sample_workspace, namer=DeletingNamer(database_url, sample_workspace)
         )
+
+
+def test_a_refresh_reads_the_form_of_documents_stored_before_forms_were_kept(db, sample_workspace):
+    workspace = db.documents.workspace(sample_workspace)
+    stored_at_ingest = db.documents.workspace_forms(workspace.id)
+    db.conn.execute("update documents set form = null where workspace_id = %s", (workspace.id,))
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    assert db.documents.workspace_forms(workspace.id) == stored_at_ingest
+    assert db.documents.documents_without_form(workspace.id, 10) == []
+
+
+def test_meeting_notes_join_the_filter_their_form_sets_apart_whatever_their_topic(db, sample_workspace):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    workspace = db.documents.workspace(sample_workspace)
+    meetings = [i for i, form in db.documents.workspace_forms(workspace.id).items() if form == "Meeting Notes"]
+    external_ids = {i for (i,) in db.conn.execute("select external_id from documents where id = any(%s)", (meetings,))}
+    tags = db.refreshes.primary_top_level_tags(workspace.id)
+    assert (
+        len(external_ids) >= 5
+        and len({tags[e] for e in external_ids}) == 1
+        and None not in {tags[e] for e in external_ids}
+    )
+
+
+def test_the_form_that_set_a_filter_apart_is_recorded_for_the_next_refresh(db, sample_workspace):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    previous = db.refreshes.previous_generation(db.documents.workspace(sample_workspace).id)
+    assert [c.form for c in previous.categories if c.form] == ["Meeting Notes"]

@@ -12,6 +12,7 @@ from drive_tagger.adapters.postgres.connection import connection_memo
 from drive_tagger.adapters.postgres.sql import query
 from drive_tagger.adapters.postgres.vectors import as_array, copy_rows, id_vector_page, id_vector_rows, use_vectors
 from drive_tagger.adapters.postgres.workspaces import LockKind, WorkspaceQueries
+from drive_tagger.core.forms import HEAD_CHARS, document_form
 from drive_tagger.core.text import content_hash
 from drive_tagger.core.types import DocumentText, PendingText, SourceDocument
 from drive_tagger.errors import EmbeddingError
@@ -19,6 +20,11 @@ from drive_tagger.errors import EmbeddingError
 # Up to this many rows are written by one statement with arrays (a document arriving alone costs
 # no staging table); more go through a staging table by binary COPY, which is faster in bulk.
 ARRAY_ROWS_MAX = 64
+
+
+def _form(doc: SourceDocument) -> str:
+    """The form stored with a document: '' when its structure shows none (null means not read)."""
+    return document_form(doc.body) or ""
 
 
 def _from_rows(name: str, rows: str):
@@ -57,9 +63,9 @@ class PostgresDocuments(WorkspaceQueries):
         transaction, then upsert_staged. Several batches may be staged before one upsert."""
         self.conn.execute(query("create_document_stage"))
         with self.conn.cursor().copy(query("copy_document_stage")) as copy:
-            copy.set_types(["text"] * 5)
+            copy.set_types(["text"] * 6)
             for d in docs:
-                copy.write_row((d.external_id, d.title, d.body, content_hash(d.title, d.body), d.source))
+                copy.write_row((d.external_id, d.title, d.body, content_hash(d.title, d.body), d.source, _form(d)))
 
     def upsert_staged(self, workspace_id: int) -> tuple[list[int], list[int]]:
         """Writes every staged document (the last staged for an id wins) in id order, empties the
@@ -86,6 +92,7 @@ class PostgresDocuments(WorkspaceQueries):
             "bodies": [d.body for d in docs],
             "hashes": [content_hash(d.title, d.body) for d in docs],
             "sources": [d.source for d in docs],
+            "forms": [_form(d) for d in docs],
         }
         return _inserted_and_changed(
             self.conn.execute(_from_rows("upsert_documents", "given_document_rows"), params).fetchall()
@@ -274,6 +281,19 @@ class PostgresDocuments(WorkspaceQueries):
     def _copy_vectors(self, query_name: str, params: dict, capacity: int) -> tuple[np.ndarray, np.ndarray]:
         with self.conn.cursor() as cur, cur.copy(query(query_name), params) as copy:
             return id_vector_rows(copy, capacity)
+
+    def documents_without_form(self, workspace_id: int, limit: int) -> list[tuple[int, str]]:
+        """(id, head of the body) of up to `limit` documents whose form is not read yet."""
+        params = {"workspace_id": workspace_id, "limit": limit, "max_chars": HEAD_CHARS}
+        return self._all("documents_without_form", params)
+
+    def store_forms(self, document_ids: Sequence[int], forms: Sequence[str | None]) -> None:
+        params = {"document_ids": list(document_ids), "forms": [form or "" for form in forms]}
+        self.conn.execute(query("store_forms"), params)
+
+    def workspace_forms(self, workspace_id: int) -> dict[int, str]:
+        """{document id: form} of the workspace's documents that have one."""
+        return dict(self._all("workspace_forms", {"workspace_id": workspace_id}))
 
     def document_texts(self, document_ids: np.ndarray, max_chars: int) -> list[DocumentText]:
         rows = self._all("document_texts", {"document_ids": np.asarray(document_ids).tolist(), "max_chars": max_chars})

@@ -60,11 +60,11 @@ delete from workspaces where id = %(workspace_id)s;
 -- the upsert; it lives as long as the connection, and its rows until the end of the transaction.
 create temporary table if not exists document_stage (
     seq bigint generated always as identity,
-    external_id text, title text, body text, content_hash text, source text
+    external_id text, title text, body text, content_hash text, source text, form text
 ) on commit delete rows;
 
 -- copy_document_stage --
-copy document_stage (external_id, title, body, content_hash, source) from stdin with (format binary);
+copy document_stage (external_id, title, body, content_hash, source, form) from stdin with (format binary);
 
 -- upsert_documents --
 -- Inserts new documents and updates changed ones; unchanged rows are left alone. The last row
@@ -72,8 +72,8 @@ copy document_stage (external_id, title, body, content_hash, source) from stdin 
 -- lock them in the same order and never deadlock. Returns one row per inserted or changed document.
 -- A text that has a vector of the workspace's model already is stored as having it. {rows} is
 -- staged_document_rows or given_document_rows.
-insert into documents as d (workspace_id, external_id, title, body, content_hash, source, vector_model)
-select %(workspace_id)s, s.external_id, s.title, s.body, s.content_hash, s.source,
+insert into documents as d (workspace_id, external_id, title, body, content_hash, source, form, vector_model)
+select %(workspace_id)s, s.external_id, s.title, s.body, s.content_hash, s.source, s.form,
        (select w.embedding_model from workspaces w
         where w.id = %(workspace_id)s
           and exists (select 1 from embeddings e where e.model = w.embedding_model and e.content_hash = s.content_hash))
@@ -84,6 +84,7 @@ on conflict (workspace_id, external_id) do update
         body = excluded.body,
         content_hash = excluded.content_hash,
         source = excluded.source,
+        form = excluded.form,
         embed_error = null,
         vector_model = excluded.vector_model,
         updated_at = now()
@@ -92,12 +93,13 @@ returning d.id, (xmax = 0) as inserted;
 
 -- staged_document_rows --
 -- The rows COPY put in document_stage (a large batch).
-select external_id, title, body, content_hash, source, seq from document_stage
+select external_id, title, body, content_hash, source, form, seq from document_stage
 
 -- given_document_rows --
 -- The rows given as arrays (a small batch: one statement, no staging).
 select * from unnest(%(external_ids)s::text[], %(titles)s::text[], %(bodies)s::text[], %(hashes)s::text[],
-                     %(sources)s::text[]) with ordinality as u (external_id, title, body, content_hash, source, seq)
+                     %(sources)s::text[], %(forms)s::text[])
+    with ordinality as u (external_id, title, body, content_hash, source, form, seq)
 
 -- empty_document_stage --
 -- A delete, not a truncate: a truncate makes the table anew (catalog work that an ingest of one
@@ -260,6 +262,22 @@ select set_config('work_mem', '256MB', true);
 select id, title, left(body, %(max_chars)s) from documents
 where id = any(%(document_ids)s::bigint[]) order by id;
 
+-- documents_without_form --
+-- A batch of the workspace's documents stored before forms were read at ingest, with the head
+-- of each body (core/forms.py reads no further).
+select id, left(body, %(max_chars)s) from documents
+where workspace_id = %(workspace_id)s and form is null
+order by id limit %(limit)s;
+
+-- store_forms --
+update documents d set form = u.form
+from unnest(%(document_ids)s::bigint[], %(forms)s::text[]) as u (id, form)
+where d.id = u.id;
+
+-- workspace_forms --
+-- The workspace's documents that have a form (most have none), in id order.
+select id, form from documents where workspace_id = %(workspace_id)s and form <> '' order by id;
+
 -- start_refresh_run --
 insert into refresh_runs (workspace_id, parameters) values (%(workspace_id)s, %(parameters)s)
 returning id;
@@ -282,9 +300,10 @@ from refresh_runs where workspace_id = %(workspace_id)s order by id desc limit %
 -- insert_categories --
 -- `documents` is the number of links the refresh writes to the category.
 insert into categories (refresh_id, workspace_id, category_id, parent_category_id, name,
-                        description, keywords, size, centroid, named_by, fence, documents)
+                        description, keywords, size, centroid, named_by, fence, form, documents)
 values (%(refresh_id)s, %(workspace_id)s, %(category_id)s, %(parent_category_id)s, %(name)s,
-        %(description)s, %(keywords)s, %(size)s, %(centroid)s, %(named_by)s, %(fence)s, %(documents)s);
+        %(description)s, %(keywords)s, %(size)s, %(centroid)s, %(named_by)s, %(fence)s, %(form)s,
+        %(documents)s);
 
 -- new_links_partition --
 select new_links_partition(%(refresh_id)s);
@@ -323,7 +342,8 @@ where c.workspace_id = %(workspace_id)s
 -- active_categories --
 -- The filters readers see, with their centroids, for matching and tagging; a pinned name wins.
 select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
-       c.size, c.centroid, case when p.name is null then c.named_by else 'user' end as named_by, c.fence
+       c.size, c.centroid, case when p.name is null then c.named_by else 'user' end as named_by, c.fence,
+       c.form
 from categories c join workspaces w on w.active_refresh_id = c.refresh_id
 left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
 where w.id = %(workspace_id)s
@@ -331,7 +351,7 @@ order by c.category_id;
 
 -- refresh_categories --
 -- A refresh's categories as computed (no pinned names): what arrivals are matched against.
-select category_id, parent_category_id, name, description, keywords, size, centroid, named_by, fence
+select category_id, parent_category_id, name, description, keywords, size, centroid, named_by, fence, form
 from categories
 where refresh_id = %(refresh_id)s
 order by category_id;

@@ -135,6 +135,7 @@ class PostgresRefreshes(WorkspaceQueries):
                             "centroid": np.asarray(c.centroid, dtype=np.float32),
                             "named_by": NamedBy(c.named_by).value,
                             "fence": c.fence,
+                            "form": c.form,
                             "documents": links.get(c.category_id, 0),
                         }
                         for c in categories

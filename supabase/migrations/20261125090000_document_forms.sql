@@ -1,0 +1,15 @@
+-- The form each document is written in ("Emails", "Meeting Notes", ...; core/forms.py), read
+-- from its body when it is stored: a refresh lets the documents of a form that sets a filter
+-- apart join that filter, and it must not read every body of a large workspace to know them.
+-- '' when its structure shows none; null for a document stored before this migration, until
+-- the next refresh reads it.
+alter table documents add column form text;
+
+-- The few documents that have a form, per workspace (most have none).
+create index documents_form_idx on documents (workspace_id, id) include (form) where form <> '';
+-- Documents whose form is not read yet: none once every workspace has been refreshed once.
+create index documents_form_unread_idx on documents (workspace_id, id) where form is null;
+
+-- The form that set a top-level filter apart (null: none): the next refresh keeps that decision
+-- unless the filter's share of the form moved clearly across the line.
+alter table categories add column form text;
