@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from drive_tagger.core.types import Assignments, Category
@@ -93,10 +95,14 @@ def combine(*parts: Assignments) -> Assignments:
     )
 
 
-def tag_arrivals(vectors: np.ndarray, categories: list[Category]) -> tuple[Assignments, np.ndarray]:
+def tag_arrivals(
+    vectors: np.ndarray, categories: list[Category], forms: Sequence[str | None] = ()
+) -> tuple[Assignments, np.ndarray]:
     """Tags documents that arrived after a refresh from its stored centroids, no re-clustering:
     the nearest top-level category if the similarity clears its fence, then the nearest of its
-    sub-filters. Returns the links and a mask of the documents that matched poorly (untagged)."""
+    sub-filters. A document whose form (`forms`, one per document) sets some filters apart joins
+    the nearest of them, as a refresh would have it (core/forms.py). Returns the links and a mask
+    of the documents that matched poorly (untagged)."""
     tops = [c for c in categories if c.is_top_level]
     if not tops or not len(vectors):
         empty = np.empty(0, dtype=np.int64)
@@ -106,6 +112,11 @@ def tag_arrivals(vectors: np.ndarray, categories: list[Category]) -> tuple[Assig
     best = top_similarity[np.arange(len(vectors)), nearest]
     fences = np.array([c.fence if c.fence is not None else -1.0 for c in tops])
     joined = best >= fences[nearest]
+    for form in {c.form for c in tops if c.form} & set(forms):
+        homes = np.array([i for i, c in enumerate(tops) if c.form == form])
+        rows = np.flatnonzero(np.asarray(forms, dtype=object) == form)
+        nearest[rows] = homes[top_similarity[np.ix_(rows, homes)].argmax(axis=1)]
+        best[rows], joined[rows] = top_similarity[rows, nearest[rows]], True
     rows = np.flatnonzero(joined)
     links = [
         Assignments(

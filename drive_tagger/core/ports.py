@@ -134,6 +134,8 @@ class DocumentStore(WorkspaceStore, Protocol):
 
     def workspace_forms(self, workspace_id: int) -> dict[int, str]: ...
 
+    def forms_of(self, document_ids: Sequence[int]) -> list[str | None]: ...
+
 
 class RefreshStore(WorkspaceStore, Protocol):
     """Refresh runs, the filters they make active, their links, pins, and reading them."""

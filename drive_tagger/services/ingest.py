@@ -168,7 +168,7 @@ def tag_on_arrival(
     if workspace.active_refresh_id is None:
         return
     ids, vectors = documents.document_vectors(document_ids, workspace.embedding_model)
-    links, poor = tag_arrivals(vectors, refreshes.matching_categories(workspace))
+    links, poor = tag_arrivals(vectors, refreshes.matching_categories(workspace), documents.forms_of(ids))
     state = refreshes.link_arrivals(
         workspace,
         links,

@@ -45,10 +45,12 @@ def test_combine_concatenates_links():
     assert len(combine(a, a)) == 2
 
 
-def _category(category_id, centroid, parent=None, fence=None):
+def _category(category_id, centroid, parent=None, fence=None, form=None):
     from drive_tagger.core.types import Category
 
-    return Category(category_id, f"c{category_id}", (), 1, _unit(centroid)[0], parent_category_id=parent, fence=fence)
+    return Category(
+        category_id, f"c{category_id}", (), 1, _unit(centroid)[0], parent_category_id=parent, fence=fence, form=form
+    )
 
 
 def test_an_arrival_joins_the_nearest_filter_and_its_nearest_sub_filter():
@@ -69,3 +71,16 @@ def test_an_arrival_below_the_fence_stays_untagged_and_counts_as_poorly_matched(
 
     links, poor = tag_arrivals(_unit([0, 0, 1]), [_category(1, [1, 0, 0], fence=0.5)])
     assert len(links) == 0 and poor.tolist() == [True]
+
+
+def test_an_arrival_of_a_form_that_sets_filters_apart_joins_the_nearest_of_them_past_any_fence():
+    from drive_tagger.core.assignment import tag_arrivals
+
+    categories = [
+        _category(1, [1, 0, 0], fence=0.5),
+        _category(2, [0, 1, 0], fence=0.9, form="Emails"),
+        _category(3, [0, 0, 1], fence=0.9, form="Emails"),
+    ]
+    arrivals = _unit([1, 0.1, 0.2], [1, 0.1, 0.2], [0, 0.2, 1])
+    links, poor = tag_arrivals(arrivals, categories, ["Emails", None, "Emails"])
+    assert links.category_id.tolist() == [3, 1, 3] and not poor.any()

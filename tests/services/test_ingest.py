@@ -105,6 +105,25 @@ def test_a_document_ingested_after_a_refresh_is_tagged_at_once(
     assert report.tagged_on_arrival == 1 and tags and tags[0].rank == 1
 
 
+def test_meeting_notes_arriving_after_a_refresh_join_the_filter_their_form_sets_apart(
+    db, sample_workspace, sample_embedder, tmp_path
+):
+    from drive_tagger.services.query import document_tags
+    from drive_tagger.services.refresh import refresh_workspace
+
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    workspace = db.documents.workspace(sample_workspace)
+    (home,) = [c.category_id for c in db.refreshes.active_categories(workspace.id) if c.form == "Meeting Notes"]
+    notes = (
+        "# Travel Desk Sync\n\n**Attendees:** Jo, Sam, Ravi\n\n## Agenda\n\n- Flights and hotels for the Lisbon "
+        "trade fair\n- Rail passes for the Scotland site visits\n\n## Actions\n\n- Jo books the hotel block."
+    )
+    drive = _drive(tmp_path, {"travel-desk-sync.md": notes})
+    ingest(db.documents, db.refreshes, sample_embedder, sample_workspace, read_sources([drive]), progress=False)
+    _, tags = document_tags(db.refreshes, sample_workspace, "travel-desk-sync.md")
+    assert tags[0].category_id == home and tags[0].rank == 1
+
+
 def test_arrivals_are_matched_against_the_refresh_active_when_they_arrive(db, sample_workspace, sample_embedder):
     from drive_tagger.services.refresh import refresh_workspace
 

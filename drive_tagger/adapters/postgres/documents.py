@@ -295,6 +295,12 @@ class PostgresDocuments(WorkspaceQueries):
         """{document id: form} of the workspace's documents that have one."""
         return dict(self._all("workspace_forms", {"workspace_id": workspace_id}))
 
+    def forms_of(self, document_ids: Sequence[int]) -> list[str | None]:
+        """The form of each of the documents (None: none, or not read yet), in their order."""
+        ids = np.asarray(document_ids).tolist()
+        found = dict(self._all("forms_of_documents", {"document_ids": ids}))
+        return [found.get(i) for i in ids]
+
     def document_texts(self, document_ids: np.ndarray, max_chars: int) -> list[DocumentText]:
         rows = self._all("document_texts", {"document_ids": np.asarray(document_ids).tolist(), "max_chars": max_chars})
         by_id = {r[0]: DocumentText(r[1], r[2]) for r in rows}

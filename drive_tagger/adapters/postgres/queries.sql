@@ -278,6 +278,9 @@ where d.id = u.id;
 -- The workspace's documents that have a form (most have none), in id order.
 select id, form from documents where workspace_id = %(workspace_id)s and form <> '' order by id;
 
+-- forms_of_documents --
+select id, form from documents where id = any(%(document_ids)s::bigint[]) and form <> '';
+
 -- start_refresh_run --
 insert into refresh_runs (workspace_id, parameters) values (%(workspace_id)s, %(parameters)s)
 returning id;
