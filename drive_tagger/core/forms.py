@@ -24,11 +24,18 @@ MIN_FORM_DOCUMENTS = 3
 LINE_MARKUP = r"[ \t>*_#•-]*"
 _HEADER = re.compile(LINE_MARKUP + r"(from|to|subject|sent|date|cc)[*_]*[ \t]*:[*_]*[ \t]*\S", re.I)
 _ATTENDEES = re.compile(LINE_MARKUP + r"(?:[\w-]+ )?(attendees|present|participants|in attendance)[*_]*[ \t]*:", re.I)
-_MEETING_HEADING = re.compile(LINE_MARKUP + r"(agenda|action items|actions|decisions)[*_:]*[ \t]*$", re.I)
-_RESUME_HEADING = re.compile(
-    LINE_MARKUP + r"(work experience|professional experience|experience|employment history|employment|education|"
-    r"skills|technical skills|key skills|professional summary|summary|career objective|objective|profile|"
-    r"certifications|qualifications)[*_:]*[ \t]*$",
+_MEETING_HEADINGS = frozenset({"agenda", "action items", "actions", "decisions"})
+_RESUME_HEADINGS = frozenset(
+    {"work experience", "professional experience", "experience", "employment history", "employment", "education"}
+    | {"skills", "technical skills", "key skills", "professional summary", "summary", "career objective"}
+    | {"objective", "profile", "certifications", "qualifications"}
+)
+# One pattern for both kinds of heading: a short line is matched once (code has many).
+_HEADING = re.compile(
+    LINE_MARKUP
+    + "("
+    + "|".join(sorted(_MEETING_HEADINGS | _RESUME_HEADINGS, key=len, reverse=True))
+    + r")[*_:]*[ \t]*$",
     re.I,
 )
 _SALUTATION = re.compile(LINE_MARKUP + r"dear[ \t]+\S", re.I)
@@ -44,23 +51,28 @@ def document_form(body: str) -> str | None:
     """The form of one document ("Emails", "Transcripts", "Meeting Notes", "Resumes",
     "Letters"), or None when its structure shows none."""
     lines = [line for line in body[:HEAD_CHARS].splitlines() if line.strip()]
-    # Line by line, and only lines that can match: a refresh reads thousands of documents.
+    # Line by line, and only lines that can match, each test only where enough such lines are:
+    # every stored document is read (a million-document ingest).
     labelled = [line for line in lines if ":" in line]
-    headers = {m.group(1).lower() for line in labelled[:15] if (m := _HEADER.match(line))}
-    if "from" in headers and headers & {"to", "subject", "sent"}:
-        return "Emails"
-    speakers = Counter(m.group(1) for line in labelled if (m := _SPEAKER_TURN.match(line)))
-    turns = sum(speakers.values())
-    # Turns make most of a transcript's lines; a few "Datasheet: ..." records in prose do not.
-    if turns >= _SPEAKER_TURNS and turns >= len(lines) / 2 and sum(1 for n in speakers.values() if n >= 2) >= 2:
-        return "Transcripts"
+    if len(labelled) >= 2:  # From: and one more header
+        headers = {m.group(1).lower() for line in labelled[:15] if (m := _HEADER.match(line))}
+        if "from" in headers and headers & {"to", "subject", "sent"}:
+            return "Emails"
+    if len(labelled) >= _SPEAKER_TURNS:
+        speakers = Counter(m.group(1) for line in labelled if (m := _SPEAKER_TURN.match(line)))
+        turns = sum(speakers.values())
+        # Turns make most of a transcript's lines; a few "Datasheet: ..." records in prose do not.
+        if turns >= _SPEAKER_TURNS and turns >= len(lines) / 2 and sum(1 for n in speakers.values() if n >= 2) >= 2:
+            return "Transcripts"
     short = [line for line in lines if len(line) <= _HEADING_CHARS]
-    meeting_headings = {m.group(1).lower() for line in short if (m := _MEETING_HEADING.match(line))}
-    if any(_ATTENDEES.match(line) for line in labelled) or len(meeting_headings) >= 2:
+    if any(_ATTENDEES.match(line) for line in labelled):
         return "Meeting Notes"
-    sections = {m.group(1).lower() for line in short if (m := _RESUME_HEADING.match(line))}
-    if "education" in sections and len(sections) >= 2:
-        return "Resumes"
+    if len(short) >= 2:  # two headings at least, for meeting notes or a résumé
+        headings = {m.group(1).lower() for line in short if (m := _HEADING.match(line))}
+        if len(headings & _MEETING_HEADINGS) >= 2:
+            return "Meeting Notes"
+        if "education" in headings and len(headings & _RESUME_HEADINGS) >= 2:
+            return "Resumes"
     if any(_SALUTATION.match(line) for line in lines[:8]):
         return "Letters"
     return None
