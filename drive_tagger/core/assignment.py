@@ -1,4 +1,5 @@
-"""Which documents carry which category, with scores: centroids, two-level links, second tags."""
+"""Which documents carry which category, with scores: centroids, two-level links, second tags,
+and arrivals between refreshes."""
 
 from __future__ import annotations
 
@@ -101,7 +102,7 @@ def tag_arrivals(
     """Tags documents that arrived after a refresh from its stored centroids, no re-clustering:
     the nearest top-level category if the similarity clears its fence, then the nearest of its
     sub-filters. A document whose form (`forms`, one per document) sets some filters apart joins
-    the nearest of them, as a refresh would have it (core/forms.py). Returns the links and a mask
+    the nearest of them, as a refresh would place it (core/forms.py). Returns the links and a mask
     of the documents that matched poorly (untagged)."""
     tops = [c for c in categories if c.is_top_level]
     if not tops or not len(vectors):
@@ -112,11 +113,13 @@ def tag_arrivals(
     best = top_similarity[np.arange(len(vectors)), nearest]
     fences = np.array([c.fence if c.fence is not None else -1.0 for c in tops])
     joined = best >= fences[nearest]
+    by_form = np.zeros(len(vectors), dtype=bool)  # joined a form's filter its topic did not give
     for form in {c.form for c in tops if c.form} & set(forms):
         homes = np.array([i for i, c in enumerate(tops) if c.form == form])
         rows = np.flatnonzero(np.asarray(forms, dtype=object) == form)
-        nearest[rows] = homes[top_similarity[np.ix_(rows, homes)].argmax(axis=1)]
-        best[rows], joined[rows] = top_similarity[rows, nearest[rows]], True
+        home = homes[top_similarity[np.ix_(rows, homes)].argmax(axis=1)]
+        by_form[rows] = home != nearest[rows]
+        nearest[rows], best[rows], joined[rows] = home, top_similarity[rows, home], True
     rows = np.flatnonzero(joined)
     links = [
         Assignments(
@@ -128,7 +131,8 @@ def tag_arrivals(
     ]
     for top_position, top in enumerate(tops):
         children = [c for c in categories if c.parent_category_id == top.category_id]
-        members = rows[nearest[rows] == top_position]
+        # As in a refresh, a document that joined a form's filter takes none of its sub-filters.
+        members = rows[(nearest[rows] == top_position) & ~by_form[rows]]
         if not children or not len(members):
             continue
         similarity = vectors[members] @ np.array([c.centroid for c in children]).T

@@ -11,7 +11,7 @@ from drive_tagger.core.assignment import cluster_centroids, combine, learned_lin
 from drive_tagger.core.clustering import TwoLevelClustering
 from drive_tagger.core.corrections import Correction, Grouping, Kind, LearnedFilter, apply_corrections
 from drive_tagger.core.describe import Described, Shape, TextReader, describe
-from drive_tagger.core.forms import join_form_filters
+from drive_tagger.core.forms import continued_forms, join_form_filters
 from drive_tagger.core.keyphrases import Keyphrase
 from drive_tagger.core.matching import Match, match_categories
 from drive_tagger.core.naming import (
@@ -23,6 +23,7 @@ from drive_tagger.core.naming import (
     keyword_description,
 )
 from drive_tagger.core.params import RULES_VERSION, RefreshParams
+from drive_tagger.core.seeding import made_under_todays_rules
 from drive_tagger.core.types import Assignments, Category, NamedBy, PreviousGeneration
 from drive_tagger.core.unit import unit_rows
 
@@ -87,8 +88,7 @@ def _levels(
     previous: PreviousGeneration | None,
 ) -> tuple[_Level, _Level, dict[int, str]]:
     """Both levels of the clustering, and {top-level index: form} for the filters a form sets
-    apart, which the drive's other documents of that form join (core/forms.py); a filter that
-    continues one of the previous refresh keeps its decision unless its share moved clearly."""
+    apart, which the drive's other documents of that form join (core/forms.py)."""
     top_index, top_clusters = _index_labels(clustering.top_labels)
     # The centroids that assigned the documents: seeding the next refresh with them gives the
     # same filters for the same documents.
@@ -96,7 +96,11 @@ def _levels(
     top_fences = clustering.top_fences[top_clusters]
     fine_labels, top_forms = clustering.fine_labels, {}
     if forms is not None:
-        before = _continued_forms(top_index, document_ids, previous)
+        before = None
+        if previous is not None and made_under_todays_rules(previous):  # their forms were recorded
+            tops = previous.level(top=True)
+            held = [(c.form, previous.members.get(c.category_id, np.empty(0, np.int64))) for c in tops]
+            before = continued_forms(top_index, forms, document_ids, held)
         joined, set_apart = join_form_filters(top_index, forms, vectors, top_centroids, before)
         # A document that joined a form's filter leaves its topic's sub-filter.
         fine_labels = np.where(joined != top_index, -1, fine_labels)
@@ -115,31 +119,6 @@ def _levels(
     top = _Level(top_index, top_centroids, np.full(len(top_centroids), -1), top_fences)
     sub = _Level(sub_index, sub_centroids, fine_parent[kept], np.full(len(kept), -1.0))
     return top, sub, top_forms
-
-
-def _continued_forms(
-    labels: np.ndarray, document_ids: np.ndarray, previous: PreviousGeneration | None
-) -> dict[int, str | None] | None:
-    """{cluster: the form of the previous top-level filter that held most of its documents
-    (None: it had none)} for the clusters that continue one; None when the previous filters were
-    made under other rules (their forms were not recorded)."""
-    if previous is None or not made_under_todays_rules(previous):
-        return None
-    tops = previous.level(top=True)
-    held_by = np.full(len(document_ids), -1, dtype=np.int64)  # per row: index into tops
-    order = np.argsort(document_ids)
-    for i, category in enumerate(tops):
-        members = previous.members.get(category.category_id, np.empty(0, np.int64))
-        at = np.searchsorted(document_ids, members, sorter=order)
-        present = at < len(order)
-        rows = order[at[present]]
-        held_by[rows[document_ids[rows] == members[present]]] = i
-    continued = {}
-    for k in np.unique(labels[labels >= 0]):
-        held = held_by[(labels == k) & (held_by >= 0)]
-        if len(held):
-            continued[int(k)] = tops[int(np.bincount(held).argmax())].form
-    return continued
 
 
 def _match_level(level: _Level, document_ids, previous: PreviousGeneration | None, top: bool) -> Match:
@@ -183,9 +162,9 @@ def categorize(
     filter (rank 2) within params.second_filter_margin of its first; a learned filter links the
     documents it takes (rank 1 when they have no other).
     """
-    top, sub, top_forms = _levels(vectors, clustering, forms, document_ids, previous)
     learned_ids = {c.category_id for c in corrections if c.kind is Kind.LEARNED}
     discovered = _without(previous, learned_ids)
+    top, sub, top_forms = _levels(vectors, clustering, forms, document_ids, discovered)
     top_match = _match_level(top, document_ids, discovered, top=True)
     sub_match = _match_level(sub, document_ids, discovered, top=False)
     fresh = iter(range(next_category_id, next_category_id + 10**9))
@@ -244,29 +223,6 @@ def categorize(
         next_category_id=next(fresh),
         changes={**changes, "corrections": notes} if notes else changes,
     )
-
-
-def made_under_todays_rules(previous: PreviousGeneration | None) -> bool:
-    """Whether the previous filters were made by this version's rules (core.params.RULES_VERSION);
-    when not, the next refresh clusters and names afresh instead of keeping them."""
-    return previous is None or previous.rules == RULES_VERSION
-
-
-def seed_documents(previous: PreviousGeneration | None) -> int:
-    """How many documents the previous refresh's top level was made from (0: nothing to keep)."""
-    if not made_under_todays_rules(previous):
-        return 0
-    return sum(c.size for c in previous.level(top=True)) if previous else 0
-
-
-def seed_centroids(previous: PreviousGeneration | None, corrections: tuple[Correction, ...]) -> np.ndarray | None:
-    """The previous refresh's discovered top-level centroids, which seed the next clustering
-    (learned filters are a person's, not the clustering's); None when there are none."""
-    if not made_under_todays_rules(previous):
-        return None
-    learned = {c.category_id for c in corrections if c.kind is Kind.LEARNED}
-    tops = [c.centroid for c in (previous.level(top=True) if previous else []) if c.category_id not in learned]
-    return np.array(tops, dtype=np.float32) if tops else None
 
 
 def _ids_of(labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -384,7 +340,7 @@ def _keeps_name(before: Category, draft: DraftCategory, keep_similarity: float |
     of names is named again)."""
     if NamedBy(before.named_by) is NamedBy.USER:
         return True
-    if keep_similarity is None:
+    if keep_similarity is None or before.form != draft.described.form:  # a form names it, or did
         return False
     if NamedBy(before.named_by) is NamedBy.OFFLINE and namer.named_by is not NamedBy.OFFLINE:
         return False

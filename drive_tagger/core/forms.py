@@ -1,5 +1,6 @@
-"""The form a document is written in (pure): e-mail, transcript, meeting notes, résumé or letter,
-told by its structure (headers, speaker turns, section headings, salutation), not its topic.
+"""The form a document is written in, and the filters a form sets apart (pure): e-mail,
+transcript, meeting notes, résumé or letter, told by its structure (headers, speaker turns,
+section headings, salutation), not its topic.
 
 A drive mixes two kinds of grouping: by what documents are about and by what they are. Where a
 filter's documents share a form that the rest of the drive does not, the form says at a glance
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -49,7 +51,9 @@ _HEADING_CHARS = 40  # a line this short may be a section heading
 
 def document_form(body: str) -> str | None:
     """The form of one document ("Emails", "Transcripts", "Meeting Notes", "Resumes",
-    "Letters"), or None when its structure shows none."""
+    "Letters"), or None when its structure shows none. It is stored with the document
+    (documents.form): a change to these rules needs a migration that sets that column to null,
+    so that the next refresh reads every form again."""
     lines = [line for line in body[:HEAD_CHARS].splitlines() if line.strip()]
     # Line by line, and only lines that can match, each test only where enough such lines are:
     # every stored document is read (a million-document ingest).
@@ -88,7 +92,7 @@ def forms_setting_apart(
     `before` holds, for a cluster that continues a filter of the previous refresh, the form that
     set that filter apart (None: none). Such a cluster keeps the previous decision unless its
     share is more than two standard errors (of a share near one half over its documents:
-    1/sqrt(n)) past FORM_SHARE, so that a filter half of whose documents are e-mails does not
+    1/sqrt(n), at most FORM_SHARE / 2) past FORM_SHARE, so that a filter half of whose documents are e-mails does not
     gain and lose them from one refresh to the next as documents arrive."""
     named = sorted({f for f in forms if f is not None})
     clusters = np.unique(labels[labels >= 0])
@@ -110,10 +114,41 @@ def forms_setting_apart(
         elsewhere = (totals[best] - row[best]) / rest if rest else 0.0
         needed = FORM_SHARE
         if before is not None and cluster in before:
-            needed += -1 / np.sqrt(size) if before[cluster] == named[best - 1] else 1 / np.sqrt(size)
+            margin = min(1 / np.sqrt(size), FORM_SHARE / 2)  # a filter of 3 keeps no form on 1 document
+            needed += -margin if before[cluster] == named[best - 1] else margin
         if size >= MIN_FORM_DOCUMENTS and share >= needed and elsewhere <= share / 2:
             set_apart[cluster] = named[best - 1]
     return set_apart
+
+
+def continued_forms(
+    labels: np.ndarray,
+    forms: np.ndarray,
+    document_ids: np.ndarray,
+    previous: Sequence[tuple[str | None, np.ndarray]],
+) -> dict[int, str | None]:
+    """{cluster: the form that set apart the previous top-level filter it continues (None:
+    none)}, for the clusters that continue one; `previous` holds each previous filter's form and
+    member document ids. A cluster continues the filter that held most of its documents, counted
+    over the documents no join moved (those of no form that set a filter apart: they sat where
+    their topic put them), or over all of them when it holds only such documents."""
+    held_by = np.full(len(document_ids), -1, dtype=np.int64)  # per row: index into previous
+    order = np.argsort(document_ids)
+    for i, (_, members) in enumerate(previous):
+        at = np.searchsorted(document_ids, members, sorter=order)
+        present = at < len(order)
+        rows = order[at[present]]
+        held_by[rows[document_ids[rows] == members[present]]] = i
+    movable = np.zeros(len(forms), dtype=bool)
+    for form in {f for f, _ in previous if f}:
+        movable |= forms == form
+    continued = {}
+    for k in np.unique(labels[labels >= 0]):
+        held = (labels == k) & (held_by >= 0)
+        steady = held & ~movable
+        if held.any():
+            continued[int(k)] = previous[int(np.bincount(held_by[steady if steady.any() else held]).argmax())][0]
+    return continued
 
 
 def join_form_filters(

@@ -9,12 +9,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from drive_tagger.core.categorize import categorize, seed_centroids, seed_documents
+from drive_tagger.core.categorize import categorize
 from drive_tagger.core.clustering import DocumentClusterer
 from drive_tagger.core.forms import document_form
 from drive_tagger.core.naming import Namer
 from drive_tagger.core.params import RefreshParams
 from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore
+from drive_tagger.core.seeding import seed_centroids, seed_documents
 from drive_tagger.core.types import Workspace
 from drive_tagger.errors import NothingToRefresh, RefreshConflict
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from drive_tagger.core.forms import document_form, forms_setting_apart, join_form_filters
+from drive_tagger.core.forms import continued_forms, document_form, forms_setting_apart, join_form_filters
 
 EMAIL = "From: jo@example.org\nTo: sam@example.org\nSubject: Gas contracts\n\nSam, the gas desk needs the figures."
 TRANSCRIPT = """ALICE: Shall we start with the budget?
@@ -21,6 +21,14 @@ def test_a_documents_form_is_read_from_its_structure():
     assert document_form(MINUTES) == "Meeting Notes"
     assert document_form(RESUME) == "Resumes"
     assert document_form(LETTER) == "Letters"
+
+
+def test_two_meeting_headings_tell_meeting_notes_without_an_attendees_line():
+    assert (
+        document_form("# Design Review\n\n## Agenda\n\n- Caching\n\n## Actions\n\n- Jo drafts the RFC.")
+        == "Meeting Notes"
+    )
+    assert document_form("# Design Review\n\n## Agenda\n\n- Caching and the rollout plan.") is None
 
 
 def test_field_records_inside_prose_are_not_a_transcript():
@@ -73,3 +81,19 @@ def test_a_filter_that_had_no_form_gains_one_only_when_its_share_is_clearly_past
     assert forms_setting_apart(labels, _forms(("Emails", 55), (None, 245)), before={0: None}) == {}
     assert forms_setting_apart(labels, _forms(("Emails", 61), (None, 239)), before={0: None}) == {0: "Emails"}
     assert forms_setting_apart(labels, _forms(("Emails", 55), (None, 245)), before={1: None}) == {0: "Emails"}  # new
+
+
+def test_a_filter_continues_the_previous_filter_that_held_its_documents_no_form_moved():
+    # The previous "Emails" filter held every e-mail (joined there); cluster 1 is half e-mail, and
+    # its other documents came from a topic filter: it continues that one, which had no form.
+    labels = np.array([1] * 100)
+    forms = _forms(("Emails", 48), (None, 52))
+    previous = [("Emails", np.arange(0, 48)), (None, np.arange(48, 95))]  # 95-99 are new
+    assert continued_forms(labels, forms, np.arange(100), previous) == {1: None}
+    assert continued_forms(labels, _forms(("Emails", 100)), np.arange(100), previous) == {1: "Emails"}
+
+
+def test_a_small_filter_keeps_its_form_only_while_a_quarter_of_its_documents_have_it():
+    labels = np.array([0] * 5 + [1] * 50)
+    assert forms_setting_apart(labels, _forms(("Emails", 1), (None, 54)), before={0: "Emails"}) == {}
+    assert forms_setting_apart(labels, _forms(("Emails", 2), (None, 53)), before={0: "Emails"}) == {0: "Emails"}

@@ -2,7 +2,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from drive_tagger.core.categorize import categorize, seed_centroids, seed_documents
+from drive_tagger.core.categorize import categorize
 from drive_tagger.core.clustering import DocumentClusterer
 from drive_tagger.core.keyphrases import Keyphrase
 from drive_tagger.core.metrics import majority_labels, name_accuracy
@@ -23,6 +23,7 @@ from drive_tagger.core.naming import (
 from drive_tagger.core.params import RULES_VERSION
 from drive_tagger.core.prompts import naming_messages, parse_naming_answer
 from drive_tagger.core.representatives import representatives
+from drive_tagger.core.seeding import seed_centroids, seed_documents
 from drive_tagger.core.taxonomy import (
     TAXONOMY,
     fit_labels,
@@ -248,6 +249,15 @@ def test_a_kept_name_todays_rules_reject_is_named_again():
     namer.lexicon = WordList(WORDS | {"alpha", "beta", "gamma", "report"})
     again = topics.again(first, namer, old_rules)
     assert namer.asked == 1 and "Mln and Net" not in [c.name for c in again.categories]
+
+
+def test_a_filter_whose_form_decision_changed_is_named_again_though_it_barely_moved():
+    topics = ThreeTopics()
+    first = topics.categorize(KeywordNamer())
+    had_a_form = [replace(c, form="Emails") if i == 0 else c for i, c in enumerate(first.categories)]
+    namer = CountingNamer()
+    topics.again(first, namer, had_a_form)
+    assert namer.asked == 1
 
 
 def test_filters_made_under_other_rules_are_named_afresh_keeping_their_ids():

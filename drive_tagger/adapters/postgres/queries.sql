@@ -270,9 +270,10 @@ where workspace_id = %(workspace_id)s and form is null
 order by id limit %(limit)s;
 
 -- store_forms --
+-- Only where the form is still unread: an ingest may have stored a new body (and its form) since.
 update documents d set form = u.form
 from unnest(%(document_ids)s::bigint[], %(forms)s::text[]) as u (id, form)
-where d.id = u.id;
+where d.id = u.id and d.form is null;
 
 -- workspace_forms --
 -- The workspace's documents that have a form (most have none), in id order.
