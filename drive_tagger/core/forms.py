@@ -92,8 +92,9 @@ def forms_setting_apart(
     `before` holds, for a cluster that continues a filter of the previous refresh, the form that
     set that filter apart (None: none). Such a cluster keeps the previous decision unless its
     share is more than two standard errors (of a share near one half over its documents:
-    1/sqrt(n), at most FORM_SHARE / 2) past FORM_SHARE, so that a filter half of whose documents are e-mails does not
-    gain and lose them from one refresh to the next as documents arrive."""
+    1/sqrt(n), at most FORM_SHARE / 2) past FORM_SHARE, so that a filter half of whose
+    documents are e-mails does not gain and lose them from one refresh to the next as
+    documents arrive."""
     named = sorted({f for f in forms if f is not None})
     clusters = np.unique(labels[labels >= 0])
     if not named or not len(clusters):
@@ -114,7 +115,8 @@ def forms_setting_apart(
         elsewhere = (totals[best] - row[best]) / rest if rest else 0.0
         needed = FORM_SHARE
         if before is not None and cluster in before:
-            margin = min(1 / np.sqrt(size), FORM_SHARE / 2)  # a filter of 3 keeps no form on 1 document
+            # Capped: a filter of 4 would otherwise keep its form with no document of it left.
+            margin = min(1 / np.sqrt(size), FORM_SHARE / 2)
             needed += -margin if before[cluster] == named[best - 1] else margin
         if size >= MIN_FORM_DOCUMENTS and share >= needed and elsewhere <= share / 2:
             set_apart[cluster] = named[best - 1]
