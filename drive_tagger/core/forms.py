@@ -135,12 +135,11 @@ def continued_forms(
     over the documents no join moved (those of no form that set a filter apart: they sat where
     their topic put them), or over all of them when it holds only such documents."""
     held_by = np.full(len(document_ids), -1, dtype=np.int64)  # per row: index into previous
-    order = np.argsort(document_ids)
-    for i, (_, members) in enumerate(previous):
-        at = np.searchsorted(document_ids, members, sorter=order)
-        present = at < len(order)
-        rows = order[at[present]]
-        held_by[rows[document_ids[rows] == members[present]]] = i
+    if previous:
+        members = np.concatenate([np.asarray(m, dtype=np.int64) for _, m in previous])
+        owner = np.repeat(np.arange(len(previous)), [len(m) for _, m in previous])
+        rows, found = rows_of(document_ids, members)
+        held_by[rows] = owner[found]
     movable = np.zeros(len(forms), dtype=bool)
     for form in {f for f, _ in previous if f}:
         movable |= forms == form
@@ -151,6 +150,17 @@ def continued_forms(
         if held.any():
             continued[int(k)] = previous[int(np.bincount(held_by[steady if steady.any() else held]).argmax())][0]
     return continued
+
+
+def rows_of(document_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the rows of document_ids that hold ids, the positions in ids of those found); ids that
+    are not there (a document deleted or without a vector) are skipped."""
+    order = np.argsort(document_ids, kind="stable")
+    at = np.searchsorted(document_ids, ids, sorter=order)
+    present = np.flatnonzero(at < len(order))
+    rows = order[at[present]]
+    found = document_ids[rows] == ids[present]
+    return rows[found], present[found]
 
 
 def join_form_filters(

@@ -11,7 +11,7 @@ import numpy as np
 
 from drive_tagger.core.categorize import categorize
 from drive_tagger.core.clustering import DocumentClusterer
-from drive_tagger.core.forms import document_form
+from drive_tagger.core.forms import document_form, rows_of
 from drive_tagger.core.naming import Namer
 from drive_tagger.core.params import RefreshParams
 from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore
@@ -173,11 +173,8 @@ def _document_forms(documents: DocumentStore, workspace_id: int, document_ids: n
         documents.store_forms([i for i, _ in unread], [document_form(head) for _, head in unread])
     forms = np.full(len(document_ids), None, dtype=object)
     stored = documents.workspace_forms(workspace_id)
-    if stored and len(document_ids):
-        ids = np.fromiter(stored, dtype=np.int64, count=len(stored))
-        at = np.minimum(np.searchsorted(document_ids, ids), len(document_ids) - 1)
-        embedded = document_ids[at] == ids  # a document without a vector is not refreshed
-        forms[at[embedded]] = np.array(list(stored.values()), dtype=object)[embedded]
+    rows, found = rows_of(document_ids, np.fromiter(stored, dtype=np.int64, count=len(stored)))
+    forms[rows] = np.array(list(stored.values()), dtype=object)[found]
     return forms
 
 

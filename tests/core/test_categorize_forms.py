@@ -9,7 +9,7 @@ EMAIL = "From: jo@example.org\nTo: sam@example.org\nSubject: Figures\n\nSam, the
 
 def _drive():
     """Cluster 0: ten e-mails; cluster 1: six notes in two fine clusters, the last an e-mail;
-    cluster 2: three e-mails that the ten set no example for (the rest of the drive is e-mail)."""
+    cluster 2: three e-mails, not set apart (most of the rest of the drive is e-mail too)."""
     rng = np.random.default_rng(0)
     axes = [0] * 10 + [1] * 6 + [2] * 3
     vectors = np.eye(3)[axes] + rng.normal(0, 0.05, (19, 3))
@@ -29,7 +29,7 @@ def _drive():
 
 def _categorized():
     vectors, clustering, forms, texts = _drive()
-    result = categorize(
+    return categorize(
         vectors,
         lambda rows: [texts[i] for i in rows],
         clustering,
@@ -37,7 +37,6 @@ def _categorized():
         next_category_id=1,
         forms=forms,
     )
-    return result
 
 
 def test_a_filter_all_of_whose_documents_join_a_form_filter_is_gone():

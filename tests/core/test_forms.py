@@ -1,6 +1,6 @@
 import numpy as np
 
-from drive_tagger.core.forms import continued_forms, document_form, forms_setting_apart, join_form_filters
+from drive_tagger.core.forms import continued_forms, document_form, forms_setting_apart, join_form_filters, rows_of
 
 EMAIL = "From: jo@example.org\nTo: sam@example.org\nSubject: Gas contracts\n\nSam, the gas desk needs the figures."
 TRANSCRIPT = """ALICE: Shall we start with the budget?
@@ -97,3 +97,8 @@ def test_a_small_filter_keeps_its_form_only_while_a_quarter_of_its_documents_hav
     labels = np.array([0] * 5 + [1] * 50)
     assert forms_setting_apart(labels, _forms(("Emails", 1), (None, 54)), before={0: "Emails"}) == {}
     assert forms_setting_apart(labels, _forms(("Emails", 2), (None, 53)), before={0: "Emails"}) == {0: "Emails"}
+
+
+def test_rows_of_finds_each_id_in_unsorted_document_ids_and_skips_absent_ones():
+    rows, found = rows_of(np.array([30, 10, 20]), np.array([20, 99, 30, 5]))
+    assert rows.tolist() == [2, 0] and found.tolist() == [0, 2]
