@@ -11,7 +11,7 @@ from drive_tagger.core.assignment import cluster_centroids, combine, learned_lin
 from drive_tagger.core.clustering import TwoLevelClustering
 from drive_tagger.core.corrections import Correction, Grouping, Kind, LearnedFilter, apply_corrections
 from drive_tagger.core.describe import Described, Shape, TextReader, describe
-from drive_tagger.core.forms import continued_forms, join_form_filters
+from drive_tagger.core.forms import continued_forms, join_form_filters, rows_of
 from drive_tagger.core.keyphrases import Keyphrase
 from drive_tagger.core.matching import Match, match_categories
 from drive_tagger.core.naming import (
@@ -99,10 +99,12 @@ def _levels(
         before = None
         if previous is not None and made_under_todays_rules(previous):  # their forms were recorded
             tops = previous.level(top=True)
-            held = [(c.form, previous.members.get(c.category_id, np.empty(0, np.int64))) for c in tops]
-            before = continued_forms(top_index, forms, document_ids, held)
-        joined, set_apart = join_form_filters(top_index, forms, vectors, top_centroids, before)
-        # A document that joined a form's filter leaves its topic's sub-filter.
+            known = np.zeros(len(document_ids), dtype=bool)
+            if previous.members:
+                known[rows_of(document_ids, np.concatenate(list(previous.members.values())))[0]] = True
+            before = continued_forms(top_index, vectors, known, [(c.form, c.centroid) for c in tops])
+        joined, set_apart = join_form_filters(top_index, forms, vectors, top_centroids, top_fences, before)
+        # A document a form moved in or out leaves its sub-filter.
         fine_labels = np.where(joined != top_index, -1, fine_labels)
         top_index, kept = _index_labels(joined)  # a filter all of whose documents left is gone
         top_centroids, top_fences = top_centroids[kept], top_fences[kept]

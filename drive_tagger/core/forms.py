@@ -40,6 +40,11 @@ _HEADING = re.compile(
     + r")[*_:]*[ \t]*$",
     re.I,
 )
+_MEETING_TITLE = re.compile(
+    r"\bmeeting (?:notes|minutes)\b|\bminutes of\b.*\bmeeting\b"
+    r"|(?:\b1:1|\bone-on-one|\b1-on-1) (?:meeting )?notes\b",
+    re.I,
+)
 _SALUTATION = re.compile(LINE_MARKUP + r"dear[ \t]+\S", re.I)
 # "ALICE: ...", "Dr. Ray: ...", "[00:01:12] Jo: ..." at the start of a line.
 _SPEAKER_TURN = re.compile(
@@ -77,6 +82,8 @@ def document_form(body: str) -> str | None:
             return "Meeting Notes"
         if "education" in headings and len(headings & _RESUME_HEADINGS) >= 2:
             return "Resumes"
+    if lines and _MEETING_TITLE.search(lines[0]):  # notes kept as prose under a title that says so
+        return "Meeting Notes"
     if any(_SALUTATION.match(line) for line in lines[:8]):
         return "Letters"
     return None
@@ -125,30 +132,23 @@ def forms_setting_apart(
 
 def continued_forms(
     labels: np.ndarray,
-    forms: np.ndarray,
-    document_ids: np.ndarray,
+    vectors: np.ndarray,
+    known: np.ndarray,
     previous: Sequence[tuple[str | None, np.ndarray]],
 ) -> dict[int, str | None]:
     """{cluster: the form that set apart the previous top-level filter it continues (None:
-    none)}, for the clusters that continue one; `previous` holds each previous filter's form and
-    member document ids. A cluster continues the filter that held most of its documents, counted
-    over the documents no join moved (those of no form that set a filter apart: they sat where
-    their topic put them), or over all of them when it holds only such documents."""
-    held_by = np.full(len(document_ids), -1, dtype=np.int64)  # per row: index into previous
-    if previous:
-        members = np.concatenate([np.asarray(m, dtype=np.int64) for _, m in previous])
-        owner = np.repeat(np.arange(len(previous)), [len(m) for _, m in previous])
-        rows, found = rows_of(document_ids, members)
-        held_by[rows] = owner[found]
-    movable = np.zeros(len(forms), dtype=bool)
-    for form in {f for f, _ in previous if f}:
-        movable |= forms == form
+    none)}, for the clusters holding documents the previous refresh knew (`known`: a mask of
+    rows); `previous` holds each previous filter's form and centroid. A cluster continues the
+    filter whose centroid is nearest to most of its known documents: the previous refresh's
+    clustering placed them by those centroids, before forms moved any of them in or out."""
+    if not previous or not known.any():
+        return {}
+    centroids = np.stack([np.asarray(c, dtype=np.float32) for _, c in previous])
+    placed_by = np.full(len(labels), -1, dtype=np.int64)
+    placed_by[known] = np.argmax(vectors[known] @ centroids.T, axis=1)
     continued = {}
-    for k in np.unique(labels[labels >= 0]):
-        held = (labels == k) & (held_by >= 0)
-        steady = held & ~movable
-        if held.any():
-            continued[int(k)] = previous[int(np.bincount(held_by[steady if steady.any() else held]).argmax())][0]
+    for k in np.unique(labels[(labels >= 0) & known]):
+        continued[int(k)] = previous[int(np.bincount(placed_by[(labels == k) & known]).argmax())][0]
     return continued
 
 
@@ -168,18 +168,32 @@ def join_form_filters(
     forms: np.ndarray,
     vectors: np.ndarray,
     centroids: np.ndarray,
+    fences: np.ndarray,
     before: dict[int, str | None] | None = None,
 ) -> tuple[np.ndarray, dict[int, str]]:
     """(labels, {cluster: form}): each document of a form that sets some cluster apart sits in
     the nearest of those clusters (by cosine to `centroids`, indexed by label), wherever its
-    topic put it, untagged included; every other document keeps its label. A filter named
-    "Meeting Notes" holds the drive's meeting notes, not only those about its topic. `before`:
-    as for forms_setting_apart."""
+    topic put it, untagged included; a document of another form in such a cluster moves to the
+    nearest cluster no form sets apart when that cluster's fence (`fences`, the similarity below
+    which it leaves a document untagged) admits it, and stays otherwise. A filter named
+    "Meeting Notes" holds the drive's meeting notes, and a budget statement that sat among them
+    by topic goes where its topic is. `before`: as for forms_setting_apart."""
     set_apart = forms_setting_apart(labels, forms, before)
     joined = labels.copy()
+    if not set_apart:
+        return joined, set_apart
     for form in sorted(set(set_apart.values())):
         homes = np.array(sorted(k for k, f in set_apart.items() if f == form), dtype=labels.dtype)
         rows = np.flatnonzero((forms == form) & ~np.isin(labels, homes))
         if len(rows):
             joined[rows] = homes[np.argmax(vectors[rows] @ centroids[homes].T, axis=1)]
+    homes = np.array(sorted(set_apart), dtype=labels.dtype)
+    topics = np.setdiff1d(np.unique(labels[labels >= 0]), homes)
+    rows = np.flatnonzero(np.isin(joined, homes))
+    rows = rows[forms[rows] != np.array([set_apart[int(k)] for k in joined[rows]], dtype=object)]
+    if len(rows) and len(topics):
+        similarity = vectors[rows] @ centroids[topics].T
+        nearest = np.argmax(similarity, axis=1)
+        admitted = similarity[np.arange(len(rows)), nearest] >= fences[topics[nearest]]
+        joined[rows[admitted]] = topics[nearest[admitted]]
     return joined, set_apart

@@ -31,9 +31,25 @@ def test_two_meeting_headings_tell_meeting_notes_without_an_attendees_line():
     assert document_form("# Design Review\n\n## Agenda\n\n- Caching and the rollout plan.") is None
 
 
+def test_notes_written_as_prose_are_meeting_notes_when_their_title_says_so():
+    prose = "\nAbout 60 attendees in person and online.\nMarkus thanked everyone for a strong year."
+    assert document_form("All-Hands Meeting Notes – January 2026" + prose) == "Meeting Notes"
+    assert document_form("Minutes of the Board of Directors Meeting" + prose) == "Meeting Notes"
+    assert document_form("1:1 Notes – Priya and Ayo" + prose) == "Meeting Notes"
+    assert document_form("Thirty minutes of exercise a day" + prose) is None
+    assert document_form("Release notes" + prose + "\nSee the meeting notes of 3 May.") is None
+
+
 def test_field_records_inside_prose_are_not_a_transcript():
     assert document_form(REFERENCE) is None
     assert document_form("The quarter closed at 94% of target. Wins were strong in the Nordics.") is None
+
+
+NO_FENCES = np.full(3, -1.0)
+
+
+def _unit(values: list[float]) -> np.ndarray:
+    return np.array(values) / np.linalg.norm(values)
 
 
 def _forms(*runs: tuple[str | None, int]) -> np.ndarray:
@@ -54,7 +70,7 @@ def test_documents_of_a_form_that_sets_a_filter_apart_join_it_from_their_topic_o
     vectors = np.eye(3)[[0, 0, 0, 1, 1, 1, 2, 2]]
     labels = np.array([0, 0, 0, 1, 1, 1, -1, -1])
     forms = np.array(["Meeting Notes"] * 3 + [None, None, "Meeting Notes", "Meeting Notes", None], dtype=object)
-    joined, set_apart = join_form_filters(labels, forms, vectors, np.eye(3)[:2])
+    joined, set_apart = join_form_filters(labels, forms, vectors, np.eye(3)[:2], NO_FENCES)
     assert set_apart == {0: "Meeting Notes"}
     assert joined.tolist() == [0, 0, 0, 1, 1, 0, 0, -1]
 
@@ -63,7 +79,7 @@ def test_a_document_joins_the_nearest_of_the_filters_its_form_sets_apart():
     vectors = np.eye(3)[[0, 0, 0, 1, 1, 1] + [2] * 6 + [0, 1]]
     labels = np.array([0, 0, 0, 1, 1, 1] + [2] * 8)
     forms = np.array(["Emails"] * 6 + [None] * 6 + ["Emails"] * 2, dtype=object)
-    joined, set_apart = join_form_filters(labels, forms, vectors, np.eye(3))
+    joined, set_apart = join_form_filters(labels, forms, vectors, np.eye(3), NO_FENCES)
     assert set_apart == {0: "Emails", 1: "Emails"}
     assert joined[-2:].tolist() == [0, 1]
 
@@ -83,14 +99,26 @@ def test_a_filter_that_had_no_form_gains_one_only_when_its_share_is_clearly_past
     assert forms_setting_apart(labels, _forms(("Emails", 55), (None, 245)), before={1: None}) == {0: "Emails"}  # new
 
 
-def test_a_filter_continues_the_previous_filter_that_held_its_documents_no_form_moved():
-    # The previous "Emails" filter held every e-mail (joined there); cluster 1 is half e-mail, and
-    # its other documents came from a topic filter: it continues that one, which had no form.
+def test_a_document_of_another_form_leaves_a_forms_filter_for_the_nearest_topic_that_admits_it():
+    budget, poem = _unit([0.8, 0.6, 0.0]), _unit([0.6, 0.0, 0.8])  # both nearest the notes
+    vectors = np.vstack([np.eye(3)[[0, 0, 0]], budget, poem, np.eye(3)[[1, 1, 1]]])
+    labels = np.array([0, 0, 0, 0, 0, 1, 1, 1])
+    forms = np.array(["Meeting Notes"] * 3 + [None] * 5, dtype=object)
+    joined, set_apart = join_form_filters(labels, forms, vectors, np.eye(3)[:2], np.array([0.5, 0.5]))
+    assert set_apart == {0: "Meeting Notes"}
+    assert joined.tolist() == [0, 0, 0, 1, 0, 1, 1, 1]  # the poem: no topic filter admits it
+
+
+def test_a_filter_continues_the_previous_filter_whose_centroid_placed_most_of_its_known_documents():
+    # Cluster 1 is 40 documents by the old "Emails" centroid and 60 by a topic's. Wherever forms
+    # moved them afterwards, the old clustering placed them by those centroids.
     labels = np.array([1] * 100)
-    forms = _forms(("Emails", 48), (None, 52))
-    previous = [("Emails", np.arange(0, 48)), (None, np.arange(48, 95))]  # 95-99 are new
-    assert continued_forms(labels, forms, np.arange(100), previous) == {1: None}
-    assert continued_forms(labels, _forms(("Emails", 100)), np.arange(100), previous) == {1: "Emails"}
+    vectors = np.eye(2)[[0] * 40 + [1] * 60]
+    previous = [("Emails", np.array([1.0, 0.0])), (None, np.array([0.0, 1.0]))]
+    known = np.arange(100) < 85  # the last 15 arrived since
+    assert continued_forms(labels, vectors, known, previous) == {1: None}
+    assert continued_forms(labels, vectors, np.arange(100) < 75, previous) == {1: "Emails"}
+    assert continued_forms(labels, vectors, np.zeros(100, dtype=bool), previous) == {}
 
 
 def test_a_small_filter_keeps_its_form_only_while_a_quarter_of_its_documents_have_it():

@@ -234,6 +234,21 @@ def test_meeting_notes_join_the_filter_their_form_sets_apart_whatever_their_topi
     )
 
 
+def test_documents_of_no_form_that_sat_among_the_meeting_notes_leave_for_a_topic(db, sample_workspace):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    workspace = db.documents.workspace(sample_workspace)
+    meeting_notes = {
+        e
+        for (e,) in db.conn.execute(
+            "select external_id from documents where workspace_id = %s and form = 'Meeting Notes'", (workspace.id,)
+        )
+    }
+    tags = db.refreshes.primary_top_level_tags(workspace.id)
+    home = {tags[e] for e in meeting_notes}
+    assert len(home) == 1 and {e for e, t in tags.items() if t in home} == meeting_notes
+    assert tags["invoices/q3-2025-budget-statement-marketing.txt"] not in home  # by topic it sat there
+
+
 def test_the_form_that_set_a_filter_apart_is_recorded_for_the_next_refresh(db, sample_workspace):
     refresh_workspace(db.documents, db.refreshes, sample_workspace)
     previous = db.refreshes.previous_generation(db.documents.workspace(sample_workspace).id)

@@ -399,18 +399,20 @@ from document_categories dc
 join documents d on d.id = dc.document_id
 where dc.refresh_id = (select active_refresh_id from workspaces where slug = %(slug)s)
   and dc.category_id = %(category_id)s
-order by dc.score desc, dc.document_id
+order by dc.rank, dc.score desc, dc.document_id
 limit %(limit)s offset %(offset)s;
 
 -- filter_documents --
 -- One page of a filter, read from document_categories_page_idx in its order: the active refresh
--- is found first (one row), so the page is a range of (refresh, category) and ties go by id.
+-- is found first (one row), so the page is a range of (refresh, category). The documents the
+-- filter is the first tag of come first, then those carrying it as a further tag, each best
+-- match first; ties go by id.
 select d.id as document_id, d.external_id, d.title, dc.score, dc.rank
 from document_categories dc
 join documents d on d.id = dc.document_id
 where dc.refresh_id = (select active_refresh_id from workspaces where id = %(workspace_id)s)
   and dc.category_id = %(category_id)s
-order by dc.score desc, dc.document_id
+order by dc.rank, dc.score desc, dc.document_id
 limit %(limit)s offset %(offset)s;
 
 -- find_document --
@@ -648,16 +650,16 @@ copy (
 copy (select {id}::text from {table} where {workspace}::text = %(workspace)s and {live}) to stdout with (format binary);
 
 -- filter_page --
--- A page of a filter's documents, best first, each with the head of its text for a snippet. The
--- page is cut from the links (category index, in score order) before any document row is read.
+-- A page of a filter's documents in filter_documents' order, each with the head of its text for
+-- a snippet. The page is cut from the links (the page index) before any document row is read.
 select d.external_id, d.title, left(d.body, %(snippet_chars)s) as snippet, page.score
-from (select dc.document_id, dc.score
+from (select dc.document_id, dc.score, dc.rank
       from document_categories dc join workspaces w on w.active_refresh_id = dc.refresh_id
       where w.id = %(workspace_id)s and dc.category_id = %(category_id)s
-      order by dc.score desc, dc.document_id
+      order by dc.rank, dc.score desc, dc.document_id
       limit %(limit)s offset %(offset)s) page
 join documents d on d.id = page.document_id
-order by page.score desc, page.document_id;
+order by page.rank, page.score desc, page.document_id;
 
 -- counted_filters --
 -- The active filters as list_filters shows them, counted in one pass over the active links, each
