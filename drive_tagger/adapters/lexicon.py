@@ -4,6 +4,7 @@ and for English the parts of speech a word can take (`lemminflect`)."""
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import pairwise
 
 from drive_tagger.core.filler import JOINERS
 
@@ -14,9 +15,11 @@ COMMON_WORD_ZIPF = 3.0
 # of three or more letters without a vowel is one (or an acronym: "sql", "xml"), allowed in names
 # only where a filter's own titles capitalise it ("SQL"). Czech or Croatian have such words.
 _VOWELS = frozenset("aeiouy")
-# Parts of speech a word can only be for it not to end a filter's name ("Excludes", "Booked",
-# "Write"): a name is a noun phrase. An -ing form may ("Printing", "Scheduling").
+# A name is a noun phrase: a single word of it can be a noun ("Write", "Excludes", "Economic"
+# cannot; an -ing form may: "Printing", "Scheduling").
+_NOUN = frozenset({"NOUN", "PROPN"})
 _VERB_ONLY = frozenset({"VERB", "AUX"})
+_DETERMINERS = frozenset({"the", "a", "an"})
 
 
 class WordFrequencyLexicon:
@@ -35,14 +38,24 @@ class WordFrequencyLexicon:
         self._parts_of_speech = lru_cache(maxsize=200_000)(self._word_parts_of_speech)
 
     def is_name_phrase(self, phrase: str) -> bool:
-        """Whether a phrase of lower-case words can stand as a name: a noun phrase, so it does not
-        end in a word that is only a verb (but an -ing form), no word before its last is only an
-        adverb ("Maybe John", "Fairly Portable") and none is a verb's -s form ("Sells Shares").
-        Words the part-of-speech list does not know pass; other languages than English pass."""
+        """Whether a phrase of lower-case words can stand as a name: a noun phrase. A single word
+        can be a noun or is an -ing form ("Printing"; not "Excludes", "Economic", "Acquired");
+        a longer phrase does not end in a word that is only a verb (but an -ing form) or only an
+        adverb ("Effective Immediately"), and may end in an adjective of a proper name
+        ("Australian Open", "Manchester United"). A determiner follows only a joiner ("Bank of
+        the West", not "Raised the Contract"); no word before the last is only an adverb ("Maybe
+        John", "Fairly Portable") or a verb's -s form ("Sells Shares"). Words the part-of-speech
+        list does not know pass ("Linux", "French"); other languages than English pass."""
         if self.language != "en":
             return True
-        *before, last = phrase.split()
-        if self._only(last, _VERB_ONLY) and not last.endswith("ing"):
+        words = phrase.split()
+        *before, last = words
+        parts = self._parts_of_speech(last)
+        if parts and not last.endswith("ing"):
+            head = parts & _NOUN if not before else not (parts <= _VERB_ONLY or parts <= {"ADV"})
+            if not head:
+                return False
+        if any(word in _DETERMINERS and earlier not in JOINERS for earlier, word in pairwise(words)):
             return False
         return not any(
             self._only(w, {"ADV"}) or (w.endswith("s") and self._only(w, _VERB_ONLY))

@@ -134,7 +134,7 @@ async def filter_documents(
     limit: Annotated[int, Query(ge=1, le=query.MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
 ) -> Response:
-    """One page of a filter's documents, best match first."""
+    """One page of a filter's documents: those it is the first tag of, then its second tags, each best match first."""
 
     def render(found) -> bytes:
         chosen, page = found

@@ -36,7 +36,7 @@ def docs(
     offset: Annotated[int, typer.Option(help="Documents to skip.")] = 0,
     as_json: JsonOption = False,
 ) -> None:
-    """Page through the documents of one filter, best match first."""
+    """Page through the documents of one filter: its own first, then those it is a second tag of."""
     from drive_tagger.services.query import filter_documents
 
     chosen, page = filter_documents(context().database.refreshes, workspace, filter_ref, limit=limit, offset=offset)

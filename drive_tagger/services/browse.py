@@ -123,7 +123,7 @@ def _active_filter(browse: BrowseStore, workspace_id: int, category_id: int, wor
 def filter_page(
     browse: BrowseStore, workspace_slug: str, category_id: int, *, limit: int = 25, offset: int = 0
 ) -> tuple[Filter, Page]:
-    """An active filter and one page of its documents, best match first."""
+    """An active filter and one page of its documents: first tags first, each best match first."""
     _check_page(limit, offset)
     workspace = browse.workspace(workspace_slug)
     chosen = _active_filter(browse, workspace.id, category_id, workspace_slug)

@@ -27,6 +27,24 @@ def test_a_name_phrase_does_not_end_in_a_word_that_is_only_a_verb():
     assert all(lexicon.is_name_phrase(p) for p in ("printing", "oil prices", "stock split", "measured input voltage"))
 
 
+def test_a_single_word_name_can_be_a_noun():
+    lexicon = WordFrequencyLexicon()
+    assert not any(lexicon.is_name_phrase(p) for p in ("economic", "digital", "acquired", "monetary"))
+    assert all(lexicon.is_name_phrase(p) for p in ("public", "chemical", "printing", "linux"))
+
+
+def test_a_longer_name_may_end_in_the_adjective_of_a_proper_name_but_not_in_an_adverb():
+    lexicon = WordFrequencyLexicon()
+    assert all(lexicon.is_name_phrase(p) for p in ("australian open", "manchester united", "economic growth"))
+    assert not lexicon.is_name_phrase("effective immediately")
+
+
+def test_a_determiner_in_a_name_follows_a_joiner():
+    lexicon = WordFrequencyLexicon()
+    assert not any(lexicon.is_name_phrase(p) for p in ("raised the contract", "calculate the complex"))
+    assert all(lexicon.is_name_phrase(p) for p in ("bank of the west", "the beatles"))
+
+
 def test_a_name_phrase_has_no_adverb_or_verb_s_form_before_its_head():
     lexicon = WordFrequencyLexicon()
     assert not any(lexicon.is_name_phrase(p) for p in ("maybe john", "fairly portable compiler", "sells shares"))
