@@ -102,8 +102,9 @@ def tag_arrivals(
     """Tags documents that arrived after a refresh from its stored centroids, no re-clustering:
     the nearest top-level category if the similarity clears its fence, then the nearest of its
     sub-filters. A document whose form (`forms`, one per document) sets some filters apart joins
-    the nearest of them, as a refresh would place it (core/forms.py). Returns the links and a mask
-    of the documents that matched poorly (untagged)."""
+    the nearest of them, and one of another form leaves such a filter for the nearest filter no
+    form sets apart that admits it, as a refresh would place them (core/forms.py). Returns the
+    links and a mask of the documents that matched poorly (untagged)."""
     tops = [c for c in categories if c.is_top_level]
     if not tops or not len(vectors):
         empty = np.empty(0, dtype=np.int64)
@@ -120,6 +121,8 @@ def tag_arrivals(
         home = homes[top_similarity[np.ix_(rows, homes)].argmax(axis=1)]
         by_form[rows] = home != nearest[rows]
         nearest[rows], best[rows], joined[rows] = home, top_similarity[rows, home], True
+    if len(forms) == len(vectors):
+        _leave_form_filters(np.asarray(forms, dtype=object), tops, top_similarity, fences, nearest, best, by_form)
     rows = np.flatnonzero(joined)
     links = [
         Assignments(
@@ -146,6 +149,21 @@ def tag_arrivals(
             )
         )
     return combine(*links), ~joined
+
+
+def _leave_form_filters(forms, tops, similarity, fences, nearest, best, by_form) -> None:
+    """In place, as a refresh does: an arrival of another form nearest a filter a form sets
+    apart goes to the nearest filter no form sets apart when its fence admits it."""
+    form_of = np.array([c.form or None for c in tops], dtype=object)
+    topics = np.flatnonzero([not c.form for c in tops])
+    strays = np.flatnonzero((form_of[nearest] != None) & (forms != form_of[nearest]))  # noqa: E711 (elementwise)
+    if not len(strays) or not len(topics):
+        return
+    choice = similarity[np.ix_(strays, topics)].argmax(axis=1)
+    score = similarity[strays, topics[choice]]
+    admitted = score >= fences[topics[choice]]
+    moved = strays[admitted]
+    nearest[moved], best[moved], by_form[moved] = topics[choice[admitted]], score[admitted], True
 
 
 def learned_links(vectors: np.ndarray, learned, *, tagged: np.ndarray) -> Assignments:

@@ -73,6 +73,18 @@ def test_an_arrival_below_the_fence_stays_untagged_and_counts_as_poorly_matched(
     assert len(links) == 0 and poor.tolist() == [True]
 
 
+def test_an_arrival_of_no_form_leaves_a_form_filter_for_the_nearest_topic_that_admits_it():
+    from drive_tagger.core.assignment import tag_arrivals
+
+    categories = [
+        _category(1, [1, 0, 0], fence=0.5),
+        _category(2, [0, 1, 0], fence=0.5, form="Meeting Notes"),
+    ]
+    budget, poem, minutes = _unit([0.6, 0.8, 0]), _unit([0, 0.6, 0.8]), _unit([0.6, 0.8, 0])
+    links, poor = tag_arrivals(np.vstack([budget, poem, minutes]), categories, [None, None, "Meeting Notes"])
+    assert links.category_id.tolist() == [1, 2, 2] and not poor.any()  # no topic admits the poem
+
+
 def test_an_arrival_of_a_form_that_sets_filters_apart_joins_the_nearest_of_them_past_any_fence():
     from drive_tagger.core.assignment import tag_arrivals
 
