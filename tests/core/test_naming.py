@@ -361,3 +361,16 @@ def test_a_form_that_sets_filters_apart_names_them_first_and_a_topic_tells_two_a
     context = NamingContext(np.eye(3), {})
     choices = OfflineNamer().name([request(0, "energy trading"), request(1, "gas contracts")], context)
     assert [c.name for c in choices] == ["Emails", "Emails: Gas Contracts"]
+
+
+def test_a_forms_name_stands_though_its_meaning_fits_another_filter_better():
+    from drive_tagger.adapters.namers import OfflineNamer
+    from drive_tagger.core.naming import NamingContext
+    from tests.fakes import HashingEmbedder
+
+    embedder = HashingEmbedder()
+    own, elsewhere = embedder.embed(["forum posts about many things", "Emails"])  # "Emails" means the peer
+    centroids = np.vstack([own, elsewhere]) / np.linalg.norm([own, elsewhere], axis=1, keepdims=True)
+    posts = NamingRequest(0, ("posts",), centroids[0], peers=(1,), form="Emails")
+    context = NamingContext(centroids, {1: "Business"}, embedder.model_id)
+    assert OfflineNamer(embedder).name([posts], context)[0].name == "Emails"
