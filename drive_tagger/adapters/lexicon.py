@@ -39,21 +39,22 @@ class WordFrequencyLexicon:
 
     def is_name_phrase(self, phrase: str) -> bool:
         """Whether a phrase of lower-case words can stand as a name: a noun phrase. A single word
-        can be a noun or is an -ing form ("Printing"; not "Excludes", "Economic", "Acquired");
-        a longer phrase does not end in a word that is only a verb (but an -ing form) or only an
-        adverb ("Effective Immediately"), and may end in an adjective of a proper name
-        ("Australian Open", "Manchester United"). A determiner follows only a joiner ("Bank of
-        the West", not "Raised the Contract"); no word before the last is only an adverb ("Maybe
-        John", "Fairly Portable") or a verb's -s form ("Sells Shares"). Words the part-of-speech
-        list does not know pass ("Linux", "French"); other languages than English pass."""
-        if self.language != "en":
-            return True
+        can be a noun or is an -ing form of a verb ("Printing"; not "Excludes", "Economic",
+        "Acquired" or "Bring"); a longer phrase does not end in a word that is only a verb (but
+        an -ing form) or only an adverb ("Effective Immediately"), and may end in an adjective
+        ("Australian Open"). A determiner starts the phrase or follows a joiner ("The Beatles",
+        "Bank of the West", not "Raised the Contract"); no word before the last is only an adverb
+        ("Maybe John", "Fairly Portable") or a verb's -s form ("Sells Shares"). Words the
+        part-of-speech list does not know pass ("Linux", "French"); other languages pass."""
         words = phrase.split()
+        if self.language != "en" or not words:
+            return self.language != "en"
         *before, last = words
         parts = self._parts_of_speech(last)
-        if parts and not last.endswith("ing"):
-            head = parts & _NOUN if not before else not (parts <= _VERB_ONLY or parts <= {"ADV"})
-            if not head:
+        if parts and not self._is_ing_form(last):
+            if not before and not parts & _NOUN:
+                return False
+            if before and (parts <= _VERB_ONLY or parts <= {"ADV"}):
                 return False
         if any(word in _DETERMINERS and earlier not in JOINERS for earlier, word in pairwise(words)):
             return False
@@ -62,6 +63,12 @@ class WordFrequencyLexicon:
             for w in before
             if w not in JOINERS  # "in", "on" and "to" are adverbs to the list
         )
+
+    @staticmethod
+    def _is_ing_form(word: str) -> bool:
+        from lemminflect import getAllLemmas
+
+        return word.endswith("ing") and word not in getAllLemmas(word).get("VERB", (word,))
 
     def _only(self, word: str, parts: set[str] | frozenset[str]) -> bool:
         found = self._parts_of_speech(word)

@@ -105,7 +105,7 @@ async def sidebar(workspace: str, run: WorkspaceRun) -> HTMLResponse:
 async def filter_documents(
     workspace: str, category_id: CategoryId, run: WorkspaceRun, offset: Offset = 0
 ) -> HTMLResponse:
-    """A page of a filter's documents, best first, with score, title and snippet."""
+    """A page of a filter's documents (first tags first, each best first), with score, title and snippet."""
     chosen, found = await run(
         lambda db: browse.filter_page(db.browse, workspace, category_id, limit=PAGE_SIZE, offset=offset)
     )

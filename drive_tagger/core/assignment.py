@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from drive_tagger.core.forms import admitting_topic
 from drive_tagger.core.types import Assignments, Category
 from drive_tagger.core.unit import unit_rows
 
@@ -159,11 +160,9 @@ def _leave_form_filters(forms, tops, similarity, fences, nearest, best, by_form)
     strays = np.flatnonzero((form_of[nearest] != None) & (forms != form_of[nearest]))  # noqa: E711 (elementwise)
     if not len(strays) or not len(topics):
         return
-    choice = similarity[np.ix_(strays, topics)].argmax(axis=1)
-    score = similarity[strays, topics[choice]]
-    admitted = score >= fences[topics[choice]]
-    moved = strays[admitted]
-    nearest[moved], best[moved], by_form[moved] = topics[choice[admitted]], score[admitted], True
+    choice = admitting_topic(similarity[np.ix_(strays, topics)], fences[topics])
+    moved, to = strays[choice >= 0], topics[choice[choice >= 0]]
+    nearest[moved], best[moved], by_form[moved] = to, similarity[moved, to], True
 
 
 def learned_links(vectors: np.ndarray, learned, *, tagged: np.ndarray) -> Assignments:

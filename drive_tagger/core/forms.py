@@ -4,8 +4,9 @@ section headings, salutation), not its topic.
 
 A drive mixes two kinds of grouping: by what documents are about and by what they are. Where a
 filter's documents share a form that the rest of the drive does not, the form says at a glance
-what the filter holds ("Emails", "Meeting Notes"), so the offline namer offers it first, and the
-drive's other documents of that form join it."""
+what the filter holds ("Emails", "Meeting Notes"), so the offline namer offers it first, the
+drive's other documents of that form join it, and its documents of no such form leave it for the
+nearest filter of their topic that admits them."""
 
 from __future__ import annotations
 
@@ -15,8 +16,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from drive_tagger.core.merging import nearest
+
 # Characters of a document's head its form is read from.
 HEAD_CHARS = 3000
+# Documents leaving form filters are placed this many at a time (a million-document drive).
+BLOCK_ROWS = 65_536
+# A first line this long or shorter may be a title ("All-Hands Meeting Notes – January 2026").
+TITLE_CHARS = 100
 # A filter is of a form when at least half its documents are, and at most half that share of
 # the rest of the drive is: a form every filter shares sets none of them apart.
 FORM_SHARE = 0.5
@@ -41,7 +48,7 @@ _HEADING = re.compile(
     re.I,
 )
 _MEETING_TITLE = re.compile(
-    r"\bmeeting (?:notes|minutes)\b|\bminutes of\b.*\bmeeting\b"
+    r"\bmeeting (?:notes|minutes)\b|^\W*minutes of\b.*\bmeeting\b"
     r"|(?:\b1:1|\bone-on-one|\b1-on-1) (?:meeting )?notes\b",
     re.I,
 )
@@ -82,7 +89,7 @@ def document_form(body: str) -> str | None:
             return "Meeting Notes"
         if "education" in headings and len(headings & _RESUME_HEADINGS) >= 2:
             return "Resumes"
-    if lines and _MEETING_TITLE.search(lines[0]):  # notes kept as prose under a title that says so
+    if lines and len(lines[0]) <= TITLE_CHARS and _MEETING_TITLE.search(lines[0]):  # prose under such a title
         return "Meeting Notes"
     if any(_SALUTATION.match(line) for line in lines[:8]):
         return "Letters"
@@ -137,15 +144,14 @@ def continued_forms(
     previous: Sequence[tuple[str | None, np.ndarray]],
 ) -> dict[int, str | None]:
     """{cluster: the form that set apart the previous top-level filter it continues (None:
-    none)}, for the clusters holding documents the previous refresh knew (`known`: a mask of
-    rows); `previous` holds each previous filter's form and centroid. A cluster continues the
+    none)}, for the clusters holding `known` documents (a mask of rows: those the active filters
+    hold); `previous` holds each previous filter's form and centroid. A cluster continues the
     filter whose centroid is nearest to most of its known documents: the previous refresh's
     clustering placed them by those centroids, before forms moved any of them in or out."""
     if not previous or not known.any():
         return {}
-    centroids = np.stack([np.asarray(c, dtype=np.float32) for _, c in previous])
-    placed_by = np.full(len(labels), -1, dtype=np.int64)
-    placed_by[known] = np.argmax(vectors[known] @ centroids.T, axis=1)
+    centroids = np.stack([np.asarray(c, dtype=vectors.dtype) for _, c in previous])
+    placed_by = np.where(known, nearest(vectors, centroids), -1)  # in blocks: no n x d copy
     continued = {}
     for k in np.unique(labels[(labels >= 0) & known]):
         continued[int(k)] = previous[int(np.bincount(placed_by[(labels == k) & known]).argmax())][0]
@@ -188,12 +194,22 @@ def join_form_filters(
         if len(rows):
             joined[rows] = homes[np.argmax(vectors[rows] @ centroids[homes].T, axis=1)]
     homes = np.array(sorted(set_apart), dtype=labels.dtype)
-    topics = np.setdiff1d(np.unique(labels[labels >= 0]), homes)
+    # Only clusters that still hold documents of their own: one every document of which joined
+    # a form's filter has a centroid and fence fitted to documents no longer there.
+    topics = np.setdiff1d(np.unique(joined[joined >= 0]), homes)
     rows = np.flatnonzero(np.isin(joined, homes))
     rows = rows[forms[rows] != np.array([set_apart[int(k)] for k in joined[rows]], dtype=object)]
-    if len(rows) and len(topics):
-        similarity = vectors[rows] @ centroids[topics].T
-        nearest = np.argmax(similarity, axis=1)
-        admitted = similarity[np.arange(len(rows)), nearest] >= fences[topics[nearest]]
-        joined[rows[admitted]] = topics[nearest[admitted]]
+    for start in range(0, len(rows) if len(topics) else 0, BLOCK_ROWS):
+        block = rows[start : start + BLOCK_ROWS]
+        choice = admitting_topic(vectors[block] @ centroids[topics].T, fences[topics])
+        joined[block[choice >= 0]] = topics[choice[choice >= 0]]
     return joined, set_apart
+
+
+def admitting_topic(similarity: np.ndarray, fences: np.ndarray) -> np.ndarray:
+    """Per row of `similarity` (documents x the filters no form sets apart), the filter a
+    document of another form leaving a form's filter goes to: the nearest, when its fence admits
+    the document; -1 (it stays) otherwise. A refresh and arrivals between refreshes use it."""
+    choice = np.argmax(similarity, axis=1)
+    admitted = similarity[np.arange(len(similarity)), choice] >= fences[choice]
+    return np.where(admitted, choice, -1)

@@ -30,6 +30,7 @@ class DocumentRow:
     title: str
     snippet: str
     score: float | None  # similarity to the filter's centroid or to the query; None when untagged
+    rank: int = 1  # 2 on a filter's page: the document carries the filter as a second tag
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ def _rows(found: list[dict]) -> tuple[DocumentRow, ...]:
             r["title"],
             snippet(r["title"], r["snippet"]),
             None if r["score"] is None else float(r["score"]),
+            int(r.get("rank") or 1),
         )
         for r in found
     )

@@ -85,7 +85,8 @@ def filters_frame(refreshes: RefreshStore, workspace_slug: str) -> pd.DataFrame:
 
 
 def representative_documents(refreshes: RefreshStore, workspace_slug: str, *, per_filter: int = 3) -> pd.DataFrame:
-    """The per_filter documents closest to each filter's centroid, filter by filter."""
+    """Each filter's first per_filter documents in page order (those it is the first tag of first,
+    each closest to its centroid first), filter by filter."""
     workspace = refreshes.workspace(workspace_slug)
     rows = []
     for f in refreshes.filters(workspace.id):

@@ -36,8 +36,13 @@ def test_notes_written_as_prose_are_meeting_notes_when_their_title_says_so():
     assert document_form("All-Hands Meeting Notes – January 2026" + prose) == "Meeting Notes"
     assert document_form("Minutes of the Board of Directors Meeting" + prose) == "Meeting Notes"
     assert document_form("1:1 Notes – Priya and Ayo" + prose) == "Meeting Notes"
-    assert document_form("Thirty minutes of exercise a day" + prose) is None
     assert document_form("Release notes" + prose + "\nSee the meeting notes of 3 May.") is None
+
+
+def test_a_sentence_that_mentions_meeting_notes_is_no_title():
+    prose = "\nAbout 60 attendees in person and online."
+    assert document_form("Arrive within 10 minutes of the meeting start" + prose) is None
+    assert document_form("Following up on the meeting notes from Monday, " + "here is the plan. " * 5) is None
 
 
 def test_field_records_inside_prose_are_not_a_transcript():

@@ -96,6 +96,18 @@ def test_a_filter_fragment_pages_with_next_and_previous(client, db, key):
     assert html.count('class="doc"') == min(25, largest.documents - 1)
 
 
+def test_a_filter_fragment_marks_the_documents_that_carry_it_as_a_second_tag(client, db, key):
+    from drive_tagger.services.query import filter_documents
+
+    marked, expected = [], []
+    for f in list_filters(db.refreshes, "samples"):
+        html = client.get(f"/ui/workspaces/samples/filters/{f.category_id}", headers=auth(key)).text
+        _, page = filter_documents(db.refreshes, "samples", str(f.category_id), limit=25)
+        marked.append(html.count(">second choice</span>"))
+        expected.append(sum(d.rank > 1 for d in page))
+    assert marked == expected and sum(marked) > 0
+
+
 def test_what_a_document_brings_is_escaped(client, db, key):
     workspace = db.documents.workspace("samples")
     hostile = SourceDocument("x.html", '<img src=x onerror="alert(1)">', "<script>alert(2)</script> text", "test")

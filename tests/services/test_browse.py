@@ -47,6 +47,15 @@ def test_a_filter_page_matches_the_filters_documents_best_first_with_snippets(db
     assert all(0 < len(r.snippet) <= browse.SNIPPET_CHARS + 1 for r in page.rows)
 
 
+def test_a_filter_page_lists_its_second_tags_last_and_marks_them(db, refreshed):
+    pages = [
+        browse.filter_page(db.browse, refreshed, f.category_id, limit=100)[1]
+        for f in list_filters(db.refreshes, refreshed)
+    ]
+    ranks = [[r.rank for r in page.rows] for page in pages]
+    assert any(2 in r for r in ranks) and all(r == sorted(r) for r in ranks)
+
+
 def test_pages_of_a_filter_follow_each_other_without_overlap(db, refreshed):
     largest = list_filters(db.refreshes, refreshed)[0]
     _, first = browse.filter_page(db.browse, refreshed, largest.category_id, limit=4)

@@ -246,7 +246,7 @@ def test_documents_of_no_form_that_sat_among_the_meeting_notes_leave_for_a_topic
     tags = db.refreshes.primary_top_level_tags(workspace.id)
     home = {tags[e] for e in meeting_notes}
     assert len(home) == 1 and {e for e, t in tags.items() if t in home} == meeting_notes
-    assert tags["invoices/q3-2025-budget-statement-marketing.txt"] not in home  # by topic it sat there
+    assert tags["invoices/q3-2025-budget-statement-marketing.txt"] not in home
 
 
 def test_the_form_that_set_a_filter_apart_is_recorded_for_the_next_refresh(db, sample_workspace):

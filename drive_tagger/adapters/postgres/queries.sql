@@ -652,7 +652,7 @@ copy (select {id}::text from {table} where {workspace}::text = %(workspace)s and
 -- filter_page --
 -- A page of a filter's documents in filter_documents' order, each with the head of its text for
 -- a snippet. The page is cut from the links (the page index) before any document row is read.
-select d.external_id, d.title, left(d.body, %(snippet_chars)s) as snippet, page.score
+select d.external_id, d.title, left(d.body, %(snippet_chars)s) as snippet, page.score, page.rank
 from (select dc.document_id, dc.score, dc.rank
       from document_categories dc join workspaces w on w.active_refresh_id = dc.refresh_id
       where w.id = %(workspace_id)s and dc.category_id = %(category_id)s

@@ -58,7 +58,7 @@ function painted(name) {
 
 function clearWorkspaceViews() {
   for (const id of ["#sidebar", "#pane-changes", "#detail"]) $(id).replaceChildren();
-  $("#pane-documents").innerHTML = '<p class="hint">Choose a filter on the left to see its documents, best match first, or search.</p>';
+  $("#pane-documents").innerHTML = '<p class="hint">Choose a filter on the left to see its documents, or search.</p>';
   $("#map").replaceChildren();
   $("#map").removeAttribute("data-workspace");
   $("#detail").hidden = true;
