@@ -45,11 +45,14 @@ class WordFrequencyLexicon:
         ("Australian Open"). A determiner starts the phrase or follows a joiner ("The Beatles",
         "Bank of the West", not "Raised the Contract"); no word before the last is only an adverb
         ("Maybe John", "Fairly Portable") or a verb's -s form ("Sells Shares"). Words the
-        part-of-speech list does not know pass ("Linux", "French"); other languages pass."""
+        part-of-speech list does not know pass ("Linux", "French"), a compound of them by its last
+        part ("Schema-Qualified" is not a name); other languages pass."""
         words = phrase.split()
         if self.language != "en" or not words:
             return self.language != "en"
         *before, last = words
+        # A compound the list does not know is read by its last part: "schema-qualified", "long-term".
+        last = last if self._parts_of_speech(last) or "-" not in last else last.rsplit("-", 1)[1]
         parts = self._parts_of_speech(last)
         if parts and not self._is_ing_form(last):
             if not before and not parts & _NOUN:

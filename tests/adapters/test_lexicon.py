@@ -30,7 +30,8 @@ def test_a_name_phrase_does_not_end_in_a_word_that_is_only_a_verb():
 def test_a_single_word_name_can_be_a_noun():
     lexicon = WordFrequencyLexicon()
     assert not any(lexicon.is_name_phrase(p) for p in ("economic", "digital", "acquired", "monetary", "bring"))
-    assert all(lexicon.is_name_phrase(p) for p in ("public", "chemical", "printing", "linux"))
+    assert all(lexicon.is_name_phrase(p) for p in ("public", "chemical", "printing", "linux", "long-term"))
+    assert not lexicon.is_name_phrase("schema-qualified")
 
 
 def test_a_longer_name_may_end_in_the_adjective_of_a_proper_name_but_not_in_an_adverb():
