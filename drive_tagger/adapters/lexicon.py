@@ -68,6 +68,7 @@ class WordFrequencyLexicon:
         )
 
     @staticmethod
+    @lru_cache(maxsize=200_000)
     def _is_ing_form(word: str) -> bool:
         from lemminflect import getAllLemmas
 
