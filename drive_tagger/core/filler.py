@@ -8,6 +8,17 @@ suffixes, e-mail headers, the parts of addresses, the courtesies of letters and 
 # Words a phrase may hold inside it, never at its ends ("terms and conditions", "bill of sale").
 JOINERS = frozenset({"and", "of", "for", "in", "on", "to", "the"})
 
+# Nouns that before "of", "on" or "for" only point at what follows ("information on Haskell", "a
+# list of fonts", "support for Python"): the phrase says no more than its last word, so it is not
+# one ("number of", "set of" and "part of" are filler already).
+LIGHT_HEADS = frozenset(
+    """
+    information details overview introduction list lists collection collections range variety kind kinds
+    type types sort sorts series amount bunch piece pieces support
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+LIGHT_JOINERS = frozenset({"of", "on", "for"})
+
 FILLER_WORDS = frozenset(
     """
     new old said says say saying told tell asked writes wrote use used uses using make makes made add added adds

@@ -19,7 +19,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
-from drive_tagger.core.filler import FILLER_WORDS, JOINERS
+from drive_tagger.core.filler import FILLER_WORDS, JOINERS, LIGHT_HEADS, LIGHT_JOINERS
 from drive_tagger.core.forms import LINE_MARKUP
 from drive_tagger.core.types import DocumentText
 
@@ -90,7 +90,8 @@ class PhraseCounts:
 def phrases(text: str) -> list[str]:
     """One- to three-word phrases inside each clause of text, lower-cased; no phrase starts or ends
     with a stop word, a filler word or a word under three letters, and inside one sits a joiner
-    or another content word ("bill of sale", "oil price rise"; not "module provides access")."""
+    or another content word ("bill of sale", "oil price rise"; not "module provides access", nor
+    "information on haskell")."""
     found = []
     for clause in _BREAK.split(_NOT_PROSE.sub("\n", _prose_only(text)).lower()):
         words = _WORD.findall(clause)
@@ -104,7 +105,12 @@ def phrases(text: str) -> list[str]:
             found.append(word)
             if i + 1 < n and end[i + 1]:
                 found.append(f"{word} {words[i + 1]}")
-            if i + 2 < n and inner[i + 1] and end[i + 2]:
+            if (
+                i + 2 < n
+                and inner[i + 1]
+                and end[i + 2]
+                and not (word in LIGHT_HEADS and words[i + 1] in LIGHT_JOINERS)
+            ):
                 found.append(f"{word} {words[i + 1]} {words[i + 2]}")
     return found
 

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 # next refresh, once: the keep rules would otherwise hold filters and names today's rules would
 # not give. Ids still follow member overlap and names a person pinned stay. Raise it with any
 # change to clustering, model selection or naming that a user should see on an unchanged drive.
-RULES_VERSION = 7
+RULES_VERSION = 8
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,8 @@ def evaluate(
     growth: float = 0.1,
     namer: Namer | None = None,
 ) -> dict:
-    """Scores the top-level filters against the gold labels, and their stability: refresh on all
+    """Scores the top-level filters against the gold labels (leaf_nmi and leaf_ari: each document's
+    deepest filter, its sub-filter where it has one), and their stability: refresh on all
     but a `growth` share of the corpus, add the rest, refresh again, and count the original
     documents whose top-level filter id stayed the same. Scores are of the final refresh.
     name_accuracy is the share of top-level filters whose name is nearest (by the embedder) to
@@ -107,6 +108,11 @@ def evaluate(
             [-1 if after.get(d.external_id) is None else after[d.external_id] for d in corpus.documents]
         )
         scores = clustering_scores(corpus.labels, predicted)
+        leaves = refreshes.primary_leaf_tags(workspace.id)
+        leaf_scores = clustering_scores(
+            corpus.labels,
+            np.array([-1 if leaves.get(d.external_id) is None else leaves[d.external_id] for d in corpus.documents]),
+        )
         kept = [
             before[d.external_id] == after.get(d.external_id) for d in first if before.get(d.external_id) is not None
         ]
@@ -125,6 +131,8 @@ def evaluate(
         "nmi": round(scores["nmi"], 4),
         "ari": round(scores["ari"], 4),
         "untagged": round(scores["untagged"], 4),
+        "leaf_nmi": round(leaf_scores["nmi"], 4),
+        "leaf_ari": round(leaf_scores["ari"], 4),
         "filters": len(filters),
         "sub_filters": refreshed.subcategories,
         "stability": round(float(np.mean(kept)) if kept else 0.0, 4),

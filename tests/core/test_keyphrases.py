@@ -188,3 +188,9 @@ def test_a_word_used_mostly_on_its_own_is_not_folded_into_a_rarer_phrase():
     texts = ["crude oil"] * 2 + ["oil market"] * 3 + ["oil prices"] * 3 + ["film awards"] * 8
     found = distinctive_phrases(_documents(texts), np.array([0] * 8 + [1] * 8), is_word)
     assert "oil" in [p.text for p in found[0]]
+
+
+def test_a_noun_that_only_points_at_what_follows_does_not_head_a_phrase():
+    found = phrases("Information on Haskell packages. A list of fonts. Support for Python. Bank of England.")
+    assert "information on haskell" not in found and "list of fonts" not in found and "support for python" not in found
+    assert "bank of england" in found and "haskell" in found and "fonts" in found

@@ -6,7 +6,7 @@ from drive_tagger.adapters.postgres.connection import connect
 from drive_tagger.adapters.postgres.database import Database
 from drive_tagger.core.clustering import DocumentClusterer
 from drive_tagger.core.naming import KeywordNamer
-from drive_tagger.core.params import RULES_VERSION
+from drive_tagger.core.params import RULES_VERSION, ClusteringParams, RefreshParams
 from drive_tagger.core.types import Assignments
 from drive_tagger.errors import NothingToRefresh, UnknownWorkspace
 from drive_tagger.services.refresh import refresh_workspace
@@ -253,3 +253,14 @@ def test_the_form_that_set_a_filter_apart_is_recorded_for_the_next_refresh(db, s
     refresh_workspace(db.documents, db.refreshes, sample_workspace)
     previous = db.refreshes.previous_generation(db.documents.workspace(sample_workspace).id)
     assert [c.form for c in previous.categories if c.form] == ["Meeting Notes"]
+
+
+def test_a_documents_leaf_tag_is_its_sub_filter_where_it_has_one_else_its_top_level_filter(db, sample_workspace):
+    eager_splits = RefreshParams(ClusteringParams(clear_split_silhouette=0.0))
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, eager_splits)
+    workspace = db.documents.workspace(sample_workspace).id
+    parent = {f.category_id: f.parent_category_id for f in db.refreshes.filters(workspace)}
+    tops, leaves = db.refreshes.primary_top_level_tags(workspace), db.refreshes.primary_leaf_tags(workspace)
+    assert leaves.keys() == tops.keys() and any(parent[f] is not None for f in leaves.values() if f is not None)
+    for document, leaf in leaves.items():
+        assert leaf == tops[document] or parent[leaf] == tops[document]

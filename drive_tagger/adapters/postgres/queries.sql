@@ -448,6 +448,18 @@ left join document_categories dc
 where w.id = %(workspace_id)s
 order by d.external_id;
 
+-- primary_leaf_tags --
+-- Each document of the workspace with its deepest best filter: its best sub-filter, else its best
+-- top-level filter (null when untagged).
+select distinct on (d.external_id) d.external_id, dc.category_id
+from documents d
+join workspaces w on w.id = d.workspace_id
+left join document_categories dc
+       on dc.document_id = d.id and dc.refresh_id = w.active_refresh_id and dc.rank = 1
+left join categories c on c.refresh_id = dc.refresh_id and c.category_id = dc.category_id
+where w.id = %(workspace_id)s
+order by d.external_id, c.parent_category_id is null;
+
 -- vectors_for_documents --
 copy (
     select d.id, e.embedding

@@ -300,6 +300,10 @@ class PostgresRefreshes(WorkspaceQueries):
         """{external id: best top-level filter id or None}, for evaluation and exports."""
         return dict(self._all("primary_top_level_tags", {"workspace_id": workspace_id}))
 
+    def primary_leaf_tags(self, workspace_id: int) -> dict[str, int | None]:
+        """{external id: best sub-filter id, else best top-level filter id, else None}."""
+        return dict(self._all("primary_leaf_tags", {"workspace_id": workspace_id}))
+
     def document_filters(self, workspace_id: int) -> list[dict]:
         """Per document: document_id, external_id, title, its best top-level category_id, that
         filter's name (`filter`) and the score (None when untagged)."""
