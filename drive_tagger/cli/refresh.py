@@ -72,7 +72,8 @@ def evaluate(
     typer.echo(f"{result['corpus']}: {result['documents']} documents, {result['embedded']} embedded now")
     typer.echo(
         f"NMI {result['nmi']:.3f}  ARI {result['ari']:.3f}  untagged {result['untagged']:.1%}  "
-        f"(deepest filters: NMI {result['leaf_nmi']:.3f}  ARI {result['leaf_ari']:.3f})  "
+        f"purity {result['purity']:.3f} (deepest filters: NMI {result['leaf_nmi']:.3f}, "
+        f"purity {result['leaf_purity']:.3f})  "
         f"filters {result['filters']} ({result['sub_filters']} sub-filters)  "
         f"stability {result['stability']:.3f}  name accuracy {result['name_accuracy']:.3f}"
     )

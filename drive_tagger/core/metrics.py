@@ -1,4 +1,4 @@
-"""Agreement of a tagging with gold labels: NMI, ARI, the untagged share, and name accuracy."""
+"""Agreement of a tagging with gold labels: NMI, ARI, purity, the untagged share, and name accuracy."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ from collections.abc import Sequence
 
 import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+from sklearn.metrics.cluster import contingency_matrix
 
 from drive_tagger.core.unit import unit_rows
 
 
 def clustering_scores(gold: Sequence[str], predicted: np.ndarray) -> dict[str, float]:
-    """NMI and ARI over all documents; untagged (-1) counts as one more group, as in our references."""
+    """NMI and ARI over all documents, untagged (-1) counting as one more group, as in our
+    references; purity over the tagged documents: the share in a group whose most common gold
+    label is their own."""
     predicted = np.asarray(predicted)
     if len(gold) != len(predicted):
         raise ValueError(f"{len(gold)} gold labels for {len(predicted)} predictions")
@@ -19,7 +22,14 @@ def clustering_scores(gold: Sequence[str], predicted: np.ndarray) -> dict[str, f
         "nmi": float(normalized_mutual_info_score(gold, predicted)),
         "ari": float(adjusted_rand_score(gold, predicted)),
         "untagged": float(np.mean(predicted == -1)) if len(predicted) else 0.0,
+        "purity": _purity(np.asarray(gold)[predicted != -1], predicted[predicted != -1]),
     }
+
+
+def _purity(gold: np.ndarray, predicted: np.ndarray) -> float:
+    if not len(predicted):
+        return 0.0
+    return float(contingency_matrix(gold, predicted).max(axis=0).sum() / len(predicted))
 
 
 def name_accuracy(name_vectors: np.ndarray, label_vectors: np.ndarray, majority: Sequence[int]) -> float:

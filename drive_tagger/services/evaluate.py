@@ -71,8 +71,8 @@ def evaluate(
     growth: float = 0.1,
     namer: Namer | None = None,
 ) -> dict:
-    """Scores the top-level filters against the gold labels (leaf_nmi and leaf_ari: each document's
-    deepest filter, its sub-filter where it has one), and their stability: refresh on all
+    """Scores the top-level filters against the gold labels (and leaf_nmi, leaf_purity: of each
+    document's deepest filter, its sub-filter where it has one), and their stability: refresh on all
     but a `growth` share of the corpus, add the rest, refresh again, and count the original
     documents whose top-level filter id stayed the same. Scores are of the final refresh.
     name_accuracy is the share of top-level filters whose name is nearest (by the embedder) to
@@ -131,8 +131,9 @@ def evaluate(
         "nmi": round(scores["nmi"], 4),
         "ari": round(scores["ari"], 4),
         "untagged": round(scores["untagged"], 4),
+        "purity": round(scores["purity"], 4),
         "leaf_nmi": round(leaf_scores["nmi"], 4),
-        "leaf_ari": round(leaf_scores["ari"], 4),
+        "leaf_purity": round(leaf_scores["purity"], 4),
         "filters": len(filters),
         "sub_filters": refreshed.subcategories,
         "stability": round(float(np.mean(kept)) if kept else 0.0, 4),

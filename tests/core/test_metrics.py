@@ -16,3 +16,8 @@ def test_untagged_share_counts_minus_one():
 def test_length_mismatch_is_an_error():
     with pytest.raises(ValueError):
         clustering_scores(["a"], np.array([1, 2]))
+
+
+def test_purity_is_the_tagged_share_sitting_with_their_groups_majority_kind():
+    scores = clustering_scores(["a", "a", "b", "b", "b"], np.array([1, 1, 1, 2, -1]))
+    assert scores["purity"] == pytest.approx(3 / 4)

@@ -15,9 +15,9 @@ def labelled_corpus(tmp_path, samples_dir):
 
 def test_eval_reports_scores_filters_and_stage_seconds(db, sample_embedder, labelled_corpus):
     result = evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, progress=False)
-    assert {"nmi", "ari", "leaf_nmi", "leaf_ari", "untagged", "filters", "seconds"} <= set(result)
+    assert {"nmi", "ari", "purity", "leaf_nmi", "leaf_purity", "untagged", "filters", "seconds"} <= set(result)
     assert 0 <= result["nmi"] <= 1 and -1 <= result["ari"] <= 1 and 0 <= result["untagged"] <= 1
-    assert 0 <= result["leaf_nmi"] <= 1 and -1 <= result["leaf_ari"] <= 1
+    assert 0 <= result["leaf_nmi"] <= 1 and 0 <= result["purity"] <= result["leaf_purity"] <= 1
     assert result["filters"] >= 2 and {"read", "embed", "refresh_cluster"} <= set(result["seconds"])
 
 
