@@ -14,7 +14,7 @@ JOINERS = frozenset({"and", "of", "for", "in", "on", "to", "the"})
 LIGHT_HEADS = frozenset(
     """
     information details overview introduction list lists collection collections range variety kind kinds
-    type types sort sorts series amount bunch piece pieces support
+    type types sort sorts series bunch piece pieces support
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 LIGHT_JOINERS = frozenset({"of", "on", "for"})

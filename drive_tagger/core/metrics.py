@@ -14,7 +14,7 @@ from drive_tagger.core.unit import unit_rows
 def clustering_scores(gold: Sequence[str], predicted: np.ndarray) -> dict[str, float]:
     """NMI and ARI over all documents, untagged (-1) counting as one more group, as in our
     references; purity over the tagged documents: the share in a group whose most common gold
-    label is their own."""
+    label is their own (0.0 when none is tagged)."""
     predicted = np.asarray(predicted)
     if len(gold) != len(predicted):
         raise ValueError(f"{len(gold)} gold labels for {len(predicted)} predictions")

@@ -21,3 +21,7 @@ def test_length_mismatch_is_an_error():
 def test_purity_is_the_tagged_share_sitting_with_their_groups_majority_kind():
     scores = clustering_scores(["a", "a", "b", "b", "b"], np.array([1, 1, 1, 2, -1]))
     assert scores["purity"] == pytest.approx(3 / 4)
+
+
+def test_purity_of_a_tagging_that_tags_nothing_is_zero():
+    assert clustering_scores(["a", "b"], np.array([-1, -1]))["purity"] == 0.0

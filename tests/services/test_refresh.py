@@ -264,3 +264,7 @@ def test_a_documents_leaf_tag_is_its_sub_filter_where_it_has_one_else_its_top_le
     assert leaves.keys() == tops.keys() and any(parent[f] is not None for f in leaves.values() if f is not None)
     for document, leaf in leaves.items():
         assert leaf == tops[document] or parent[leaf] == tops[document]
+    for row in db.refreshes.document_filters(workspace):
+        tags = db.refreshes.document_tags(workspace, row["document_id"])
+        best_sub = [t.category_id for t in tags if t.rank == 1 and t.parent_category_id is not None]
+        assert leaves[row["external_id"]] == (best_sub[0] if best_sub else tops[row["external_id"]])

@@ -458,7 +458,7 @@ left join document_categories dc
        on dc.document_id = d.id and dc.refresh_id = w.active_refresh_id and dc.rank = 1
 left join categories c on c.refresh_id = dc.refresh_id and c.category_id = dc.category_id
 where w.id = %(workspace_id)s
-order by d.external_id, c.parent_category_id is null;
+order by d.external_id, c.parent_category_id is null, dc.score desc, dc.category_id;
 
 -- vectors_for_documents --
 copy (
