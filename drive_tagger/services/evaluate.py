@@ -104,14 +104,10 @@ def evaluate(
 
         started = time.perf_counter()
         after = refreshes.primary_top_level_tags(workspace.id)
-        predicted = np.array(
-            [-1 if after.get(d.external_id) is None else after[d.external_id] for d in corpus.documents]
-        )
+        predicted = _tag_array(after, corpus.documents)
         scores = clustering_scores(corpus.labels, predicted)
-        leaves = refreshes.primary_leaf_tags(workspace.id)
         leaf_scores = clustering_scores(
-            corpus.labels,
-            np.array([-1 if leaves.get(d.external_id) is None else leaves[d.external_id] for d in corpus.documents]),
+            corpus.labels, _tag_array(refreshes.primary_leaf_tags(workspace.id), corpus.documents)
         )
         kept = [
             before[d.external_id] == after.get(d.external_id) for d in first if before.get(d.external_id) is not None
@@ -148,6 +144,11 @@ def evaluate(
         },
         "seconds": seconds,
     }
+
+
+def _tag_array(tags: dict[str, int | None], documents: list[SourceDocument]) -> np.ndarray:
+    """Each document's filter id in corpus order, -1 where it has none."""
+    return np.array([-1 if tags.get(d.external_id) is None else tags[d.external_id] for d in documents])
 
 
 def _name_accuracy(embedder: Embedder, gold: list[str], predicted: np.ndarray, filters) -> float:
