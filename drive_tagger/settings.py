@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     worker_stalled_seconds: float = Field(default=30.0, gt=0.0, le=86_400.0)
     # Longest wait between polls for new jobs (LISTEN/NOTIFY usually wakes workers sooner).
     worker_poll_seconds: float = Field(default=2.0, gt=0.0, le=600.0)
+    # On SIGTERM or SIGINT a worker takes no new job and waits this long for its running jobs;
+    # then it exits, and what still ran goes back to the queue once its heartbeat is stale.
+    worker_grace_seconds: float = Field(default=30.0, ge=0.0, le=3600.0)
 
     # Sync from the app's own documents table (`drive-tagger sync`, and a periodic job when a
     # worker runs): the table, in our database or the one at sync_source_url, and its columns.

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from drive_tagger.adapters.postgres.connection import (
-    SEARCH_PATH_OPTION,
     connect,
     redact_url,
 )
@@ -213,6 +212,7 @@ def queue_options(settings: Settings) -> queue.QueueOptions:
         heartbeat_seconds=settings.worker_heartbeat_seconds,
         stalled_seconds=settings.worker_stalled_seconds,
         poll_seconds=settings.worker_poll_seconds,
+        grace_seconds=settings.worker_grace_seconds,
     )
 
 
@@ -246,25 +246,4 @@ def run_worker(settings: Settings, *, wait: bool = True, name: str | None = None
         on_stalled=lambda job_id, attempt, message: record_error(job_database, job_id, attempt, message),
         wait=wait,
         name=name,
-    )
-
-
-def make_pool(settings: Settings):
-    """The API's connection pool (not opened): autocommit connections with the vector type. Each
-    connection is checked as it is handed out, so one that died (a restarted server) is replaced
-    instead of failing a request."""
-    from psycopg_pool import ConnectionPool
-
-    from drive_tagger.adapters.postgres.vectors import use_vectors
-
-    return ConnectionPool(
-        database_url(settings),
-        kwargs={"autocommit": True, "options": SEARCH_PATH_OPTION},
-        configure=use_vectors,
-        check=ConnectionPool.check_connection,
-        min_size=max(1, settings.api_pool_size // 2),
-        max_size=settings.api_pool_size,
-        timeout=settings.api_wait_seconds,
-        open=False,
-        name="drive_tagger_api",
     )

@@ -135,6 +135,31 @@ FILE_CASES = [
     Case("sub/inner.md", _text("sub/inner.md", "# Inner\n\nA file in a subfolder the inner link points at."), "stored"),
 ]
 
+# Found by the second hostile round (issue 29) and kept here since.
+FILE_CASES += [
+    Case("utf16-be.txt", _text("utf16-be.txt", "\ufeffBoard minutes in UTF-16 BE".encode("utf-16-be")), "stored"),
+    Case("utf32.txt", _text("utf32.txt", "\ufeffTravel policy in UTF-32".encode("utf-32-le")), "stored"),
+    Case("bom-only.txt", _text("bom-only.txt", b"\xef\xbb\xbf"), "empty"),
+    Case("cr-only.txt", _text("cr-only.txt", "Old Mac memo line one\rline two\rline three"), "stored"),
+    Case("nbsp-only.md", _text("nbsp-only.md", "\u00a0\u00a0\n\u2003"), "empty"),
+    Case("zero-width.txt", _text("zero-width.txt", "\u200b\u200c\u200d\ufeff"), "empty"),
+    Case("invoice \u202egpj.exe.txt", _text("invoice \u202egpj.exe.txt", "A name with a bidi override."), "stored"),
+    Case("\u200b.txt", _text("\u200b.txt", "A file named by a zero-width space."), "stored"),
+    # A failure line shows such a name escaped, on one line (core.types.one_line).
+    Case("line\\nbreak.txt", _text("line\nbreak.txt", "A file name holding a newline."), "control character"),
+    Case("tab\\tname.txt", _text("tab\tname.txt", "A file name holding a tab."), "control character"),
+    Case(" leading space.txt", _text(" leading space.txt", "A file name that starts with a space."), "stored"),
+    Case("UPPER.TXT", _text("UPPER.TXT", "An upper-case suffix is still a text file."), "stored"),
+    Case("emoji-\U0001f4c4.md", _text("emoji-\U0001f4c4.md", "# Emoji\n\nA document named with an emoji."), "stored"),
+    Case("front-matter.md", _text("front-matter.md", "---\ntitle: Only front matter\n---\n"), "stored-or-named"),
+    Case("entities.html", _text("entities.html", "<p>" + "&amp;" * 50_000 + " budget</p>"), "stored"),
+    Case("deep.html", _text("deep.html", "<div>" * 5_000 + "deep budget memo" + "</div>" * 5_000), "stored-or-named"),
+    Case("comment-only.html", _text("comment-only.html", "<html><!-- nothing but a comment --></html>"), "empty"),
+    Case("style-only.html", _text("style-only.html", "<style>p { color: red }</style>"), "empty"),
+    Case("mislabelled.pdf", _text("mislabelled.pdf", "This is plain text saved with a .pdf name."), "unreadable PDF"),
+    Case("html-in.docx", _text("html-in.docx", "<html><body>Word saved as HTML</body></html>"), "unreadable Word"),
+]
+
 # rows.jsonl, line by line: what each line must give ("stored:<id>", or words of its failure).
 JSONL_ROWS = [
     (_row(id="good-1", text=GOOD_TEXT), "stored:good-1"),
@@ -158,6 +183,14 @@ JSONL_ROWS = [
     (b'{"id": "latin", "text": "caf\xe9"}', "not UTF-8"),
     (_row(id="good-2", text=GOOD_TEXT + " two"), "stored:good-2"),
     ("[" * 100_000, "malformed JSON"),
+    (_row(id="line\nbreak", text="an id with a newline"), "control character"),
+    (_row(id="\u200b", text="an id that is one zero-width space"), "stored:\u200b"),
+    (_row(id="  padded  ", text="an id with spaces around it"), "stored:padded"),
+    (_row(id=2**70, text="a whole number too large for Postgres' integers"), f"stored:{2**70}"),
+    (_row(id="bom", title="\ufeffTitle with a BOM", text="ok"), "stored:bom"),
+    (_row(id="list-text", text=["a", "b"]), "missing or empty 'text'"),
+    (_row(id="zw-text", text="\u200b\u200b"), "empty"),
+    ('{"id": "dupkey", "text": "first", "text": "second key wins"}', "stored:dupkey"),
     (_row(id="dup", text="first version"), "appears again"),
     (_row(id="dup", text="second version"), "stored:dup"),
 ]

@@ -6,12 +6,16 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import procrastinate
 import psycopg
 from procrastinate import exceptions as pexc
+from procrastinate.job_context import AbortReason
 from procrastinate.jobs import Job, Status
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 
@@ -34,6 +38,7 @@ class QueueOptions:
     heartbeat_seconds: float = 10.0
     stalled_seconds: float = 30.0
     poll_seconds: float = 2.0
+    grace_seconds: float = 30.0  # after SIGTERM, how long running jobs may finish
 
 
 class BackoffRetry(BaseRetryStrategy):
@@ -138,9 +143,45 @@ def run_worker(
                 stalled_worker_timeout=options.stalled_seconds,
                 fetch_job_polling_interval=options.poll_seconds,
                 abort_job_polling_interval=max(options.poll_seconds, 5.0),
+                shutdown_graceful_timeout=options.grace_seconds,
+                worker_middleware=[_let_go_at_shutdown],
             )
 
-    asyncio.run(main())
+    jobs = ThreadPoolExecutor(thread_name_prefix="job")  # sync tasks run here (procrastinate's to_thread)
+    loop = asyncio.new_event_loop()
+    loop.set_default_executor(jobs)
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()  # does not wait for the job threads
+    if not _finished_soon(jobs):
+        # A job's thread cannot be stopped from outside, and one still running past the grace
+        # period would hold the process at exit for ever. It exits now, as a kill would end
+        # it; its job was given back to the queue by _let_go_at_shutdown.
+        log.warning("jobs still running after the %gs grace period; exiting without them", options.grace_seconds)
+        logging.shutdown()
+        os._exit(1)
+
+
+def _finished_soon(jobs: ThreadPoolExecutor, seconds: float = 2.0) -> bool:
+    """Whether the job threads end within a moment (the worker already waited its grace period)."""
+    waiter = threading.Thread(target=jobs.shutdown, daemon=True)
+    waiter.start()
+    waiter.join(seconds)
+    return not waiter.is_alive()
+
+
+async def _let_go_at_shutdown(call_next, context, worker):
+    """A job's thread cannot be cancelled, and procrastinate waits for it after the grace period
+    for ever. Past the grace period this lets the job go (aborted by the shutdown, so retried),
+    and the process exits without its thread."""
+    running = asyncio.ensure_future(call_next())
+    while True:
+        done, _ = await asyncio.wait({running}, timeout=0.5)
+        if done:
+            return running.result()
+        if context.abort_reason() == AbortReason.SHUTDOWN:
+            raise pexc.JobAborted("the worker stopped after its grace period")
 
 
 def _every(seconds: float) -> str:

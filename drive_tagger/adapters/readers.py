@@ -35,6 +35,7 @@ def read_sources(paths: Sequence[Path]) -> Iterator[SourceDocument | ReadFailure
     External ids: a file inside a given folder is named by its path relative to that folder;
     a file given by itself, by its name; a table row, by its id column.
     """
+    taken: dict[str, str] = {}  # id -> where the first document with it came from
     for path in paths:
         path = Path(path)
         if not path.exists():
@@ -42,9 +43,30 @@ def read_sources(paths: Sequence[Path]) -> Iterator[SourceDocument | ReadFailure
                 _shown(path), "no such file or directory" + (" (a broken link)" if path.is_symlink() else "")
             )
         elif path.is_dir():
-            yield from _read_folder(path)
+            yield from _once_per_id(_read_folder(path), taken, path)
         else:
-            yield from _read_one(path, _text_id(path.name))
+            yield from _once_per_id(_read_one(path, _text_id(path.name)), taken, path)
+
+
+def _once_per_id(
+    items: Iterator[SourceDocument | ReadFailure], taken: dict[str, str], given: Path
+) -> Iterator[SourceDocument | ReadFailure]:
+    """Two inputs of one ingest that would give the same id (notes.txt in two folders): the
+    first keeps it and the later one fails, naming both, instead of silently replacing it."""
+    mine: set[str] = set()
+    for item in items:
+        if isinstance(item, SourceDocument):
+            first = taken.get(item.external_id)
+            if first is not None and item.external_id not in mine:
+                yield ReadFailure(
+                    item.source,
+                    f"its id {item.external_id[:200]!r} is already that of {first}; ingest the folders' "
+                    "common parent folder instead, or each folder into its own workspace",
+                )
+                continue
+            taken[item.external_id] = item.source
+            mine.add(item.external_id)
+        yield item
 
 
 def _read_folder(root: Path) -> Iterator[SourceDocument | ReadFailure]:
@@ -147,7 +169,7 @@ def _decode(data: bytes) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(encoding)
+                return data.decode(encoding).removeprefix("\ufeff")  # the -le/-be codecs keep the mark
             except UnicodeDecodeError as exc:
                 raise UnreadableFile(f"not valid {encoding.upper()} text (bad bytes at offset {exc.start})") from None
     if b"\x00" in data[:8192]:

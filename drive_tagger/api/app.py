@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
 
 from drive_tagger import errors
-from drive_tagger.api.limits import BodySizeLimit
+from drive_tagger.api.limits import BodySizeLimit, BodyTooLarge
 from drive_tagger.api.read_cache import CachedReads
 from drive_tagger.settings import Settings, load_settings
 
@@ -46,15 +46,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from drive_tagger.adapters.postgres.connection import Pool
         from drive_tagger.api.batcher import EmbedBatcher
         from drive_tagger.api.deps import DatabaseGate
         from drive_tagger.api.read_cache import ReadCache, listen_for_changes
-        from drive_tagger.wiring import database_url, lazy_embedder, make_pool, open_database, warm_quietly
+        from drive_tagger.wiring import database_url, lazy_embedder, open_database, warm_quietly
 
         app.state.settings = settings or load_settings()
         open_database(app.state.settings).close()  # migrate or refuse a stale schema, as the CLI does
-        app.state.pool = make_pool(app.state.settings)
-        app.state.pool.open(wait=True)
+        app.state.pool = Pool(
+            database_url(app.state.settings),
+            size=app.state.settings.api_pool_size,
+            wait_seconds=app.state.settings.api_wait_seconds,
+        )
+        app.state.pool.open()
         app.state.gate = DatabaseGate.for_settings(app.state.settings)
         app.state.embedder = lazy_embedder(app.state.settings)
         if app.state.settings.api_warm_model:
@@ -86,12 +91,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # Where and what, never the value: a 50 MB body must not come back in the answer.
+        # Where and what, never the value (FastAPI's own answer repeats it whole, as `input`): a
+        # 50 MB body must not come back in the answer, nor more than MAX_ECHO_CHARS of it.
         problems = [
-            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))[:300], "type": e.get("type")}
+            {
+                "loc": [errors.cut(part) if isinstance(part, str) else part for part in e.get("loc", ())],
+                "msg": errors.cut(str(e.get("msg", ""))),
+                "type": e.get("type"),
+            }
             for e in exc.errors()[:MAX_VALIDATION_ERRORS]
         ]
         return _error(422, problems, "InvalidRequest")
+
+    @app.exception_handler(BodyTooLarge)
+    async def body_too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return JSONResponse(exc.answer(), status_code=413)
 
     @app.exception_handler(psycopg.OperationalError)
     async def database_unavailable(request: Request, exc: psycopg.OperationalError) -> JSONResponse:

@@ -3,8 +3,12 @@ splitting filters, making a filter from picked documents, and the corrections ke
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
 from fastapi import APIRouter, status
 
+from drive_tagger.adapters.postgres.database import Database
 from drive_tagger.api.deps import WorkspaceRun
 from drive_tagger.api.models import CorrectionMade, DocumentsDeleted, FilterCreate, MergeIn, MoveIn
 from drive_tagger.core.inputs import id_problem
@@ -22,7 +26,7 @@ async def delete_document(workspace: str, document_id: str, run: WorkspaceRun) -
         raise UnknownDocument(f"no document with that id in workspace {workspace!r}: {id_problem(document_id)}")
     report = await run(lambda db: delete_documents(db.documents, workspace, [document_id]))
     if report.unknown:
-        raise UnknownDocument(f"no document {document_id!r} in workspace {workspace!r}")
+        raise UnknownDocument.among(report.unknown, workspace)
     return DocumentsDeleted(deleted=report.deleted)
 
 
@@ -30,8 +34,12 @@ async def delete_document(workspace: str, document_id: str, run: WorkspaceRun) -
 async def move(workspace: str, body: MoveIn, run: WorkspaceRun) -> CorrectionMade:
     """Place documents in a filter (or out of every filter): it shows at once and refreshes keep it."""
     target = None if body.filter is None else str(body.filter)
-    made = await run(lambda db: corrections.move_documents(db.refreshes, workspace, body.documents, target))
-    return CorrectionMade(correction=made, job_id=None)
+
+    def move_them(db: Database) -> int:
+        with _unknown_counted(db, workspace, body.documents):
+            return corrections.move_documents(db.refreshes, workspace, body.documents, target)
+
+    return CorrectionMade(correction=await run(move_them), job_id=None)
 
 
 @router.post("/merges", status_code=status.HTTP_202_ACCEPTED)
@@ -55,11 +63,13 @@ async def split(workspace: str, category_id: int, run: WorkspaceRun) -> Correcti
 @router.post("/filters", status_code=status.HTTP_202_ACCEPTED)
 async def create_filter(workspace: str, body: FilterCreate, run: WorkspaceRun) -> CorrectionMade:
     """Make a filter from documents you pick; documents like them join it (a queued refresh applies it)."""
-    return await run(
-        lambda db: _then_refresh(
-            db, workspace, corrections.create_filter(db.refreshes, workspace, body.name, body.documents)
-        )
-    )
+
+    def create(db: Database) -> CorrectionMade:
+        with _unknown_counted(db, workspace, body.documents):
+            correction = corrections.create_filter(db.refreshes, workspace, body.name, body.documents)
+        return _then_refresh(db, workspace, correction)
+
+    return await run(create)
 
 
 @router.get("/corrections")
@@ -77,6 +87,17 @@ async def list_corrections(workspace: str, run: WorkspaceRun) -> list[dict]:
         }
         for c in found
     ]
+
+
+@contextmanager
+def _unknown_counted(db: Database, workspace: str, external_ids: Sequence[str]) -> Iterator[None]:
+    """Unknown documents among the ids are reported by how many they are and the first of them,
+    never by the ids whole (a body may name 1,000 ids of a kilobyte each)."""
+    try:
+        yield
+    except UnknownDocument:
+        found = db.refreshes.document_ids(db.refreshes.workspace(workspace).id, list(external_ids))
+        raise UnknownDocument.among([i for i in external_ids if i not in found], workspace) from None
 
 
 def _then_refresh(db, workspace: str, correction: int) -> CorrectionMade:

@@ -78,19 +78,30 @@ def get_embed_batcher(request: Request) -> EmbedBatcher:
     return request.app.state.embed_batcher
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-BatcherDep = Annotated[EmbedBatcher, Depends(get_embed_batcher)]
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-
-
 def _unauthorized() -> HTTPException:
     return HTTPException(
         status.HTTP_401_UNAUTHORIZED, "missing or unknown API key", headers={"WWW-Authenticate": "Bearer"}
     )
 
 
-def _key(db: Database, credentials: HTTPAuthorizationCredentials | None) -> ApiKey:
-    token = clean_text(credentials.credentials) if credentials else ""
+def _credentials(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> HTTPAuthorizationCredentials:
+    """The bearer token. A request without one is refused (401) before its parameters and body are
+    validated or a setting or the database is looked at (FastAPI parses a JSON body earlier still,
+    so a body that is not JSON is a 422). The token itself is checked by the route's runner."""
+    if credentials is None:
+        raise _unauthorized()
+    return credentials
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+BatcherDep = Annotated[EmbedBatcher, Depends(get_embed_batcher)]
+Credentials = Annotated[HTTPAuthorizationCredentials, Depends(_credentials)]
+
+
+def _key(db: Database, credentials: HTTPAuthorizationCredentials) -> ApiKey:
+    token = clean_text(credentials.credentials)
     key = authenticate(db.access, token) if token else None
     if key is None:
         raise _unauthorized()
@@ -103,7 +114,7 @@ class Runner:
     Another workspace's key is told the workspace does not exist."""
 
     request: Request
-    credentials: HTTPAuthorizationCredentials | None
+    credentials: HTTPAuthorizationCredentials
     workspace: str | None = None
     admin: bool = False
 
@@ -118,8 +129,6 @@ class Runner:
             self._check(key)
             return work(db, key)
 
-        if self.credentials is None:
-            raise _unauthorized()
         try:
             return await in_database(self.request, checked)
         finally:
@@ -133,8 +142,6 @@ class Runner:
         and query (api/read_cache.py answers them before routing while nothing it read changed)."""
         from drive_tagger.api.read_cache import route_key
 
-        if self.credentials is None:
-            raise _unauthorized()
         cache = self.request.app.state.read_cache
         generation = cache.generation
         key, result = await self.with_key(lambda db, key: (key, work(db)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # 1,000 documents of 64 KiB each, with room for JSON escapes; a longer document is still taken
@@ -12,8 +13,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 MAX_REQUEST_BYTES = 96 * 1024 * 1024
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised while the body is read. An HTTPException, because FastAPI turns any other error met
+    while it reads a body into a 400; the app answers it 413 (api/app.py), as this middleware does
+    a body that declares too large a length."""
+
+    def __init__(self, max_bytes: int):
+        super().__init__(413, f"the request body is larger than {max_bytes:,} bytes")
+
+    def answer(self) -> dict:
+        return {"detail": self.detail, "error": "RequestTooLarge"}
 
 
 class BodySizeLimit:
@@ -37,7 +46,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         started = False
@@ -54,9 +63,7 @@ class BodySizeLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {"detail": f"the request body is larger than {self.max_bytes:,} bytes", "error": "RequestTooLarge"}
-        ).encode()
+        body = json.dumps(BodyTooLarge(self.max_bytes).answer()).encode()
         await send(
             {
                 "type": "http.response.start",

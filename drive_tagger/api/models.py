@@ -3,13 +3,50 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator
 
+from drive_tagger.core.filter_names import MAX_FILTER_NAME_CHARS, normal_filter_name
 from drive_tagger.core.inputs import MAX_BODY_CHARS, MAX_ID_BYTES, MAX_TITLE_CHARS, id_problem, text_problem
 
 MAX_DOCUMENTS_PER_REQUEST = 1000
 MAX_BIGINT = 2**63 - 1  # ids and offsets beyond Postgres' bigint are answered 422, not 500
+
+
+def _usable_id(value: str) -> str:
+    if problem := id_problem(value):
+        raise ValueError(problem)
+    return value
+
+
+# A document id as every body names one: what could not be stored (NUL, half a surrogate pair,
+# past MAX_ID_BYTES, see core/inputs.py) is refused with 422 before it reaches the database.
+DocumentId = Annotated[str, AfterValidator(_usable_id)]
+# Documents named by id: each id checked, and a repeated id kept once (where it first appears),
+# so that a correction counts each document once.
+DocumentIds = Annotated[
+    list[DocumentId],
+    Field(min_length=1, max_length=MAX_DOCUMENTS_PER_REQUEST),
+    AfterValidator(lambda ids: list(dict.fromkeys(ids))),
+]
+
+
+def _normal_filter_name(value: object) -> object:
+    return normal_filter_name(value) if isinstance(value, str) else value
+
+
+# A filter name a person gives, measured as it will be stored (core/filter_names.py); the database
+# applies the rest of the rules, and the API answers 422 with its words.
+FilterName = Annotated[
+    str,
+    BeforeValidator(_normal_filter_name),
+    Field(
+        min_length=1,
+        max_length=MAX_FILTER_NAME_CHARS,
+        description=f"One line of at most {MAX_FILTER_NAME_CHARS} characters, unique in the workspace.",
+    ),
+]
 
 
 class EmbedRequest(BaseModel):
@@ -47,19 +84,12 @@ class WorkspacesOut(BaseModel):
 
 
 class DocumentIn(BaseModel):
-    id: str = Field(
+    id: DocumentId = Field(
         min_length=1,
         description=f"Your id for the document (at most {MAX_ID_BYTES:,} UTF-8 bytes); updates replace it.",
     )
     title: str = Field(default="", description=f"Kept on one line, up to {MAX_TITLE_CHARS:,} characters.")
     text: str = Field(min_length=1, description=f"Kept up to {MAX_BODY_CHARS:,} characters; the rest is cut.")
-
-    @field_validator("id")
-    @classmethod
-    def _usable_id(cls, value: str) -> str:
-        if problem := id_problem(value):
-            raise ValueError(problem)
-        return value
 
     @field_validator("text")
     @classmethod
@@ -130,7 +160,7 @@ class FilterPage(BaseModel):
 
 
 class FilterRename(BaseModel):
-    name: str | None = Field(default=None, max_length=200, description="New name; omit to pin the current one.")
+    name: FilterName | None = Field(default=None, description="New name; omit to pin the current one.")
     pinned: bool = Field(default=True, description="False drops the pin and shows the computed name again.")
 
 
@@ -154,7 +184,7 @@ class ErrorOut(BaseModel):
 
 
 class MoveIn(BaseModel):
-    documents: list[str] = Field(min_length=1, max_length=MAX_DOCUMENTS_PER_REQUEST)
+    documents: DocumentIds = Field(description="Ids of the documents to move; a repeated id counts once.")
     filter: int | None = Field(ge=0, le=2**31 - 1, description="The filter to place them in; null: out of every one.")
 
 
@@ -164,11 +194,9 @@ class MergeIn(BaseModel):
 
 
 class FilterCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    documents: list[str] = Field(
-        min_length=1,
-        max_length=MAX_DOCUMENTS_PER_REQUEST,
-        description="Ids of documents that belong in it; documents like them join it.",
+    name: FilterName
+    documents: DocumentIds = Field(
+        description="Ids of documents that belong in it (a repeated id counts once); documents like them join it."
     )
 
 

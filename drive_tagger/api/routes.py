@@ -104,9 +104,13 @@ async def queue_refresh(workspace: str, run: WorkspaceRun) -> JobQueued:
 @workspace_router.post("/sync", status_code=status.HTTP_202_ACCEPTED)
 async def queue_sync(workspace: str, run: WorkspaceRun, settings: SettingsDep) -> JobQueued:
     """Queue a sync of the workspace with the app's own documents table (DRIVE_TAGGER_SYNC_TABLE)."""
-    if not settings.sync_table:
-        raise InvalidInput("no source table to sync: the server has no DRIVE_TAGGER_SYNC_TABLE")
-    job_id, queued = await run(lambda db: db.jobs.defer(Task.SYNC, workspace))
+
+    def queue(db) -> tuple[int, bool]:  # after the key check, as every route's work
+        if not settings.sync_table:
+            raise InvalidInput("no source table to sync: the server has no DRIVE_TAGGER_SYNC_TABLE")
+        return db.jobs.defer(Task.SYNC, workspace)
+
+    job_id, queued = await run(queue)
     return JobQueued(job_id=job_id, queued=queued)
 
 
@@ -162,5 +166,8 @@ async def document_tags(workspace: str, document_id: str, run: WorkspaceRun) -> 
     """A document's tags (its filters), best first; the id may contain slashes."""
     if id_problem(document_id):
         raise UnknownDocument(f"no document with that id in workspace {workspace!r}: {id_problem(document_id)}")
-    title, tags = await run(lambda db: query.document_tags(db.refreshes, workspace, document_id))
+    try:
+        title, tags = await run(lambda db: query.document_tags(db.refreshes, workspace, document_id))
+    except UnknownDocument:
+        raise UnknownDocument.among([document_id], workspace) from None  # the id cut, not echoed whole
     return DocumentTagsOut(id=document_id, title=title, tags=[asdict(t) for t in tags])

@@ -33,10 +33,12 @@ OWN_STATIC = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; 
 PLOTLY = "plotly.min.js"
 # Static files are named with a digest of their contents, so a browser may keep them for good.
 FOREVER = "public, max-age=31536000, immutable"
-# Only this server's own files; plotly.js needs eval and sets inline styles.
+# Only this server's own files; plotly.js needs eval and sets inline styles. Forms post only
+# here, no <base> may move where relative addresses point, and no other site may frame the page.
 PAGE_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'"
+    "img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
 )
 CategoryId = Annotated[int, PathParam(ge=0, le=2**31 - 1)]
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
@@ -136,10 +138,11 @@ async def search(
     return _html("documents.html", kind="search", query=text, within=within, filter=None, page=None, rows=rows)
 
 
-@fragments.get("/documents/{document_id:path}")
-async def document(workspace: str, document_id: str, run: WorkspaceRun) -> HTMLResponse:
+@fragments.get("/document")
+async def document(workspace: str, run: WorkspaceRun, document_id: Annotated[str, Query(alias="id")]) -> HTMLResponse:
     """A document: its filters, the keywords it shares with each and its nearest neighbours
-    there, and the filters it can be moved to."""
+    there, and the filters it can be moved to. The id travels in the query, never in the path,
+    where a browser would resolve an id such as `..` or `a/../../filters` to another route."""
     if id_problem(document_id):
         raise UnknownDocument(f"no document with that id in workspace {workspace!r}: {id_problem(document_id)}")
 

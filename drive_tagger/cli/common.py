@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import sys
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -133,6 +135,8 @@ def handles_errors(command: F) -> F:
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             raise typer.Exit(130) from None
+        except BrokenPipeError:
+            _reader_left()
         except Exception as exc:
             if context().debug:
                 raise
@@ -140,6 +144,14 @@ def handles_errors(command: F) -> F:
         raise typer.Exit(code)
 
     return run  # type: ignore[return-value]
+
+
+def _reader_left() -> None:
+    """The reader of our output went away (`| head`): stop quietly, as a shell tool does, with
+    the exit code of a SIGPIPE death; output still buffered goes to /dev/null, not to an error."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise typer.Exit(141)
 
 
 def fail(message: str) -> None:

@@ -20,6 +20,8 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from threadpoolctl import threadpool_limits
 
 from drive_tagger.core.merging import group_sums, lloyd_polish, nearest, own_similarity
@@ -72,6 +74,8 @@ class DocumentClusterer:
             return _single_cluster(X)
         rng = np.random.RandomState(p.seed)
         fit_rows = np.sort(rng.choice(n, p.max_fit, replace=False)) if n > p.max_fit else np.arange(n)
+        if len(fit_rows) <= p.duplicate_check_max:
+            fit_rows = fit_rows[one_per_clump(X[fit_rows], p.duplicate_similarity)]
         X_fit = X[fit_rows]
         project = _reduction(X_fit, p)
         reduced = project(X_fit)
@@ -115,6 +119,31 @@ class DocumentClusterer:
             choice.stabilities,
             choice.kept_previous,
         )
+
+
+def one_per_clump(X: np.ndarray, similarity: float, block: int = 2_048, tight_share: float = 0.1) -> np.ndarray:
+    """Indices of the rows of X (unit vectors) that stay when each clump of near-duplicates keeps
+    only its first row. Rows are near-duplicates when a chain of pairs links them at a cosine of
+    at least `similarity` and at least the drive's own nearest-neighbour similarity at its
+    1 - tight_share quantile: what counts as a copy is judged against how close the drive's
+    documents normally sit, so a drive of naturally tight topics loses nothing."""
+    n = len(X)
+    nearest_other = np.empty(n, dtype=np.float32)
+    pairs = []
+    for start in range(0, n, block):
+        products = X[start : start + block] @ X.T
+        products[np.arange(len(products)), np.arange(start, start + len(products))] = -1.0
+        nearest_other[start : start + len(products)] = products.max(axis=1)
+        rows, cols = np.nonzero(products >= similarity)
+        keep = rows + start < cols
+        pairs.append((rows[keep] + start, cols[keep], products[rows[keep], cols[keep]]))
+    rows, cols, values = (np.concatenate(part) for part in zip(*pairs, strict=True))
+    linked = values >= max(similarity, float(np.quantile(nearest_other, 1.0 - tight_share)))
+    if n < 2 or not linked.any():
+        return np.arange(n)
+    links = coo_matrix((np.ones(int(linked.sum()), dtype=np.int8), (rows[linked], cols[linked])), shape=(n, n))
+    _, clump = connected_components(links, directed=False)
+    return np.sort(np.unique(clump, return_index=True)[1])
 
 
 def _kept_means(X: np.ndarray, top: np.ndarray, k: int, iqr: float | None) -> np.ndarray:

@@ -17,6 +17,10 @@ MAX_ID_BYTES = 1_024
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _CONTROL_IN_ID = re.compile(r"[\x00-\x1f\x7f]")
+# Characters that take no room on the page: zero-width spaces and joiners, word joiner, byte
+# order mark, soft hyphen. A text of only these and white space says nothing.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_VISIBLE = re.compile(f"[^\\s{_INVISIBLE}]")
 
 
 def clean_text(text: str) -> str:
@@ -45,7 +49,7 @@ def text_problem(body: object) -> str | None:
     """Why a value cannot be a document's text, or None when it can."""
     if not isinstance(body, str):
         return f"the text must be a string, got {type(body).__name__}"
-    if not clean_text(body).strip():
+    if not _VISIBLE.search(clean_text(body)):
         return "the text is empty or only whitespace (nothing to embed)"
     return None
 
@@ -57,5 +61,5 @@ def checked_document(doc: SourceDocument) -> SourceDocument | ReadFailure:
     problem = id_problem(doc.external_id) or text_problem(doc.body)
     if problem:
         return ReadFailure(where, problem)
-    title = " ".join(clean_text(doc.title or "").split())[:MAX_TITLE_CHARS]
+    title = " ".join(clean_text(doc.title or "").split()).strip(_INVISIBLE)[:MAX_TITLE_CHARS]
     return replace(doc, title=title, body=clean_text(doc.body)[:MAX_BODY_CHARS])

@@ -157,7 +157,18 @@ class ReadFailure:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.reason}"
+        return f"{one_line(self.source)}: {one_line(self.reason)}"
+
+
+# Characters that would break a report line or make it lie about what it names: C0/C1 controls
+# (a newline in a file name), bidi controls ("invoice \u202egpj.exe" shows as "invoice exe.jpg").
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: str) -> str:
+    """text with every character that could break or disguise a line of output escaped
+    (a newline shows as \\n, a right-to-left override as \\u202e)."""
+    return _UNPRINTABLE.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from drive_tagger.core.corrections import Kind
 from drive_tagger.core.ports import RefreshStore
 from drive_tagger.errors import InvalidInput, UnknownDocument
-from drive_tagger.services.pins import check_filter_name
 from drive_tagger.services.query import resolve_filter
 
 
@@ -41,17 +40,21 @@ def split_filter(refreshes: RefreshStore, workspace_slug: str, reference: str) -
 
 
 def create_filter(refreshes: RefreshStore, workspace_slug: str, name: str, external_ids: Sequence[str]) -> int:
-    """A filter named by a person from documents they picked; documents like them join it."""
+    """A filter named by a person from documents they picked; documents like them join it. The
+    database stores the name normalised and refuses, as InvalidInput, one that breaks the rules of
+    a filter name (core/filter_names.py) or is another filter's name already."""
     workspace = refreshes.workspace(workspace_slug)
-    name = check_filter_name(name, refreshes.filters(workspace.id))
     ids = _document_ids(refreshes, workspace, external_ids)
     return refreshes.record_correction(workspace.id, Kind.LEARNED, None, ids, name=name)
 
 
 def _document_ids(refreshes: RefreshStore, workspace, external_ids: Sequence[str]) -> list[int]:
+    """The documents' ids, each once, or UnknownDocument naming the ids the workspace lacks (as the
+    SQL functions' workspace_document_ids does)."""
     if not external_ids:
         raise InvalidInput("name at least one document")
-    found = refreshes.document_ids(workspace.id, list(external_ids))
+    external_ids = list(dict.fromkeys(external_ids))
+    found = refreshes.document_ids(workspace.id, external_ids)
     missing = [i for i in external_ids if i not in found]
     if missing:
         shown = ", ".join(repr(m) for m in missing[:5]) + (" ..." if len(missing) > 5 else "")

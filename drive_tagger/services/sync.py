@@ -47,10 +47,14 @@ class SyncReport:
 def sync_workspaces(
     documents: DocumentStore, source: SourceTable, workspace: str | None = None, *, batch_size: int = INGEST_BATCH_SIZE
 ) -> list[SyncReport]:
-    """Syncs one workspace, or every workspace the table names; a value that cannot name a
-    workspace is reported and skipped. Embeds nothing (the caller embeds or queues it)."""
+    """Syncs one workspace, or every workspace the table names or was synced from it before (one
+    whose rows are all gone loses its documents); a value that cannot name a workspace is
+    reported and skipped. Embeds nothing (the caller embeds or queues it). A failure while
+    reading raises once the source's snapshot is closed; what was stored before it stays, and
+    the watermark of the workspace it failed in does not move, so the next sync reads it again."""
+    origin = _origin(source)
     with source.snapshot() as snapshot:
-        slugs = [workspace] if workspace else snapshot.workspaces()
+        slugs = [workspace] if workspace else sorted({*snapshot.workspaces(), *documents.synced_workspaces(origin)})
         reports = []
         for slug in slugs:
             try:
@@ -64,39 +68,59 @@ def sync_workspaces(
         return reports
 
 
+def _origin(source: SourceTable) -> str:
+    """A synced document's source is this followed by its row id."""
+    return f"sync:{source.columns.table}#"
+
+
 def _sync_one(
     documents: DocumentStore, source: SourceTable, snapshot: Snapshot, slug: str, batch_size: int
 ) -> SyncReport:
     started = time.perf_counter()
-    origin = f"sync:{source.columns.table}#"  # a synced document's source: origin + its row id
+    origin = _origin(source)
     workspace = documents.ensure_workspace(slug)
     since = documents.sync_watermark(workspace.id, origin)
     watermark = snapshot.next_watermark()
-    flagged: list[str] = []
-    stored = store_documents(
-        documents, slug, _documents(snapshot.changed_rows(slug, since), origin, flagged), batch_size=batch_size
-    )
     live = snapshot.live_ids(slug)
-    gone = [i for i in documents.synced_document_ids(workspace.id, origin) if i not in live]
-    deleted = documents.delete_documents(workspace.id, sorted(set(gone) | set(flagged))) if gone or flagged else []
+    held = set(documents.synced_document_ids(workspace.id, origin))
+    unseen = sorted(live - held) if since is not None else []
+    flagged: set[str] = set()
+    rows = snapshot.changed_rows(slug, since, unseen)
+    stored = store_documents(documents, slug, _documents(rows, source, origin, flagged), batch_size=batch_size)
+    gone = sorted((held - live) | flagged)
+    deleted = documents.delete_documents(workspace.id, gone) if gone else []
     report = _report(slug, stored, deleted, flagged)
     documents.save_sync_state(workspace.id, origin, watermark, rows_read=report.read, rows_deleted=len(deleted))
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _documents(rows: Iterator[SourceRow], origin: str, flagged: list[str]) -> Iterator[SourceDocument]:
-    """Live rows as documents; a row flagged deleted is noted instead."""
+def _documents(
+    rows: Iterator[SourceRow], source: SourceTable, origin: str, flagged: set[str]
+) -> Iterator[SourceDocument | ReadFailure]:
+    """Live rows as documents; a row flagged deleted is noted instead. A row with no id fails
+    alone; an id that appears again is reported, and its later row (by updated_at) is kept."""
+    seen: set[str] = set()
     for row in rows:
-        if not row.live:
-            flagged.append(row.external_id)
+        if row.external_id is None:
+            yield ReadFailure(f"{origin}<NULL>", f"the {source.columns.id!r} column is NULL; the row is skipped")
             continue
+        if row.external_id in seen:
+            yield ReadFailure(
+                origin + row.external_id,
+                f"id {row.external_id[:200]!r} appears again in {source.columns.table}; the later row is kept",
+            )
+        seen.add(row.external_id)
+        if not row.live:
+            flagged.add(row.external_id)
+            continue
+        flagged.discard(row.external_id)
         yield SourceDocument(
             row.external_id, row.title, row.text if isinstance(row.text, str) else "", origin + row.external_id
         )
 
 
-def _report(slug: str, stored: IngestReport, deleted: list[str], flagged: list[str]) -> SyncReport:
+def _report(slug: str, stored: IngestReport, deleted: list[str], flagged: set[str]) -> SyncReport:
     return SyncReport(
         slug,
         read=stored.read + len(stored.failures) + len(flagged),

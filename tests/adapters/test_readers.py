@@ -2,6 +2,7 @@ import gzip
 import json
 
 from drive_tagger.adapters.readers import ReadFailure, read_sources
+from drive_tagger.core.types import SourceDocument
 from tests.files import write_docx, write_pdf
 
 
@@ -128,3 +129,21 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path):
     (tmp_path / "c.txt").write_text("Good document two.")
     docs, failures = _read(tmp_path)
     assert [d.external_id for d in docs] == ["a.txt", "c.txt"] and len(failures) == 1
+
+
+def test_two_folders_with_the_same_file_name_keep_the_first_and_name_the_second(tmp_path):
+    for folder, text in (("north", "Northern office lease renewal."), ("south", "Southern office lease renewal.")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "lease.txt").write_text(text)
+    items = list(read_sources([tmp_path / "north", tmp_path / "south"]))
+    documents = [i for i in items if isinstance(i, SourceDocument)]
+    failures = [i for i in items if isinstance(i, ReadFailure)]
+    assert [(d.external_id, d.body) for d in documents] == [("lease.txt", "Northern office lease renewal.")]
+    assert len(failures) == 1 and failures[0].source.endswith("south/lease.txt")
+    assert "already that of" in failures[0].reason and "north/lease.txt" in failures[0].reason
+
+
+def test_a_utf16_file_keeps_no_byte_order_mark_in_its_title_or_body(tmp_path):
+    (tmp_path / "minutes.txt").write_bytes("\ufeffBoard minutes\n\nThe board met on Monday.".encode("utf-16-le"))
+    (document,) = read_sources([tmp_path / "minutes.txt"])
+    assert document.title == "Board minutes" and document.body.startswith("Board minutes")

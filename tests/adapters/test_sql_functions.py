@@ -80,6 +80,14 @@ def test_match_documents_finds_a_document_by_its_own_vector(db, two_workspaces):
     assert len(rows) == 5 and rows[0][0] == ids[7] and rows[0][3] == pytest.approx(1.0, abs=1e-4)
 
 
+def test_a_member_finds_a_document_by_its_own_vector(db, two_workspaces):
+    workspace = db.documents.workspace("samples")
+    ids, vectors = db.documents.workspace_vectors(workspace.id, workspace.embedding_model)
+    with as_user(db.conn, ALICE) as conn:
+        rows = conn.execute("select * from match_documents(%s, 'samples', 5)", (np.asarray(vectors[7]),)).fetchall()
+    assert len(rows) == 5 and rows[0][0] == ids[7] and rows[0][3] == pytest.approx(1.0, abs=1e-4)
+
+
 def test_a_member_reads_only_their_workspaces_rows(db, two_workspaces):
     samples = db.documents.workspace("samples").id
     with as_user(db.conn, ALICE) as conn:
@@ -143,20 +151,6 @@ def test_pinning_a_filter_that_is_not_active_is_refused(db, two_workspaces):
     assert not db.refreshes.pin_category_name(db.documents.workspace("samples").id, 99_999, "Ghost")
 
 
-APP_FUNCTIONS = {
-    "category_filters",
-    "filter_documents",
-    "document_tags",
-    "match_documents",
-    "request_user_id",
-    "member_workspace_ids",
-    "move_documents",
-    "merge_filters",
-    "split_filter",
-    "create_filter",
-}
-
-
 def _executable_by(db, role: str) -> set[str]:
     rows = db.conn.execute(
         """select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
@@ -166,12 +160,7 @@ def _executable_by(db, role: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def test_anon_may_execute_no_function_at_all(db):
-    assert _executable_by(db, "anon") == set()
-
-
-def test_authenticated_may_execute_only_the_functions_meant_for_apps(db):
-    assert _executable_by(db, "authenticated") == APP_FUNCTIONS
+# Which functions each API role may execute, each as every caller: tests/adapters/test_sql_rules.py.
 
 
 def test_a_function_created_later_is_not_executable_by_the_api_roles(db):

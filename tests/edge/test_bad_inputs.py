@@ -117,6 +117,17 @@ API_CASES = [
     ("no documents", [], 422),
     ("a text over the body limit", [{"id": "big", "text": "y" * (MAX_BODY_CHARS + 5000)}], 202),
     ("a title with NUL", [{"id": "t", "title": "a\x00b", "text": "fine"}], 202),
+    ("an id with a newline", [{"id": "a\nb", "text": "x"}], 422),
+    ("a text of zero-width spaces", [{"id": "z", "text": "\u200b\u200b \ufeff"}], 422),
+    ("a title that is a number", [{"id": "t", "title": 5, "text": "x"}], 422),
+    ("an id of 1,025 bytes", [{"id": "a" * 1025, "text": "x"}], 422),
+    ("an id of exactly 1,024 bytes", [{"id": "a" * 1024, "text": "fine"}], 202),
+    ("a document that is a list", [["id", "text"]], 422),
+    ("a document that is null", [None], 422),
+    ("one id twice in a request", [{"id": "d", "text": "one"}, {"id": "d", "text": "two"}], 202),
+    ("a text with NUL", [{"id": "n", "text": "a\x00b"}], 202),
+    ("a title of 5,000 characters", [{"id": "lt", "title": "T" * 5000, "text": "fine"}], 202),
+    ("a document with an unknown field", [{"id": "e", "text": "fine", "colour": "red"}], 202),
 ]
 
 

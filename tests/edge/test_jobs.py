@@ -2,6 +2,9 @@
 pipeline, the concurrency cap, retries, failed jobs kept with their error, stalled-job recovery."""
 
 import shutil
+import signal
+import subprocess
+import time
 
 import psycopg
 import pytest
@@ -38,6 +41,17 @@ def _job(db, job_id):
 def _finished(db, job_id):
     job = _job(db, job_id)
     return job if job["status"] in ("succeeded", "failed") else None
+
+
+def _wait_until_the_refresh_blocks(db) -> None:
+    """Waits until a refresh waits on a lock (the workspace row a test holds)."""
+    wait_for(
+        lambda: db.conn.execute(
+            "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'"
+        ).fetchone()[0],
+        what="the refresh to block",
+        timeout=120,
+    )
 
 
 def _copy_workspace(db, source: str, target: str) -> None:
@@ -164,13 +178,7 @@ def test_a_worker_killed_mid_refresh_keeps_the_filters_and_another_worker_retrie
         blocker.execute("select 1 from workspaces where id = %s for no key update", (workspace.id,))
         job_id, _ = request_refresh(db.jobs, sample_workspace)
         first = workers()
-        wait_for(
-            lambda: db.conn.execute(
-                "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'"
-            ).fetchone()[0],
-            what="the refresh to block",
-            timeout=120,
-        )
+        _wait_until_the_refresh_blocks(db)
         first.kill()
         assert _job(db, job_id)["status"] == "doing"
     # The killed worker's transaction is rolled back: the previous filters are still active.
@@ -195,3 +203,25 @@ def test_a_worker_killed_mid_refresh_keeps_the_filters_and_another_worker_retrie
         timeout=30,
         what="the killed run to be found abandoned",
     )
+
+
+def test_sigterm_stops_a_worker_within_its_grace_period_and_the_job_is_done_by_another(
+    db, sample_workspace, workers, database_url
+):
+    workspace = db.documents.workspace(sample_workspace)
+    with psycopg.connect(database_url) as blocker:
+        blocker.execute("select 1 from workspaces where id = %s for no key update", (workspace.id,))
+        job_id, _ = request_refresh(db.jobs, sample_workspace)
+        first = workers(DRIVE_TAGGER_WORKER_GRACE_SECONDS="1")
+        _wait_until_the_refresh_blocks(db)
+        started = time.monotonic()
+        first.process.send_signal(signal.SIGTERM)
+        try:
+            first.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # before: it waited for the blocked job for ever
+            first.kill()
+        assert time.monotonic() - started < 10, first.output()
+        assert "grace period" in first.output()
+    second = workers()
+    job = wait_for(lambda: _finished(db, job_id), what="the job to be retried")
+    assert job["status"] == "succeeded", second.output()

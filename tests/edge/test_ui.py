@@ -1,8 +1,9 @@
 """The web page in a real browser (headless Chromium driven by selenium) against `drive-tagger
 serve`, on the sample drive: the filters, a filter's documents, search by meaning, a rename, a
-move, why a document is where it is, the map, a refresh and its changes, and a key that never
-sees another workspace. One server and one browser serve the module (each takes seconds to
-start); every test has a workspace and a key of its own, which the server keeps apart."""
+move, why a document is where it is, the map, a refresh and its changes, a key that never sees
+another workspace, and markup that documents and filters bring shown as text, never as elements.
+One server and one browser serve the module (each takes seconds to start); every test has a
+workspace and a key of its own, which the server keeps apart."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
@@ -22,6 +24,7 @@ from drive_tagger.adapters.postgres.connection import connect
 from drive_tagger.adapters.postgres.database import Database
 from drive_tagger.adapters.readers import read_sources
 from drive_tagger.core.params import ClusteringParams, RefreshParams
+from drive_tagger.core.types import SourceDocument
 from drive_tagger.services import corrections
 from drive_tagger.services.ingest import ingest
 from drive_tagger.services.keys import create_key
@@ -35,6 +38,13 @@ pytestmark = pytest.mark.xdist_group("browser")
 WAIT = 30
 MODEL_WAIT = 240  # the server (or a worker) loads the model on its first search (or refresh)
 NDA = "contracts/mutual-nda-brightwave.md"
+# What a hostile document's id, title or text, or a filter's name or keywords, would add to the page.
+PLANTED = "[id^=planted], form[action^=http], img[src=x], #app script, #app iframe, base"
+BOLD = "<b id=planted-bold>bold</b>"
+IMAGE = "<img src=x id=planted-image onerror=\"document.title='owned'\">"
+FORM = "<form action=http://127.0.0.1:9/ method=post id=planted-form>Paste your key again <input name=key></form>"
+LEGAL = "This mutual non-disclosure agreement binds both parties to keep confidential information secret"
+KITCHEN = "Simmer the tomato sauce with garlic, basil and olive oil, then bake the lasagne until golden"
 _numbers = itertools.count()
 
 
@@ -79,6 +89,43 @@ def drive(module_db, sample_embedder, samples_dir, request) -> Drive:
     )
     assert read.failed == 0
     refresh_workspace(module_db.documents, module_db.refreshes, slug)
+    return Drive(slug, create_key(module_db.access, workspace=slug))
+
+
+def _hostile_documents(slug: str) -> list[SourceDocument]:
+    """Ten documents on two subjects whose ids, titles and texts are markup or address tricks."""
+    rows = [
+        (f"../../../../v1/workspaces/{slug}/filters", BOLD, f"{LEGAL} for two years."),
+        ("..", IMAGE, f"{LEGAL} and returns every copy."),
+        (".", "", f"{FORM} {LEGAL} under the law of Delaware."),
+        ("a/../../sidebar", "<script>document.title='owned'</script>", f"{LEGAL}; either party may end it."),
+        ("100% sure? #2 & more.md", FORM, f"{BOLD} {LEGAL} with a penalty for breach."),
+        ("ünïcødé/文書 ✓.md", "Ünïcødé ✓", f"{KITCHEN} for forty minutes."),
+        ("<script>alert(1)</script>", "", f"{IMAGE} {KITCHEN} and serve it hot."),
+        (BOLD, IMAGE, f"{KITCHEN} with a fresh green salad."),
+        ("recipes/plain lasagne.md", "Plain lasagne", f"{KITCHEN}; it feeds six."),
+        ('"><b id=planted-attribute>', "", f"{KITCHEN} and let it rest before cutting."),
+    ]
+    return [SourceDocument(external_id, title, body, "test") for external_id, title, body in rows]
+
+
+@pytest.fixture
+def hostile(module_db, sample_embedder) -> Drive:
+    """A handful of documents whose ids, titles and texts hold markup, refreshed into filters
+    whose names and keywords hold markup too (as no namer would make them), with a key for them."""
+    slug = f"t{next(_numbers)}-hostile"
+    read = ingest(
+        module_db.documents, module_db.refreshes, sample_embedder, slug, _hostile_documents(slug), progress=False
+    )
+    assert read.failed == 0
+    refresh_workspace(module_db.documents, module_db.refreshes, slug)
+    workspace_id = module_db.documents.workspace(slug).id
+    planted = module_db.conn.execute(
+        "update categories set name = format('<b id=planted-name-%%s>%%s</b>', category_id, category_id),"
+        " keywords = %s where refresh_id = (select active_refresh_id from workspaces where id = %s)",
+        ([BOLD, IMAGE, "agreement"], workspace_id),
+    )
+    assert planted.rowcount, "the two subjects make at least one filter"
     return Drive(slug, create_key(module_db.access, workspace=slug))
 
 
@@ -133,6 +180,12 @@ class Page:
             "fetch(arguments[0], {headers: {Authorization: `Bearer ${localStorage.getItem('drive_tagger.key')}`}})"
             ".then(r => done(r.status));",
             path,
+        )
+
+    def planted(self) -> list[str]:
+        """Elements that markup stored in a document or a filter would have made, as HTML."""
+        return self.browser.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].map((e) => e.outerHTML)", PLANTED
         )
 
     def shot(self, name: str) -> Path:
@@ -224,7 +277,8 @@ def test_another_workspaces_key_sees_nothing_of_this_workspace(page, drive, modu
     shown = page.browser.page_source
     assert not [f.name for f in _filters(module_db, drive) if f.name in shown]
     assert "Non-Disclosure" not in shown and drive.slug + "<" not in shown
-    for path in ("sidebar", f"filters/{_tops(module_db, drive)[0].category_id}", f"documents/{NDA}", "map"):
+    largest, nda = _tops(module_db, drive)[0].category_id, quote(NDA, safe="")
+    for path in ("sidebar", f"filters/{largest}", f"document?id={nda}", "map"):
         assert page.fetch_status(f"/ui/workspaces/{drive.slug}/{path}") == 404
     assert page.fetch_status(f"/v1/workspaces/{drive.slug}/filters") == 404
 
@@ -306,3 +360,49 @@ def test_the_key_is_asked_once_kept_in_the_browser_and_forgotten_on_request(page
     page.wait_for("#key")
     assert page.browser.execute_script("return localStorage.getItem('drive_tagger.key')") is None
     assert page.all("#sidebar .filter") == []
+
+
+def test_markup_in_ids_titles_texts_filter_names_and_keywords_shows_as_text(page, hostile, module_db):
+    documents = {d.external_id: d for d in _hostile_documents(hostile.slug)}
+    filters = list_filters(module_db.refreshes, hostile.slug)
+    page.open_with(hostile.key)
+    assert set(page.sidebar()) == {f.name for f in filters} | {"Untagged"}
+    assert all(f.name.startswith("<b id=planted-name-") for f in filters)
+    opened = []
+    for category_id in [*(f.category_id for f in filters), None]:
+        if category_id is None:
+            page.click("#sidebar .untagged")
+            page.wait_for("#pane-documents [data-view=untagged]")
+        else:
+            page.open_filter(category_id)
+            assert f"keywords: {BOLD}, {IMAGE}, agreement" in page.wait_for("#pane-documents .meta").text
+        for row in page.all("#pane-documents .doc"):
+            external_id = row.get_attribute("data-document")
+            assert row.find_element(By.CSS_SELECTOR, ".path").text == external_id
+            row.find_element(By.CSS_SELECTOR, ".title").click()
+            head = "#detail .pane-head"
+            page.wait_until(lambda: page.wait_for(head).get_attribute("data-document") == external_id)  # noqa: B023
+            shown = documents[external_id]
+            assert page.texts("#detail .path") == [external_id]
+            assert page.texts("#detail h2") == [shown.title or external_id]
+            assert page.wait_for("#detail .text p").text == shown.body
+            opened.append(external_id)
+            assert page.planted() == [], external_id
+    assert sorted(opened) == sorted(documents)
+    page.click("[data-tab=changes]")
+    page.wait_for("#pane-changes .changes")
+    assert {f.name for f in filters} <= {chip.split(" → ")[-1] for chip in page.texts("#pane-changes .chip")}
+    assert page.planted() == [] and page.browser.title == "drive_tagger"
+    page.shot("hostile")
+
+
+def test_the_page_refuses_to_render_an_answer_that_is_not_one_of_its_html_parts(page, hostile):
+    page.open_with(hostile.key)
+    api, parts = f"/v1/workspaces/{hostile.slug}", f"/ui/workspaces/{hostile.slug}"
+    for path in (f"{api}/filters", f"{parts}/map", f"{parts}/documents/../../../../{api}/filters", "//example.org/"):
+        refused = page.browser.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fragment(arguments[0]).then(() => done('rendered'), (error) => done(error.message));",
+            path,
+        )
+        assert refused.startswith("Refused to show"), path

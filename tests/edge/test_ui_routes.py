@@ -1,14 +1,17 @@
 """The web page's routes through FastAPI's TestClient: the page and its static files (nothing from
-another origin), the key's workspace list, and the HTML fragments, which answer only the
-workspace's own key and escape whatever a document brings."""
+another origin, forms that post only here), the key's workspace list, and the HTML fragments,
+which answer only the workspace's own key and escape whatever a document brings."""
 
 import json
 import re
 from importlib import resources
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
+from drive_tagger.api import ui
 from drive_tagger.api.app import create_app
 from drive_tagger.core.types import SourceDocument
 from drive_tagger.services.keys import create_key
@@ -41,6 +44,12 @@ def test_the_page_needs_no_key_and_names_only_its_own_servers_files(client):
     assert len(named) == 3 and all(client.get(path).status_code == 200 for path in named)
 
 
+def test_the_page_posts_forms_only_here_keeps_its_base_and_is_framed_nowhere(client):
+    policy = [d.strip() for d in client.get("/").headers["content-security-policy"].split(";")]
+    assert {"form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'"} <= set(policy)
+    assert {"default-src 'self'", "script-src 'self' 'unsafe-eval'", "connect-src 'self'"} <= set(policy)
+
+
 def test_plotly_js_is_the_copy_in_the_installed_plotly_package(client):
     served = client.get("/ui/static/plotly.min.js")
     shipped = (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()
@@ -68,7 +77,7 @@ FRAGMENTS = [
     "/filters/1",
     "/untagged",
     "/search?q=contract",
-    f"/documents/{NDA}",
+    f"/document?id={quote(NDA, safe='')}",
     "/changes",
     "/map",
 ]
@@ -114,6 +123,50 @@ def test_what_a_document_brings_is_escaped(client, db, key):
     db.documents.upsert_documents(workspace.id, [hostile])
     html = client.get("/ui/workspaces/samples/untagged", headers=auth(key)).text
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html and "<img" not in html and "<script" not in html
+
+
+def test_the_templates_escape_everything_and_mark_nothing_safe():
+    assert ui._templates().autoescape is True
+    for template in ui.STATIC.parent.joinpath("templates").glob("*.html"):
+        source = template.read_text()
+        assert not re.search(r"\|\s*safe\b|Markup|autoescape\s+false", source), template.name
+
+
+def test_the_script_puts_markup_in_the_page_in_one_place_only():
+    script = (ui.STATIC / "app.js").read_text()
+    assert len(re.findall(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", script)) == 1
+    assert "target.innerHTML = html;" in script
+
+
+HOSTILE_IDS = [
+    "a/b/c.md",
+    "..",
+    ".",
+    "../../../../v1/workspaces/samples/filters",
+    "a/../../sidebar",
+    "100% sure?.md",
+    "notes#2 & more",
+    "plus+sign=x&y",
+    "ünïcødé/文書 ✓.md",
+    "<script>alert(1)</script>",
+    '"><b id=planted>',
+]
+
+
+@pytest.mark.parametrize("external_id", HOSTILE_IDS)
+def test_a_document_opens_by_its_whole_id_in_the_query_and_shows_it_escaped(client, db, key, external_id):
+    workspace = db.documents.workspace("samples")
+    db.documents.upsert_documents(workspace.id, [SourceDocument(external_id, "", "Some text.", "test")])
+    answer = client.get(f"/ui/workspaces/samples/document?id={quote(external_id, safe='')}", headers=auth(key))
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+    shown = re.search(r'<p class="path">(.*)</p>', answer.text).group(1)
+    assert shown == escape(external_id)
+    assert "<b id" not in answer.text and "<script" not in answer.text
+
+
+def test_a_document_id_is_never_read_from_the_path(client, key):
+    assert client.get(f"/ui/workspaces/samples/documents/{NDA}", headers=auth(key)).status_code == 404
+    assert client.get(f"/ui/workspaces/samples/document?id={quote(NDA, safe='')}", headers=auth(key)).status_code == 200
 
 
 def test_an_empty_search_is_refused_before_any_model_runs(client, key):

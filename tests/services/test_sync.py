@@ -9,7 +9,9 @@ from typer.testing import CliRunner
 
 from drive_tagger.adapters.postgres.source import SourceColumns, SourceTable
 from drive_tagger.cli import app
+from drive_tagger.core.types import SourceDocument
 from drive_tagger.errors import InvalidInput
+from drive_tagger.services import sync as sync_service
 from drive_tagger.services.sync import sync_workspaces
 
 FILES = """
@@ -142,3 +144,106 @@ def test_the_sync_command_embeds_and_queues_a_refresh(db, files, env, monkeypatc
     assert result.exit_code == 0, result.stderr
     assert "embedded 2, refresh queued as job" in result.stdout
     assert _ids(db, "acme") == {"1", "2"}
+
+
+LOOSE = """
+    create table app_notes (id text, workspace text, body text, updated_at timestamptz default now())
+"""
+
+
+@pytest.fixture
+def notes(db, database_url):
+    """An app table with no key and no trigger: ids may be NULL or repeat, stamps may be NULL or old."""
+    db.conn.execute(LOOSE)
+    return SourceTable(
+        database_url,
+        SourceColumns(table="app_notes", id="id", workspace="workspace", text="body", updated_at="updated_at"),
+    )
+
+
+def _note(db, note_id, body, updated_at="now()", workspace="acme") -> None:
+    db.conn.execute(
+        f"insert into app_notes (id, workspace, body, updated_at) values (%s, %s, %s, {updated_at})",
+        (note_id, workspace, body),
+    )
+
+
+def _bodies(db, workspace: str = "acme") -> dict[str, str]:
+    rows = db.conn.execute(
+        "select d.external_id, d.body from documents d join workspaces w on w.id = d.workspace_id where w.slug = %s",
+        (workspace,),
+    ).fetchall()
+    return dict(rows)
+
+
+def test_a_row_with_a_null_id_fails_alone_and_the_sync_finishes(db, notes):
+    _note(db, "n1", "quarterly budget review")
+    _note(db, None, "a row the app forgot to give an id")
+    _note(db, "n2", "supplier invoice for paper")
+    report = _sync(db, notes)["acme"]
+    assert report.inserted == 2 and len(report.failures) == 1
+    assert "NULL" in str(report.failures[0]) and "skipped" in str(report.failures[0])
+    assert set(_bodies(db)) == {"n1", "n2"}
+
+
+def test_a_repeated_id_is_reported_and_its_latest_row_is_kept(db, notes):
+    _note(db, "dup", "the older text", "now() - interval '1 hour'")
+    _note(db, "dup", "the newer text")
+    report = _sync(db, notes)["acme"]
+    assert [str(f) for f in report.failures] == [
+        "sync:app_notes#dup: id 'dup' appears again in app_notes; the later row is kept"
+    ]
+    assert _bodies(db) == {"dup": "the newer text"}
+
+
+def test_rows_without_a_stamp_are_read_at_every_sync_and_embedded_only_when_changed(db, notes):
+    _note(db, "n1", "first version", "null")
+    assert _sync(db, notes)["acme"].inserted == 1
+    db.conn.execute("update app_notes set body = 'second version' where id = 'n1'")  # no trigger: stamp stays NULL
+    again = _sync(db, notes)["acme"]
+    assert (again.read, again.changed) == (1, 1) and _bodies(db) == {"n1": "second version"}
+    assert not _sync(db, notes)["acme"].touched
+
+
+def test_a_row_restored_with_an_old_stamp_comes_back(db, notes):
+    _note(db, "n1", "lease agreement", "now() - interval '30 days'")
+    _note(db, "n2", "office move plan")
+    _sync(db, notes)
+    db.conn.execute("delete from app_notes where id = 'n1'")
+    assert _sync(db, notes)["acme"].deleted == 1
+    _note(db, "n1", "lease agreement", "now() - interval '30 days'")  # restored from a backup
+    assert _sync(db, notes)["acme"].inserted == 1
+    assert set(_bodies(db)) == {"n1", "n2"}
+
+
+def test_a_workspace_whose_rows_are_all_gone_is_emptied_by_a_sync_of_every_workspace(db, notes):
+    _note(db, "a1", "acme's only note")
+    _note(db, "b1", "beta's note", workspace="beta")
+    _sync(db, notes)
+    db.conn.execute("delete from app_notes where workspace = 'acme'")
+    reports = _sync(db, notes)
+    assert reports["acme"].deleted == 1 and _bodies(db) == {}
+    assert _bodies(db, "beta") == {"b1": "beta's note"}
+
+
+def test_any_exception_while_rows_stream_in_closes_the_source_instead_of_hanging(db, notes, monkeypatch):
+    """A bug of ours while the COPY is open (injected into the row conversion) used to leave
+    the COPY holding the source connection, and the rollback waited for it for ever."""
+    db.conn.execute(
+        "insert into app_notes (id, workspace, body) "
+        "select i::text, 'acme', 'note ' || i from generate_series(1, 900) i"
+    )
+    made = []
+
+    def failing_document(*fields):
+        if len(made) == 300:
+            raise TypeError("a bug in the row conversion")
+        made.append(fields)
+        return SourceDocument(*fields)
+
+    monkeypatch.setattr(sync_service, "SourceDocument", failing_document)
+    with pytest.raises(TypeError, match="row conversion"):
+        sync_workspaces(db.documents, notes, "acme")
+    monkeypatch.undo()
+    again = _sync(db, notes)["acme"]  # the watermark did not move: every row is read again
+    assert again.read == 900 and len(_bodies(db)) == 900

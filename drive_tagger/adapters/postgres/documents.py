@@ -131,6 +131,10 @@ class PostgresDocuments(WorkspaceQueries):
     def synced_document_ids(self, workspace_id: int, source: str) -> list[str]:
         return [r[0] for r in self._all("synced_document_ids", {"workspace_id": workspace_id, "source": source})]
 
+    def synced_workspaces(self, source: str) -> list[str]:
+        """The slugs of the workspaces synced from source before."""
+        return [r[0] for r in self._all("synced_workspaces", {"source": source})]
+
     def embedding_lock(self, workspace_id: int) -> AbstractContextManager[bool]:
         """Held while a pass embeds the workspace's texts; a second pass waits for it."""
         return self._workspace_lock(LockKind.EMBEDDING, workspace_id, wait=True)

@@ -640,6 +640,11 @@ set source = excluded.source, watermark = excluded.watermark, synced_at = exclud
 -- sync:<table>#<row id>).
 select external_id from documents where workspace_id = %(workspace_id)s and starts_with(source, %(source)s);
 
+-- synced_workspaces --
+-- The workspaces synced from this source before: a sync of all workspaces visits them too, so one
+-- whose rows are all gone loses its documents.
+select w.slug from sync_state s join workspaces w on w.id = s.workspace_id where s.source = %(source)s order by 1;
+
 -- source_snapshot_watermark --
 -- Where the next sync starts: now, or the start of the oldest transaction still open in the
 -- source database (its rows, once committed, carry an updated_at no earlier than that).
@@ -652,10 +657,16 @@ select least(now(), (select min(xact_start) from pg_stat_activity
 select distinct {workspace}::text from {table} where {workspace} is not null order by 1;
 
 -- source_changed_rows --
+-- Rows changed since the watermark, rows that carry no updated_at (read at every sync; the
+-- content hash keeps them from being embedded again), and the live rows the workspace does not
+-- hold (a row restored with an old stamp). Oldest first, so of two rows with one id the later wins.
 copy (
     select {id}::text, {title}, {text}::text, {live}
     from {table}
-    where {workspace}::text = %(workspace)s and (%(since)s::timestamptz is null or {updated_at} >= %(since)s)
+    where {workspace}::text = %(workspace)s
+      and (%(since)s::timestamptz is null or {updated_at} >= %(since)s or {updated_at} is null
+           or {id}::text = any(%(unseen)s::text[]))
+    order by {updated_at} nulls first
 ) to stdout with (format binary);
 
 -- source_live_ids --

@@ -369,11 +369,16 @@ class PostgresRefreshes(WorkspaceQueries):
     # -- pinned names --
 
     def pin_category_name(self, workspace_id: int, category_id: int, name: str) -> bool:
-        """Pins a name on an active filter; False when the workspace has no such active filter."""
-        with self.conn.transaction():
-            row = self.conn.execute(
-                query("pin_category_name"), {"workspace_id": workspace_id, "category_id": category_id, "name": name}
-            ).fetchone()
+        """Pins a name on an active filter; False when the workspace has no such active filter. The
+        database stores the name normalised, or refuses it (InvalidInput) by the filter-name rules."""
+        try:
+            with self.conn.transaction():
+                row = self.conn.execute(
+                    query("pin_category_name"),
+                    {"workspace_id": workspace_id, "category_id": category_id, "name": name},
+                ).fetchone()
+        except psycopg.errors.InvalidParameterValue as exc:
+            raise InvalidInput(exc.diag.message_primary) from None
         return row is not None
 
     def unpin_category_name(self, workspace_id: int, category_id: int) -> None:

@@ -1,10 +1,11 @@
 """SourceTable: an app's own documents table (in our database or another one), read for sync: the
-workspaces it names, rows changed since a watermark, the ids still live, in one snapshot."""
+workspaces it names, rows changed since a watermark, the ids still live, in one snapshot. Whatever
+fails while it reads, the snapshot's streams and transaction are closed before the error leaves."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,7 +14,7 @@ from psycopg import sql
 
 from drive_tagger.adapters.postgres.connection import connect
 from drive_tagger.adapters.postgres.sql import query
-from drive_tagger.errors import InvalidInput
+from drive_tagger.errors import InvalidInput, SourceUnavailable
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class SourceColumns:
 
 @dataclass(frozen=True)
 class SourceRow:
-    external_id: str
+    external_id: str | None  # None where the table's id column is NULL
     title: str
     text: str | None
     live: bool
@@ -64,29 +65,45 @@ class SourceTable:
 
     @contextmanager
     def snapshot(self) -> Iterator[Snapshot]:
-        """Reads that all see one moment of the table (a repeatable-read transaction)."""
+        """Reads that all see one moment of the table (a repeatable-read transaction). On any
+        failure, the streams still open are closed first (a COPY left open holds the connection,
+        and a rollback behind it would wait for ever), then the transaction and connection."""
         try:
             conn = connect(self.url)
         except psycopg.Error as exc:
             raise InvalidInput(f"cannot reach the sync source: {exc}") from None
+        opened = Snapshot(self, conn)
+        lost = False  # a connection failed: end the source's without talking to it
         try:
             conn.execute("set transaction isolation level repeatable read, read only")
-            yield Snapshot(self, conn)
+            yield opened
         except psycopg.errors.UndefinedTable as exc:
             raise InvalidInput(f"the sync source table {self.columns.table!r} does not exist ({exc})") from None
         except psycopg.errors.UndefinedColumn as exc:
             raise InvalidInput(
                 f"the sync source table {self.columns.table!r} lacks a configured column: {str(exc).splitlines()[0]}"
             ) from None
+        except psycopg.OperationalError as exc:
+            lost = True
+            if not (conn.broken or conn.closed):
+                raise  # our own database, not the source
+            raise SourceUnavailable(
+                f"lost the sync source while reading {self.columns.table!r}: {_first_line(exc)}"
+            ) from None
         finally:
-            conn.rollback()
-            conn.close()
+            opened.close(abandon=lost)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class Snapshot:
     def __init__(self, table: SourceTable, conn: psycopg.Connection):
         self.table = table
         self.conn = conn
+        self._streams: list[Generator] = []
 
     def next_watermark(self) -> datetime:
         return self.conn.execute(query("source_snapshot_watermark")).fetchone()[0]
@@ -94,16 +111,38 @@ class Snapshot:
     def workspaces(self) -> list[str]:
         return [r[0] for r in self.conn.execute(self.table._sql("source_workspaces"))]
 
-    def changed_rows(self, workspace: str, since: datetime | None) -> Iterator[SourceRow]:
-        with (
-            self.conn.cursor() as cur,
-            cur.copy(self.table._sql("source_changed_rows"), {"workspace": workspace, "since": since}) as copy,
-        ):
+    def changed_rows(self, workspace: str, since: datetime | None, unseen: list[str]) -> Iterator[SourceRow]:
+        """Rows updated at or after since, rows with no updated_at, and the rows named in unseen
+        (live ids the workspace does not hold: a row restored with an old stamp), oldest
+        first, so of two rows with one id the later one is read last."""
+        stream = self._changed_rows(workspace, since, unseen)
+        self._streams.append(stream)
+        return stream
+
+    def _changed_rows(self, workspace: str, since: datetime | None, unseen: list[str]) -> Generator[SourceRow]:
+        params = {"workspace": workspace, "since": since, "unseen": unseen}
+        with self.conn.cursor() as cur, cur.copy(self.table._sql("source_changed_rows"), params) as copy:
             copy.set_types(["text", "text", "text", "bool"])
             for external_id, title, text, live in copy.rows():
                 yield SourceRow(external_id, title or "", text, bool(live))
 
     def live_ids(self, workspace: str) -> set[str]:
+        """The ids of the workspace's live rows (a NULL id is no id)."""
         with self.conn.cursor() as cur, cur.copy(self.table._sql("source_live_ids"), {"workspace": workspace}) as copy:
             copy.set_types(["text"])
-            return {row[0] for row in copy.rows()}
+            return {row[0] for row in copy.rows() if row[0] is not None}
+
+    def close(self, *, abandon: bool = False) -> None:
+        """Ends what is still open: each unfinished COPY (cancelled and drained by psycopg),
+        the transaction, the connection. A broken connection, or one abandoned after a failed
+        connection, is closed first, so its streams end without reaching for a server."""
+        if abandon or self.conn.broken:
+            self.conn.close()
+        for stream in self._streams:
+            with suppress(psycopg.Error):
+                stream.close()
+        self._streams.clear()
+        if not self.conn.closed:
+            with suppress(psycopg.Error):
+                self.conn.rollback()
+        self.conn.close()

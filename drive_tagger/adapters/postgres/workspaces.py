@@ -20,6 +20,8 @@ class LockKind(IntEnum):
 
     EMBEDDING = 1  # one embedding pass per workspace: a second waits, then finds nothing to do
     REFRESH = 2  # one refresh per workspace; a 'running' run whose lock nobody holds is dead
+    # 3: taken (per transaction) by the database's filter-name triggers, so that two writers of one
+    # workspace's names cannot both take the same one (migration 20261127090000_filter_name_rules)
 
 
 class WorkspaceQueries:

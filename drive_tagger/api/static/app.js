@@ -1,6 +1,8 @@
 // The web page's behaviour: the API key kept in this browser's localStorage, HTML fragments the
 // server renders fetched with it and put in place, and the JSON API for what a person changes
 // (rename a filter, move a document, queue a refresh and follow its job). No build step.
+// Only `put` turns an answer into markup, and only what `fragment` accepted: an HTML part of the
+// page that the server rendered (and escaped). Everything else taken from data goes in as text.
 "use strict";
 
 const KEY = "drive_tagger.key";
@@ -9,6 +11,8 @@ const FINISHED = ["succeeded", "failed", "cancelled", "aborted"];
 const POLL_MS = 1000;
 const $ = (selector) => document.querySelector(selector);
 const state = { workspace: null, view: null, filter: null, document: null };
+// The routes that answer a part of the page as HTML (never a JSON route, never the map).
+const FRAGMENT = /^\/ui\/workspaces\/[^/]+\/(sidebar|filters\/\d+|untagged|search|document|changes)$/;
 
 class Refused extends Error {}
 
@@ -36,11 +40,34 @@ async function call(method, path, body) {
 
 const pagePath = (path) => `/ui/workspaces/${encodeURIComponent(state.workspace)}${path}`;
 const apiPath = (path) => `/v1/workspaces/${encodeURIComponent(state.workspace)}${path}`;
-const documentPath = (id) => id.split("/").map(encodeURIComponent).join("/");
+
+// The HTML of a part of the page. The path must be one of FRAGMENT's routes once the browser has
+// resolved it, and the answer must come from one as text/html; anything else is refused unread.
+async function fragment(path) {
+  const asked = new URL(path, location.origin);
+  if (asked.origin !== location.origin || !FRAGMENT.test(asked.pathname)) {
+    throw new Error(`Refused to show ${asked.pathname}: it is not a part of this page.`);
+  }
+  const response = await call("GET", asked.pathname + asked.search);
+  const answered = new URL(response.url);
+  const type = (response.headers.get("Content-Type") || "").split(";")[0].trim().toLowerCase();
+  if (answered.origin !== location.origin || !FRAGMENT.test(answered.pathname) || type !== "text/html") {
+    throw new Error(`Refused to show ${answered.pathname}: the answer is not a part of this page.`);
+  }
+  return response.text();
+}
+
+// The one place markup from the server enters the page: a checked fragment, escaped by its template.
+function put(target, html) {
+  target.innerHTML = html;
+}
 
 async function show(target, path) {
-  const html = await (await call("GET", path)).text();
-  target.innerHTML = html;
+  put(target, await fragment(path));
+}
+
+function hint(target, text) {
+  target.replaceChildren(Object.assign(document.createElement("p"), { className: "hint", textContent: text }));
 }
 
 function say(message, isError = false) {
@@ -58,7 +85,7 @@ function painted(name) {
 
 function clearWorkspaceViews() {
   for (const id of ["#sidebar", "#pane-changes", "#detail"]) $(id).replaceChildren();
-  $("#pane-documents").innerHTML = '<p class="hint">Choose a filter on the left to see its documents, or search.</p>';
+  hint($("#pane-documents"), "Choose a filter on the left to see its documents, or search.");
   $("#map").replaceChildren();
   $("#map").removeAttribute("data-workspace");
   $("#detail").hidden = true;
@@ -107,12 +134,12 @@ async function openWorkspace(name, sidebar = null) {
   if (tab !== "documents") await openTab(tab);
 }
 
-async function sidebarHtml(workspace) {
-  return (await call("GET", `/ui/workspaces/${encodeURIComponent(workspace)}/sidebar`)).text();
+function sidebarHtml(workspace) {
+  return fragment(`/ui/workspaces/${encodeURIComponent(workspace)}/sidebar`);
 }
 
 async function loadSidebar(html = null) {
-  $("#sidebar").innerHTML = html ?? (await sidebarHtml(state.workspace));
+  put($("#sidebar"), html ?? (await sidebarHtml(state.workspace)));
   markActive();
 }
 
@@ -169,7 +196,7 @@ async function search(event) {
 
 async function openDocument(id) {
   state.document = id;
-  await show($("#detail"), pagePath(`/documents/${documentPath(id)}`));
+  await show($("#detail"), pagePath(`/document?id=${encodeURIComponent(id)}`));
   $("#detail").hidden = false;
 }
 
@@ -195,10 +222,10 @@ async function rename(form) {
   const head = form.closest("[data-view=filter]");
   const id = head.dataset.filter;
   const name = form.querySelector("input").value;
-  const renamed = await (await call("PATCH", apiPath(`/filters/${id}`), { name })).json();
+  const renamed = await (await call("PATCH", apiPath(`/filters/${encodeURIComponent(id)}`), { name })).json();
   head.querySelector("[data-role=filter-name]").textContent = renamed.name;
   head.dataset.name = renamed.name;
-  for (const entry of document.querySelectorAll(`#sidebar .filter[data-filter="${id}"] .name`)) {
+  for (const entry of document.querySelectorAll(`#sidebar .filter[data-filter="${CSS.escape(id)}"] .name`)) {
     entry.textContent = renamed.name;
   }
   state.filter = { id: Number(id), name: renamed.name };
@@ -222,8 +249,9 @@ async function refresh() {
   button.disabled = true;
   try {
     const { job_id } = await (await call("POST", apiPath("/refresh"))).json();
+    const jobPath = `/v1/workspaces/${encodeURIComponent(workspace)}/jobs/${encodeURIComponent(job_id)}`;
     for (;;) {
-      const job = await (await call("GET", `/v1/workspaces/${encodeURIComponent(workspace)}/jobs/${job_id}`)).json();
+      const job = await (await call("GET", jobPath)).json();
       if (state.workspace !== workspace) return;
       if (job.status === "succeeded") break;
       if (FINISHED.includes(job.status)) throw new Error(`The refresh ${job.status}: ${job.error || "no error was kept"}`);
@@ -234,7 +262,7 @@ async function refresh() {
     if (state.view) {
       await openView(state.view).catch(() => {
         state.view = state.filter = null;
-        $("#pane-documents").innerHTML = '<p class="hint">That filter is gone after the refresh; choose another.</p>';
+        hint($("#pane-documents"), "That filter is gone after the refresh; choose another.");
       });
     }
     await openTab("changes");
