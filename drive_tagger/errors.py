@@ -56,6 +56,10 @@ class UnknownDocument(DriveTaggerError):
         return cls(f"{count} in workspace {workspace!r}{':' if whole else ', first:'} {shown}")
 
 
+class UnknownCorrection(DriveTaggerError):
+    """A correction id does not exist in the workspace."""
+
+
 class InvalidInput(DriveTaggerError):
     """A value given by the user is malformed (workspace name, path, corpus line)."""
 
@@ -82,3 +86,7 @@ class Overloaded(DriveTaggerError):
 
 class SourceUnavailable(DriveTaggerError):
     """The app's documents table could not be read to the end (its database went away)."""
+
+
+class ModelMismatch(EmbeddingError):
+    """A workspace's vectors are of one embedding model and this process embeds with another."""

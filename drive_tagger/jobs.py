@@ -60,12 +60,11 @@ def worker_tasks(
         return {"refresh_id": report.refresh_id, "categories": report.categories, "documents": report.documents}
 
     def _sync(db: Database, workspace: str | None) -> dict:
-        from drive_tagger.services.sync import sync_workspaces
+        from drive_tagger.services.sync import sync_and_tag
 
-        reports = sync_workspaces(db.documents, make_source(), workspace)
-        for report in reports:
-            if report.touched:
-                db.jobs.defer(Task.EMBED_PENDING, report.workspace)
+        reports = sync_and_tag(
+            db.documents, db.refreshes, db.jobs, embedder(), make_source(), workspace, batch_size=batch_size
+        )
         return {"workspaces": [r.as_dict() for r in reports]}
 
     def sync_all(context, timestamp: int) -> dict:

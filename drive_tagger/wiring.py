@@ -17,7 +17,7 @@ from drive_tagger.adapters.postgres.embedded import embedded_server_url
 from drive_tagger.adapters.postgres.migrations import migrate, pending_migrations
 from drive_tagger.core.params import ClusteringParams, RefreshParams
 from drive_tagger.errors import DriveTaggerError, InvalidInput, MigrationError
-from drive_tagger.settings import Settings
+from drive_tagger.settings import BUNDLED_MODEL, Settings
 
 if TYPE_CHECKING:
     from drive_tagger.adapters import queue
@@ -84,6 +84,111 @@ def make_source(settings: Settings) -> SourceTable:
 
 
 def make_embedder(settings: Settings) -> Embedder:
+    """The configured embedder (DRIVE_TAGGER_EMBEDDER). It carries `for_model(model)`, which gives
+    the embedder of another stored model id, for a workspace that owns that model
+    (services/embedding.py: a workspace is embedded with its own model, or not at all)."""
+    embedder = _backend_embedder(settings)
+    embedder.for_model = ModelEmbedders(settings, embedder)
+    return embedder
+
+
+def embedder_for_spec(settings: Settings, spec: str) -> Embedder:
+    """The embedder of a model named as DRIVE_TAGGER_EMBEDDER names one ("openai:text-embedding-3-small",
+    "local-int8:sentence-transformers/all-MiniLM-L6-v2"), or by the id its vectors are stored
+    under ("openai/text-embedding-3-small", "sentence-transformers/all-MiniLM-L6-v2"), with this
+    deployment's other settings; ModelMismatch when this deployment cannot embed with it."""
+    backend, colon, name = spec.partition(":")
+    known = LOCAL_BACKENDS | INT8_BACKENDS | BF16_BACKENDS | REMOTE_BACKENDS
+    if colon and (backend not in known or not name):
+        raise InvalidInput(
+            f"no embedding model {spec!r}: name one as <backend>:<model> (backends: {', '.join(sorted(known))}) "
+            "or by the id its vectors are stored under (e.g. openai/text-embedding-3-small)"
+        )
+    if colon:
+        return make_embedder(settings.model_copy(update={"embedder": spec}))
+    return ModelEmbedders(settings)(spec)
+
+
+def configured_model_id(settings: Settings) -> str | None:
+    """The id the configured embedder stores its vectors under, known without loading a model (a
+    workspace created now owns it); None when only loading it tells (a local model other than the
+    bundled one on local-bf16, whose id depends on the CPU): the workspace's first embedding then
+    sets it."""
+    backend, _, model = settings.embedder.partition(":")
+    if backend in REMOTE_BACKENDS:
+        size = settings.openai_embedding_dimensions
+        return f"openai/{model}" + (f"@{size}" if size else "")
+    local = BUNDLED_MODEL if model in {BUNDLED_MODEL, BUNDLED_MODEL.split("/")[1]} else model
+    if backend in LOCAL_BACKENDS:
+        return local
+    if backend in INT8_BACKENDS:
+        from drive_tagger.adapters.onnx_embedder import int8_model_id
+
+        return int8_model_id(local)
+    if backend in BF16_BACKENDS and local == BUNDLED_MODEL:
+        return local  # its bf16 and int8 vectors are measured to be the same model's
+    return None
+
+
+class ModelEmbedders:
+    """Embedders of stored model ids, each built on first use and kept: an `openai/<model>[@<dims>]`
+    id by the openai backend when this deployment reaches an OpenAI-compatible server (a key or a
+    base URL is set, or the configured backend is openai); a local id by the local backend its
+    suffix names (#int8, #bf16), and one without a suffix by sentence-transformers, or by the
+    configured (else the default) local backend for the bundled model, whose backends share its id.
+    ModelMismatch when none of them makes that model's vectors."""
+
+    def __init__(self, settings: Settings, configured: Embedder | None = None):
+        self.settings = settings
+        self._built: dict[str, Embedder] = {configured.model_id: configured} if configured else {}
+        self._lock = threading.Lock()
+
+    def __call__(self, model: str) -> Embedder:
+        with self._lock:
+            if model not in self._built:
+                self._built[model] = self._build(model)
+            return self._built[model]
+
+    def _build(self, model: str) -> Embedder:
+        from drive_tagger.errors import ModelMismatch
+
+        if model.startswith("openai/") and not self._reaches_openai():
+            raise ModelMismatch(
+                "no OpenAI-compatible server is configured here "
+                "(DRIVE_TAGGER_OPENAI_API_KEY or DRIVE_TAGGER_OPENAI_BASE_URL)"
+            )
+        made = []
+        for settings in self._candidates(model):
+            embedder = _backend_embedder(settings)
+            if embedder.model_id == model:
+                return embedder
+            made.append(f"{settings.embedder} makes {embedder.model_id} vectors")
+        raise ModelMismatch("; ".join(made) or f"no backend makes {model} vectors")
+
+    def _reaches_openai(self) -> bool:
+        s = self.settings
+        return bool(s.openai_api_key or s.openai_base_url) or s.embedder.partition(":")[0] in REMOTE_BACKENDS
+
+    def _candidates(self, model: str) -> list[Settings]:
+        def using(spec: str, **update) -> Settings:
+            return self.settings.model_copy(update={"embedder": spec, **update})
+
+        if model.startswith("openai/"):
+            name, _, dimensions = model.removeprefix("openai/").partition("@")
+            size = int(dimensions) if dimensions.isdigit() else None
+            return [using(f"openai:{name}", openai_embedding_dimensions=size)]
+        for suffix, backend in (("#int8", "local-int8"), ("#bf16", "local-bf16")):
+            if model.endswith(suffix):
+                return [using(f"{backend}:{model.removesuffix(suffix)}")]
+        if model == BUNDLED_MODEL:
+            backend = self.settings.embedder.partition(":")[0]
+            local = LOCAL_BACKENDS | INT8_BACKENDS | BF16_BACKENDS
+            default = Settings.model_fields["embedder"].default.partition(":")[0]
+            return [using(f"{backend if backend in local else default}:{model}")]
+        return [using(f"sentence-transformers:{model}")]
+
+
+def _backend_embedder(settings: Settings) -> Embedder:
     backend, _, model = settings.embedder.partition(":")
     if backend in LOCAL_BACKENDS:
         from drive_tagger.adapters.embedders import SentenceTransformerEmbedder

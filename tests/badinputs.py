@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.files import write_docx, write_pdf
+from tests.files import write_docx, write_eml, write_odp, write_odt, write_pdf, write_pptx, write_xlsx, write_zip_bomb
 
 GOOD_TEXT = "A perfectly ordinary paragraph about quarterly budgets and supplier invoices."
 
@@ -226,4 +226,74 @@ MORE_TABLE_CASES = [
     Case("no-text-column.csv:2", _text("no-text-column.csv", "id,title\nx1,Only a title\n"), "missing or empty 'text'"),
     Case("not-gzip.jsonl.gz", _text("not-gzip.jsonl.gz", b"this is not gzip"), "cannot read"),
     Case("truncated.jsonl.gz", _gz_jsonl_truncated, "cannot read"),
+]
+
+
+# Slides, sheets, mail, OpenDocument, e-books and data files (issue 30), each as a hostile variant.
+def _truncated(name: str, write: Callable[[Path], object]) -> Callable[[Path], None]:
+    def build(root: Path) -> None:
+        whole = root / f"_{name}.tmp"
+        write(whole)
+        data = whole.read_bytes()
+        (root / name).write_bytes(data[: len(data) // 2])
+        whole.unlink()
+
+    return build
+
+
+def _built(name: str, write: Callable[[Path], object]) -> Callable[[Path], None]:
+    return lambda root: write(root / name)
+
+
+_BROKEN_BOUNDARY_MAIL = (
+    "From: ana@example.com\nTo: team@example.com\nSubject: Board pack\n"
+    'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="XYZ"\n\n'
+    "--ABC\nContent-Type: text/plain\n\nThe boundary above is not the one the header names.\n--ABC--\n"
+)
+_LAUGHS = '<!ENTITY a "lol">' + "".join(
+    f'<!ENTITY {c} "{("&" + p + ";") * 10}">' for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+)
+_DECK = [("Spring launch", "Goals and channels", "Open with the webinar date")] * 20
+
+FILE_CASES += [
+    Case("deck.pptx", _built("deck.pptx", lambda p: write_pptx(p, _DECK[:2], title="Launch deck")), "stored"),
+    Case("truncated.pptx", _truncated("truncated.pptx", lambda p: write_pptx(p, _DECK)), "unreadable PowerPoint"),
+    Case("random.pptx", _text("random.pptx", os.urandom(4000)), "unreadable PowerPoint"),
+    Case("budget.xlsx", _built("budget.xlsx", lambda p: write_xlsx(p, {"Q1": [["Rent", 3600]]})), "stored"),
+    Case("random.xlsx", _text("random.xlsx", os.urandom(4000)), "unreadable Excel workbook"),
+    Case("docx-as.xlsx", _built("docx-as.xlsx", lambda p: write_docx(p, ["Not a workbook"])), "unreadable Excel"),
+    Case(
+        "bomb.xlsx",
+        _built("bomb.xlsx", lambda p: write_zip_bomb(p, "xl/worksheets/sheet1.xml", 32 * 1024 * 1024)),
+        "archive bomb",
+    ),
+    Case("bomb.docx", _built("bomb.docx", lambda p: write_zip_bomb(p, "word/document.xml", 8 * 1024 * 1024)), "bomb"),
+    Case("random.xls", _text("random.xls", os.urandom(4000)), "unreadable Excel workbook"),
+    Case("mail.eml", _built("mail.eml", lambda p: write_eml(p, "Trip", "Booked.", {"plan.txt": b"Day 1"})), "stored"),
+    Case("mail.eml#plan.txt", lambda root: None, "stored"),
+    Case(
+        "bad-attachment.eml",
+        _built("bad-attachment.eml", lambda p: write_eml(p, "Quote", "Attached.", {"quote.pdf": os.urandom(500)})),
+        "stored",
+    ),
+    Case("bad-attachment.eml#quote.pdf", lambda root: None, "unreadable PDF"),
+    Case("broken-boundary.eml", _text("broken-boundary.eml", _BROKEN_BOUNDARY_MAIL), "broken MIME structure"),
+    Case("random.eml", _text("random.eml", os.urandom(3000)), "binary content|not an e-mail|not UTF-8"),
+    Case("no-headers.eml", _text("no-headers.eml", "Just a line of text, no headers."), "not an e-mail"),
+    Case("random.msg", _text("random.msg", os.urandom(3000)), "unreadable Outlook message"),
+    Case(
+        "truncated.odt", _truncated("truncated.odt", lambda p: write_odt(p, ["Memo"] * 200)), "unreadable OpenDocument"
+    ),
+    Case("random.ods", _text("random.ods", os.urandom(3000)), "unreadable OpenDocument spreadsheet"),
+    Case("empty.odp", _built("empty.odp", lambda p: write_odp(p, [])), "empty document"),
+    Case("random.epub", _text("random.epub", os.urandom(3000)), "unreadable e-book"),
+    Case("not.rtf", _text("not.rtf", "Plain text wearing an .rtf name."), "not an RTF file"),
+    Case("cut.rtf", _text("cut.rtf", "{\\rtf1\\ansi{\\fonttbl{\\f0 Arial;}}Budget memo \\b bold"), "stored-or-named"),
+    Case("broken.json", _text("broken.json", '{"title": "Budget", "rows": ['), "malformed JSON"),
+    Case("deep.json", _text("deep.json", "[" * 100_000 + "]" * 100_000), "nested too deeply|stored-or-named"),
+    Case("numbers.json", _text("numbers.json", "[1, 2, 3]"), "empty document"),
+    Case("laughs.xml", _text("laughs.xml", f'<?xml version="1.0"?><!DOCTYPE r [{_LAUGHS}]><r>&i;</r>'), "refused XML"),
+    Case("broken.xml", _text("broken.xml", "<r><unclosed></r>"), "malformed XML"),
+    Case("latin1.tsv", _text("latin1.tsv", b"item\tcost\ncaf\xe9\t3\n"), "not UTF-8"),
+    Case("rows.tsv", _text("rows.tsv", "id\ttext\nr1\tA data file, one document.\n"), "stored"),
 ]

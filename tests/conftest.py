@@ -147,7 +147,7 @@ def sample_embedder(embedder) -> MemoizedEmbedder:
 
 @pytest.fixture
 def sample_workspace(db, sample_embedder, samples_dir) -> str:
-    """Workspace 'samples' holding the 72 sample documents, embedded with the real model."""
+    """Workspace 'samples' holding the 75 sample documents, embedded with the real model."""
     from drive_tagger.adapters.readers import read_sources
     from drive_tagger.services.ingest import ingest
 

@@ -1,17 +1,25 @@
-"""Reading documents from files and folders (.txt .md .html .pdf .docx, and tables via tables.py).
-Whatever a file holds, reading it gives a document or a failure naming it, never an exception;
-nothing outside a folder given to read is read, whatever links inside it point at."""
+"""Reading documents from files and folders: which reader reads which file type (text, HTML, PDF
+and Word here; slides, sheets, mail, OpenDocument, e-books and data files in their own modules;
+tables via tables.py). Whatever a file holds, reading it gives a document or a failure naming
+it, never an exception; nothing outside a folder given to read is read, whatever links inside
+it point at."""
 
 from __future__ import annotations
 
 import os
 import re
 import stat
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from drive_tagger.adapters import datafiles, ebooks, mail, opendocument, sheets, slides
+from drive_tagger.adapters.archives import check_zip
+from drive_tagger.adapters.extraction import Attachment, Extracted, UnreadableFile
 from drive_tagger.adapters.tables import rows_as_documents, table_format
 from drive_tagger.core.types import ReadFailure, SourceDocument
+
+__all__ = ["ReadFailure", "UnreadableFile", "read_sources"]
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -23,10 +31,6 @@ _BOMS = (
     (b"\xff\xfe", "utf-16-le"),
     (b"\xfe\xff", "utf-16-be"),
 )
-
-
-class UnreadableFile(Exception):
-    """Raised by a per-format reader; becomes a ReadFailure naming the file."""
 
 
 def read_sources(paths: Sequence[Path]) -> Iterator[SourceDocument | ReadFailure]:
@@ -128,34 +132,76 @@ def _shown(path: Path) -> str:
     return _text_id(str(path))
 
 
-def _read_one(path: Path, external_id: str) -> Iterator[SourceDocument | ReadFailure]:
-    if table_format(path):
+def _read_one(
+    path: Path, external_id: str, shown: str | None = None, name: str | None = None, nested: bool = False
+) -> Iterator[SourceDocument | ReadFailure]:
+    """The document (and, for a mail, the documents attached to it) a file gives, or a failure.
+    `shown` and `name` say where it came from when path is a temporary copy (an attachment)."""
+    shown = shown or _shown(path)
+    name = name or path.name
+    if table_format(path) and not nested:
         yield from rows_as_documents(path)
         return
-    suffix = path.suffix.lower()
+    suffix = Path(name).suffix.lower()
     reader = _FILE_READERS.get(suffix)
     if reader is None:
         supported = ", ".join(sorted({*_FILE_READERS, ".jsonl", ".csv"}))
-        yield ReadFailure(_shown(path), f"unsupported file type {suffix or '(none)'!r}; supported: {supported}")
+        yield ReadFailure(shown, f"unsupported file type {suffix or '(none)'!r}; supported: {supported}")
         return
     try:
-        title, body = reader(path)
+        extracted = reader(path)
     except UnreadableFile as exc:
-        yield ReadFailure(_shown(path), str(exc))
+        yield ReadFailure(shown, str(exc))
         return
     except OSError as exc:
-        yield ReadFailure(_shown(path), f"cannot read: {exc.strerror or exc}")
+        if exc.errno is not None:  # the file system's refusal; a library's OSError says the format is wrong
+            yield ReadFailure(shown, f"cannot read: {exc.strerror or exc}")
+            return
+        yield ReadFailure(shown, _unreadable(suffix, exc))
         return
     except Exception as exc:
-        reason = (str(exc).strip().splitlines() or [""])[0][:200]
-        kind = _FORMAT_NAMES.get(suffix, f"{suffix} file")
-        yield ReadFailure(_shown(path), f"unreadable {kind} ({type(exc).__name__}{': ' + reason if reason else ''})")
+        yield ReadFailure(shown, _unreadable(suffix, exc))
         return
-    body = _tidy(body)
+    if isinstance(extracted, tuple):
+        extracted = Extracted(*extracted)
+    body = _tidy(extracted.body)
     if not body:
-        yield ReadFailure(_shown(path), "empty document (no text)")
-        return
-    yield SourceDocument(external_id=external_id, title=title.strip() or path.stem, body=body, source=_shown(path))
+        yield ReadFailure(shown, "empty document (no text)")
+    else:
+        title = extracted.title.strip() or Path(name).stem
+        yield SourceDocument(external_id=external_id, title=title, body=body, source=shown)
+    if not nested:
+        yield from _read_attachments(extracted.attachments, external_id, shown)
+
+
+def _unreadable(suffix: str, exc: Exception) -> str:
+    reason = (str(exc).strip().splitlines() or [""])[0][:200]
+    kind = _FORMAT_NAMES.get(suffix, f"{suffix} file")
+    return f"unreadable {kind} ({type(exc).__name__}{': ' + reason if reason else ''})"
+
+
+def _read_attachments(
+    attachments: Sequence[Attachment], mail_id: str, mail_shown: str
+) -> Iterator[SourceDocument | ReadFailure]:
+    """Each attached file of a type read here, as a document `<mail id>#<its name>` (the name
+    made unique in the mail); other attachments (images, ...) are only named in the mail's text.
+    The bytes are read through a private temporary copy named by the suffix alone, so a hostile
+    attachment name is never a path."""
+    used: set[str] = set()
+    with tempfile.TemporaryDirectory(prefix="drive-tagger-attachment-") as folder:
+        for number, attachment in enumerate(attachments, start=1):
+            name = attachment.name.replace("/", "_").replace("\\", "_").strip() or f"attachment-{number}"
+            suffix = Path(name).suffix.lower()
+            if suffix not in _FILE_READERS:
+                continue
+            unique, again = name, 2
+            while unique in used:
+                unique, again = f"{Path(name).stem} ({again}){Path(name).suffix}", again + 1
+            used.add(unique)
+            copy = Path(folder) / f"attachment-{number}{suffix if suffix.isascii() and len(suffix) < 12 else ''}"
+            copy.write_bytes(attachment.data)
+            yield from _read_one(copy, f"{mail_id}#{unique}", f"{mail_shown}#{unique}", unique, nested=True)
+            copy.unlink()
 
 
 def _tidy(text: str) -> str:
@@ -223,6 +269,7 @@ def _read_pdf(path: Path) -> tuple[str, str]:
 def _read_docx(path: Path) -> tuple[str, str]:
     import docx
 
+    check_zip(path)
     document = docx.Document(str(path))
     paragraphs = [p.text for p in document.paragraphs if p.text.strip()]
     for table in document.tables:
@@ -232,11 +279,51 @@ def _read_docx(path: Path) -> tuple[str, str]:
     return title, "\n".join(paragraphs)
 
 
-_FORMAT_NAMES = {".pdf": "PDF", ".docx": "Word document", ".html": "HTML page", ".htm": "HTML page"}
+def _decoded(read: Callable[[str, Path], Extracted]) -> Callable[[Path], Extracted]:
+    """A reader of a text format (JSON, TSV), given the file's text decoded as any text file is."""
+    return lambda path: read(_decode(_read_bytes(path)), path)
 
-_FILE_READERS: dict[str, Callable[[Path], tuple[str, str]]] = {
+
+def _raw(read: Callable[[bytes, Path], Extracted]) -> Callable[[Path], Extracted]:
+    """A reader of a format that names its own encoding (XML, RTF), given the file's bytes."""
+    return lambda path: read(_read_bytes(path), path)
+
+
+_FORMAT_NAMES = {
+    ".pdf": "PDF",
+    ".docx": "Word document",
+    ".html": "HTML page",
+    ".htm": "HTML page",
+    ".pptx": "PowerPoint deck",
+    ".xlsx": "Excel workbook",
+    ".xls": "Excel workbook",
+    ".eml": "e-mail",
+    ".msg": "Outlook message",
+    ".odt": "OpenDocument text",
+    ".ods": "OpenDocument spreadsheet",
+    ".odp": "OpenDocument presentation",
+    ".rtf": "RTF document",
+    ".epub": "e-book",
+    ".json": "JSON file",
+    ".xml": "XML file",
+    ".tsv": "TSV file",
+}
+
+# Which reader reads which file type (README's "File formats" table says which library).
+_FILE_READERS: dict[str, Callable[[Path], tuple[str, str] | Extracted]] = {
     **dict.fromkeys(TEXT_SUFFIXES, _read_text),
     **dict.fromkeys(HTML_SUFFIXES, _read_html),
     ".pdf": _read_pdf,
     ".docx": _read_docx,
+    ".pptx": slides.read_pptx,
+    ".xlsx": sheets.read_xlsx,
+    ".xls": sheets.read_xls,
+    ".eml": mail.read_eml,
+    ".msg": mail.read_msg,
+    **dict.fromkeys((".odt", ".ods", ".odp"), opendocument.read_opendocument),
+    ".epub": ebooks.read_epub,
+    ".rtf": _raw(datafiles.read_rtf),
+    ".json": _decoded(datafiles.read_json),
+    ".xml": _raw(datafiles.read_xml),
+    ".tsv": _decoded(datafiles.read_tsv),
 }

@@ -24,6 +24,7 @@ STATUS_BY_ERROR: list[tuple[type[errors.DriveTaggerError], int]] = [
     (errors.UnknownFilter, 404),
     (errors.UnknownDocument, 404),
     (errors.UnknownJob, 404),
+    (errors.UnknownCorrection, 404),
     (errors.InvalidInput, 422),
     (errors.EmbeddingError, 422),
     (errors.NothingToRefresh, 409),

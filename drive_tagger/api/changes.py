@@ -1,5 +1,6 @@
 """Routes for what a person changes: deleting a document, moving documents, merging and
-splitting filters, making a filter from picked documents, and the corrections kept."""
+splitting filters, making a filter from picked documents, and the corrections kept (listed, and
+one undone)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,9 @@ async def merge(workspace: str, body: MergeIn, run: WorkspaceRun) -> CorrectionM
     """Make two filters one (the first keeps its id and name); a queued refresh applies it."""
     return await run(
         lambda db: _then_refresh(
-            db, workspace, corrections.merge_filters(db.refreshes, workspace, str(body.keep), str(body.absorb))
+            db,
+            workspace,
+            corrections.merge_filters(db.refreshes, workspace, str(body.keep), str(body.absorb)).correction,
         )
     )
 
@@ -74,19 +77,22 @@ async def create_filter(workspace: str, body: FilterCreate, run: WorkspaceRun) -
 
 @router.get("/corrections")
 async def list_corrections(workspace: str, run: WorkspaceRun) -> list[dict]:
-    """What people decided in the workspace, oldest first."""
-    found = await run(lambda db: db.refreshes.corrections(db.refreshes.workspace(workspace).id))
-    return [
-        {
-            "id": c.id,
-            "kind": c.kind.value,
-            "category_id": c.category_id,
-            "name": c.name,
-            "documents": len(c.document_ids),
-            "groups": sorted(c.groups),
-        }
-        for c in found
-    ]
+    """What people decided in the workspace, oldest first: filters by name, date, documents."""
+    found = await run(lambda db: corrections.list_corrections(db.refreshes, workspace))
+    return [c.as_dict() for c in found]
+
+
+@router.post("/corrections/{correction_id}/undo")
+async def undo_correction(workspace: str, correction_id: int, run: WorkspaceRun) -> CorrectionMade:
+    """Undo a correction: a move at once; anything else at the refresh this queues."""
+
+    def undo(db: Database) -> CorrectionMade:
+        undone = corrections.undo_correction(db.refreshes, workspace, correction_id)
+        if undone.kind == "move":
+            return CorrectionMade(correction=undone.id, job_id=None)
+        return _then_refresh(db, workspace, undone.id)
+
+    return await run(undo)
 
 
 @contextmanager

@@ -64,15 +64,29 @@ class EmbedResponse(BaseModel):
     embedding: list[float] = Field(
         description="Mean-pooled, L2-normalized; as many dimensions as the configured model makes."
     )
+    model: str = Field(
+        description="The model the vector is of (also the X-Embedding-Model header): compare it only with "
+        "vectors of that model, such as those of a workspace that embeds with it."
+    )
 
 
 class WorkspaceCreate(BaseModel):
     workspace: str = Field(min_length=1, max_length=63, description="Slug: lowercase letters, digits, . _ -")
+    model: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The embedding model the workspace owns, as DRIVE_TAGGER_EMBEDDER names one "
+        "(openai:text-embedding-3-small) or as it is stored (openai/text-embedding-3-small); "
+        "default: the server's DRIVE_TAGGER_EMBEDDER.",
+    )
 
 
 class WorkspaceCreated(BaseModel):
     workspace: str
     created: bool
+    model: str | None = Field(
+        description="The embedding model the workspace owns (null: the model of its first embedding)."
+    )
 
 
 class WorkspaceOut(BaseModel):

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+import anyio
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from drive_tagger.api.deps import AdminRun, BatcherDep, CallerRun, SettingsDep, WorkspaceRun
 from drive_tagger.api.models import (
@@ -30,12 +31,14 @@ from drive_tagger.api.models import (
 )
 from drive_tagger.core.inputs import MAX_BODY_CHARS, clean_text, id_problem
 from drive_tagger.core.types import Filter, SourceDocument, Task, check_workspace_slug
-from drive_tagger.errors import InvalidInput, UnknownDocument, UnknownWorkspace
+from drive_tagger.errors import InvalidInput, UnknownDocument
 from drive_tagger.services import background, query
 from drive_tagger.services.keys import usable_workspaces
 from drive_tagger.services.pins import rename_filter
 
 router = APIRouter()
+# The model an /embed vector is of: compare it only with vectors of that same model.
+MODEL_HEADER = "X-Embedding-Model"
 workspace_router = APIRouter(prefix="/v1/workspaces/{workspace}", tags=["workspace"])
 
 
@@ -45,14 +48,19 @@ def _filter_out(f: Filter) -> FilterOut:
 
 @router.post("/embed", tags=["embed"])
 @router.post("/functions/v1/embed", tags=["embed"], summary="Embed (at the path of a Supabase Edge Function)")
-async def embed(body: EmbedRequest, batcher: BatcherDep, run: CallerRun) -> EmbedResponse:
+async def embed(
+    body: EmbedRequest, batcher: BatcherDep, run: CallerRun, request: Request, response: Response
+) -> EmbedResponse:
     """Embed one text with the configured model (mean-pooled, normalized); also served where a
-    Supabase Edge Function named `embed` would be, so `supabase.functions.invoke("embed")` works."""
+    Supabase Edge Function named `embed` would be, so `supabase.functions.invoke("embed")` works.
+    The answer names its model (the `model` field and the X-Embedding-Model header)."""
     await run(lambda db: None)
     text = clean_text(body.input)[:MAX_BODY_CHARS]
     # Requests that arrive while a model call runs share the next one (api/batcher.py).
     vector = await batcher.embed(text)
-    return EmbedResponse(embedding=vector.tolist())
+    model = request.app.state.embedder().model_id  # built by now: the batcher embedded with it
+    response.headers[MODEL_HEADER] = model
+    return EmbedResponse(embedding=vector.tolist(), model=model)
 
 
 @router.get("/v1/workspaces", tags=["workspaces"])
@@ -63,19 +71,30 @@ async def list_workspaces(run: CallerRun) -> WorkspacesOut:
 
 
 @router.post("/v1/workspaces", status_code=status.HTTP_201_CREATED, tags=["workspaces"])
-async def create_workspace(body: WorkspaceCreate, run: AdminRun) -> WorkspaceCreated:
-    """Create a workspace (admin key only); creating an existing one changes nothing."""
+async def create_workspace(body: WorkspaceCreate, run: AdminRun, settings: SettingsDep) -> WorkspaceCreated:
+    """Create a workspace (admin key only) that embeds with `model`, default the server's
+    DRIVE_TAGGER_EMBEDDER; creating an existing one changes nothing (its model included)."""
+    from drive_tagger.wiring import configured_model_id, embedder_for_spec
+
     slug = check_workspace_slug(body.workspace)
+    if body.model is None:
+        model = configured_model_id(settings)
+    else:
+        await run(lambda db: None)  # the key is checked before a model is built
+        model = (await anyio.to_thread.run_sync(embedder_for_spec, settings, clean_text(body.model))).model_id
 
-    def create(db) -> bool:
-        try:
-            db.access.workspace(slug)
-            return False
-        except UnknownWorkspace:
-            db.access.ensure_workspace(slug)
-            return True
+    def create(db) -> tuple[bool, str | None]:
+        created = db.access.create_workspace(slug, model)
+        owned = db.access.workspace(slug).embedding_model
+        if not created and body.model is not None and owned != model:
+            raise InvalidInput(
+                f"workspace {slug!r} exists and embeds with {owned or 'no model yet'}; "
+                f"change it with `drive-tagger workspaces set-model {slug} {model}`"
+            )
+        return created, owned
 
-    return WorkspaceCreated(workspace=slug, created=await run(create))
+    created, owned = await run(create)
+    return WorkspaceCreated(workspace=slug, created=created, model=owned)
 
 
 @workspace_router.post("/documents", status_code=status.HTTP_202_ACCEPTED)

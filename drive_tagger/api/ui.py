@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import jinja2
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse
 
@@ -124,6 +124,7 @@ async def untagged_documents(workspace: str, run: WorkspaceRun, offset: Offset =
 @fragments.get("/search")
 async def search(
     workspace: str,
+    request: Request,
     run: WorkspaceRun,
     batcher: BatcherDep,
     q: Annotated[str, Query(max_length=500)],
@@ -131,9 +132,10 @@ async def search(
 ) -> HTMLResponse:
     """The nearest documents to the text by meaning (the workspace's embedder, match_documents),
     in the workspace or in one filter."""
-    await run(lambda db: db.browse.workspace(workspace))  # the key is checked before the model works
+    found = await run(lambda db: db.browse.workspace(workspace))  # the key is checked before the model works
     text = browse.clean_query(q)
     vector = await batcher.embed(text)  # shares model calls with concurrent /embed requests
+    browse.check_query_model(found, request.app.state.embedder().model_id)
     within, rows = await run(lambda db: browse.search(db.browse, workspace, vector, category_id=filter))
     return _html("documents.html", kind="search", query=text, within=within, filter=None, page=None, rows=rows)
 

@@ -24,7 +24,12 @@ if TYPE_CHECKING:
     from drive_tagger.core.ports import Embedder
     from drive_tagger.settings import Settings
 
-WorkspaceOption = Annotated[str, typer.Option("--workspace", "-w", help="Workspace name, e.g. acme.")]
+WorkspaceOption = Annotated[
+    str,
+    typer.Option(
+        "--workspace", "-w", envvar="DRIVE_TAGGER_WORKSPACE", help="Workspace name, e.g. acme (default: that variable)."
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 BackgroundOption = Annotated[bool, typer.Option("--background", help="Queue the work for `drive-tagger worker`.")]
 
@@ -103,7 +108,21 @@ class CliContext:
 _current: ContextVar[CliContext] = ContextVar("drive_tagger_cli_context")
 
 
-def open_context(ctx: typer.Context) -> None:
+def _print_version(asked: bool) -> None:
+    if asked:
+        from drive_tagger import __version__
+
+        typer.echo(f"drive-tagger {__version__}")
+        raise typer.Exit()
+
+
+VersionOption = Annotated[
+    bool,
+    typer.Option("--version", is_eager=True, callback=_print_version, help="Print the version and exit."),
+]
+
+
+def open_context(ctx: typer.Context, version: VersionOption = False) -> None:
     """The app's callback: one context per command, closed when the command ends."""
     ctx.obj = CliContext()
     _current.set(ctx.obj)

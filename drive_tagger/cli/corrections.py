@@ -57,7 +57,15 @@ def merge(
     """Make two filters one; later refreshes keep them one while their documents stay."""
     from drive_tagger.services.corrections import merge_filters
 
-    _then_refresh(workspace, merge_filters(context().database.refreshes, workspace, keep, absorb), background)
+    merged = merge_filters(context().database.refreshes, workspace, keep, absorb)
+    typer.echo(f"{workspace}: “{merged.absorbed}” goes into “{merged.kept}”, which keeps its name")
+    if merged.absorbed_pin:
+        typer.echo(
+            f"{workspace}: “{merged.absorbed}” had the pinned name “{merged.absorbed_pin}”; correction "
+            f"#{merged.correction} keeps it, and `drive-tagger corrections undo {merged.correction} -w {workspace}` "
+            "gives it back"
+        )
+    _then_refresh(workspace, merged.correction, background)
 
 
 @handles_errors
@@ -86,40 +94,60 @@ def create_filter(
 
 
 @handles_errors
-def corrections(workspace: WorkspaceOption, as_json: JsonOption = False) -> None:
-    """List what people decided in a workspace (refreshes apply all of it)."""
+def corrections(
+    workspace: WorkspaceOption,
+    action: Annotated[
+        str | None, typer.Argument(metavar="[undo ID]", help="`undo ID`: undo correction ID (see the list).")
+    ] = None,
+    correction: Annotated[int | None, typer.Argument(metavar="", show_default=False)] = None,
+    as_json: JsonOption = False,
+    background: BackgroundOption = False,
+) -> None:
+    """List what people decided in a workspace (refreshes apply all of it), or undo one decision."""
+    from drive_tagger.errors import InvalidInput
+    from drive_tagger.services.corrections import list_corrections, undo_correction
+
     refreshes = context().database.refreshes
-    found = refreshes.corrections(refreshes.workspace(workspace).id)
+    if action is not None:
+        if action != "undo" or correction is None:
+            raise InvalidInput("say `drive-tagger corrections undo ID`, or nothing to list them")
+        undone = undo_correction(refreshes, workspace, correction)
+        if as_json:
+            print_json(undone.as_dict())
+        else:
+            typer.echo(f"{workspace}: undid #{undone.id}, which {undone.summary}")
+        if undone.kind == "move":
+            if not as_json:
+                typer.echo(f"{workspace}: its documents are back where the other corrections or their meaning put them")
+        else:
+            _then_refresh(workspace, undone.id, background, quiet=as_json, what="the undo of correction")
+        return
+    found = list_corrections(refreshes, workspace)
     if as_json:
-        print_json(
-            [
-                {
-                    "id": c.id,
-                    "kind": c.kind.value,
-                    "category_id": c.category_id,
-                    "name": c.name,
-                    "documents": len(c.document_ids),
-                    "groups": sorted(c.groups),
-                }
-                for c in found
-            ]
-        )
+        print_json([c.as_dict() for c in found])
         return
     if not found:
         typer.echo(f"{workspace}: no corrections")
     for c in found:
-        target = c.name or (f"filter {c.category_id}" if c.category_id is not None else "no filter")
-        typer.echo(f"#{c.id} {c.kind.value}: {target}, {len(c.document_ids) or len(c.groups)} item(s)")
+        documents = ", ".join(c.shown) + (f", … ({c.documents} in all)" if c.documents > len(c.shown) else "")
+        undone = f"  [undone {c.undone_at:%Y-%m-%d %H:%M}]" if c.undone_at else ""
+        typer.echo(f"#{c.id} {c.made_at:%Y-%m-%d %H:%M} {c.kind}: {c.summary}{undone}")
+        if c.documents:
+            typer.echo(f"    documents: {documents or f'{c.documents}, none still here'}")
 
 
-def _then_refresh(workspace: str, correction: int, background: bool) -> None:
-    """Merges, splits and new filters take effect at a refresh: now, or queued with --background."""
+def _then_refresh(
+    workspace: str, correction: int, background: bool, *, quiet: bool = False, what: str = "correction"
+) -> None:
+    """Merges, splits and new filters (and undoing them) take effect at a refresh: now, or queued
+    with --background."""
     ctx = context()
     if background:
         from drive_tagger.services.background import request_refresh
 
         job_id, _ = request_refresh(ctx.database.jobs, workspace)
-        typer.echo(f"{workspace}: correction #{correction} recorded; refresh queued as job {job_id}")
+        if not quiet:
+            typer.echo(f"{workspace}: {what} #{correction} recorded; refresh queued as job {job_id}")
         return
     from drive_tagger.services.refresh import refresh_workspace
 
@@ -127,7 +155,8 @@ def _then_refresh(workspace: str, correction: int, background: bool) -> None:
     report = refresh_workspace(
         db.documents, db.refreshes, workspace, ctx.refresh_params(), ctx.namer(), complete_with=lambda: ctx.embedder
     )
-    typer.echo(
-        f"{workspace}: correction #{correction} applied; {report.categories} filters now "
-        f"(run `drive-tagger filters -w {workspace}`)"
-    )
+    if not quiet:
+        typer.echo(
+            f"{workspace}: {what} #{correction} applied; {report.categories} filters now "
+            f"(run `drive-tagger filters -w {workspace}`)"
+        )

@@ -97,42 +97,47 @@ def sync(
     as_json: JsonOption = False,
 ) -> int:
     """Bring workspaces in step with the app's own documents table (DRIVE_TAGGER_SYNC_TABLE):
-    changed rows in, deleted rows out, then embed and queue a refresh."""
+    changed rows in, deleted rows out, new and changed documents embedded and tagged from the
+    active filters at once (as ingest does), then a refresh queued for a worker."""
     from drive_tagger.core.types import Task
-    from drive_tagger.services.embedding import embed_pending
-    from drive_tagger.services.sync import sync_workspaces
+    from drive_tagger.services.sync import sync_and_tag, sync_workspaces
     from drive_tagger.wiring import make_source
 
     ctx = context()
     db = ctx.database
-    reports = sync_workspaces(
-        db.documents, make_source(ctx.settings), workspace, batch_size=ctx.settings.ingest_batch_size
-    )
+    source = make_source(ctx.settings)
+    batch_size = ctx.settings.ingest_batch_size
+    if background:
+        reports = sync_workspaces(db.documents, source, workspace, batch_size=batch_size)
+    else:
+        reports = sync_and_tag(
+            db.documents, db.refreshes, db.jobs, ctx.embedder, source, workspace, batch_size=batch_size
+        )
     results = []
     for report in reports:
         result = report.as_dict()
         if report.touched and background:
             result["job_id"], _ = db.jobs.defer(Task.EMBED_PENDING, report.workspace)
-        elif report.touched:
-            result["embedded"], refused = embed_pending(
-                db.documents, ctx.embedder, db.documents.workspace(report.workspace)
-            )
-            report.failures += refused
-            result["refresh_job"], _ = db.jobs.defer(Task.REFRESH, report.workspace)
         results.append(result)
         for failure in report.failures:
             typer.echo(f"failed: {failure}", err=True)
         if not as_json:
-            typer.echo(
-                f"{report.workspace}: read {report.read} changed row(s) ({report.inserted} new, "
-                f"{report.changed} changed), deleted {report.deleted} in {report.seconds:.2f}s"
-                + (
-                    f"; embedded {result['embedded']}, refresh queued as job {result['refresh_job']}"
-                    if "refresh_job" in result
-                    else ""
-                )
-                + (f"; embedding queued as job {result['job_id']}" if "job_id" in result else "")
-            )
+            typer.echo(_sync_line(report, result.get("job_id")))
     if as_json:
         print_json(results)
     return 1 if any(r.failures for r in reports) else 0
+
+
+def _sync_line(report, embedding_job: int | None) -> str:
+    line = (
+        f"{report.workspace}: read {report.read} changed row(s) ({report.inserted} new, "
+        f"{report.changed} changed), deleted {report.deleted} in {report.seconds:.2f}s"
+    )
+    if report.refresh_job is not None:
+        line += (
+            f"; embedded {report.embedded}, tagged {report.tagged_on_arrival} from the active filters; "
+            f"refresh queued as job {report.refresh_job} (a `drive-tagger worker` runs it)"
+        )
+    if embedding_job is not None:
+        line += f"; embedding queued as job {embedding_job} (a `drive-tagger worker` embeds, tags and refreshes)"
+    return line

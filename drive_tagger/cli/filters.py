@@ -36,16 +36,37 @@ def docs(
     offset: Annotated[int, typer.Option(help="Documents to skip.")] = 0,
     as_json: JsonOption = False,
 ) -> None:
-    """Page through the documents of one filter: its own first, then those it is a second tag of."""
+    """Page through the documents of one filter: its own first, then those it is a second tag of
+    (marked "second"). `--filter Untagged` lists the documents no filter holds."""
     from drive_tagger.services.query import filter_documents
 
+    if filter_ref.strip().lower() == UNTAGGED.lower():
+        _untagged(workspace, limit, offset, as_json)
+        return
     chosen, page = filter_documents(context().database.refreshes, workspace, filter_ref, limit=limit, offset=offset)
     if as_json:
         print_json({"filter": asdict(chosen), "offset": offset, "documents": [asdict(d) for d in page]})
         return
     typer.echo(f"[{chosen.category_id}] {chosen.name}: {chosen.documents} documents")
     for d in page:
-        typer.echo(f"  {d.score:.2f}  {d.external_id}  {d.title}")
+        typer.echo(f"  {d.score:.2f}  {d.external_id}  {d.title}" + ("  (second)" if d.rank == 2 else ""))
+
+
+# The name `docs --filter` takes for the documents no filter holds (no filter can take it).
+UNTAGGED = "Untagged"
+
+
+def _untagged(workspace: str, limit: int, offset: int, as_json: bool) -> None:
+    from drive_tagger.services.browse import untagged_page
+
+    page = untagged_page(context().database.browse, workspace, limit=limit, offset=offset)
+    if as_json:
+        rows = [{"external_id": r.external_id, "title": r.title} for r in page.rows]
+        print_json({"filter": None, "untagged": page.total, "offset": offset, "documents": rows})
+        return
+    typer.echo(f"Untagged: {page.total} documents")
+    for r in page.rows:
+        typer.echo(f"  {r.external_id}  {r.title}")
 
 
 @handles_errors
@@ -62,10 +83,12 @@ def tags(
         print_json({"document": document, "title": title, "tags": [asdict(t) for t in found]})
         return
     typer.echo(f"{document} — {title}")
-    if not found:
+    if not any(t.parent_category_id is None for t in found):
         typer.echo("  untagged")
     for t in found:
-        typer.echo(f"  [{t.category_id}] {t.name}  score {t.score:.2f}")
+        which = "first" if t.rank == 1 else "second"
+        level = "  sub-filter" if t.parent_category_id is not None else ""
+        typer.echo(f"  {which:6} [{t.category_id}] {t.name}  score {t.score:.2f}{level}")
 
 
 @handles_errors
@@ -86,17 +109,6 @@ def rename(
 
 
 @handles_errors
-def workspaces(as_json: JsonOption = False) -> None:
-    """List workspaces with their document counts."""
-    found = context().database.workspaces.list_workspaces()
-    if as_json:
-        print_json([{"workspace": w.slug, "documents": w.documents, "model": w.embedding_model} for w in found])
-        return
-    for w in found:
-        typer.echo(f"{w.slug}: {w.documents} documents ({w.embedding_model or 'not embedded'})")
-
-
-@handles_errors
 def runs(workspace: WorkspaceOption, limit: int = 10, as_json: JsonOption = False) -> None:
     """Show the workspace's refresh history."""
     refreshes = context().database.refreshes
@@ -113,9 +125,51 @@ def runs(workspace: WorkspaceOption, limit: int = 10, as_json: JsonOption = Fals
 def map_(
     workspace: WorkspaceOption,
     out: Annotated[Path, typer.Option("--out", "-o", help="The .html file to write.")] = Path("map.html"),
+    as_json: JsonOption = False,
 ) -> None:
     """Write an interactive HTML map of the documents, coloured and labelled by filter."""
     from drive_tagger.services.maps import workspace_map, write_figure
 
     db = context().database
-    typer.echo(f"wrote {write_figure(workspace_map(db.documents, db.refreshes, workspace), out)}")
+    written = write_figure(workspace_map(db.documents, db.refreshes, workspace), out)
+    if as_json:
+        print_json({"workspace": workspace, "wrote": str(written)})
+    else:
+        typer.echo(f"wrote {written}")
+
+
+@handles_errors
+def search(
+    workspace: WorkspaceOption,
+    text: Annotated[str, typer.Argument(metavar="QUERY", help="What to look for, in your own words.")],
+    filter_ref: Annotated[str | None, typer.Option("--filter", "-f", help="Only in this filter (id or name).")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Results at most.")] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """Find documents by meaning: the nearest to the query, best first, each with its filter."""
+    from drive_tagger.services.browse import clean_query
+    from drive_tagger.services.browse import search as nearest
+    from drive_tagger.services.embedding import workspace_embedder
+    from drive_tagger.services.query import list_filters, resolve_filter
+
+    ctx = context()
+    db = ctx.database
+    found = db.documents.workspace(workspace)
+    query = clean_query(text)
+    embedder = workspace_embedder(ctx.embedder, found)  # the workspace's own model, or a clear error
+    listed = list_filters(db.refreshes, workspace)
+    category_id = resolve_filter(listed, filter_ref, workspace).category_id if filter_ref else None
+    _, rows = nearest(db.browse, workspace, embedder.embed([query])[0], category_id=category_id, limit=limit)
+    names = {f.category_id: f.name for f in listed}
+    first = db.refreshes.primary_top_level_tags(found.id)
+    results = [
+        {"id": r.external_id, "title": r.title, "score": r.score, "filter": names.get(first.get(r.external_id))}
+        for r in rows
+    ]
+    if as_json:
+        print_json({"query": query, "results": results})
+        return
+    if not results:
+        typer.echo("no documents to search yet")
+    for r in results:
+        typer.echo(f"  {r['score']:.2f}  {r['id']}  {r['title']}  [{r['filter'] or 'untagged'}]")

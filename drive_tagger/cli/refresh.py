@@ -15,6 +15,7 @@ from drive_tagger.cli.common import BackgroundOption, JsonOption, WorkspaceOptio
 @handles_errors
 def refresh(workspace: WorkspaceOption, background: BackgroundOption = False, as_json: JsonOption = False) -> None:
     """Recompute a workspace's filters: cluster, keyword, name, then switch to them at once."""
+    started = time.perf_counter()
     ctx = context()
     db = ctx.database
     if background:
@@ -36,7 +37,7 @@ def refresh(workspace: WorkspaceOption, background: BackgroundOption = False, as
         return
     typer.echo(
         f"{workspace}: {report.categories} filters ({report.subcategories} sub-filters) over "
-        f"{report.documents} documents, {report.untagged} untagged ({sum(report.seconds.values()):.1f}s)"
+        f"{report.documents} documents, {report.untagged} untagged ({time.perf_counter() - started:.1f}s)"
     )
     if report.unembedded:
         typer.echo(f"note: {report.unembedded} document(s) have no vector yet and were left out", err=True)
@@ -86,6 +87,7 @@ def evaluate(
 def demo(
     samples: Annotated[Path | None, typer.Option(help="Folder of documents (default: data/samples/docs).")] = None,
     workspace: Annotated[str, typer.Option("--workspace", "-w")] = "demo",
+    as_json: JsonOption = False,
 ) -> int:
     """Ingest the sample drive, refresh it and print the filters it gets."""
     from drive_tagger.adapters.readers import read_sources
@@ -98,26 +100,40 @@ def demo(
     folder = samples or default_samples_dir()
     ctx = context()
     db = ctx.database
-    report = ingest(db.documents, db.refreshes, ctx.embedder, workspace, read_sources([folder]))
+    report = ingest(db.documents, db.refreshes, ctx.embedder, workspace, read_sources([folder]), progress=not as_json)
+    refreshed = refresh_workspace(db.documents, db.refreshes, workspace, ctx.refresh_params(), ctx.namer())
+    found = list_filters(db.refreshes, workspace)
+    tops = {f.category_id: filter_documents(db.refreshes, workspace, str(f.category_id), limit=3)[1] for f in found}
+    agreement = sample_label_agreement(db.refreshes, workspace, folder)
+    for failure in report.failures:
+        typer.echo(f"failed: {failure}", err=True)
+    if as_json:
+        print_json(
+            {
+                "ingest": report.as_dict(),
+                "refresh": asdict(refreshed),
+                "filters": [asdict(f) | {"first_documents": [asdict(d) for d in tops[f.category_id]]} for f in found],
+                "agreement": agreement and agreement | {"kinds": [asdict(k) for k in agreement["kinds"]]},
+                "seconds": round(time.perf_counter() - started, 1),
+            }
+        )
+        return 1 if report.failures else 0
     typer.echo(
         f"ingested {folder}: read {report.read}, embedded {report.embedded}, "
         f"skipped {report.skipped}, failed {report.failed}"
     )
-    refreshed = refresh_workspace(db.documents, db.refreshes, workspace, ctx.refresh_params(), ctx.namer())
     typer.echo(
         f"refreshed: {refreshed.categories} filters, {refreshed.subcategories} sub-filters, "
         f"{refreshed.untagged} untagged\n"
     )
     _say_if_remade(refreshed)
-    for f in list_filters(db.refreshes, workspace):
+    for f in found:
         if f.parent_category_id is not None:
             typer.echo(f"      └ [{f.category_id}] {f.name} ({f.documents} docs)")
             continue
-        _, top = filter_documents(db.refreshes, workspace, str(f.category_id), limit=3)
         typer.echo(f"[{f.category_id}] {f.name} ({f.documents} docs): {', '.join(f.keywords[:5])}")
-        for d in top:
+        for d in tops[f.category_id]:
             typer.echo(f"      · {d.title}")
-    agreement = sample_label_agreement(db.refreshes, workspace, folder)
     if agreement:
         typer.echo(
             f"\nagreement with {folder.parent / 'labels.csv'}: NMI {agreement['nmi']:.2f}, "
@@ -129,6 +145,4 @@ def demo(
         named = sum(bool(k.named_for_it) for k in agreement["kinds"])
         typer.echo(f"  {named} of {len(agreement['kinds'])} kinds sit mostly in a filter named for them")
     typer.echo(f"demo took {time.perf_counter() - started:.1f}s")
-    for failure in report.failures:
-        typer.echo(f"failed: {failure}", err=True)
     return 1 if report.failures else 0

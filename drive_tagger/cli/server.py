@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
 
 from drive_tagger.cli.common import JsonOption, context, handles_errors, print_json
+from drive_tagger.core.types import JobStatus
 
 keys_app = typer.Typer(no_args_is_help=True, help="API keys for the HTTP API.")
 
@@ -33,12 +35,12 @@ def worker(
 @handles_errors
 def jobs(
     workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Only this workspace's jobs.")] = None,
-    status: Annotated[str | None, typer.Option(help="todo, doing, succeeded, failed, ...")] = None,
+    status: Annotated[JobStatus | None, typer.Option(help="Only jobs with this status.")] = None,
     limit: int = 20,
     as_json: JsonOption = False,
 ) -> None:
     """List recent background jobs with their status, attempts and last error."""
-    found = context().database.jobs.jobs(workspace=workspace, status=status, limit=limit)
+    found = context().database.jobs.jobs(workspace=workspace, status=status.value if status else None, limit=limit)
     if as_json:
         print_json(found)
         return
@@ -61,13 +63,50 @@ def keys_create(
     admin: Annotated[
         bool, typer.Option("--admin", help="A key for every workspace that may create workspaces.")
     ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Create an API key and print its token once (only its sha256 is stored)."""
     from drive_tagger.services.keys import create_key
 
     token = create_key(context().database.access, workspace=workspace, admin=admin)
-    typer.echo(token)
+    if as_json:
+        print_json({"token": token, "workspace": workspace, "admin": admin})
+    else:
+        typer.echo(token)
     typer.echo("store this token now: it is not shown again", err=True)
+
+
+@keys_app.command("list")
+@handles_errors
+def keys_list(as_json: JsonOption = False) -> None:
+    """List the API keys: id, workspace (or admin), created, and the head of the token's hash."""
+    from drive_tagger.services.keys import list_keys
+
+    found = list_keys(context().database.access)
+    if as_json:
+        print_json([asdict(k) for k in found])
+        return
+    if not found:
+        typer.echo("no API keys; create one with `drive-tagger keys create --workspace W`")
+    for key in found:
+        scope = "admin" if key.is_admin else key.workspace
+        typer.echo(f"#{key.id} {scope} created {key.created_at:%Y-%m-%d %H:%M} sha256 {key.fingerprint}…")
+
+
+@keys_app.command("revoke")
+@handles_errors
+def keys_revoke(
+    key_id: Annotated[int, typer.Argument(metavar="ID", help="The key's id, as `keys list` shows it.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke an API key: every server refuses it from the next request on."""
+    from drive_tagger.services.keys import revoke_key
+
+    revoke_key(context().database.access, key_id)
+    if as_json:
+        print_json({"revoked": key_id})
+    else:
+        typer.echo(f"revoked key #{key_id}")
 
 
 @handles_errors

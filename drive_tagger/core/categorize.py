@@ -181,15 +181,23 @@ def categorize(
     )
     matched = (top_ids, sub_ids)  # the ids matching gave, before any correction: what _changes reports
     clustered = grouping.top
-    grouping, learned, notes = apply_corrections(vectors, document_ids, grouping, corrections, lambda: next(fresh))
+    corrected = apply_corrections(vectors, document_ids, grouping, corrections, lambda: next(fresh))
+    grouping, learned, notes = corrected.grouping, corrected.learned, corrected.notes
     moved = clustered != grouping.top
     touched = set(clustered[moved].tolist()) | set(grouping.top[moved].tolist())
     assigned = {int(i): top.centroids[k] for k, i in enumerate(top_ids) if int(i) not in touched}
     (top, top_ids), (sub, sub_ids) = _levels_of(vectors, grouping, assigned)
+    tagged = top.labels >= 0
+    learned_parts = []
+    for f in learned:  # a document no filter holds yet takes its first learned filter as first tag
+        learned_parts.append(learned_links(vectors, f, tagged=tagged))
+        tagged = tagged.copy()
+        tagged[f.members] = True
+    top_links = level_links(vectors, top.labels, top.centroids, top_ids, second_margin=params.second_filter_margin)
     assignments = combine(
-        level_links(vectors, top.labels, top.centroids, top_ids, second_margin=params.second_filter_margin),
+        _placed_first_only(top_links, corrected.placed),
         level_links(vectors, sub.labels, sub.centroids, sub_ids),
-        *(learned_links(vectors, f, tagged=top.labels >= 0) for f in learned),
+        *learned_parts,
     )
     on_stage("assign")
 
@@ -211,9 +219,13 @@ def categorize(
 
     kept = {c.category_id: c for c in (previous.categories if previous else ())}
     kept |= {f.category_id: _named_by_person(f) for f in learned}
+    held = _held_names(kept, corrected.names)
+    kept |= held
     context = NamingContext(np.array([d.centroid for d in drafts]), {}, model, namer.lexicon.is_word)
     remade = not made_under_todays_rules(previous)  # then only names a person pinned stay
-    categories = name_drafts(drafts, kept, namer, context, None if remade else params.keep_name_similarity)
+    categories = name_drafts(
+        drafts, kept, namer, context, None if remade else params.keep_name_similarity, held=frozenset(held)
+    )
     on_stage("naming")
     changes = _changes(drafts, kept, top_match, sub_match, *matched)
     if remade:
@@ -221,7 +233,7 @@ def categorize(
     return Categorization(
         categories,
         assignments,
-        untagged=int((top.labels < 0).sum()),
+        untagged=int((~tagged).sum()),
         next_category_id=next(fresh),
         changes={**changes, "corrections": notes} if notes else changes,
     )
@@ -269,6 +281,28 @@ def _without(previous: PreviousGeneration | None, ids: set[int]) -> PreviousGene
     return PreviousGeneration(kept, previous.members, previous.rules)
 
 
+def _placed_first_only(links: Assignments, placed: np.ndarray) -> Assignments:
+    """The links without the second tags of documents a person placed: they carry their place only."""
+    keep = (links.rank == 1) | ~placed[links.document_index]
+    return Assignments(links.document_index[keep], links.category_id[keep], links.score[keep], links.rank[keep])
+
+
+def _held_names(kept: dict[int, Category], names: dict[int, str]) -> dict[int, Category]:
+    """The categories whose names corrections hold (core/corrections.py: a merge's kept filter, a
+    pinned name an undone merge gives back), as the names they keep; a pin held now wins."""
+    held = {}
+    for category_id, name in names.items():
+        before = kept.get(category_id)
+        if before is not None and NamedBy(before.named_by) is NamedBy.USER:
+            continue
+        if before is not None:
+            held[category_id] = replace(before, name=name)
+        else:  # a filter given back by an undo: its pinned name shows again
+            dims = next(iter(kept.values())).centroid.shape if kept else (0,)
+            held[category_id] = Category(category_id, name, (), 0, np.zeros(dims, np.float32), named_by=NamedBy.USER)
+    return held
+
+
 def _named_by_person(learned: LearnedFilter) -> Category:
     return Category(
         learned.category_id, learned.name, (), len(learned.members), learned.centroid, named_by=NamedBy.USER
@@ -300,14 +334,18 @@ def name_drafts(
     namer: Namer,
     context: NamingContext,
     keep_similarity: float | None,
+    *,
+    held: frozenset[int] = frozenset(),
 ) -> tuple[Category, ...]:
-    """Categories from drafts in one pass: a pinned name, or the name of a category that barely
-    moved (keep_similarity; None: only pinned names), stays; the namer names the rest (top level
-    first, larger first), each unique (case-insensitively) against every name in the workspace."""
+    """Categories from drafts in one pass: a pinned name, a name a correction holds (`held`), or
+    the name of a category that barely moved (keep_similarity; None: only pinned names), stays; the
+    namer names the rest (top level first, larger first), each unique (case-insensitively) against
+    every name in the workspace."""
     kept_names = {
         d.index: kept[d.category_id]
         for d in drafts
-        if d.category_id in kept and _keeps_name(kept[d.category_id], d, keep_similarity, namer)
+        if d.category_id in kept
+        and (d.category_id in held or _keeps_name(kept[d.category_id], d, keep_similarity, namer))
     }
     context.names.update({i: c.name for i, c in kept_names.items()})
     todo = sorted(

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from drive_tagger.errors import InvalidInput
 
 if TYPE_CHECKING:  # annotations only: reading filters never loads numpy
+    from datetime import datetime
+
     import numpy as np
 
 _WORKSPACE_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
@@ -31,6 +33,17 @@ class Task(StrEnum):
     EMBED_PENDING = "embed_pending"  # embed the workspace's texts without a vector, then queue a refresh
     REFRESH = "refresh"  # recompute the workspace's filters
     SYNC = "sync"  # read the app's documents table for the workspace, then queue embed_pending
+
+
+class JobStatus(StrEnum):
+    """A background job's status, as the queue (procrastinate) records it."""
+
+    TODO = "todo"  # waiting for a worker
+    DOING = "doing"  # a worker runs it
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # kept with its last error; attempts say how often it ran
+    CANCELLED = "cancelled"
+    ABORTED = "aborted"  # given back when its worker stopped (it is queued again)
 
 
 # The queue of the worker's own periodic jobs (retrying stalled jobs), left out of job listings.
@@ -179,6 +192,17 @@ class ApiKey:
 
     def may_use(self, workspace: str) -> bool:
         return self.is_admin or self.workspace == workspace
+
+
+@dataclass(frozen=True)
+class ApiKeyInfo:
+    """A key as `keys list` shows it: never its token, only the head of the token's hash."""
+
+    id: int
+    workspace: str | None
+    is_admin: bool
+    created_at: datetime
+    fingerprint: str
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from drive_tagger.core.ports import BrowseStore
-from drive_tagger.core.types import Filter
-from drive_tagger.errors import InvalidInput, UnknownFilter
+from drive_tagger.core.types import Filter, Workspace
+from drive_tagger.errors import InvalidInput, ModelMismatch, UnknownFilter
 from drive_tagger.services.query import MAX_PAGE
 
 if TYPE_CHECKING:
@@ -157,6 +157,16 @@ def search(
     within = None if category_id is None else _active_filter(browse, workspace.id, category_id, workspace_slug)
     found = browse.nearest_documents(workspace.slug, query, category_id, limit, SNIPPET_READ_CHARS)
     return within, _rows(found)
+
+
+def check_query_model(workspace: Workspace, model: str) -> None:
+    """ModelMismatch unless a query vector of `model` may be compared with the workspace's vectors:
+    two models' vectors, even of one length, never meet in one search."""
+    if workspace.embedding_model is not None and workspace.embedding_model != model:
+        raise ModelMismatch(
+            f"workspace {workspace.slug!r} embeds with {workspace.embedding_model}, and this server's queries "
+            f"with {model}: run the server with DRIVE_TAGGER_EMBEDDER set to the workspace's model"
+        )
 
 
 def clean_query(text: str) -> str:

@@ -27,6 +27,15 @@ def delete_documents(documents: DocumentStore, workspace_slug: str, external_ids
     return DeleteReport(deleted, [i for i in dict.fromkeys(external_ids) if i not in set(deleted)])
 
 
+def delete_workspace(documents: DocumentStore, workspace_slug: str) -> int:
+    """Deletes a workspace with its documents, filters, corrections, keys and sync state, and the
+    vectors no other workspace's documents carry; returns how many documents it held."""
+    workspace = documents.workspace(workspace_slug)
+    held = documents.workspace_counts(workspace.id).documents
+    documents.delete_workspace(workspace.id)
+    return held
+
+
 def prune_folder(
     documents: DocumentStore, workspace_slug: str, folder: Path, read_ids: set[str], failed_sources: Iterable[str]
 ) -> list[str]:

@@ -15,7 +15,7 @@ from drive_tagger.core.params import INGEST_BATCH_SIZE
 from drive_tagger.core.ports import DocumentStore, Embedder
 from drive_tagger.core.text import embedding_text
 from drive_tagger.core.types import PendingText, ReadFailure, Workspace
-from drive_tagger.errors import DriveTaggerError, EmbeddingError
+from drive_tagger.errors import DriveTaggerError, EmbeddingError, ModelMismatch
 
 # Rate and time left are always shown (tqdm shows them too, but only once it has a rate).
 PROGRESS_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} docs [{elapsed}, {rate_fmt}, ETA {remaining}]"
@@ -41,16 +41,21 @@ def embed_pending(
     first_windows_first, a long text gets its first window's vector now and its further windows
     from `embed_further_windows` (which a refresh runs before it clusters).
 
-    A workspace holds one model's vectors: switching model makes every text pending, so the
-    workspace is re-embedded whole. One pass runs per workspace at a time: a second waits for
+    A workspace holds one model's vectors, its own (`workspace_embedder`): a workspace without
+    one takes the embedder's model; one with another model is embedded by that model's embedder
+    or not at all (ModelMismatch), never switched (`switch_model` does, on purpose, and then
+    every text is pending). One pass runs per workspace at a time: a second waits for
     the first, then finds only what is still missing. A text the embedder refuses while others
     succeed is set aside until it changes, so it cannot block its workspace; when the embedder
     refuses everything it was given (it is down, most likely), the error is raised instead and
     nothing is set aside, so a retry tries again.
     """
     with documents.embedding_lock(workspace.id):
-        if workspace.embedding_model != embedder.model_id:
-            documents.set_workspace_model(workspace.id, embedder.model_id)
+        workspace = documents.workspace(workspace.slug)  # as it is now, under the lock
+        if workspace.embedding_model is None:
+            documents.claim_workspace_model(workspace.id, embedder.model_id)
+            workspace = documents.workspace(workspace.slug)
+        embedder = workspace_embedder(embedder, workspace)
         pending = documents.hashes_missing_vectors(workspace.id, embedder.model_id)
         embedded, refused = _embed(documents, embedder, workspace, pending, batch_size, progress, first_windows_first)
         if embedded:
@@ -67,6 +72,43 @@ def embed_pending(
                 for external_id in documents.external_ids_by_hash(workspace.id, [digest])
             ]
     return embedded, failures
+
+
+def workspace_embedder(embedder: Embedder, workspace: Workspace) -> Embedder:
+    """The embedder of the workspace's own model: `embedder` when it embeds with that model (or
+    the workspace has none yet), else the one it builds for that model (an embedder made by
+    wiring can, where the deployment reaches the model), else ModelMismatch naming both models
+    and the fix. A workspace is never embedded with another model than its own."""
+    model = workspace.embedding_model
+    if model is None or embedder.model_id == model:
+        return embedder
+    build = getattr(embedder, "for_model", None)
+    reason = "it makes no other model's vectors"
+    if build is not None:
+        try:
+            chosen = build(model)
+        except DriveTaggerError as exc:
+            reason = str(exc)
+        else:
+            if chosen.model_id == model:
+                return chosen
+            reason = f"the embedder built for it makes {chosen.model_id} vectors"
+    raise ModelMismatch(
+        f"workspace {workspace.slug!r} embeds with {model}, but this process embeds with {embedder.model_id} "
+        f"(DRIVE_TAGGER_EMBEDDER) and cannot embed with {model}: {reason}. Run it with DRIVE_TAGGER_EMBEDDER "
+        f"set to the workspace's model, or switch the workspace on purpose (every document is re-embedded): "
+        f"`drive-tagger workspaces set-model {workspace.slug} {embedder.model_id}`"
+    )
+
+
+def switch_model(documents: DocumentStore, embedder: Embedder, workspace: Workspace) -> Workspace:
+    """Makes `embedder`'s model the workspace's own, on purpose: every document then waits for a
+    vector of that model (a text with one stored already keeps it), which `embed_pending`
+    embeds. The active filters stay until the next refresh, which clusters the new vectors;
+    until then arrivals are not matched against filters of the old model."""
+    with documents.embedding_lock(workspace.id):
+        documents.set_workspace_model(workspace.id, embedder.model_id)
+    return documents.workspace(workspace.slug)
 
 
 def _embed(
@@ -160,9 +202,7 @@ def embed_further_windows(
     model = workspace.embedding_model
     if model is None or not documents.hashes_with_further_windows(workspace.id, model):
         return 0
-    embedder = make_embedder()
-    if embedder.model_id != model:
-        return 0  # the workspace is being re-embedded with another model: all of it is pending
+    embedder = workspace_embedder(make_embedder(), workspace)
     completed = 0
     with documents.embedding_lock(workspace.id):
         waiting = documents.hashes_with_further_windows(workspace.id, model)

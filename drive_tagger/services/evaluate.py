@@ -176,7 +176,7 @@ def _junk_names(filters, documents: list[SourceDocument], predicted: np.ndarray,
 
 def _drop_workspace(store: WorkspaceStore, slug: str) -> None:
     with contextlib.suppress(UnknownWorkspace):
-        store.delete_workspace(store.workspace(slug).id)
+        store.delete_workspace(store.workspace(slug).id, keep_vectors=True)  # the next eval reuses them
 
 
 def _drop_abandoned(store: WorkspaceStore, slug: str) -> None:

@@ -34,6 +34,7 @@ class Membership:
     tag: DocumentTag
     keywords: tuple[str, ...]  # the filter's keywords the document's text contains
     neighbours: tuple[Neighbour, ...]  # the filter's documents nearest this one
+    placed: str | None = None  # a person put it here (a move, or picking it for a new filter): how
 
 
 @dataclass(frozen=True)
@@ -55,13 +56,16 @@ def shared_keywords(keywords: Sequence[str], text: str) -> tuple[str, ...]:
 def explain_document(
     browse: BrowseStore, workspace_slug: str, external_id: str, *, neighbours: int = NEIGHBOURS
 ) -> DocumentExplanation:
-    """The document's filters, best first, each with the keywords it shares with the filter and
-    its nearest neighbours among the filter's documents."""
+    """The document's filters, best first, each with the keywords it shares with the filter, its
+    nearest neighbours among the filter's documents, and whether a person placed it there."""
     workspace = browse.workspace(workspace_slug)
     document = browse.document_text(workspace.id, external_id, EXPLAIN_TEXT_CHARS)
     if document is None:
         raise UnknownDocument(f"no document {external_id!r} in workspace {workspace_slug!r}")
-    keywords = {f.category_id: f.keywords for f in browse.filters(workspace.id)}
+    filters = browse.filters(workspace.id)
+    keywords = {f.category_id: f.keywords for f in filters}
+    parents = {f.category_id: f.parent_category_id for f in filters}
+    placed = _placed_by_person(browse.corrections(workspace.id), document["id"], parents)
     searched = f"{document['title']}\n{document['text']}"
     memberships = tuple(
         Membership(
@@ -71,12 +75,39 @@ def explain_document(
                 Neighbour(n["external_id"], n["title"], float(n["similarity"]))
                 for n in browse.filter_neighbours(workspace.id, document["id"], tag.category_id, neighbours)
             ),
+            placed.get(tag.category_id),
         )
         for tag in browse.document_tags(workspace.id, document["id"])
     )
     return DocumentExplanation(
         document["external_id"], document["title"], document["text"][:SHOWN_TEXT_CHARS], memberships
     )
+
+
+def _placed_by_person(corrections, document_id: int, parents: dict[int, int | None]) -> dict[int, str]:
+    """{filter id: how a person placed the document there}: the latest standing correction that
+    places it (a move, or picking it for a new filter), its filter, and for a sub-filter its
+    top-level filter; a filter a standing merge made of the one it named."""
+    placing = [
+        c
+        for c in corrections
+        if not c.undone and c.kind.value in ("move", "learned") and document_id in set(c.document_ids.tolist())
+    ]
+    if not placing or placing[-1].category_id is None:
+        return {}
+    latest = placing[-1]
+    merged_into = {c.other: c.category_id for c in corrections if not c.undone and c.kind.value == "merge"}
+    target, seen = latest.category_id, set()
+    while target not in parents and target in merged_into and target not in seen:
+        seen.add(target)
+        target = merged_into[target]
+    when = f", {latest.made_at:%d %b %Y}" if latest.made_at else ""
+    how = (
+        f"A person moved it here (correction #{latest.id}{when}); refreshes keep it here."
+        if latest.kind.value == "move"
+        else f"A person picked it for this filter (correction #{latest.id}{when}); refreshes keep it here."
+    )
+    return {c: how for c in (target, parents.get(target)) if c is not None}
 
 
 @dataclass(frozen=True)
@@ -117,7 +148,10 @@ def _corrections(notes: Sequence[dict], made: dict, name) -> tuple[str, ...]:
     for note in notes:
         correction = made.get(note.get("correction"))
         what = _correction_text(correction, name) if correction else f"Correction {note.get('correction')}"
-        lines.append(f"{what}: {'applied' if note.get('applied') else 'nothing left to change'}")
+        if note.get("undone"):
+            lines.append(f"Undone: {what}: {'reversed' if note.get('applied') else 'nothing left to reverse'}")
+        else:
+            lines.append(f"{what}: {'applied' if note.get('applied') else 'nothing left to change'}")
     return tuple(lines)
 
 

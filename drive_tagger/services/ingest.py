@@ -92,12 +92,11 @@ def ingest(
     )
     report.embedded = embedded
     report.failures.extend(failures)
+    workspace = documents.workspace(workspace_slug)  # with its model, which the embedding may have set
     if first_windows_first and embedded:
-        report.further_windows = len(documents.hashes_with_further_windows(workspace.id, embedder.model_id))
+        report.further_windows = len(documents.hashes_with_further_windows(workspace.id, workspace.embedding_model))
     if report.arrived:
-        tag_on_arrival(
-            documents, refreshes, documents.workspace(workspace_slug), report.arrived, report, suggest_refresh_share
-        )
+        tag_on_arrival(documents, refreshes, workspace, report.arrived, report, suggest_refresh_share)
     return report
 
 
@@ -164,8 +163,13 @@ def tag_on_arrival(
     report: IngestReport,
     suggest_refresh_share: float,
 ) -> None:
-    """Links arrived documents to the active filters by their stored centroids and fences."""
+    """Links arrived documents to the active filters by their stored centroids and fences, when
+    those centroids are of the workspace's model; filters made from another model's vectors (the
+    workspace's model was changed since) match nothing until the next refresh, which is suggested."""
     if workspace.active_refresh_id is None:
+        return
+    if refreshes.filters_model(workspace.id) != workspace.embedding_model:
+        report.refresh_suggested = True
         return
     ids, vectors = documents.document_vectors(document_ids, workspace.embedding_model)
     links, poor = tag_arrivals(vectors, refreshes.matching_categories(workspace), documents.forms_of(ids))

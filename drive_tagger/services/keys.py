@@ -6,7 +6,7 @@ import hashlib
 import secrets
 
 from drive_tagger.core.ports import AccessStore
-from drive_tagger.core.types import ApiKey, check_workspace_slug
+from drive_tagger.core.types import ApiKey, ApiKeyInfo, check_workspace_slug
 from drive_tagger.errors import InvalidInput
 
 TOKEN_PREFIX = "dt_"
@@ -25,6 +25,17 @@ def create_key(access: AccessStore, *, workspace: str | None = None, admin: bool
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     access.insert_api_key(token_hash(token), workspace_id, admin)
     return token
+
+
+def list_keys(access: AccessStore) -> list[ApiKeyInfo]:
+    """Every key, newest first, with the head of its token's hash to tell it by."""
+    return access.list_api_keys()
+
+
+def revoke_key(access: AccessStore, key_id: int) -> None:
+    """Deletes the key: every server refuses it from the next request on."""
+    if not access.delete_api_key(key_id):
+        raise InvalidInput(f"no API key #{key_id} (see `drive-tagger keys list`)")
 
 
 def authenticate(access: AccessStore, token: str) -> ApiKey | None:

@@ -16,7 +16,7 @@ from drive_tagger.core.naming import Namer
 from drive_tagger.core.params import RefreshParams
 from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore
 from drive_tagger.core.seeding import seed_centroids, seed_documents
-from drive_tagger.core.types import Workspace
+from drive_tagger.core.types import PreviousGeneration, Workspace
 from drive_tagger.errors import NothingToRefresh, RefreshConflict
 
 log = logging.getLogger(__name__)
@@ -122,6 +122,8 @@ def _refresh(
         )
     forms = _document_forms(documents, workspace.id, document_ids)
     previous = refreshes.previous_generation(workspace.id)
+    if previous is not None and refreshes.filters_model(workspace.id) != workspace.embedding_model:
+        previous = _made_by_another_model(previous, vectors.shape[1])
     corrections = refreshes.corrections(workspace.id)
     watch.lap("load")
     seed = seed_centroids(previous, corrections)
@@ -163,6 +165,17 @@ def _refresh(
         unembedded,
         watch.seconds,
         result.changes.get("remade_under_rules"),
+    )
+
+
+def _made_by_another_model(previous: PreviousGeneration, dimensions: int) -> PreviousGeneration:
+    """The previous filters when their centroids are another model's vectors (the workspace's model
+    was changed since): those centroids never meet this model's vectors. Filters are matched by
+    their documents alone (a category keeps its id, and a pinned name, by member overlap) and are
+    clustered and named afresh, as after a change of rules."""
+    blank = np.zeros(dimensions, dtype=np.float32)
+    return PreviousGeneration(
+        tuple(replace(c, centroid=blank) for c in previous.categories), previous.members, rules=None
     )
 
 

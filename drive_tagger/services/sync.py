@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 from drive_tagger.adapters.postgres.source import Snapshot, SourceRow, SourceTable
 from drive_tagger.core.params import INGEST_BATCH_SIZE
-from drive_tagger.core.ports import DocumentStore
-from drive_tagger.core.types import ReadFailure, SourceDocument, check_workspace_slug
+from drive_tagger.core.ports import DocumentStore, Embedder, JobStore, RefreshStore
+from drive_tagger.core.types import ReadFailure, SourceDocument, Task, check_workspace_slug
 from drive_tagger.errors import InvalidInput
-from drive_tagger.services.ingest import IngestReport, store_documents
+from drive_tagger.services.embedding import embed_pending
+from drive_tagger.services.ingest import IngestReport, store_documents, tag_on_arrival
 
 
 @dataclass
@@ -26,6 +27,10 @@ class SyncReport:
     deleted: int = 0
     failures: list[ReadFailure] = field(default_factory=list)
     seconds: float = 0.0
+    arrived: list[int] = field(default_factory=list, repr=False)  # ids of new and changed documents
+    embedded: int | None = None  # texts embedded after the sync (None: not embedded here)
+    tagged_on_arrival: int = 0  # arrived documents tagged from the active filters at once
+    refresh_job: int | None = None  # the refresh queued after it
 
     @property
     def touched(self) -> bool:
@@ -41,6 +46,9 @@ class SyncReport:
             "failed": len(self.failures),
             "failures": [str(f) for f in self.failures],
             "seconds": round(self.seconds, 3),
+            "embedded": self.embedded,
+            "tagged_on_arrival": self.tagged_on_arrival,
+            "refresh_job": self.refresh_job,
         }
 
 
@@ -128,4 +136,33 @@ def _report(slug: str, stored: IngestReport, deleted: list[str], flagged: set[st
         changed=stored.changed,
         deleted=len(deleted),
         failures=stored.failures,
+        arrived=stored.arrived,
     )
+
+
+def sync_and_tag(
+    documents: DocumentStore,
+    refreshes: RefreshStore,
+    jobs: JobStore,
+    embedder: Embedder,
+    source: SourceTable,
+    workspace: str | None = None,
+    *,
+    batch_size: int = INGEST_BATCH_SIZE,
+) -> list[SyncReport]:
+    """A sync as `ingest` treats the same change: the rows in, their texts embedded, the new and
+    changed documents tagged at once from the active filters (no re-clustering), then a refresh
+    queued for a worker to run."""
+    reports = sync_workspaces(documents, source, workspace, batch_size=batch_size)
+    for report in reports:
+        if not report.touched:
+            continue
+        found = documents.workspace(report.workspace)
+        report.embedded, refused = embed_pending(documents, embedder, found, batch_size=batch_size, progress=False)
+        report.failures += refused
+        if report.arrived:
+            tagged = IngestReport()
+            tag_on_arrival(documents, refreshes, documents.workspace(report.workspace), report.arrived, tagged, 0.2)
+            report.tagged_on_arrival = tagged.tagged_on_arrival
+        report.refresh_job, _ = jobs.defer(Task.REFRESH, report.workspace)
+    return reports

@@ -14,6 +14,7 @@ from drive_tagger.adapters.onnx_embedder import (
 )
 from drive_tagger.adapters.readers import read_sources
 from drive_tagger.core.text import embedding_text
+from drive_tagger.errors import ModelMismatch
 from drive_tagger.services.ingest import ingest
 from drive_tagger.settings import BUNDLED_MODEL, Settings
 from drive_tagger.wiring import make_embedder
@@ -101,10 +102,12 @@ def test_backends_not_declared_the_same_model_never_mix_in_a_workspace(db, embed
     undeclared = OnnxInt8Embedder(int8.export_dir, onnx_embedder.int8_model_id(BUNDLED_MODEL))
     drive = _drive(tmp_path)
     ingest(db.documents, db.refreshes, embedder, "acme", read_sources([drive]), progress=False)
-    report = ingest(db.documents, db.refreshes, undeclared, "acme", read_sources([drive]), progress=False)
+    (drive / "new.txt").write_text("A third note, about the office move.")
+    with pytest.raises(ModelMismatch, match="workspaces set-model acme"):
+        ingest(db.documents, db.refreshes, undeclared, "acme", read_sources([drive]), progress=False)
     workspace = db.documents.workspace("acme")
-    assert undeclared.model_id == BUNDLED_MODEL + "#int8" == workspace.embedding_model
-    assert report.embedded == 2 and len(db.documents.workspace_vectors(workspace.id, undeclared.model_id)[0]) == 2
+    assert undeclared.model_id == BUNDLED_MODEL + "#int8" and workspace.embedding_model == embedder.model_id
+    assert len(db.documents.workspace_vectors(workspace.id, undeclared.model_id)[0]) == 0
 
 
 def test_the_progress_bar_shows_docs_per_second_and_eta(db, tmp_path, capsys):

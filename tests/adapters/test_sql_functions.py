@@ -92,7 +92,7 @@ def test_a_member_reads_only_their_workspaces_rows(db, two_workspaces):
     samples = db.documents.workspace("samples").id
     with as_user(db.conn, ALICE) as conn:
         assert [r[0] for r in conn.execute("select id from workspaces")] == [samples]
-        assert _count(conn, "documents") == 72
+        assert _count(conn, "documents") == 75
         assert (
             _count(conn, "embeddings")
             == conn.execute("select count(distinct content_hash) from documents").fetchone()[0]

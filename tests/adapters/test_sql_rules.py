@@ -104,6 +104,8 @@ CALLS = {
     "merge_filters": "select merge_filters(%(workspace)s, %(top)s, %(other_top)s) > 0",
     "split_filter": "select split_filter(%(workspace)s, %(top)s) > 0",
     "create_filter": "select create_filter(%(workspace)s, 'Board Papers', %(documents)s) > 0",
+    "undo_correction": "select undo_correction(%(workspace)s, "
+    "move_documents(%(workspace)s, %(documents)s, %(top)s)) > 0",
     "drive_tagger_check_filter_name": "select drive_tagger_check_filter_name(' Board  Papers')",
     "drive_tagger_filter_name_key": "select drive_tagger_filter_name_key('Board Papers')",
 }
@@ -121,6 +123,7 @@ OUTCOMES = {
     "merge_filters":        (UNKNOWN,       True,           UNKNOWN,        DENIED,  DENIED),
     "split_filter":         (UNKNOWN,       True,           UNKNOWN,        DENIED,  DENIED),
     "create_filter":        (UNKNOWN,       True,           UNKNOWN,        DENIED,  DENIED),
+    "undo_correction":      (UNKNOWN,       True,           UNKNOWN,        DENIED,  DENIED),
     "drive_tagger_check_filter_name":
                             ("Board Papers", "Board Papers", "Board Papers", DENIED,  "Board Papers"),
     "drive_tagger_filter_name_key":
@@ -422,6 +425,23 @@ def test_a_members_move_shows_at_once_and_queues_no_refresh_as_the_apis_does(db,
         assert conn.execute(tagged, facts).fetchone()[0] == 1
         conn.execute("reset role")
         assert conn.execute(jobs).fetchone()[0] == queued
+
+
+def test_a_members_undo_of_a_move_shows_at_once_and_of_a_merge_queues_a_refresh(db, facts):
+    jobs = "select count(*) from procrastinate_jobs"
+    tagged = "select count(*) from document_tags(%(document)s) where category_id = %(top)s"
+    with called_as(db.conn, "member") as conn:
+        moved = conn.execute("select move_documents('acme', %(documents)s, %(top)s)", facts).fetchone()[0]
+        conn.execute("select undo_correction('acme', %s)", (moved,))
+        assert conn.execute(tagged, facts).fetchone()[0] == 0, "back where it was"
+        merged = conn.execute("select merge_filters('acme', %(top)s, %(other_top)s)", facts).fetchone()[0]
+        conn.execute("reset role")
+        queued = conn.execute(jobs).fetchone()[0]
+        conn.execute("set local role authenticated")
+        assert conn.execute("select undo_correction('acme', %s)", (merged,)).fetchone()[0] == merged
+        conn.execute("reset role")
+        assert conn.execute("select count(*) from corrections where undone_at is not null").fetchone()[0] == 2
+        assert conn.execute(jobs).fetchone()[0] >= queued
 
 
 # -- an install made before the rules ------------------------------------------------------------------

@@ -58,7 +58,7 @@ def test_copy_data_cut_mid_row_is_an_error():
 def test_the_workspace_vectors_are_read_back_in_document_order(db, sample_workspace):
     workspace = db.documents.workspace(sample_workspace)
     ids, vectors = db.documents.workspace_vectors(workspace.id, workspace.embedding_model)
-    assert len(ids) == 72 and (np.diff(ids) > 0).all() and vectors.dtype == np.float32
+    assert len(ids) == 75 and (np.diff(ids) > 0).all() and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
 
 
@@ -70,7 +70,7 @@ def test_a_document_still_without_a_vector_is_left_out_of_the_workspace_vectors(
     workspace = db.documents.workspace(sample_workspace)
     ids, vectors = db.documents.workspace_vectors(workspace.id, workspace.embedding_model)
     late = db.documents.document_ids(workspace.id, ["late.txt"])["late.txt"]
-    assert len(ids) == len(vectors) == 72 and late not in ids and (np.diff(ids) > 0).all()
+    assert len(ids) == len(vectors) == 75 and late not in ids and (np.diff(ids) > 0).all()
 
 
 @pytest.mark.parametrize("size", [3, ARRAY_ROWS_MAX + 5], ids=["by arrays", "by copy"])

@@ -8,6 +8,7 @@ from drive_tagger.api.app import create_app
 from drive_tagger.core.types import WorkspaceCounts
 from drive_tagger.services.keys import create_key
 from drive_tagger.services.refresh import refresh_workspace
+from drive_tagger.settings import BUNDLED_MODEL
 from drive_tagger.wiring import make_embedder
 
 
@@ -69,7 +70,11 @@ def test_a_workspace_key_cannot_see_another_workspace(client, db, acme_key):
 def test_only_an_admin_key_creates_workspaces(client, db, acme_key, admin_key):
     assert client.post("/v1/workspaces", json={"workspace": "beta"}, headers=auth(acme_key)).status_code == 403
     created = client.post("/v1/workspaces", json={"workspace": "beta"}, headers=auth(admin_key))
-    assert created.status_code == 201 and created.json() == {"workspace": "beta", "created": True}
+    assert created.status_code == 201 and created.json() == {
+        "workspace": "beta",
+        "created": True,
+        "model": BUNDLED_MODEL,
+    }
     assert client.get("/v1/workspaces/beta/filters", headers=auth(admin_key)).json()["filters"] == []
 
 

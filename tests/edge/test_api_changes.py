@@ -81,3 +81,39 @@ def test_another_workspaces_key_changes_nothing(client, db, refreshed):
     doc = "contracts/data-processing-agreement-fieldnote.md"
     assert _call(client, other, "DELETE", f"/documents/{doc}").status_code == 404
     assert db.documents.document_ids(db.documents.workspace(refreshed).id, [doc])
+
+
+def test_corrections_are_listed_with_names_dates_and_documents(client, key, db, refreshed):
+    doc = "contracts/data-processing-agreement-fieldnote.md"
+    target = _tops(db, refreshed)[-1]
+    _call(client, key, "POST", "/moves", json={"documents": [doc], "filter": target})
+    (listed,) = _call(client, key, "GET", "/corrections").json()
+    name = next(f.name for f in db.refreshes.filters(db.documents.workspace(refreshed).id) if f.category_id == target)
+    assert listed["filters"]["target"] == {"id": target, "name": name, "active": True}
+    assert listed["document_ids"] == [doc] and listed["documents"] == 1 and listed["made_at"]
+    assert listed["summary"] == f"moved 1 document(s) to “{name}”" and listed["undone_at"] is None
+
+
+def test_undoing_a_move_puts_it_back_at_once_and_a_merges_undo_queues_a_refresh(client, key, db, refreshed):
+    doc = "contracts/data-processing-agreement-fieldnote.md"
+    home = _call(client, key, "GET", f"/documents/{doc}").json()["tags"][0]["category_id"]
+    target = next(t for t in _tops(db, refreshed) if t != home)
+    moved = _call(client, key, "POST", "/moves", json={"documents": [doc], "filter": target}).json()["correction"]
+    undone = _call(client, key, "POST", f"/corrections/{moved}/undo")
+    assert undone.status_code == 200 and undone.json() == {"correction": moved, "job_id": None}
+    assert _call(client, key, "GET", f"/documents/{doc}").json()["tags"][0]["category_id"] == home
+    assert _call(client, key, "POST", f"/corrections/{moved}/undo").status_code == 422  # undone already
+    tops = _tops(db, refreshed)
+    merged = _call(client, key, "POST", "/merges", json={"keep": tops[0], "absorb": tops[1]}).json()["correction"]
+    again = _call(client, key, "POST", f"/corrections/{merged}/undo")
+    assert again.status_code == 200 and again.json()["job_id"]
+    assert [c["undone_at"] is not None for c in _call(client, key, "GET", "/corrections").json()] == [True, True]
+
+
+def test_undoing_an_unknown_or_another_workspaces_correction_is_404(client, key, db, refreshed):
+    doc = "contracts/data-processing-agreement-fieldnote.md"
+    moved = _call(client, key, "POST", "/moves", json={"documents": [doc], "filter": None}).json()["correction"]
+    assert _call(client, key, "POST", "/corrections/999/undo").status_code == 404
+    assert _call(client, key, "POST", f"/corrections/{2**70}/undo").status_code in (404, 422)
+    other = create_key(db.access, workspace="other")
+    assert _call(client, other, "POST", f"/corrections/{moved}/undo").status_code == 404

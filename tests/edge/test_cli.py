@@ -17,7 +17,7 @@ def run(*args):
 
 @pytest.fixture
 def small_drive(tmp_path, samples_dir):
-    """Three kinds of the sample drive (27 documents), to keep CLI runs quick."""
+    """Three kinds of the sample drive (28 documents), to keep CLI runs quick."""
     drive = tmp_path / "drive"
     for kind in ("contracts", "travel", "engineering"):
         shutil.copytree(samples_dir / kind, drive / kind)
@@ -34,12 +34,12 @@ def ingested(env, small_drive):
 def test_ingest_prints_embedded_skipped_failed(ingested, small_drive):
     result = run("ingest", "--workspace", "acme", small_drive)
     assert result.exit_code == 0
-    assert "read 27 (0 new, 0 changed), embedded 0, skipped 27, failed 0" in result.output
+    assert "read 28 (0 new, 0 changed), embedded 0, skipped 28, failed 0" in result.output
 
 
 def test_ingest_json_reports_counts(env, samples_dir):
     result = run("ingest", "--workspace", "acme", samples_dir / "travel", "--json")
-    assert json.loads(result.stdout)["read"] == 9
+    assert json.loads(result.stdout)["read"] == 10  # nine files and a saved mail
 
 
 def test_ingest_with_a_bad_file_exits_1_names_it_and_keeps_the_rest(env, tmp_path):

@@ -30,7 +30,7 @@ def test_ingest_background_stores_documents_and_queues_embedding(env, db, sample
     result = run("ingest", "--workspace", "acme", samples_dir / "travel", "--background")
     assert result.exit_code == 0 and "embedding queued as job" in result.stdout
     workspace = db.documents.workspace("acme")
-    assert db.documents.workspace_counts(workspace.id).documents == 9 and workspace.embedding_model is None
+    assert db.documents.workspace_counts(workspace.id).documents == 10 and workspace.embedding_model is None
     assert "embed_pending(acme) todo" in run("jobs").stdout
 
 

@@ -40,7 +40,7 @@ def test_committed_notebook_has_no_outputs(name):
 def test_explore_notebook_maps_the_sample_drive_it_ingests(env):
     notebook = execute("explore_clusters.ipynb", env)
     shown = outputs_of(notebook)
-    assert "ingested 72 documents" in shown and "application/vnd.plotly.v1+json" in shown
+    assert "ingested 75 documents" in shown and "application/vnd.plotly.v1+json" in shown
 
 
 def test_tune_notebook_scores_every_setting(env):

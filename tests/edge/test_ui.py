@@ -213,7 +213,7 @@ def _ids(db, drive: Drive, external_id: str) -> tuple[int, int]:
 
 
 def test_the_filters_appear_with_their_sub_filters_counts_and_an_untagged_entry(page, drive, module_db):
-    # The 72 sample documents split into sub-filters only when any split is accepted.
+    # The 75 sample documents split into sub-filters only when any split is accepted.
     eager_splits = RefreshParams(ClusteringParams(clear_split_silhouette=0.0))
     refresh_workspace(module_db.documents, module_db.refreshes, drive.slug, eager_splits)
     page.open_with(drive.key)

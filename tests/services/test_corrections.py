@@ -1,14 +1,17 @@
 """Corrections that last: a move, a merge, a split and a learned filter, each kept through three
-refreshes that each bring 10% new documents (TopicEmbedder gives a known two-level structure)."""
+refreshes that each bring 10% new documents (TopicEmbedder gives a known two-level structure); and
+on the sample drive, corrections that mean what they say: picked documents in their filter first, a
+kept filter's name kept, a moved document never back where it was, each listed and undoable."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from drive_tagger.errors import InvalidInput, UnknownDocument, UnknownFilter
-from drive_tagger.services import corrections
+from drive_tagger.errors import InvalidInput, UnknownCorrection, UnknownDocument, UnknownFilter
+from drive_tagger.services import corrections, explain, query
 from drive_tagger.services.ingest import ingest
+from drive_tagger.services.pins import rename_filter
 from drive_tagger.services.refresh import refresh_workspace
 from tests.fakes import TopicEmbedder, topic_documents
 
@@ -100,3 +103,149 @@ def test_corrections_name_what_they_cannot_find(db, growing):
     existing = next(iter(_top_filters(db, "acme").values()))
     with pytest.raises(InvalidInput, match="already called"):
         corrections.create_filter(db.refreshes, "acme", existing, [next(iter(_top_of(db, "acme")))])
+
+
+# -- on the sample drive: corrections mean what they say (issue 28) ------------------------------
+
+CONTRACT = "contracts/mutual-nda-brightwave.md"
+
+
+@pytest.fixture
+def drive(db, sample_embedder, samples_dir):
+    """Workspace 'drive' with 70% of the sample documents refreshed; grow() ingests 10% more of
+    them and refreshes."""
+    from drive_tagger.adapters.readers import read_sources
+    from drive_tagger.core.types import SourceDocument
+
+    docs = sorted(
+        (d for d in read_sources([samples_dir]) if isinstance(d, SourceDocument)), key=lambda d: d.external_id
+    )
+    order = np.random.default_rng(5).permutation(len(docs))
+    first = [docs[i] for i in order if docs[i].external_id == CONTRACT or i in order[: int(0.7 * len(docs))]]
+    rest = [d for d in docs if d not in first]
+    ingest(db.documents, db.refreshes, sample_embedder, "drive", first, progress=False)
+    refresh_workspace(db.documents, db.refreshes, "drive")
+
+    def grow() -> None:
+        batch = [rest.pop() for _ in range(min(max(1, len(docs) // 10), len(rest)))]
+        ingest(db.documents, db.refreshes, sample_embedder, "drive", batch, progress=False)
+        refresh_workspace(db.documents, db.refreshes, "drive")
+
+    return grow
+
+
+def _tags(db, doc: str) -> list:
+    return query.document_tags(db.refreshes, "drive", doc)[1]
+
+
+def _first_top(db, doc: str) -> int | None:
+    return next((t.category_id for t in _tags(db, doc) if t.parent_category_id is None and t.rank == 1), None)
+
+
+def _home(db, folder: str) -> int:
+    """The top-level filter holding most documents of a folder."""
+    tops = [t for doc, t in _top_of(db, "drive").items() if doc.startswith(folder) and t is not None]
+    return max(set(tops), key=tops.count)
+
+
+def _name(db, category_id: int) -> str | None:
+    return _top_filters(db, "drive").get(category_id)
+
+
+def test_picked_documents_are_first_tag_members_of_the_filter_made_from_them(db, drive):
+    picks = sorted(d for d in _top_of(db, "drive") if d.startswith("travel/"))[:3]
+    made = corrections.create_filter(db.refreshes, "drive", "Trips", picks)
+    for _ in range(2):
+        drive()
+        board = next(c for c, name in _top_filters(db, "drive").items() if name == "Trips")
+        for pick in picks:
+            tops = [t for t in _tags(db, pick) if t.parent_category_id is None]
+            assert [(t.category_id, t.rank) for t in tops] == [(board, 1)], f"{pick} is in Trips first, and only"
+    assert made > 0
+
+
+def test_a_merged_filter_keeps_the_name_of_the_filter_kept(db, drive):
+    keep, absorb = _home(db, "contracts/"), _home(db, "invoices/")
+    kept_name = _name(db, keep)
+    corrections.merge_filters(db.refreshes, "drive", str(keep), str(absorb))
+    for _ in range(2):
+        drive()
+        assert _name(db, keep) == kept_name
+
+
+def test_a_merge_keeps_the_kept_filters_name_and_its_undo_gives_back_a_pinned_name(db, drive):
+    keep, absorb = _home(db, "contracts/"), _home(db, "invoices/")
+    kept_name = _name(db, keep)
+    rename_filter(db.refreshes, "drive", str(absorb), "Accounts Payable")
+    merged = corrections.merge_filters(db.refreshes, "drive", str(keep), str(absorb))
+    assert merged.absorbed_pin == "Accounts Payable", "the pinned name is kept, and said so"
+    drive()
+    assert _name(db, keep) == kept_name and absorb not in _top_filters(db, "drive")
+    assert "Accounts Payable" in corrections.list_corrections(db.refreshes, "drive")[-1].summary
+    corrections.undo_correction(db.refreshes, "drive", merged.correction)
+    drive()
+    assert _name(db, keep) == kept_name
+    assert _name(db, absorb) == "Accounts Payable", "the undo gives the absorbed filter its id and pinned name back"
+    assert _home(db, "invoices/") == absorb and _home(db, "contracts/") == keep
+
+
+def test_a_moved_document_never_goes_back_to_the_filter_it_left_and_says_a_person_put_it_there(db, drive):
+    left, travel = _first_top(db, CONTRACT), _home(db, "travel/")
+    corrections.move_documents(db.refreshes, "drive", [CONTRACT], str(travel))
+    for _ in range(3):
+        drive()
+        assert left not in {t.category_id for t in _tags(db, CONTRACT)}, "not even as a second tag"
+        assert _first_top(db, CONTRACT) == travel
+    why = explain.explain_document(db.browse, "drive", CONTRACT)
+    placed = next(m for m in why.memberships if m.tag.category_id == travel)
+    assert placed.placed and placed.placed.startswith("A person moved it here")
+    page = explain.explain_document(db.browse, "drive", CONTRACT)
+    assert all(m.placed for m in page.memberships if m.tag.parent_category_id is None)
+
+
+def test_corrections_are_listed_with_filter_names_dates_and_documents(db, drive):
+    travel = _home(db, "travel/")
+    corrections.move_documents(db.refreshes, "drive", [CONTRACT], str(travel))
+    keep, absorb = _home(db, "contracts/"), _home(db, "invoices/")
+    corrections.merge_filters(db.refreshes, "drive", str(keep), str(absorb))
+    moved, merged = corrections.list_corrections(db.refreshes, "drive")
+    assert moved.summary == f"moved 1 document(s) to “{_name(db, travel)}”" and moved.shown == (CONTRACT,)
+    assert moved.made_at is not None and moved.undone_at is None
+    assert merged.filters["kept"]["name"] == _name(db, keep) and merged.filters["absorbed"]["name"] == _name(db, absorb)
+    assert merged.documents > len(merged.shown) == corrections.SHOWN_DOCUMENTS
+
+
+def test_undoing_a_move_puts_the_document_back_at_once(db, drive):
+    before = _first_top(db, CONTRACT)
+    made = corrections.move_documents(db.refreshes, "drive", [CONTRACT], None)
+    assert _first_top(db, CONTRACT) is None
+    undone = corrections.undo_correction(db.refreshes, "drive", made)
+    assert undone.undone_at is not None and _first_top(db, CONTRACT) == before
+    with pytest.raises(InvalidInput, match="undone already"):
+        corrections.undo_correction(db.refreshes, "drive", made)
+    with pytest.raises(UnknownCorrection):
+        corrections.undo_correction(db.refreshes, "drive", 999)
+    drive()
+    assert _first_top(db, CONTRACT) == before
+
+
+def test_create_filter_move_merge_and_undo_hold_through_three_refreshes_with_new_documents(db, drive):
+    picks = sorted(d for d in _top_of(db, "drive") if d.startswith("hr-policies/"))[:3]
+    corrections.create_filter(db.refreshes, "drive", "People Matters", picks)
+    travel = _home(db, "travel/")
+    left = _first_top(db, CONTRACT)
+    corrections.move_documents(db.refreshes, "drive", [CONTRACT], str(travel))
+    others = [_home(db, f) for f in ("invoices/", "engineering/", "marketing/", "meetings/", "sales/")]
+    keep, absorb = list(dict.fromkeys(h for h in others if h not in (travel, left)))[:2]
+    kept_name = _name(db, keep)
+    merged = corrections.merge_filters(db.refreshes, "drive", str(keep), str(absorb))
+    drive()  # applies them
+    assert absorb not in _top_filters(db, "drive") and _name(db, keep) == kept_name
+    corrections.undo_correction(db.refreshes, "drive", merged.correction)
+    for _ in range(3):
+        drive()
+        board = next(c for c, name in _top_filters(db, "drive").items() if name == "People Matters")
+        assert all(_first_top(db, p) == board for p in picks), "picked documents stay first-tag members"
+        assert _first_top(db, CONTRACT) == travel and left not in {t.category_id for t in _tags(db, CONTRACT)}
+        assert absorb in _top_filters(db, "drive") and _name(db, keep) == kept_name, "the undone merge stays undone"
+    assert len(db.documents.document_ids(db.documents.workspace("drive").id, picks)) == 3

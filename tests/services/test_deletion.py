@@ -76,4 +76,4 @@ def test_deleting_documents_of_a_refreshed_workspace_then_refreshing_works(db, r
     ids = [r[0] for r in db.conn.execute("select external_id from documents order by id limit 10")]
     delete_documents(db.documents, refreshed, ids)
     report = refresh_workspace(db.documents, db.refreshes, refreshed)
-    assert report.documents == 62
+    assert report.documents == 65

@@ -17,7 +17,7 @@ from drive_tagger.services.refresh import refresh_workspace
 
 def test_documents_frame_has_every_document_with_filter_score_and_coordinates(db, refreshed):
     frame = documents_frame(db.documents, db.refreshes, refreshed)
-    assert len(frame) == 72 and frame["document_id"].is_unique
+    assert len(frame) == 75 and frame["document_id"].is_unique
     assert frame[["x", "y"]].notna().all().all()
     tagged = frame[frame["category_id"].notna()]
     assert len(tagged) and tagged["score"].between(-1, 1).all()
@@ -34,7 +34,7 @@ def test_document_coordinates_are_the_same_on_every_read(db, refreshed):
 
 def test_documents_frame_before_any_refresh_is_all_untagged(db, sample_workspace):
     frame = documents_frame(db.documents, db.refreshes, sample_workspace)
-    assert len(frame) == 72 and frame["category_id"].isna().all()
+    assert len(frame) == 75 and frame["category_id"].isna().all()
 
 
 def test_filters_frame_has_size_keywords_name_and_how_it_was_named(db, refreshed):

@@ -67,8 +67,11 @@ def test_a_text_the_embedder_rejects_fails_alone(db, tmp_path):
 
 
 def test_switching_model_re_embeds_the_workspace_with_the_new_model(db, embedder, tmp_path):
+    from drive_tagger.services.embedding import switch_model
+
     drive = _drive(tmp_path, {"a.txt": "Alpha text.", "b.txt": "Beta text."})
     ingest(db.documents, db.refreshes, HashingEmbedder(), "acme", read_sources([drive]), progress=False)
+    switch_model(db.documents, embedder, db.documents.workspace("acme"))  # on purpose: an ingest never switches
     report = ingest(db.documents, db.refreshes, embedder, "acme", read_sources([drive]), progress=False)
     workspace = db.documents.workspace("acme")
     assert report.embedded == 2 and workspace.embedding_model == embedder.model_id
@@ -179,10 +182,13 @@ def test_a_text_with_a_vector_already_is_stored_as_not_waiting_for_one(db, tmp_p
 
 
 def test_switching_model_makes_every_document_wait_for_the_new_models_vector(db, tmp_path):
+    from drive_tagger.services.embedding import switch_model
+
     drive = _drive(tmp_path, {"a.txt": "a note", "b.txt": "another note"})
     ingest(db.documents, db.refreshes, HashingEmbedder(), "acme", read_sources([drive]), progress=False)
     other = HashingEmbedder()
     other.model_id = "test/another-model"
+    switch_model(db.documents, other, db.documents.workspace("acme"))  # on purpose: an ingest never switches
     report = ingest(db.documents, db.refreshes, other, "acme", read_sources([drive]), progress=False)
     assert report.embedded == 2 and db.documents.workspace("acme").embedding_model == "test/another-model"
 

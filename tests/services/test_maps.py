@@ -19,7 +19,7 @@ def test_map_has_a_trace_per_top_level_filter_and_names_on_the_map(db, refreshed
     names = top_level_names(db, refreshed)
     assert names <= {trace.name for trace in figure.data}
     assert {a.text.removeprefix("<b>").removesuffix("</b>") for a in figure.layout.annotations} == names
-    assert sum(len(trace.x) for trace in figure.data) == 72
+    assert sum(len(trace.x) for trace in figure.data) == 75
 
 
 def test_map_hover_shows_title_and_filter(db, refreshed):

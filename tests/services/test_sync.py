@@ -142,7 +142,8 @@ def test_the_sync_command_embeds_and_queues_a_refresh(db, files, env, monkeypatc
     _add(db, "acme", "invoice for march", "lease renewal terms")
     result = CliRunner().invoke(app, ["sync", "--workspace", "acme"])
     assert result.exit_code == 0, result.stderr
-    assert "embedded 2, refresh queued as job" in result.stdout
+    assert "embedded 2, tagged 0 from the active filters; refresh queued as job" in result.stdout
+    assert "(a `drive-tagger worker` runs it)" in result.stdout
     assert _ids(db, "acme") == {"1", "2"}
 
 
@@ -247,3 +248,33 @@ def test_any_exception_while_rows_stream_in_closes_the_source_instead_of_hanging
     monkeypatch.undo()
     again = _sync(db, notes)["acme"]  # the watermark did not move: every row is read again
     assert again.read == 900 and len(_bodies(db)) == 900
+
+
+PARTS = ["Acme Paper", "Nordic Freight", "Bright Office", "Kettle Labs", "Orbit Print", "Delta Cleaning"]
+TOPICS = {
+    "invoice": "Invoice {i} from {p}: the amount due with VAT, to be paid by bank transfer within 30 days.",
+    "holiday": "{p} staff asked for holiday {i}: annual leave, the manager's approval and the leave policy.",
+    "release": "Release {i} of the {p} app: crash fixes, a new settings screen and API changes for developers.",
+}
+
+
+def _topic(kind: str, i: int) -> str:
+    return TOPICS[kind].format(i=i, p=PARTS[i % len(PARTS)])
+
+
+def test_a_sync_tags_new_and_changed_rows_at_once_as_ingest_does(db, files, env, monkeypatch):
+    from drive_tagger.services.refresh import refresh_workspace
+
+    for name, value in {"TABLE": "public.app_files", "TEXT_COLUMN": "body", "DELETED_COLUMN": "deleted"}.items():
+        monkeypatch.setenv(f"DRIVE_TAGGER_SYNC_{name}", value)
+    _add(db, "acme", *(_topic(kind, i) for kind in TOPICS for i in range(8)))
+    assert CliRunner().invoke(app, ["sync", "-w", "acme"]).exit_code == 0
+    refresh_workspace(db.documents, db.refreshes, "acme")
+    _add(db, "acme", _topic("invoice", 9))
+    db.conn.execute("update app_files set body = %s where id = 1", (_topic("release", 10),))
+    result = CliRunner().invoke(app, ["sync", "-w", "acme"])
+    assert result.exit_code == 0 and "tagged 2 from the active filters" in result.stdout, result.stdout
+    workspace = db.documents.workspace("acme")
+    tags = db.refreshes.primary_top_level_tags(workspace.id)
+    invoices, releases = tags["2"], tags["17"]  # rows 2 and 17: an invoice and a release note
+    assert tags["25"] == invoices and tags["1"] == releases  # the new row, and the row rewritten

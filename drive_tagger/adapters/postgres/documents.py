@@ -145,7 +145,14 @@ class PostgresDocuments(WorkspaceQueries):
                 query("record_embed_errors"), {"workspace_id": workspace_id, "hashes": list(hashes), "error": error}
             )
 
+    def claim_workspace_model(self, workspace_id: int, model: str) -> None:
+        """Gives a workspace without a model its first embedding's model; one with a model keeps it."""
+        with self.conn.transaction():
+            self.conn.execute(query("claim_workspace_model"), {"workspace_id": workspace_id, "model": model})
+
     def set_workspace_model(self, workspace_id: int, model: str) -> None:
+        """Switches the workspace to another model, on purpose: every document then waits for a
+        vector of the new model (those whose text has one stored find it)."""
         with self.conn.transaction():
             self.lock_workspace(workspace_id)
             self.conn.execute(query("set_workspace_model"), {"workspace_id": workspace_id, "model": model})

@@ -53,7 +53,11 @@ where workspace_id = %(workspace_id)s and vector_model is distinct from %(model)
 select drop_links_partitions(%(workspace_id)s, '{}'::bigint[]);
 
 -- delete_workspace --
-delete from workspaces where id = %(workspace_id)s;
+-- Its documents, filters, corrections, keys and sync state go with it (on delete cascade);
+-- returns the hashes of the texts its documents carried, so the vectors no one else carries go too.
+with texts as (select distinct content_hash from documents where workspace_id = %(workspace_id)s),
+     gone as (delete from workspaces where id = %(workspace_id)s returning id)
+select content_hash from texts where exists (select 1 from gone);
 
 -- create_document_stage --
 -- Rows to upsert, filled by COPY (in several batches when a request is large) and emptied by
@@ -524,6 +528,17 @@ delete from category_pins where workspace_id = %(workspace_id)s and category_id 
 insert into api_keys (token_hash, workspace_id, is_admin)
 values (%(token_hash)s, %(workspace_id)s, %(is_admin)s) returning id;
 
+-- list_api_keys --
+-- Every key, newest first: its workspace's slug (null for an admin key) and the head of its
+-- token's hash, enough to tell keys apart and nothing to sign in with.
+select k.id, w.slug as workspace, k.is_admin, k.created_at, left(k.token_hash, 8) as fingerprint
+from api_keys k left join workspaces w on w.id = k.workspace_id
+order by k.id desc;
+
+-- delete_api_key --
+-- A deleted key is refused at once by every process (the read cache hears of the change).
+delete from api_keys where id = %(key_id)s returning id;
+
 -- find_api_key --
 -- The key's workspace slug (null for an admin key) and whether it is an admin key.
 select k.id, w.slug as workspace, k.is_admin
@@ -560,9 +575,35 @@ select record_correction(%(workspace_id)s, %(kind)s::correction_kind, %(category
                          %(other)s, %(name)s);
 
 -- corrections --
--- Everything people decided in the workspace, oldest first (later moves of a document win).
-select id, kind::text as kind, category_id, document_ids, groups, name, created_at
-from corrections where workspace_id = %(workspace_id)s order by id;
+-- Everything people decided in the workspace, oldest first (later moves of a document win), undone
+-- ones too: `reverting` while the refresh active when it was undone is still active (the next
+-- refresh reverses what it reshaped).
+select c.id, c.kind::text as kind, c.category_id, c.document_ids, c.groups, c.name, c.created_at,
+       c.other_category_id, c.names, c.absorbed_pin, c.undone_at,
+       c.undone_at is not null and c.undone_in_refresh is not distinct from w.active_refresh_id as reverting
+from corrections c join workspaces w on w.id = c.workspace_id
+where c.workspace_id = %(workspace_id)s order by c.id;
+
+-- correction_listing --
+-- The corrections as people read them, oldest first: the documents each names (a split: its
+-- groups' members) counted, and the ids of the first few that are still there.
+with listed as (
+    select c.*, case when c.kind = 'split'
+                     then (select coalesce(array_agg(m::bigint), '{}')
+                           from jsonb_each(coalesce(c.groups, '{}')) g, jsonb_array_elements_text(g.value) m)
+                     else c.document_ids end as members
+    from corrections c
+    where c.workspace_id = %(workspace_id)s)
+select l.id, l.kind::text as kind, l.category_id, l.other_category_id, l.name, coalesce(l.names, '{}') as names,
+       l.absorbed_pin, l.created_at, l.undone_at, cardinality(l.members) as documents,
+       array(select d.external_id from unnest(l.members[1:%(shown)s]) with ordinality as m (id, ord)
+             join documents d on d.id = m.id order by m.ord) as shown
+from listed l
+order by l.id;
+
+-- undo_correction --
+-- Marks a correction undone (record_undo in the migrations); returns its kind.
+select record_undo(%(workspace_id)s, %(correction_id)s)::text;
 
 -- document_ids_by_external --
 select external_id, id from documents
@@ -778,4 +819,23 @@ order by c.category_id;
 -- The run whose filters are active: when it finished, its counts and what it changed.
 select r.id, r.finished_at, r.documents, r.categories, r.untagged, r.changes
 from refresh_runs r join workspaces w on w.active_refresh_id = r.id
+where w.id = %(workspace_id)s;
+
+-- create_workspace --
+-- A new workspace with its embedding model (null: the model of its first embedding); returns
+-- nothing when the workspace exists already, whose model is left as it is.
+insert into workspaces (slug, embedding_model) values (%(slug)s, %(model)s)
+on conflict (slug) do nothing
+returning id;
+
+-- claim_workspace_model --
+-- A workspace that has no model yet takes the model of its first embedding; one that has keeps it.
+update workspaces set embedding_model = %(model)s
+where id = %(workspace_id)s and embedding_model is null;
+
+-- filters_model --
+-- The model whose vectors the workspace's active filters were made from (their centroids'
+-- model); no row before the first refresh, null when not known.
+select r.embedding_model
+from workspaces w join refresh_runs r on r.id = w.active_refresh_id
 where w.id = %(workspace_id)s;

@@ -349,6 +349,7 @@ class PostgresRefreshes(WorkspaceQueries):
             raise InvalidInput(exc.diag.message_primary) from None
 
     def corrections(self, workspace_id: int) -> tuple[Correction, ...]:
+        """Every correction of the workspace, oldest first, undone ones marked (core/corrections.py)."""
         import numpy as np
 
         from drive_tagger.core.corrections import Correction, Kind
@@ -362,9 +363,37 @@ class PostgresRefreshes(WorkspaceQueries):
                 np.asarray(r["document_ids"], dtype=np.int64),
                 {int(k): np.asarray(v, dtype=np.int64) for k, v in (r["groups"] or {}).items()},
                 r["name"],
+                other=r["other_category_id"],
+                names={int(k): v for k, v in (r["names"] or {}).items()},
+                absorbed_pin=r["absorbed_pin"],
+                made_at=r["created_at"],
+                undone=r["undone_at"] is not None,
+                reverting=r["reverting"],
             )
             for r in rows
         )
+
+    def correction_listing(self, workspace_id: int, shown: int) -> list[dict]:
+        """The corrections as people read them (id, kind, category_id, other_category_id, name,
+        names, absorbed_pin, created_at, undone_at, documents: how many, shown: the external ids
+        of the first `shown` still there), oldest first."""
+        return self._all("correction_listing", {"workspace_id": workspace_id, "shown": shown}, row_factory=dict_row)
+
+    def undo_correction(self, workspace_id: int, correction_id: int) -> Kind:
+        """Marks a correction undone (an undone move re-places its documents at once); returns
+        its kind. UnknownCorrection when the workspace has no such correction, InvalidInput when
+        it was undone already."""
+        from drive_tagger.core.corrections import Kind
+        from drive_tagger.errors import UnknownCorrection
+
+        params = {"workspace_id": workspace_id, "correction_id": correction_id}
+        try:
+            with self.conn.transaction():
+                return Kind(self._one("undo_correction", params)[0])
+        except psycopg.errors.NoDataFound as exc:
+            raise UnknownCorrection(exc.diag.message_primary) from None
+        except psycopg.errors.InvalidParameterValue as exc:
+            raise InvalidInput(exc.diag.message_primary) from None
 
     # -- pinned names --
 

@@ -45,10 +45,21 @@ class WorkspaceQueries:
         )
         return cursor.execute(query(name), params).fetchall()
 
-    def ensure_workspace(self, slug: str) -> Workspace:
-        with self.conn.transaction():
-            self.conn.execute(query("ensure_workspace"), {"slug": slug})
+    def ensure_workspace(self, slug: str, model: str | None = None) -> Workspace:
+        """The workspace, created if needed with the embedding model given (None: the model of
+        its first embedding); an existing workspace keeps its own model."""
+        self.create_workspace(slug, model)
         return self.workspace(slug)
+
+    def create_workspace(self, slug: str, model: str | None = None) -> bool:
+        """Creates the workspace with its embedding model; False (and nothing changed) when it exists."""
+        with self.conn.transaction():
+            return self._one("create_workspace", {"slug": slug, "model": model}) is not None
+
+    def filters_model(self, workspace_id: int) -> str | None:
+        """The model whose vectors the active filters were made from (None: no filters, or not known)."""
+        row = self._one("filters_model", {"workspace_id": workspace_id})
+        return row[0] if row else None
 
     def workspace(self, slug: str) -> Workspace:
         found = self._one("get_workspace", {"slug": slug}, Workspace)
@@ -65,10 +76,14 @@ class WorkspaceQueries:
     def list_workspaces(self) -> list[WorkspaceSummary]:
         return self._all("list_workspaces", row_factory=class_row(WorkspaceSummary))
 
-    def delete_workspace(self, workspace_id: int) -> None:
+    def delete_workspace(self, workspace_id: int, *, keep_vectors: bool = False) -> None:
+        """Deletes the workspace with everything it holds, and every vector no other document
+        carries (kept with keep_vectors: eval's throwaway workspaces leave them for the next run)."""
         with self.conn.transaction():
             self.conn.execute(query("drop_workspace_links"), {"workspace_id": workspace_id})
-            self.conn.execute(query("delete_workspace"), {"workspace_id": workspace_id})
+            hashes = [r[0] for r in self.conn.execute(query("delete_workspace"), {"workspace_id": workspace_id})]
+            if hashes and not keep_vectors:
+                self.conn.execute(query("forget_unused_vectors"), {"hashes": hashes})
 
     @contextmanager
     def _workspace_lock(self, kind: LockKind, workspace_id: int, *, wait: bool) -> Iterator[bool]:

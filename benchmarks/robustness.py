@@ -1,0 +1,431 @@
+"""Benchmark (issue #27): how our filters and names hold up across collections, sizes and seeds,
+beside KMeans told the true k (the oracle), BERTopic, EVōC and turftopic's Topeax.
+
+    .venv/bin/python -m benchmarks.robustness [--collections bbc,ag,samples] [--sizes 60,150,400,1500]
+        [--seeds 8] [--quick] [--peers bertopic,evoc,topeax] [--out runs.json]
+
+For each collection (benchmarks/robustness_collections.py: embedded once, vectors cached) and each
+size, `seeds` seeded random subsets (plus the whole collection, capped at 3,000) run the real
+pipeline in-process, without Postgres, exactly as `drive-tagger eval` runs it: the default
+settings (wiring.refresh_params, wiring.make_namer: the offline namer), a first refresh on all but
+a tenth of the subset, the rest added, a second refresh seeded by the first, its filters scored;
+stability is the share of the first refresh's tagged documents whose top-level filter id stayed
+(services/evaluate.py). The subset's order (the order a drive was ingested in) and which tenth
+arrives later are the seed's.
+
+Per run: top-level filters; NMI (untagged as one more group, core/metrics.clustering_scores);
+best-match F1 (each true kind's best F1 against any filter or sub-filter, weighted by kind size);
+the untagged share; stability; junk names (services/evaluate: core/naming.junk_names with the
+namer's lexicon); name fidelity: each tagged document of a level is classified by the embedding of
+"This document is about {name}." of each sibling filter alone (the nearest wins), and the share
+landing in its own filter is the fidelity; the same with each filter's top keyword instead of its
+name. The oracle and peers run on the same subset and vectors (flat labels; NMI and best-match F1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+from benchmarks import robustness_collections as collections_module
+from benchmarks import robustness_peers as peers_module
+
+SIZES = (60, 150, 400, 1500)
+SEEDS = 8
+QUICK_SIZES = (60, 150)
+QUICK_SEEDS = 2
+GROWTH = 0.1  # services/evaluate.py's default: the share added before the second refresh
+PROMPT = "This document is about {}."
+TARGET_SIZE = 150  # targets are checked from this size up
+STABLE_FROM = 500  # stability >= 0.95 from this size up
+WHOLE = "whole"
+
+
+@dataclass
+class Pipeline:
+    """What a refresh uses, built once: the embedder, the default namer and parameters."""
+
+    embedder: object
+    namer: object
+    params: object
+    prompts: dict
+
+    def embed_prompts(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.prompts]
+        if missing:
+            self.prompts.update(zip(missing, self.embedder.embed(missing), strict=True))
+        return np.vstack([self.prompts[t] for t in texts]) if texts else np.empty((0, 384), np.float32)
+
+
+def make_pipeline() -> Pipeline:
+    from drive_tagger.settings import load_settings
+    from drive_tagger.wiring import make_embedder, make_namer, refresh_params
+
+    settings = load_settings()
+    embedder = make_embedder(settings)
+    return Pipeline(embedder, make_namer(settings, embedder), refresh_params(settings), {})
+
+
+# ---- our pipeline, in-process ---------------------------------------------------------------
+
+
+def _refresh(pipe: Pipeline, vectors, titles, texts, forms, previous, next_id: int):
+    """services/refresh._refresh without the store: cluster, then categorize (keywords, names)."""
+    from drive_tagger.core.categorize import categorize
+    from drive_tagger.core.clustering import DocumentClusterer
+    from drive_tagger.core.seeding import seed_centroids, seed_documents
+    from drive_tagger.core.types import DocumentText
+    from drive_tagger.services.refresh import TEXT_CHARS
+
+    ids = np.arange(len(vectors), dtype=np.int64)
+    clustering = (
+        DocumentClusterer(pipe.params.clustering)
+        .fit(vectors, seed_centroids(previous, ()), seed_documents(previous))
+        .result_
+    )
+    return categorize(
+        vectors,
+        lambda rows: [DocumentText(titles[int(r)], texts[int(r)][:TEXT_CHARS]) for r in rows],
+        clustering,
+        document_ids=ids,
+        next_category_id=next_id,
+        previous=previous,
+        params=pipe.params,
+        namer=pipe.namer,
+        model=pipe.embedder.model_id,
+        forms=forms,
+    )
+
+
+def _primary(result, n: int, top: bool) -> np.ndarray:
+    """Each document's best (rank 1) filter id at one level, -1 where it has none."""
+    ids = {c.category_id for c in result.categories if c.is_top_level == top}
+    a = result.assignments
+    keep = (a.rank == 1) & np.isin(a.category_id, list(ids))
+    out = np.full(n, -1, dtype=np.int64)
+    out[a.document_index[keep]] = a.category_id[keep]
+    return out
+
+
+def _previous(result, n: int):
+    """The generation a store would hand the next refresh: categories and rank-1 members."""
+    from drive_tagger.core.params import RULES_VERSION
+    from drive_tagger.core.types import PreviousGeneration
+
+    a = result.assignments
+    first = a.rank == 1
+    members = {
+        c.category_id: np.sort(a.document_index[first & (a.category_id == c.category_id)]).astype(np.int64)
+        for c in result.categories
+    }
+    return PreviousGeneration(result.categories, members, rules=RULES_VERSION)
+
+
+def run_ours(pipe: Pipeline, col, rows: np.ndarray, seed: int) -> dict:
+    """Two refreshes as `drive-tagger eval` runs them; rows are in ingest order."""
+    from drive_tagger.core.forms import document_form
+    from drive_tagger.services.evaluate import _junk_names
+
+    started = time.perf_counter()
+    late = np.random.default_rng(1000 + seed).random(len(rows)) < GROWTH
+    rows = np.concatenate([rows[~late], rows[late]])  # the later tenth is ingested last
+    first_n = int((~late).sum())
+    vectors = col.vectors[rows]
+    titles = [col.titles[i] for i in rows]
+    texts = [col.texts[i] for i in rows]
+    forms = np.array([document_form(t) for t in texts], dtype=object)  # as ingest reads them
+
+    first = _refresh(pipe, vectors[:first_n], titles[:first_n], texts[:first_n], forms[:first_n], None, 1)
+    before = _primary(first, first_n, top=True)
+    result = _refresh(pipe, vectors, titles, texts, forms, _previous(first, first_n), first.next_category_id)
+    seconds = time.perf_counter() - started
+    n = len(rows)
+    top = _primary(result, n, top=True)
+    sub = _primary(result, n, top=False)
+    gold = col.labels[rows]
+    tagged_before = before >= 0
+    stability = float(np.mean(top[:first_n][tagged_before] == before[tagged_before])) if tagged_before.any() else 0.0
+    categories = result.categories
+    tops = [c for c in categories if c.is_top_level]
+    groups = [(top, [c.category_id for c in tops])]
+    for parent in tops:
+        children = [c.category_id for c in categories if c.parent_category_id == parent.category_id]
+        groups.append((sub, children))
+    junk = _junk_names(list(categories), [SimpleNamespace(title=t) for t in titles], top, pipe.namer.lexicon.is_word)
+    by_id = {c.category_id: c for c in categories}
+    names = {i: c.name for i, c in by_id.items()}
+    keywords = {i: (c.keywords[0] if c.keywords else c.name) for i, c in by_id.items()}
+    return {
+        **_scores(gold, top, [top, sub]),
+        "filters": len(tops),
+        "sub_filters": len(categories) - len(tops),
+        "stability": round(stability, 4),
+        "junk_names": len(junk),
+        "junk": junk,
+        "fidelity_names": _fidelity(pipe, vectors, groups, names),
+        "fidelity_keywords": _fidelity(pipe, vectors, groups, keywords),
+        "names": [c.name for c in tops],
+        "sub_names": {c.name: [s.name for s in categories if s.parent_category_id == c.category_id] for c in tops},
+        "seconds": round(seconds, 2),
+    }
+
+
+def _fidelity(pipe: Pipeline, vectors: np.ndarray, groups, label_of: dict[int, str]) -> float | None:
+    """Share of tagged documents whose own filter's "This document is about {label}." is the
+    nearest among its siblings' (per level: the top-level filters; each filter's sub-filters)."""
+    right = total = 0
+    for primary, ids in groups:
+        if len(ids) < 2:
+            continue
+        prompts = pipe.embed_prompts([PROMPT.format(label_of[i]) for i in ids])
+        mask = np.isin(primary, ids)
+        if not mask.any():
+            continue
+        nearest = np.asarray(ids)[np.argmax(vectors[mask] @ prompts.T, axis=1)]
+        right += int((nearest == primary[mask]).sum())
+        total += int(mask.sum())
+    return round(right / total, 4) if total else None
+
+
+# ---- scores ---------------------------------------------------------------------------------
+
+
+def _scores(gold: np.ndarray, top: np.ndarray, levels: list[np.ndarray]) -> dict:
+    from drive_tagger.core.metrics import clustering_scores
+
+    scores = clustering_scores(gold.tolist(), top)
+    return {
+        "nmi": round(scores["nmi"], 4),
+        "untagged": round(scores["untagged"], 4),
+        "best_f1": round(best_match_f1(gold, levels), 4),
+    }
+
+
+def best_match_f1(gold: np.ndarray, levels: list[np.ndarray]) -> float:
+    """Each true kind's best F1 against any cluster of any level (-1 is no cluster), weighted by
+    the kind's size."""
+    total = 0.0
+    for kind in np.unique(gold):
+        truth = gold == kind
+        best = 0.0
+        for labels in levels:
+            for cluster in np.unique(labels[labels >= 0]):
+                member = labels == cluster
+                both = int((truth & member).sum())
+                if both:
+                    best = max(best, 2 * both / (int(truth.sum()) + int(member.sum())))
+        total += best * truth.sum()
+    return total / len(gold)
+
+
+def run_other(name: str, pipe: Pipeline, col, rows: np.ndarray, seed: int) -> dict:
+    started = time.perf_counter()
+    try:
+        labels = peers_module.run_peer(name, col.vectors[rows], [col.texts[i] for i in rows], col.kinds, seed)
+    except Exception as exc:  # a peer that fails on a subset is recorded, with why
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+    labels = np.asarray(labels, dtype=np.int64)
+    return {
+        **_scores(col.labels[rows], labels, [labels]),
+        "filters": len(np.unique(labels[labels >= 0])),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+# ---- the runs -------------------------------------------------------------------------------
+
+
+def subsets(n: int, sizes, seeds: int, whole: bool):
+    """(size label, seed, rows in ingest order): seeded random subsets of each size below n, and
+    the whole collection (in a seeded order); a size at or above n is the whole."""
+    plans = []
+    labels = [s for s in sizes if s < n]
+    if whole or any(s >= n for s in sizes):
+        labels.append(WHOLE)
+    for size in labels:
+        for seed in range(seeds):
+            rng = np.random.default_rng(seed)
+            rows = rng.permutation(n) if size == WHOLE else rng.choice(n, size=size, replace=False)
+            plans.append((size, seed, rows))
+    return plans
+
+
+def run_collection(pipe: Pipeline, col, sizes, seeds: int, whole: bool, others, log) -> list[dict]:
+    runs = []
+    for size, seed, rows in subsets(len(col), sizes, seeds, whole):
+        run = {"collection": col.name, "size": size, "documents": len(rows), "seed": seed}
+        run["ours"] = run_ours(pipe, col, rows, seed)
+        for name in others:
+            run[name] = run_other(name, pipe, col, rows, seed)
+        runs.append(run)
+        log(
+            f"{col.name} {size} seed {seed}: ours {run['ours']['filters']} filters, NMI {run['ours']['nmi']:.3f}, "
+            f"{run['ours']['seconds']:.1f}s; " + ", ".join(f"{k} {run[k].get('nmi', float('nan')):.3f}" for k in others)
+        )
+    return runs
+
+
+# ---- tables ---------------------------------------------------------------------------------
+
+
+def _values(runs, who: str, key: str) -> list[float]:
+    return [r[who][key] for r in runs if who in r and r[who].get(key) is not None]
+
+
+def _med(values) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _f(value, spec=".2f", width=5) -> str:
+    return f"{'-':>{width}}" if value is None else f"{value:{width}{spec}}"
+
+
+def _sizes_of(runs) -> list:
+    seen = []
+    for r in runs:
+        if r["size"] not in seen:
+            seen.append(r["size"])
+    return seen
+
+
+def table(name: str, kinds: int, documents: int, runs: list[dict], others: list[str]) -> str:
+    peers = [p for p in others if p != "oracle"]
+    head = (
+        f"{'size':>6} {'runs':>4} | {'filters':>11} | {'NMI min/med/max':>17} | {'oracle':>6} "
+        + " ".join(f"{p[:8]:>8}" for p in peers)
+        + f" | {'F1 ours/oracle':>14} | {'untag':>5} {'stab':>5} {'junk':>4} | {'fidelity name/kw':>16} | {'s/run':>5}"
+    )
+    lines = [f"\n{name}: {documents:,} documents, {kinds} kinds", head, "-" * len(head)]
+    for size in _sizes_of(runs):
+        group = [r for r in runs if r["size"] == size]
+        filters = _values(group, "ours", "filters")
+        nmi = _values(group, "ours", "nmi")
+        label = f"{group[0]['documents']}" if size == WHOLE else str(size)
+        lines.append(
+            f"{label + ('*' if size == WHOLE else ''):>6} {len(group):>4} | "
+            f"{min(filters):>3}/{_med(filters):>3g}/{max(filters):>3} | "
+            f"{min(nmi):.3f}/{_med(nmi):.3f}/{max(nmi):.3f} | "
+            f"{_f(_med(_values(group, 'oracle', 'nmi')), '.3f', 6)} "
+            + " ".join(_f(_med(_values(group, p, "nmi")), ".3f", 8) for p in peers)
+            + f" | {_f(_med(_values(group, 'ours', 'best_f1')), '.3f', 6)} / "
+            f"{_f(_med(_values(group, 'oracle', 'best_f1')), '.3f', 6)} | "
+            f"{_f(_med(_values(group, 'ours', 'untagged')), '.1%', 5)} "
+            f"{_f(_med(_values(group, 'ours', 'stability')), '.2f', 5)} "
+            f"{sum(_values(group, 'ours', 'junk_names')):>4} | "
+            f"{_f(_med(_values(group, 'ours', 'fidelity_names')), '.2f', 7)} / "
+            f"{_f(_med(_values(group, 'ours', 'fidelity_keywords')), '.2f', 6)} | "
+            f"{_f(_med(_values(group, 'ours', 'seconds')), '.1f', 5)}"
+        )
+    for peer in others:
+        failed = [r for r in runs if "error" in r.get(peer, {})]
+        if failed:
+            where = ", ".join(sorted({str(r["size"]) for r in failed}))
+            lines.append(
+                f"  {peer} failed on {len(failed)} of {len(runs)} runs (sizes {where}; its medians are of the "
+                f"others), e.g.: {failed[0][peer]['error']}"
+            )
+    return "\n".join(lines)
+
+
+TARGETS = {
+    "nmi": "median NMI >= best peer's median and >= oracle median - 0.05",
+    "coarse": "no run with <= 2 top-level filters (collections of >= 4 kinds)",
+    "spread": "max top-level filters <= 2 x min over seeds",
+    "f1": "median best-match F1 >= oracle's",
+    "stable": f"median stability >= 0.95 (from {STABLE_FROM} documents up)",
+    "junk": "0 junk names",
+    "names": "median name fidelity >= top keywords' and >= 0.75",
+}
+
+
+def targets(runs: list[dict], kinds: int, peers: list[str]) -> dict[str, bool | None]:
+    """PASS (True) / FAIL (False) / not applicable (None) per target for one size's runs."""
+    nmi = _med(_values(runs, "ours", "nmi"))
+    oracle = _med(_values(runs, "oracle", "nmi"))
+    peer_medians = [m for p in peers if (m := _med(_values(runs, p, "nmi"))) is not None]
+    filters = _values(runs, "ours", "filters")
+    names, words = _med(_values(runs, "ours", "fidelity_names")), _med(_values(runs, "ours", "fidelity_keywords"))
+    oracle_f1 = _med(_values(runs, "oracle", "best_f1"))
+    return {
+        "nmi": None
+        if oracle is None and not peer_medians
+        else (nmi >= max(peer_medians, default=-1) and (oracle is None or nmi >= oracle - 0.05)),
+        "coarse": min(filters) > 2 if kinds >= 4 else None,
+        "spread": max(filters) <= 2 * min(filters),
+        "f1": None if oracle_f1 is None else _med(_values(runs, "ours", "best_f1")) >= oracle_f1,
+        "stable": _med(_values(runs, "ours", "stability")) >= 0.95 if runs[0]["documents"] >= STABLE_FROM else None,
+        "junk": sum(_values(runs, "ours", "junk_names")) == 0,
+        "names": None if names is None else (names >= (words or 0) and names >= 0.75),
+    }
+
+
+def summary(results: dict, peers: list[str]) -> str:
+    head = f"{'collection':>10} {'size':>6} | " + " ".join(f"{k:>6}" for k in TARGETS)
+    lines = ["\nTargets (PASS/FAIL; '-': not applicable), per collection and size >= 150:"]
+    lines += [f"  {k}: {v}" for k, v in TARGETS.items()]
+    lines += [head, "-" * len(head)]
+    for name, (kinds, runs) in results.items():
+        for size in _sizes_of(runs):
+            group = [r for r in runs if r["size"] == size]
+            if group[0]["documents"] < TARGET_SIZE:
+                continue
+            marks = targets(group, kinds, peers)
+            cells = " ".join(f"{'-' if v is None else ('PASS' if v else 'FAIL'):>6}" for v in marks.values())
+            lines.append(f"{name:>10} {group[0]['documents'] if size == WHOLE else size:>6} | {cells}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--collections", default=",".join(collections_module.SOURCES))
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="subset sizes (the whole is added)")
+    parser.add_argument("--seeds", type=int, default=SEEDS)
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_SEEDS} seeds, sizes 60,150, no whole")
+    parser.add_argument("--peers", default=",".join(peers_module.PEERS), help="'' for none (the oracle always runs)")
+    parser.add_argument("--cap", type=int, default=collections_module.WHOLE_CAP, help="documents of a whole collection")
+    parser.add_argument("--out", type=Path, help="a JSON file of every run")
+    args = parser.parse_args()
+    sizes = QUICK_SIZES if args.quick else tuple(int(s) for s in args.sizes.split(",") if s)
+    seeds = QUICK_SEEDS if args.quick else args.seeds
+
+    started = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    wanted = [p for p in args.peers.split(",") if p]
+    missing = peers_module.available(wanted)
+    for peer, why in missing.items():
+        if why:
+            log(f"peer {peer} not run: {why} (`make benchmark-robustness` installs the `peers` extra)")
+    peers = [p for p in wanted if not missing[p]]
+    others = ["oracle", *peers]
+    pipe = make_pipeline()
+    results, every = {}, []
+    for name in args.collections.split(","):
+        col = collections_module.load(name, pipe.embedder, args.cap, log)
+        runs = run_collection(pipe, col, sizes, seeds, not args.quick, others, log)
+        results[name] = (col.kinds, runs)
+        every += runs
+        print(table(name, col.kinds, len(col), runs, others), flush=True)
+    print(summary(results, peers))
+    not_run = {p: why for p, why in missing.items() if why}
+    print(
+        f"\n{len(every)} runs in {time.perf_counter() - started:.0f}s; our pipeline: default settings "
+        f"({pipe.embedder.model_id}, {type(pipe.namer).__name__}); * = the whole collection"
+        + (f"; peers not run: {', '.join(not_run)}" if not_run else "")
+    )
+    if args.out:
+        args.out.write_text(json.dumps({"runs": every, "peers_not_run": not_run}, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
