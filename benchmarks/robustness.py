@@ -1,5 +1,5 @@
 """Benchmark (issue #27): how our filters and names hold up across collections, sizes and seeds,
-beside KMeans told the true k (the oracle), BERTopic, EVōC and turftopic's Topeax.
+beside KMeans told the true k (the oracle: the number of kinds in the subset), BERTopic, EVōC and turftopic's Topeax.
 
     .venv/bin/python -m benchmarks.robustness [--collections bbc,ag,samples] [--sizes 60,150,400,1500]
         [--seeds 8] [--quick] [--peers bertopic,evoc,topeax] [--out runs.json]
@@ -62,7 +62,11 @@ class Pipeline:
         missing = [t for t in dict.fromkeys(texts) if t not in self.prompts]
         if missing:
             self.prompts.update(zip(missing, self.embedder.embed(missing), strict=True))
-        return np.vstack([self.prompts[t] for t in texts]) if texts else np.empty((0, 384), np.float32)
+        return (
+            np.vstack([self.prompts[t] for t in texts])
+            if texts
+            else np.empty((0, self.embedder.dimensions), np.float32)
+        )
 
 
 def make_pipeline() -> Pipeline:
@@ -115,7 +119,7 @@ def _primary(result, n: int, top: bool) -> np.ndarray:
     return out
 
 
-def _previous(result, n: int):
+def _previous(result):
     """The generation a store would hand the next refresh: categories and rank-1 members."""
     from drive_tagger.core.params import RULES_VERSION
     from drive_tagger.core.types import PreviousGeneration
@@ -145,7 +149,7 @@ def run_ours(pipe: Pipeline, col, rows: np.ndarray, seed: int) -> dict:
 
     first = _refresh(pipe, vectors[:first_n], titles[:first_n], texts[:first_n], forms[:first_n], None, 1)
     before = _primary(first, first_n, top=True)
-    result = _refresh(pipe, vectors, titles, texts, forms, _previous(first, first_n), first.next_category_id)
+    result = _refresh(pipe, vectors, titles, texts, forms, _previous(first), first.next_category_id)
     seconds = time.perf_counter() - started
     n = len(rows)
     top = _primary(result, n, top=True)
@@ -229,7 +233,8 @@ def best_match_f1(gold: np.ndarray, levels: list[np.ndarray]) -> float:
 def run_other(name: str, pipe: Pipeline, col, rows: np.ndarray, seed: int) -> dict:
     started = time.perf_counter()
     try:
-        labels = peers_module.run_peer(name, col.vectors[rows], [col.texts[i] for i in rows], col.kinds, seed)
+        kinds = len(np.unique(col.labels[rows]))  # the oracle's k: the kinds this subset holds
+        labels = peers_module.run_peer(name, col.vectors[rows], [col.texts[i] for i in rows], kinds, seed)
     except Exception as exc:  # a peer that fails on a subset is recorded, with why
         return {"error": f"{type(exc).__name__}: {exc}"[:300]}
     labels = np.asarray(labels, dtype=np.int64)

@@ -149,8 +149,10 @@ class FilterOut(BaseModel):
     description: str
     keywords: list[str]
     size: int
-    documents: int
+    documents: int = Field(description="The documents it tags, as their first or second choice.")
     named_by: str
+    first_documents: int = Field(description="Of those, the documents whose first choice it is.")
+    second_documents: int = Field(description="Of those, the documents that carry it as a second choice.")
 
 
 class FiltersOut(BaseModel):
@@ -171,6 +173,18 @@ class FilterPage(BaseModel):
     limit: int
     offset: int
     documents: list[FilterDocumentOut]
+
+
+class UntaggedDocumentOut(BaseModel):
+    external_id: str
+    title: str
+
+
+class UntaggedPage(BaseModel):
+    untagged: int = Field(description="How many documents no filter holds.")
+    limit: int
+    offset: int
+    documents: list[UntaggedDocumentOut]
 
 
 class FilterRename(BaseModel):

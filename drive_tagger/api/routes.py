@@ -24,6 +24,8 @@ from drive_tagger.api.models import (
     FiltersOut,
     JobOut,
     JobQueued,
+    UntaggedDocumentOut,
+    UntaggedPage,
     WorkspaceCreate,
     WorkspaceCreated,
     WorkspaceOut,
@@ -32,7 +34,7 @@ from drive_tagger.api.models import (
 from drive_tagger.core.inputs import MAX_BODY_CHARS, clean_text, id_problem
 from drive_tagger.core.types import Filter, SourceDocument, Task, check_workspace_slug
 from drive_tagger.errors import InvalidInput, UnknownDocument
-from drive_tagger.services import background, query
+from drive_tagger.services import background, browse, query
 from drive_tagger.services.keys import usable_workspaces
 from drive_tagger.services.pins import rename_filter
 
@@ -43,7 +45,7 @@ workspace_router = APIRouter(prefix="/v1/workspaces/{workspace}", tags=["workspa
 
 
 def _filter_out(f: Filter) -> FilterOut:
-    return FilterOut(**{**asdict(f), "keywords": list(f.keywords)})
+    return FilterOut(**{**asdict(f), "keywords": list(f.keywords), "second_documents": f.second_documents})
 
 
 @router.post("/embed", tags=["embed"])
@@ -167,6 +169,25 @@ async def filter_documents(
     return await run.cached_read(
         lambda db: query.filter_documents(db.refreshes, workspace, str(category_id), limit=limit, offset=offset),
         render,
+    )
+
+
+@workspace_router.get("/untagged", response_model=UntaggedPage)
+async def untagged_documents(
+    workspace: str,
+    run: WorkspaceRun,
+    limit: Annotated[int, Query(ge=1, le=query.MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
+) -> Response:
+    """One page of the documents no filter holds, by id."""
+
+    def render(page) -> bytes:
+        documents = [UntaggedDocumentOut(external_id=r.external_id, title=r.title) for r in page.rows]
+        out = UntaggedPage(untagged=page.total, limit=limit, offset=offset, documents=documents)
+        return out.model_dump_json().encode()
+
+    return await run.cached_read(
+        lambda db: browse.untagged_page(db.browse, workspace, limit=limit, offset=offset), render
     )
 
 

@@ -7,6 +7,7 @@ import functools
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -163,6 +164,22 @@ def handles_errors(command: F) -> F:
         raise typer.Exit(code)
 
     return run  # type: ignore[return-value]
+
+
+# Work that has run this long says, on stderr, each stage as it ends.
+PROGRESS_AFTER_SECONDS = 2.0
+
+
+def stage_lines(what: str, *, quiet: bool = False) -> Callable[[str, float], None]:
+    """A stage report for long work: once the command has run PROGRESS_AFTER_SECONDS, one line
+    per finished stage on stderr (`refresh acme: naming done in 2.1s`); nothing when quiet."""
+    started = time.perf_counter()
+
+    def report(stage: str, seconds: float) -> None:
+        if not quiet and time.perf_counter() - started >= PROGRESS_AFTER_SECONDS:
+            typer.echo(f"{what}: {stage.replace('_', ' ')} done in {seconds:.1f}s", err=True)
+
+    return report
 
 
 def _reader_left() -> None:

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from drive_tagger.cli.common import BackgroundOption, JsonOption, WorkspaceOption, context, handles_errors, print_json
+from drive_tagger.cli.common import (
+    BackgroundOption,
+    JsonOption,
+    WorkspaceOption,
+    context,
+    handles_errors,
+    print_json,
+    stage_lines,
+)
 
 Documents = Annotated[list[str], typer.Argument(help="Document ids (a file's id is its path in the folder).")]
 
@@ -33,16 +41,23 @@ def move(
     documents: Documents,
     to: Annotated[str | None, typer.Option("--to", help="The filter (id or name) to place them in.")] = None,
     out: Annotated[bool, typer.Option("--out", help="Take them out of every filter.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Place documents in a filter (or out of every filter); later refreshes keep them there."""
     from drive_tagger.errors import InvalidInput
     from drive_tagger.services.corrections import move_documents
 
-    if (to is None) == (not out):
+    if to is not None and out:
+        raise InvalidInput("--to and --out exclude each other: --to FILTER places them, --out takes them out")
+    if to is None and not out:
         raise InvalidInput("say where: --to FILTER, or --out for no filter")
     correction = move_documents(context().database.refreshes, workspace, documents, to)
+    moved = len(dict.fromkeys(documents))
+    if as_json:
+        print_json({"workspace": workspace, "correction": correction, "moved": moved, "to": to})
+        return
     typer.echo(
-        f"{workspace}: moved {len(documents)} document(s) {'out of every filter' if out else 'to ' + repr(to)}"
+        f"{workspace}: moved {moved} document(s) {'out of every filter' if out else 'to ' + repr(to)}"
         f" (correction #{correction}; refreshes keep it)"
     )
 
@@ -53,19 +68,25 @@ def merge(
     keep: Annotated[str, typer.Argument(help="The filter that stays (id or name).")],
     absorb: Annotated[str, typer.Argument(help="The filter merged into it.")],
     background: BackgroundOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Make two filters one; later refreshes keep them one while their documents stay."""
     from drive_tagger.services.corrections import merge_filters
 
     merged = merge_filters(context().database.refreshes, workspace, keep, absorb)
-    typer.echo(f"{workspace}: “{merged.absorbed}” goes into “{merged.kept}”, which keeps its name")
-    if merged.absorbed_pin:
+    if not as_json:
+        typer.echo(f"{workspace}: “{merged.absorbed}” goes into “{merged.kept}”, which keeps its name")
+    if merged.absorbed_pin and not as_json:
         typer.echo(
             f"{workspace}: “{merged.absorbed}” had the pinned name “{merged.absorbed_pin}”; correction "
             f"#{merged.correction} keeps it, and `drive-tagger corrections undo {merged.correction} -w {workspace}` "
             "gives it back"
         )
-    _then_refresh(workspace, merged.correction, background)
+    done = _then_refresh(workspace, merged.correction, background, quiet=as_json)
+    if as_json:
+        print_json(
+            {"kept": merged.kept, "absorbed": merged.absorbed, "absorbed_pinned_name": merged.absorbed_pin} | done
+        )
 
 
 @handles_errors
@@ -73,11 +94,15 @@ def split(
     workspace: WorkspaceOption,
     filter_ref: Annotated[str, typer.Argument(metavar="FILTER", help="The filter to split (id or name).")],
     background: BackgroundOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Make each sub-filter of a filter a filter of its own; later refreshes keep them apart."""
     from drive_tagger.services.corrections import split_filter
 
-    _then_refresh(workspace, split_filter(context().database.refreshes, workspace, filter_ref), background)
+    correction = split_filter(context().database.refreshes, workspace, filter_ref)
+    done = _then_refresh(workspace, correction, background, quiet=as_json)
+    if as_json:
+        print_json(done)
 
 
 @handles_errors
@@ -86,11 +111,16 @@ def create_filter(
     name: Annotated[str, typer.Argument(help="The filter's name, e.g. 'Board Papers'.")],
     documents: Documents,
     background: BackgroundOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Make a filter from documents you pick; documents like them join it, now and later."""
     from drive_tagger.services.corrections import create_filter as create
 
-    _then_refresh(workspace, create(context().database.refreshes, workspace, name, documents), background)
+    done = _then_refresh(
+        workspace, create(context().database.refreshes, workspace, name, documents), background, quiet=as_json
+    )
+    if as_json:
+        print_json({"name": name} | done)
 
 
 @handles_errors
@@ -138,9 +168,9 @@ def corrections(
 
 def _then_refresh(
     workspace: str, correction: int, background: bool, *, quiet: bool = False, what: str = "correction"
-) -> None:
+) -> dict:
     """Merges, splits and new filters (and undoing them) take effect at a refresh: now, or queued
-    with --background."""
+    with --background. Returns what happened, for --json."""
     ctx = context()
     if background:
         from drive_tagger.services.background import request_refresh
@@ -148,15 +178,23 @@ def _then_refresh(
         job_id, _ = request_refresh(ctx.database.jobs, workspace)
         if not quiet:
             typer.echo(f"{workspace}: {what} #{correction} recorded; refresh queued as job {job_id}")
-        return
+        return {"workspace": workspace, "correction": correction, "refresh_job": job_id, "filters": None}
     from drive_tagger.services.refresh import refresh_workspace
 
     db = ctx.database
     report = refresh_workspace(
-        db.documents, db.refreshes, workspace, ctx.refresh_params(), ctx.namer(), complete_with=lambda: ctx.embedder
+        db.documents,
+        db.refreshes,
+        workspace,
+        ctx.refresh_params(),
+        ctx.namer(),
+        complete_with=lambda: ctx.embedder,
+        on_stage=stage_lines(f"refresh {workspace}", quiet=quiet),
     )
+    result = {"workspace": workspace, "correction": correction, "refresh_job": None, "filters": report.categories}
     if not quiet:
         typer.echo(
             f"{workspace}: {what} #{correction} applied; {report.categories} filters now "
             f"(run `drive-tagger filters -w {workspace}`)"
         )
+    return result

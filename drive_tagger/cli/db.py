@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from drive_tagger.cli.common import context, handles_errors
+from drive_tagger.cli.common import JsonOption, context, handles_errors, print_json
 
 app = typer.Typer(no_args_is_help=True, help="The database: migrations and the embedded server.")
 
@@ -26,7 +26,7 @@ def migrate() -> None:
 
 @app.command("status")
 @handles_errors
-def status() -> None:
+def status(as_json: JsonOption = False) -> None:
     """Show which database is used and which migrations are pending."""
     from drive_tagger.adapters.postgres.connection import connect, redact_url
     from drive_tagger.adapters.postgres.migrations import load_migrations, pending_migrations
@@ -35,8 +35,12 @@ def status() -> None:
     url = database_url(context().settings)
     with connect(url, autocommit=True) as conn:
         pending = pending_migrations(conn)
+    applied = len(load_migrations()) - len(pending)
+    if as_json:
+        print_json({"database": redact_url(url), "applied": applied, "pending": [m.name for m in pending]})
+        return
     typer.echo(f"database: {redact_url(url)}")
-    typer.echo(f"migrations: {len(load_migrations()) - len(pending)} applied, {len(pending)} pending")
+    typer.echo(f"migrations: {applied} applied, {len(pending)} pending")
 
 
 @app.command("stop")

@@ -19,13 +19,16 @@ def filters(workspace: WorkspaceOption, as_json: JsonOption = False) -> None:
 
     found = list_filters(context().database.refreshes, workspace)
     if as_json:
-        print_json([asdict(f) for f in found])
+        print_json([asdict(f) | {"second_documents": f.second_documents} for f in found])
         return
     if not found:
         typer.echo(f"{workspace}: no filters yet; run `drive-tagger refresh --workspace {workspace}`")
     for f in found:
         indent = "    " if f.parent_category_id is not None else ""
-        typer.echo(f"{indent}[{f.category_id}] {f.name} ({f.documents} docs) — {', '.join(f.keywords[:6])}")
+        second = f" +{f.second_documents} second" if f.second_documents else ""
+        typer.echo(
+            f"{indent}[{f.category_id}] {f.name} ({f.first_documents} docs{second}) — {', '.join(f.keywords[:6])}"
+        )
 
 
 @handles_errors

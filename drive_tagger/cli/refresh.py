@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from drive_tagger.cli.common import BackgroundOption, JsonOption, WorkspaceOption, context, handles_errors, print_json
+from drive_tagger.cli.common import (
+    BackgroundOption,
+    JsonOption,
+    WorkspaceOption,
+    context,
+    handles_errors,
+    print_json,
+    stage_lines,
+)
 
 
 @handles_errors
@@ -30,7 +38,13 @@ def refresh(workspace: WorkspaceOption, background: BackgroundOption = False, as
     from drive_tagger.services.refresh import refresh_workspace
 
     report = refresh_workspace(
-        db.documents, db.refreshes, workspace, ctx.refresh_params(), ctx.namer(), complete_with=lambda: ctx.embedder
+        db.documents,
+        db.refreshes,
+        workspace,
+        ctx.refresh_params(),
+        ctx.namer(),
+        complete_with=lambda: ctx.embedder,
+        on_stage=stage_lines(f"refresh {workspace}", quiet=as_json),
     )
     if as_json:
         print_json(asdict(report))

@@ -225,8 +225,13 @@ class Filter:
     description: str
     keywords: tuple[str, ...]
     size: int
-    documents: int
+    documents: int  # the documents it tags, first or second choice
     named_by: str
+    first_documents: int  # of those, the documents whose first choice it is
+
+    @property
+    def second_documents(self) -> int:
+        return self.documents - self.first_documents
 
 
 @dataclass(frozen=True)

@@ -41,15 +41,22 @@ class RefreshReport:
     remade_under_rules: int | None = None
 
 
+# Told each stage of a refresh as it ends, with its seconds (a command's progress lines).
+StageReport = Callable[[str, float], None]
+
+
 class _Stopwatch:
-    def __init__(self):
+    def __init__(self, on_stage: StageReport | None = None):
         self.seconds: dict[str, float] = {}
         self._last = time.perf_counter()
+        self._on_stage = on_stage
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
         self.seconds[stage] = round(now - self._last, 3)
         self._last = now
+        if self._on_stage is not None:
+            self._on_stage(stage, self.seconds[stage])
 
 
 def refresh_workspace(
@@ -60,6 +67,7 @@ def refresh_workspace(
     namer: Namer | None = None,
     *,
     complete_with: Callable[[], Embedder] | None = None,
+    on_stage: StageReport | None = None,
 ) -> RefreshReport:
     """Recomputes the workspace's filters, naming new ones with `namer` (a Namer from wiring;
     None: keyword names). With complete_with (it makes the embedder), vectors that hold only
@@ -79,12 +87,19 @@ def refresh_workspace(
         started = time.perf_counter()
         if embed_further_windows(documents, complete_with, workspace):
             completed_in = round(time.perf_counter() - started, 3)
-    report = _refresh_locked(documents, refreshes, workspace_slug, params, namer)
+            if on_stage is not None:
+                on_stage("further_windows", completed_in)
+    report = _refresh_locked(documents, refreshes, workspace_slug, params, namer, on_stage)
     return replace(report, seconds={"further_windows": completed_in, **report.seconds}) if completed_in else report
 
 
 def _refresh_locked(
-    documents: DocumentStore, refreshes: RefreshStore, workspace_slug: str, params: RefreshParams, namer: Namer | None
+    documents: DocumentStore,
+    refreshes: RefreshStore,
+    workspace_slug: str,
+    params: RefreshParams,
+    namer: Namer | None,
+    on_stage: StageReport | None,
 ) -> RefreshReport:
     workspace = refreshes.workspace(workspace_slug)
     with refreshes.refresh_lock(workspace.id) as acquired:
@@ -98,7 +113,8 @@ def _refresh_locked(
         refreshes.mark_abandoned_runs(workspace.id)
         refresh_id = refreshes.start_refresh_run(workspace.id, params.as_dict())
         try:
-            return _refresh(documents, refreshes, refreshes.workspace(workspace_slug), refresh_id, params, namer)
+            workspace = refreshes.workspace(workspace_slug)
+            return _refresh(documents, refreshes, workspace, refresh_id, params, namer, on_stage)
         except BaseException as exc:
             _record_failure(refreshes, refresh_id, exc)
             raise
@@ -111,8 +127,9 @@ def _refresh(
     refresh_id: int,
     params: RefreshParams,
     namer: Namer | None,
+    on_stage: StageReport | None = None,
 ) -> RefreshReport:
-    watch = _Stopwatch()
+    watch = _Stopwatch(on_stage)
     document_ids, vectors = documents.workspace_vectors(workspace.id, workspace.embedding_model)
     unembedded = documents.count_documents_missing_vectors(workspace.id, workspace.embedding_model)
     if len(document_ids) < MIN_DOCUMENTS:

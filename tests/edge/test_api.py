@@ -169,3 +169,15 @@ def test_a_page_size_out_of_range_is_422(client, refreshed):
 def test_openapi_docs_are_served(client):
     assert client.get("/docs").status_code == 200
     assert "/v1/workspaces/{workspace}/filters" in client.get("/openapi.json").json()["paths"]
+
+
+def test_filters_count_first_and_second_choices_and_untagged_documents_are_listed(client, db, sample_workspace):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    key = create_key(db.access, workspace=sample_workspace)
+    found = client.get(f"/v1/workspaces/{sample_workspace}/filters", headers=auth(key)).json()["filters"]
+    assert all(f["first_documents"] + f["second_documents"] == f["documents"] for f in found)
+    untagged = client.get(f"/v1/workspaces/{sample_workspace}/untagged?limit=5", headers=auth(key)).json()
+    tops = sum(f["first_documents"] for f in found if f["parent_category_id"] is None)
+    assert tops + untagged["untagged"] == 75 and len(untagged["documents"]) == min(5, untagged["untagged"])
+    first = db.refreshes.primary_top_level_tags(db.documents.workspace(sample_workspace).id)
+    assert all(first[d["external_id"]] is None for d in untagged["documents"])

@@ -95,3 +95,40 @@ def test_a_workspace_is_deleted_only_when_confirmed_and_takes_its_vectors_along(
     assert result["deleted"] and result["documents"] > 0
     assert db.conn.execute("select count(*) from embeddings").fetchone()[0] == 0
     assert json.loads(run("workspaces", "--json").stdout) == []
+
+
+def test_filter_counts_say_how_many_are_first_choices_and_add_up_to_the_drive(travel_and_contracts, db):
+    found = json.loads(run("filters", "-w", "acme", "--json").stdout)
+    top = [f for f in found if f["parent_category_id"] is None]
+    workspace = db.documents.workspace("acme")
+    documents = db.documents.workspace_counts(workspace.id).documents
+    assert sum(f["first_documents"] for f in top) + db.browse.untagged_count(workspace.id) == documents
+    assert all(f["first_documents"] + f["second_documents"] == f["documents"] for f in found)
+    second = next((f for f in top if f["second_documents"]), None)
+    text = run("filters", "-w", "acme").stdout
+    assert f"({top[0]['first_documents']} docs" in text
+    if second:
+        assert f"({second['first_documents']} docs +{second['second_documents']} second)" in text
+
+
+def test_corrections_answer_in_json_and_refuse_contradictions(travel_and_contracts, db):
+    both = runner.invoke(app, ["move", "-w", "acme", "travel/x.md", "--to", "1", "--out"])
+    assert both.exit_code == 1 and "--to and --out exclude each other" in both.stderr
+    tagged = next(i for i, c in db.refreshes.primary_top_level_tags(db.documents.workspace("acme").id).items() if c)
+    moved = json.loads(run("move", "-w", "acme", tagged, tagged, tagged, "--out", "--json").stdout)
+    assert moved["moved"] == 1 and moved["correction"] >= 1  # one document, named three times
+    top = [f for f in json.loads(run("filters", "-w", "acme", "--json").stdout) if f["parent_category_id"] is None]
+    merged = json.loads(run("merge", "-w", "acme", top[0]["name"], top[1]["name"], "--json").stdout)
+    assert merged["kept"] == top[0]["name"] and merged["filters"] == len(top) - 1
+    status = json.loads(run("db", "status", "--json").stdout)
+    assert status["pending"] == [] and status["applied"] > 0
+
+
+def test_a_refresh_says_each_stage_once_it_has_run_two_seconds(travel_and_contracts, monkeypatch):
+    from drive_tagger.cli import common
+
+    monkeypatch.setattr(common, "PROGRESS_AFTER_SECONDS", 0.0)  # this drive refreshes in under two seconds
+    result = runner.invoke(app, ["refresh", "-w", "acme"])
+    stages = [line.split(": ")[1].split(" done")[0] for line in result.stderr.splitlines()]
+    assert stages[:2] == ["load", "cluster"] and "write" in stages
+    assert result.stdout.startswith("acme: ") and "s)" in result.stdout

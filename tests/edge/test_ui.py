@@ -217,7 +217,11 @@ def test_the_filters_appear_with_their_sub_filters_counts_and_an_untagged_entry(
     eager_splits = RefreshParams(ClusteringParams(clear_split_silhouette=0.0))
     refresh_workspace(module_db.documents, module_db.refreshes, drive.slug, eager_splits)
     page.open_with(drive.key)
-    expected = {f.name: str(f.documents) for f in _filters(module_db, drive)}
+    # Each count: the documents whose first choice the filter is, then "+N" carrying it second.
+    expected = {
+        f.name: f"{f.first_documents}" + (f" +{f.second_documents}" if f.second_documents else "")
+        for f in _filters(module_db, drive)
+    }
     untagged = module_db.browse.untagged_count(module_db.browse.workspace(drive.slug).id)
     assert page.sidebar() == {**expected, "Untagged": str(untagged)}
     subs = [f.name for f in _filters(module_db, drive) if f.parent_category_id is not None]

@@ -32,8 +32,8 @@ class PostgresBrowse(PostgresRefreshes):
         """The active filters (as filters() gives them), each with how many documents hold it as
         their first choice, counted in one pass over the links."""
 
-        def row(*, first_choices, keywords, **fields) -> tuple[Filter, int]:
-            return Filter(keywords=tuple(keywords), **fields), first_choices
+        def row(*, keywords, **fields) -> tuple[Filter, int]:
+            return Filter(keywords=tuple(keywords), **fields), fields["first_documents"]
 
         return self._all("counted_filters", {"workspace_id": workspace_id}, row_factory=kwargs_row(row))
 

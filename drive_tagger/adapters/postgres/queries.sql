@@ -379,20 +379,36 @@ where w.id = %(workspace_id)s;
 
 -- list_filters --
 -- The active filters; a name pinned by a person replaces the computed one (named_by 'user').
--- Document counts are kept with the categories (refresh, arrivals, moves, deletions), not counted here.
+-- Document counts (second tags included) are kept with the categories (refresh, arrivals, moves,
+-- deletions); the documents whose first choice a filter is are counted here, in one pass over
+-- the active links (an index-only scan).
+with firsts as (
+    select dc.category_id, count(*) as first_documents
+    from document_categories dc join workspaces w on w.active_refresh_id = dc.refresh_id
+    where w.id = %(workspace_id)s and dc.rank = 1
+    group by dc.category_id)
 select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
-       c.size, case when p.name is null then c.named_by else 'user' end as named_by, c.documents
+       c.size, case when p.name is null then c.named_by else 'user' end as named_by, c.documents,
+       coalesce(f.first_documents, 0) as first_documents
 from categories c join workspaces w on w.active_refresh_id = c.refresh_id
 left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
+left join firsts f on f.category_id = c.category_id
 where w.id = %(workspace_id)s
 order by c.parent_category_id nulls first, c.size desc, c.category_id;
 
 -- list_filters_by_slug --
 -- list_filters by the workspace's slug, in one round trip (the API's most frequent read).
+with firsts as (
+    select dc.category_id, count(*) as first_documents
+    from document_categories dc join workspaces w on w.active_refresh_id = dc.refresh_id
+    where w.slug = %(slug)s and dc.rank = 1
+    group by dc.category_id)
 select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
-       c.size, case when p.name is null then c.named_by else 'user' end as named_by, c.documents
+       c.size, case when p.name is null then c.named_by else 'user' end as named_by, c.documents,
+       coalesce(f.first_documents, 0) as first_documents
 from categories c join workspaces w on w.active_refresh_id = c.refresh_id
 left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
+left join firsts f on f.category_id = c.category_id
 where w.slug = %(slug)s
 order by c.parent_category_id nulls first, c.size desc, c.category_id;
 
@@ -736,7 +752,7 @@ with counts as (
     group by dc.category_id)
 select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
        c.size, case when p.name is null then c.named_by else 'user' end as named_by,
-       coalesce(n.documents, 0) as documents, coalesce(n.first_choices, 0) as first_choices
+       coalesce(n.documents, 0) as documents, coalesce(n.first_choices, 0) as first_documents
 from categories c join workspaces w on w.active_refresh_id = c.refresh_id
 left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
 left join counts n on n.category_id = c.category_id
@@ -751,7 +767,9 @@ select count(*) from documents where workspace_id = %(workspace_id)s;
 select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
        c.size, case when p.name is null then c.named_by else 'user' end as named_by,
        (select count(*) from document_categories dc
-        where dc.refresh_id = c.refresh_id and dc.category_id = c.category_id) as documents
+        where dc.refresh_id = c.refresh_id and dc.category_id = c.category_id) as documents,
+       (select count(*) from document_categories dc
+        where dc.refresh_id = c.refresh_id and dc.category_id = c.category_id and dc.rank = 1) as first_documents
 from categories c join workspaces w on w.active_refresh_id = c.refresh_id
 left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
 where w.id = %(workspace_id)s and c.category_id = %(category_id)s;
