@@ -165,11 +165,16 @@ def tag_on_arrival(
 ) -> None:
     """Links arrived documents to the active filters by their stored centroids and fences, when
     those centroids are of the workspace's model; filters made from another model's vectors (the
-    workspace's model was changed since) match nothing until the next refresh, which is suggested."""
+    workspace's model was changed since) match nothing until the next refresh, which is suggested.
+    A document a person placed (moved, or picked for a filter) keeps its links: its place is theirs."""
     if workspace.active_refresh_id is None:
         return
     if refreshes.filters_model(workspace.id) != workspace.embedding_model:
         report.refresh_suggested = True
+        return
+    placed = refreshes.placed_documents(workspace.id, document_ids)
+    document_ids = [i for i in document_ids if i not in placed]
+    if not document_ids:
         return
     ids, vectors = documents.document_vectors(document_ids, workspace.embedding_model)
     links, poor = tag_arrivals(vectors, refreshes.matching_categories(workspace), documents.forms_of(ids))

@@ -249,3 +249,16 @@ def test_create_filter_move_merge_and_undo_hold_through_three_refreshes_with_new
         assert _first_top(db, CONTRACT) == travel and left not in {t.category_id for t in _tags(db, CONTRACT)}
         assert absorb in _top_filters(db, "drive") and _name(db, keep) == kept_name, "the undone merge stays undone"
     assert len(db.documents.document_ids(db.documents.workspace("drive").id, picks)) == 3
+
+
+def test_a_moved_document_whose_text_changes_stays_where_a_person_put_it(db, drive, sample_embedder):
+    from drive_tagger.core.types import SourceDocument
+
+    left, travel = _first_top(db, CONTRACT), _home(db, "travel/")
+    corrections.move_documents(db.refreshes, "drive", [CONTRACT], str(travel))
+    title, _ = query.document_tags(db.refreshes, "drive", CONTRACT)
+    body = db.conn.execute("select body from documents where external_id = %s", (CONTRACT,)).fetchone()[0]
+    edited = SourceDocument(CONTRACT, title, body + "\n\nSigned copy filed with the legal team.", "edited")
+    ingest(db.documents, db.refreshes, sample_embedder, "drive", [edited], progress=False)  # tagged on arrival
+    assert left not in {t.category_id for t in _tags(db, CONTRACT)}
+    assert _first_top(db, CONTRACT) == travel

@@ -575,6 +575,15 @@ uncounted as (
     where c.refresh_id = l.refresh_id and c.category_id = l.category_id)
 select external_id, content_hash from gone;
 
+-- placed_documents --
+-- Of the given documents, those a correction still in force places (moved, or picked for a new
+-- filter): arrivals leave their links alone, so a person's placement is never undone by a change
+-- of text between refreshes.
+select distinct placed.id
+from corrections c, unnest(c.document_ids) as placed(id)
+where c.workspace_id = %(workspace_id)s and c.kind in ('move', 'learned') and c.undone_at is null
+  and c.document_ids && %(document_ids)s::bigint[] and placed.id = any(%(document_ids)s::bigint[]);
+
 -- forget_unused_vectors --
 -- A vector stays only while some document (of any workspace) carries its text.
 delete from embeddings e

@@ -220,6 +220,11 @@ class PostgresRefreshes(WorkspaceQueries):
             rules=int(rules[0]) if rules and rules[0] and rules[0].isdigit() else None,
         )
 
+    def placed_documents(self, workspace_id: int, document_ids: Sequence[int]) -> set[int]:
+        """Of document_ids, those a correction in force places (moved, or picked for a new filter)."""
+        rows = self._all("placed_documents", {"workspace_id": workspace_id, "document_ids": list(document_ids)})
+        return {r[0] for r in rows}
+
     def link_arrivals(
         self,
         workspace: Workspace,
