@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -10,22 +10,18 @@ import numpy as np
 from drive_tagger.core.assignment import cluster_centroids, combine, learned_links, level_links
 from drive_tagger.core.clustering import TwoLevelClustering
 from drive_tagger.core.corrections import Correction, Grouping, Kind, LearnedFilter, apply_corrections
-from drive_tagger.core.describe import Described, Shape, TextReader, describe
+from drive_tagger.core.describe import Shape, TextReader, describe
+from drive_tagger.core.drafts import DraftCategory, name_drafts
 from drive_tagger.core.forms import continued_forms, join_form_filters, rows_of
-from drive_tagger.core.keyphrases import Keyphrase
 from drive_tagger.core.matching import Match, match_categories
 from drive_tagger.core.naming import (
     KeywordNamer,
     Namer,
     NamingContext,
-    NamingRequest,
-    is_junk,
-    keyword_description,
 )
 from drive_tagger.core.params import RULES_VERSION, RefreshParams
 from drive_tagger.core.seeding import made_under_todays_rules
 from drive_tagger.core.types import Assignments, Category, NamedBy, PreviousGeneration
-from drive_tagger.core.unit import unit_rows
 
 
 @dataclass(frozen=True)
@@ -35,35 +31,6 @@ class Categorization:
     untagged: int
     next_category_id: int
     changes: dict = field(default_factory=dict)  # kept/new/retired ids, splits, merges
-
-
-@dataclass(frozen=True)
-class DraftCategory:
-    """A category of this refresh before it has a name: built once, named in one pass."""
-
-    index: int  # position in the refresh: top-level drafts first, then sub-filters
-    category_id: int
-    parent: int | None  # index of the top-level draft a sub-filter sits in
-    rows: np.ndarray = field(repr=False)  # rows of the vectors matrix it holds (best link at its level)
-    centroid: np.ndarray = field(repr=False)
-    fence: float | None  # lowest similarity that still counts as a member (top level only)
-    described: Described = field(default=Described((), frozenset(), ()), repr=False)
-
-    @property
-    def keyphrases(self) -> tuple[Keyphrase, ...]:
-        return self.described.keyphrases
-
-    @property
-    def keywords(self) -> tuple[str, ...]:
-        return tuple(k.text for k in self.described.keyphrases)
-
-    @property
-    def size(self) -> int:
-        return len(self.rows)
-
-    @property
-    def is_top_level(self) -> bool:
-        return self.parent is None
 
 
 @dataclass(frozen=True)
@@ -326,87 +293,6 @@ def _drafts(
         rows = np.flatnonzero(sub.labels == j)
         drafts.append(DraftCategory(offset + j, int(category_id), int(sub.parents[j]), rows, sub.centroids[j], None))
     return drafts
-
-
-def name_drafts(
-    drafts: Sequence[DraftCategory],
-    kept: dict[int, Category],
-    namer: Namer,
-    context: NamingContext,
-    keep_similarity: float | None,
-    *,
-    held: frozenset[int] = frozenset(),
-) -> tuple[Category, ...]:
-    """Categories from drafts in one pass: a pinned name, a name a correction holds (`held`), or
-    the name of a category that barely moved (keep_similarity; None: only pinned names), stays; the
-    namer names the rest (top level first, larger first), each unique (case-insensitively) against
-    every name in the workspace."""
-    kept_names = {
-        d.index: kept[d.category_id]
-        for d in drafts
-        if d.category_id in kept
-        and (d.category_id in held or _keeps_name(kept[d.category_id], d, keep_similarity, namer))
-    }
-    context.names.update({i: c.name for i, c in kept_names.items()})
-    todo = sorted(
-        (d for d in drafts if d.index not in kept_names), key=lambda d: (d.parent is not None, -d.size, d.index)
-    )
-    chosen = {choice.index: choice for choice in namer.name([_request(d, drafts) for d in todo], context)}
-
-    def category(d: DraftCategory) -> Category:
-        before, choice = kept_names.get(d.index), chosen.get(d.index)
-        name, named_by = (before.name, NamedBy(before.named_by)) if before else (choice.name, choice.named_by)
-        description = (before.description if before else choice.description) or keyword_description(d.keywords)
-        return Category(
-            category_id=d.category_id,
-            name=name,
-            keywords=d.keywords,
-            size=d.size,
-            centroid=d.centroid,
-            description=description,
-            named_by=named_by,
-            fence=d.fence,
-            form=d.described.form,
-            parent_category_id=drafts[d.parent].category_id if d.parent is not None else None,
-        )
-
-    return tuple(category(d) for d in drafts)
-
-
-def _keeps_name(before: Category, draft: DraftCategory, keep_similarity: float | None, namer: Namer) -> bool:
-    """A pinned name always stays; another stays while the category's centroid (its fingerprint)
-    barely moved, unless it was a fallback offline name and the namer could now do better, or
-    today's rules would not give it (a name made before words like "Mln" or "Pct" were kept out
-    of names is named again)."""
-    if NamedBy(before.named_by) is NamedBy.USER:
-        return True
-    if keep_similarity is None or before.form != draft.described.form:  # a form names it, or did
-        return False
-    if NamedBy(before.named_by) is NamedBy.OFFLINE and namer.named_by is not NamedBy.OFFLINE:
-        return False
-    if is_junk(before.name, namer.lexicon.is_word, draft.described.known_words):
-        return False
-    pair = unit_rows(np.vstack([before.centroid, draft.centroid]).astype(np.float64))
-    return float(pair[0] @ pair[1]) >= keep_similarity
-
-
-def _request(draft: DraftCategory, drafts: Sequence[DraftCategory]) -> NamingRequest:
-    """What the namer sees of a draft: its keyphrases, the words its titles capitalise, its
-    representative texts, and the drafts its name must not fit better (its level's others; for
-    a sub-filter, its siblings)."""
-    peers = tuple(d.index for d in drafts if d.index != draft.index and d.parent == draft.parent)
-    return NamingRequest(
-        index=draft.index,
-        keywords=draft.keywords,
-        centroid=draft.centroid,
-        documents=draft.described.documents,
-        peers=peers,
-        parent=draft.parent,
-        keyphrases=draft.keyphrases,
-        known_words=draft.described.known_words,
-        kind=draft.described.kind,
-        form=draft.described.form,
-    )
 
 
 def _changes(drafts, kept, top_match: Match, sub_match: Match, top_ids, sub_ids) -> dict:
