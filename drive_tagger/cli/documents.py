@@ -111,7 +111,14 @@ def sync(
         reports = sync_workspaces(db.documents, source, workspace, batch_size=batch_size)
     else:
         reports = sync_and_tag(
-            db.documents, db.refreshes, db.jobs, ctx.embedder, source, workspace, batch_size=batch_size
+            db.documents,
+            db.refreshes,
+            db.jobs,
+            ctx.embedder,
+            source,
+            workspace,
+            batch_size=batch_size,
+            suggest_refresh_share=ctx.settings.suggest_refresh_share,
         )
     results = []
     for report in reports:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from drive_tagger.cli.common import JsonOption, WorkspaceOption, context, handles_errors, print_json
+from drive_tagger.errors import UnknownFilter
 
 
 @handles_errors
@@ -43,10 +44,13 @@ def docs(
     (marked "second"). `--filter Untagged` lists the documents no filter holds."""
     from drive_tagger.services.query import filter_documents
 
-    if filter_ref.strip().lower() == UNTAGGED.lower():
+    try:
+        chosen, page = filter_documents(context().database.refreshes, workspace, filter_ref, limit=limit, offset=offset)
+    except UnknownFilter:
+        if filter_ref.strip().lower() != UNTAGGED.lower():
+            raise
         _untagged(workspace, limit, offset, as_json)
         return
-    chosen, page = filter_documents(context().database.refreshes, workspace, filter_ref, limit=limit, offset=offset)
     if as_json:
         print_json({"filter": asdict(chosen), "offset": offset, "documents": [asdict(d) for d in page]})
         return
@@ -55,7 +59,7 @@ def docs(
         typer.echo(f"  {d.score:.2f}  {d.external_id}  {d.title}" + ("  (second)" if d.rank == 2 else ""))
 
 
-# The name `docs --filter` takes for the documents no filter holds (no filter can take it).
+# The name `docs --filter` takes for the documents no filter holds, unless a filter is named so.
 UNTAGGED = "Untagged"
 
 

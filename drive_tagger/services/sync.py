@@ -93,14 +93,25 @@ def _sync_one(
     held = set(documents.synced_document_ids(workspace.id, origin))
     unseen = sorted(live - held) if since is not None else []
     flagged: set[str] = set()
-    rows = snapshot.changed_rows(slug, since, unseen)
+    unchanged: set[str] = set()
+    rows = _noting_unchanged(snapshot.changed_rows(slug, since, unseen), unchanged)
     stored = store_documents(documents, slug, _documents(rows, source, origin, flagged), batch_size=batch_size)
+    # A row read again only because it has no stamp or the workspace lacks it, and refused again,
+    # was reported when it changed: it is not reported at every sync.
+    stored.failures = [f for f in stored.failures if f.source.removeprefix(origin) not in unchanged]
     gone = sorted((held - live) | flagged)
     deleted = documents.delete_documents(workspace.id, gone) if gone else []
     report = _report(slug, stored, deleted, flagged)
     documents.save_sync_state(workspace.id, origin, watermark, rows_read=report.read, rows_deleted=len(deleted))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _noting_unchanged(rows: Iterator[SourceRow], unchanged: set[str]) -> Iterator[SourceRow]:
+    for row in rows:
+        if not row.changed and row.external_id is not None:
+            unchanged.add(row.external_id)
+        yield row
 
 
 def _documents(
@@ -149,6 +160,7 @@ def sync_and_tag(
     workspace: str | None = None,
     *,
     batch_size: int = INGEST_BATCH_SIZE,
+    suggest_refresh_share: float = 0.2,
 ) -> list[SyncReport]:
     """A sync as `ingest` treats the same change: the rows in, their texts embedded, the new and
     changed documents tagged at once from the active filters (no re-clustering), then a refresh
@@ -162,7 +174,8 @@ def sync_and_tag(
         report.failures += refused
         if report.arrived:
             tagged = IngestReport()
-            tag_on_arrival(documents, refreshes, documents.workspace(report.workspace), report.arrived, tagged, 0.2)
+            found = documents.workspace(report.workspace)
+            tag_on_arrival(documents, refreshes, found, report.arrived, tagged, suggest_refresh_share)
             report.tagged_on_arrival = tagged.tagged_on_arrival
         report.refresh_job, _ = jobs.defer(Task.REFRESH, report.workspace)
     return reports

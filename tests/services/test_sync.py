@@ -278,3 +278,14 @@ def test_a_sync_tags_new_and_changed_rows_at_once_as_ingest_does(db, files, env,
     tags = db.refreshes.primary_top_level_tags(workspace.id)
     invoices, releases = tags["2"], tags["17"]  # rows 2 and 17: an invoice and a release note
     assert tags["25"] == invoices and tags["1"] == releases  # the new row, and the row rewritten
+
+
+def test_a_refused_row_is_reported_when_it_changes_not_at_every_sync(db, notes):
+    _note(db, "n1", "a fine note about the budget")
+    _note(db, "n2", "   ", "null")  # no stamp: read at every sync, refused each time
+    assert len(_sync(db, notes)["acme"].failures) == 1
+    _sync(db, notes)
+    again = _sync(db, notes)["acme"]
+    assert again.failures == [] and set(_bodies(db)) == {"n1"}
+    db.conn.execute("update app_notes set body = '', updated_at = now() where id = 'n2'")
+    assert len(_sync(db, notes)["acme"].failures) == 1  # changed, and still refused: said again

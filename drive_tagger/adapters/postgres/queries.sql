@@ -23,9 +23,6 @@ select pg_advisory_lock(hashtext('drive_tagger.migrate'));
 -- unlock_migrations --
 select pg_advisory_unlock(hashtext('drive_tagger.migrate'));
 
--- ensure_workspace --
-insert into workspaces (slug) values (%(slug)s) on conflict (slug) do nothing;
-
 -- get_workspace --
 select id, slug, embedding_model, active_refresh_id, next_category_id
 from workspaces where slug = %(slug)s;
@@ -726,8 +723,11 @@ select distinct {workspace}::text from {table} where {workspace} is not null ord
 -- Rows changed since the watermark, rows that carry no updated_at (read at every sync; the
 -- content hash keeps them from being embedded again), and the live rows the workspace does not
 -- hold (a row restored with an old stamp). Oldest first, so of two rows with one id the later wins.
+-- The last column says whether the row changed since the watermark (a row read only because it
+-- has no stamp, or because the workspace lacks it, may be one refused before).
 copy (
-    select {id}::text, {title}, {text}::text, {live}
+    select {id}::text, {title}, {text}::text, {live},
+           (%(since)s::timestamptz is null or {updated_at} >= %(since)s) is true
     from {table}
     where {workspace}::text = %(workspace)s
       and (%(since)s::timestamptz is null or {updated_at} >= %(since)s or {updated_at} is null

@@ -38,6 +38,7 @@ class SourceRow:
     title: str
     text: str | None
     live: bool
+    changed: bool = True  # changed since the watermark (else read because unstamped or unheld)
 
 
 class SourceTable:
@@ -122,9 +123,9 @@ class Snapshot:
     def _changed_rows(self, workspace: str, since: datetime | None, unseen: list[str]) -> Generator[SourceRow]:
         params = {"workspace": workspace, "since": since, "unseen": unseen}
         with self.conn.cursor() as cur, cur.copy(self.table._sql("source_changed_rows"), params) as copy:
-            copy.set_types(["text", "text", "text", "bool"])
-            for external_id, title, text, live in copy.rows():
-                yield SourceRow(external_id, title or "", text, bool(live))
+            copy.set_types(["text", "text", "text", "bool", "bool"])
+            for external_id, title, text, live, changed in copy.rows():
+                yield SourceRow(external_id, title or "", text, bool(live), bool(changed))
 
     def live_ids(self, workspace: str) -> set[str]:
         """The ids of the workspace's live rows (a NULL id is no id)."""
