@@ -15,6 +15,7 @@ from drive_tagger.core.keyphrases import (
     capitalised_words,
     count_phrases,
     distinctive_phrases,
+    is_common_phrase,
     with_surface_forms,
 )
 from drive_tagger.core.representatives import representatives
@@ -93,7 +94,11 @@ def describe(
     def described(shape: Shape) -> Described:
         held = np.flatnonzero(member_of[shape.index])
         shown = [_shown(texts[i]) for i in held[:CASING_DOCUMENTS]]
-        kinds = [p for p in title_phrases.get(shape.index, ()) if p.coverage >= KIND_COVERAGE]
+        kinds = [
+            p
+            for p in title_phrases.get(shape.index, ())
+            if p.coverage >= KIND_COVERAGE and is_common_phrase(p.text, shown, is_word)
+        ]
         return Described(
             with_surface_forms(phrases.get(shape.index, ()), shown),
             capitalised_words([titles[i] for i in held]) if titles else frozenset(),

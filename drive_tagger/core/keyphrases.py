@@ -314,6 +314,18 @@ def title_case(text: str, forms: dict[str, str]) -> str:
     return " ".join(forms.get(w) or (w if (i and w in JOINERS) else w[:1].upper() + w[1:]) for i, w in enumerate(words))
 
 
+def is_common_phrase(phrase: str, texts: Sequence[str], is_word: Callable[[str], bool]) -> bool:
+    """Whether a phrase names a kind of thing, not one particular thing: every word is a word of
+    the language and the texts write each of them in lower case somewhere ("invoice", "trade
+    fair"), where "Ashgrove Veterinary Group" or "Lisbon Trade Fair" are names of one clinic
+    or one fair, never written small, and no kind of document."""
+    words = phrase.split()
+    if not all(is_word(w) for w in words):
+        return False
+    written = {w for text in texts for w in _WORD.findall(text)}
+    return all(w in written for w in words)
+
+
 def with_surface_forms(phrases: Sequence[Keyphrase], texts: Sequence[str]) -> tuple[Keyphrase, ...]:
     """The phrases with how a name would show them, cased as the texts write them."""
     forms = surface_forms({w for p in phrases for w in p.text.split()}, texts)

@@ -44,3 +44,16 @@ def test_a_title_phrase_most_titles_share_is_the_kind_of_document():
     found = describe(shapes, vectors, lambda rows: [DocumentText(titles[i], bodies[i]) for i in rows], lambda w: True)
     assert found[0].kind is not None and found[0].kind.text in {"oil report", "report", "oil"}
     assert (found[1].kind is not None and "film" in found[1].kind.text) or "review" in found[1].kind.text
+
+
+def test_the_name_of_one_organisation_or_event_in_every_title_is_no_kind_of_document():
+    vectors, _titles, _bodies, shapes = _drive()
+    titles = [f"Policy {i} – Ashgrove Veterinary Group" for i in range(1000)]
+    titles += [f"Lisbon Trade Fair – expenses {i}" for i in range(1000)]
+    bodies = ["our clinic policy for every vet and nurse"] * 1000 + ["taxi and hotel at the fair in Lisbon"] * 1000
+    is_word = lambda w: w != "ashgrove"  # noqa: E731 - a lexicon without the clinic's name
+    found = describe(shapes[:2], vectors, lambda rows: [DocumentText(titles[i], bodies[i]) for i in rows], is_word)
+    assert found[0].kind is None or "ashgrove" not in found[0].kind.text
+    assert found[1].kind is None or "lisbon" not in found[1].kind.text
+    # A word that names a kind of thing is written small somewhere: "policy" in the bodies.
+    assert found[0].kind is not None and found[0].kind.text == "policy"

@@ -4,7 +4,12 @@ from sklearn.metrics import adjusted_rand_score
 
 from drive_tagger.core.clustering import DocumentClusterer, _split_undivided
 from drive_tagger.core.params import ClusteringParams
-from drive_tagger.core.selection import _most_separated_and_reproducible, choose_top_level
+from drive_tagger.core.selection import (
+    _coarsest_as_good,
+    _most_structured,
+    choose_top_level,
+    reference_silhouettes,
+)
 from drive_tagger.core.unit import unit_rows
 
 
@@ -86,10 +91,12 @@ def test_a_small_drive_splits_a_filter_into_sub_filters_only_where_the_split_is_
 
     docs = topic_documents(topics=3, parts=2, per_part=15)
     two_part_topics = TopicEmbedder()._embed_batch([d.body for d in docs])
+    parts = np.repeat(np.arange(6), 15)
     result = DocumentClusterer().fit(two_part_topics).result_
     tagged = result.top_labels >= 0
-    assert len(set(result.top_labels[tagged])) == 3
-    assert len(set(result.fine_labels[tagged])) == 6
+    # Each of the six parts is found, as a filter of its own or as a sub-filter of its topic.
+    assert len(set(result.top_labels[tagged])) in (3, 6)
+    assert adjusted_rand_score(parts[tagged], result.fine_labels[tagged]) == 1.0
     one_piece_topics, _ = _blobs(90, 3)
     result = DocumentClusterer().fit(one_piece_topics).result_
     tagged = result.top_labels >= 0
@@ -110,10 +117,58 @@ def test_a_large_filter_without_parts_stays_whole():
     assert set(fine) == {0}
 
 
-def test_without_a_stable_partition_the_best_trade_off_of_separation_and_stability_wins():
-    silhouettes = {2: 0.30, 5: 0.25, 9: -0.02}
-    stabilities = {2: 0.50, 5: 0.80, 9: -0.10}  # 9: bad on both counts, not "good" by their product
-    assert _most_separated_and_reproducible(silhouettes, stabilities) == 5
+def test_the_number_of_filters_is_the_best_separation_beyond_the_reference_times_stability():
+    beyond = {2: 0.03, 4: 0.10, 5: 0.11, 9: -0.02}
+    stabilities = {2: 0.93, 4: 0.80, 5: 0.60, 9: -0.10}  # 9: bad on both counts, not "good" by their product
+    assert _most_structured([2, 4, 5, 9], beyond, stabilities) == 4
+    # Where nothing separates beyond the reference, the least bad separation wins.
+    assert _most_structured([2, 3], {2: -0.05, 3: -0.01}, {2: 0.99, 3: 0.5}) == 3
+
+
+def test_a_coarser_level_drawn_as_sharply_and_reliably_is_the_top_level():
+    params = ClusteringParams()
+    # Five sections or eight finer topics: as sharp and as reliable; eight wins only by the reference.
+    silhouettes, stabilities = {2: 0.25, 5: 0.363, 8: 0.359}, {2: 0.77, 5: 0.99, 8: 0.97}
+    beyond = {2: 0.05, 5: 0.228, 8: 0.235}
+    assert _coarsest_as_good([2, 5, 8], 8, silhouettes, stabilities, beyond, params) == 5
+    # A two-way split drawn sharper still, but with half the structure beyond its reference, is not.
+    silhouettes, stabilities, beyond = {2: 0.47, 10: 0.45}, {2: 0.99, 10: 0.85}, {2: 0.135, 10: 0.295}
+    assert _coarsest_as_good([2, 10], 10, silhouettes, stabilities, beyond, params) == 10
+
+
+def _elongated_cloud(n, seed):
+    """A cloud without topics whose spread falls from one direction to the next, as documents'
+    reduced vectors do: splitting it in two along its long axis looks well separated."""
+    rng = np.random.default_rng(seed)
+    return unit_rows(rng.standard_normal((n, 16)) * np.geomspace(3, 0.3, 16)).astype(np.float32)
+
+
+def test_a_cloud_without_topics_separates_no_better_than_its_reference():
+    from drive_tagger.core import selection
+
+    params = ClusteringParams()
+    for seed in range(3):
+        cloud = _elongated_cloud(400, seed)
+        leaves = selection.leaf_clusters(cloud, params)
+        leaves = np.arange(400) % 40 if leaves is None else leaves
+        partitions = selection.candidate_partitions(cloud, leaves, 8, params.polish_iterations)
+        distances = selection._cosine_distances(cloud)
+        references = reference_silhouettes(cloud, 8, params, np.random.RandomState(seed))
+        assert references[2] > 0.2  # the two-way bias a raw silhouette carries
+        for k, labels in partitions.items():
+            assert abs(selection._silhouette(distances, labels) - references[k]) < 0.05, (seed, k)
+
+
+def test_four_topics_in_two_far_apart_pairs_get_four_filters_not_two():
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        pairs = rng.standard_normal((2, 64)) * 10
+        centres = np.vstack([pairs[i // 2] + rng.standard_normal(64) * 6.0 for i in range(4)])
+        vectors = np.vstack([c + rng.standard_normal((100, 64)) * 3.0 for c in centres]).astype(np.float32)
+        truth = np.repeat(np.arange(4), 100)
+        result = DocumentClusterer().fit(vectors).result_
+        tagged = result.top_labels >= 0
+        assert adjusted_rand_score(truth[tagged], result.top_labels[tagged]) >= 0.95, seed
 
 
 def _drive_with_previous_top_level(centers, filters, moved_share):
@@ -165,32 +220,25 @@ def test_the_silhouette_is_scikit_learns_on_the_same_distances():
     assert _silhouette(distances, np.zeros(300, dtype=int)) == -1.0
 
 
-def test_two_filters_win_over_a_stable_larger_number_only_by_a_clear_margin():
-    from drive_tagger.core.selection import _best_separated
-
-    assert _best_separated([2, 4, 5], {2: 0.345, 4: 0.336, 5: 0.289}, two_way_margin=0.1) == 4
-    assert _best_separated([2, 4], {2: 0.40, 4: 0.30}, two_way_margin=0.1) == 2
-    assert _best_separated([2], {2: 0.40, 4: 0.39}, two_way_margin=0.1) == 2  # 4 is not stable
-    assert _best_separated([3, 5, 8], {3: 0.28, 5: 0.368, 8: 0.359}, two_way_margin=0.1) == 5
-
-
-def test_a_previous_two_way_top_level_carries_the_same_handicap_as_a_fresh_one(monkeypatch):
-    from dataclasses import replace
-
+def test_a_previous_two_way_top_level_is_judged_beyond_its_reference_as_a_fresh_one_is(monkeypatch):
     from drive_tagger.core import selection
 
     params = ClusteringParams()
     reduced, leaves, previous = _drive_with_previous_top_level(4, 2, 0.6)  # no longer today's two
-    # Two filters separate a little better than four; both reproduce.
+    # Two filters separate a little better than four, but no better than a topic-less cloud cut in two.
     monkeypatch.setattr(
         selection, "_stabilities", lambda r, partitions, p, rng: {k: 0.99 if k in (2, 4) else 0.5 for k in partitions}
     )
     monkeypatch.setattr(selection, "_silhouette", lambda d, labels: {2: 0.345, 4: 0.336}.get(len(set(labels)), 0.1))
     monkeypatch.setattr(selection, "_silhouette_noise", lambda *args: 0.001)
 
-    def choice(margin):
-        rng = np.random.RandomState(0)
-        return choose_top_level(reduced, leaves, replace(params, two_way_margin=margin), rng, previous, 0.9)
+    def choice(two_way_reference):
+        monkeypatch.setattr(
+            selection,
+            "reference_silhouettes",
+            lambda r, k_max, p, rng: dict.fromkeys(range(2, k_max + 1), 0.1) | {2: two_way_reference},
+        )
+        return choose_top_level(reduced, leaves, params, np.random.RandomState(0), previous, 0.9)
 
-    assert int(choice(params.two_way_margin).labels.max()) + 1 == 4
-    assert choice(0.0).kept_previous  # without the margin the previous two filters stay
+    assert int(choice(0.2).labels.max()) + 1 == 4
+    assert choice(0.1).kept_previous  # were the two-way reference no higher, the previous two filters would stay
