@@ -212,9 +212,9 @@ class OfflineNamer(GatedNamer):
         names += [n for n in labels if ":" not in n]
         if request.kind is not None:
             names.append(kind_name(request.kind, self.lexicon.is_word))
-        names += phrase_candidates(phrases)
+        names += phrase_candidates(phrases, request.together)
         names += [n for n in labels if ":" in n]
-        names += keyword_candidates(request.keywords)
+        names += keyword_candidates(request.keywords, request.together)
         description = keyword_description([p.text for p in phrases] or request.keywords)
         meaning = {label.name: label.texts for label in TAXONOMY}
         return [

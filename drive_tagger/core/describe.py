@@ -16,6 +16,7 @@ from drive_tagger.core.keyphrases import (
     count_phrases,
     distinctive_phrases,
     is_common_phrase,
+    phrases_together,
     with_surface_forms,
 )
 from drive_tagger.core.representatives import representatives
@@ -53,6 +54,9 @@ class Described:
     # The form that sets a top-level filter apart from the rest of the drive ("Emails",
     # "Transcripts"; core/forms.py).
     form: str | None = None
+    # Pairs of its keyphrases its documents use together (core/keyphrases.phrases_together):
+    # the pairs that may name it as one thing ("Band and Album").
+    together: frozenset[frozenset[str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -99,12 +103,14 @@ def describe(
             for p in title_phrases.get(shape.index, ())
             if p.coverage >= KIND_COVERAGE and is_common_phrase(p.text, shown, is_word)
         ]
+        own = phrases.get(shape.index, ())
         return Described(
-            with_surface_forms(phrases.get(shape.index, ()), shown),
+            with_surface_forms(own, shown),
             capitalised_words([titles[i] for i in held]) if titles else frozenset(),
             tuple(_shown(texts[position[r]]) for r in central[shape.index]),
             with_surface_forms(kinds[:1], shown)[0] if kinds and len(held) >= MIN_KIND_DOCUMENTS else None,
             shape.form,
+            phrases_together(counts, held, own) if counts is not None else frozenset(),
         )
 
     return {s.index: described(s) for s in shapes}

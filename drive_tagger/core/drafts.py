@@ -123,4 +123,5 @@ def _request(draft: DraftCategory, drafts: Sequence[DraftCategory]) -> NamingReq
         known_words=draft.described.known_words,
         kind=draft.described.kind,
         form=draft.described.form,
+        together=draft.described.together,
     )

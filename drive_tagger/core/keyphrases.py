@@ -314,6 +314,32 @@ def title_case(text: str, forms: dict[str, str]) -> str:
     return " ".join(forms.get(w) or (w if (i and w in JOINERS) else w[:1].upper() + w[1:]) for i, w in enumerate(words))
 
 
+# Two keyphrases say one thing together ("Band and Album") when at least this share of the
+# documents using the rarer of them use the other too; phrases each from other documents ("Tolls
+# and Planet", "Minister and Drunk") are two things, and a name of both reads as two unrelated words.
+TOGETHER_SHARE = 0.5
+TOGETHER_PHRASES = 6  # the leading keyphrases of a category checked pairwise
+TOGETHER_DOCUMENTS = 2  # and at least this many documents use both: one document is no pattern
+
+
+def phrases_together(counts: PhraseCounts, rows: np.ndarray, phrases: Sequence[Keyphrase]) -> frozenset[frozenset[str]]:
+    """The pairs of the leading phrases that the counted documents `rows` use together (see
+    TOGETHER_SHARE), each as a frozenset of the two phrase texts."""
+    column = {text: j for j, text in enumerate(counts.vocabulary)}
+    texts = [p.text for p in phrases[:TOGETHER_PHRASES] if p.text in column]
+    if len(texts) < 2 or not len(rows):
+        return frozenset()
+    used = counts.presence[rows][:, [column[t] for t in texts]].astype(np.float64)
+    both = np.asarray((used.T @ used).todense())
+    alone = np.diag(both)
+    return frozenset(
+        frozenset((texts[a], texts[b]))
+        for a in range(len(texts))
+        for b in range(a + 1, len(texts))
+        if both[a, b] >= max(TOGETHER_DOCUMENTS, TOGETHER_SHARE * min(alone[a], alone[b]))
+    )
+
+
 def is_common_phrase(phrase: str, texts: Sequence[str], is_word: Callable[[str], bool]) -> bool:
     """Whether a phrase names a kind of thing, not one particular thing: every word is a word of
     the language and the texts write each of them in lower case somewhere ("invoice", "trade

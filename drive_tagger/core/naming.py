@@ -68,6 +68,8 @@ class NamingRequest:
     known_words: frozenset[str] = field(default=frozenset(), repr=False)  # capitalised in its titles
     kind: Keyphrase | None = None  # the kind of document its titles say it holds
     form: str | None = None  # the form its documents share and the drive's others do not ("Emails")
+    # Pairs of its keyphrases its documents use together; None: not known (any pair may name it).
+    together: frozenset[frozenset[str]] | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -153,19 +155,30 @@ def keyword_name(keywords: Sequence[str], taken: set[str]) -> str:
     return _numbered(candidates[0], taken)
 
 
-def keyword_candidates(keywords: Sequence[str]) -> list[str]:
-    """Names from keywords, best first: the top pair, further pairs, then single keywords."""
-    words = [k.title() for k in keywords if k.strip()]
-    pairs = [f"{a} and {b}" for i, a in enumerate(words) for b in words[i + 1 : i + 3]]
-    return list(dict.fromkeys(([f"{words[0]} and {words[1]}"] if len(words) > 1 else []) + pairs + words))
+def keyword_candidates(keywords: Sequence[str], together: frozenset[frozenset[str]] | None = None) -> list[str]:
+    """Names from keywords, best first: the top pair, further pairs, then single keywords; pairs
+    only of keywords known to go together when `together` is given."""
+    shown = [(k, k.title()) for k in keywords if k.strip()]
+    pairs = [(a, b) for i, a in enumerate(shown) for b in shown[i + 1 : i + 3]]
+    if together is not None:
+        pairs = [(a, b) for a, b in pairs if frozenset((a[0], b[0])) in together]
+    elif len(shown) > 1:
+        pairs.insert(0, (shown[0], shown[1]))
+    return list(dict.fromkeys([f"{a[1]} and {b[1]}" for a, b in pairs] + [w for _, w in shown]))
 
 
-def phrase_candidates(phrases: Sequence[Keyphrase]) -> list[str]:
+def phrase_candidates(phrases: Sequence[Keyphrase], together: frozenset[frozenset[str]] | None = None) -> list[str]:
     """Names from keyphrases (best first): the best one alone when it has two or three words
-    ('Oil Prices'), pairs of the best three ('Film and Music'), then each alone."""
+    ('Oil Prices'), pairs of the best three ('Film and Music'), then each alone. With `together`,
+    only pairs its documents use together: two phrases from different documents are two
+    things, and "Tolls and Planet" names neither."""
     shown = [p.title for p in phrases[:4]]
     names = [shown[0]] if shown and " " in phrases[0].text else []
-    names += [f"{shown[a]} and {shown[b]}" for a, b in ((0, 1), (0, 2), (1, 2)) if b < len(shown)]
+    names += [
+        f"{shown[a]} and {shown[b]}"
+        for a, b in ((0, 1), (0, 2), (1, 2))
+        if b < len(shown) and (together is None or frozenset((phrases[a].text, phrases[b].text)) in together)
+    ]
     return list(dict.fromkeys(names + shown))
 
 

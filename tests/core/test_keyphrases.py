@@ -194,3 +194,30 @@ def test_a_noun_that_only_points_at_what_follows_does_not_head_a_phrase():
     found = phrases("Information on Haskell packages. A list of fonts. Support for Python. Bank of England.")
     assert "information on haskell" not in found and "list of fonts" not in found and "support for python" not in found
     assert "bank of england" in found and "haskell" in found and "fonts" in found
+
+
+def test_two_phrases_name_one_thing_only_where_the_same_documents_use_both():
+    from drive_tagger.core.keyphrases import Keyphrase, count_phrases, phrases_together
+
+    bodies = ["the band recorded a new album"] * 4 + ["road tolls rise again"] * 3 + ["a probe reached the planet"] * 3
+    counts = count_phrases([DocumentText("", b) for b in bodies])
+    phrases = [Keyphrase(t, 1.0, 0.3) for t in ("band", "album", "tolls", "planet")]
+    together = phrases_together(counts, np.arange(len(bodies)), phrases)
+    assert together == {frozenset({"band", "album"})}
+    # A pair in one document only is no pattern.
+    assert phrases_together(counts, np.array([0, 4, 7]), phrases) == frozenset()
+
+
+def test_keyphrase_and_keyword_names_pair_only_what_goes_together():
+    from drive_tagger.core.keyphrases import Keyphrase
+    from drive_tagger.core.naming import keyword_candidates, phrase_candidates
+
+    found = [Keyphrase("tolls", 2.0, 0.4), Keyphrase("planet", 1.5, 0.3), Keyphrase("probe", 1.0, 0.3)]
+    assert phrase_candidates(found, frozenset({frozenset({"planet", "probe"})})) == [
+        "Planet and Probe",
+        "Tolls",
+        "Planet",
+        "Probe",
+    ]
+    assert keyword_candidates(["tolls", "planet"], frozenset()) == ["Tolls", "Planet"]
+    assert keyword_candidates(["tolls", "planet"])[0] == "Tolls and Planet"  # nothing known: as before
