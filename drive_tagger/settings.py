@@ -86,7 +86,8 @@ class Settings(BaseSettings):
     # Sync from the app's own documents table (`drive-tagger sync`, and a periodic job when a
     # worker runs): the table, in our database or the one at sync_source_url, and its columns.
     # A row's workspace column names its workspace; a row with the deleted column set, or gone,
-    # is deleted from its workspace. Unset sync_table: no sync.
+    # is deleted from its workspace. A table without a schema is the app's in public (ours are in
+    # drive_tagger). Unset sync_table: no sync.
     sync_table: str | None = None
     sync_source_url: SecretStr | None = None
     sync_id_column: str = "id"

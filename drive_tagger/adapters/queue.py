@@ -19,6 +19,7 @@ from procrastinate.job_context import AbortReason
 from procrastinate.jobs import Job, Status
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 
+from drive_tagger.adapters.postgres.connection import SEARCH_PATH_OPTION
 from drive_tagger.adapters.postgres.sql import query
 from drive_tagger.core.types import MAINTENANCE_QUEUE, Task
 from drive_tagger.errors import InvalidInput, NothingToRefresh, UnknownWorkspace
@@ -109,7 +110,9 @@ def run_worker(
     (the periodic deferrer queues it once per tick whatever the number of workers).
     """
     app = procrastinate.App(
-        connector=procrastinate.PsycopgConnector(conninfo=url, min_size=2, max_size=options.concurrency + 4)
+        connector=procrastinate.PsycopgConnector(
+            conninfo=url, min_size=2, max_size=options.concurrency + 4, kwargs={"options": SEARCH_PATH_OPTION}
+        )
     )
     strategy = BackoffRetry(options.retries, options.backoff_seconds)
     for task, func in tasks.items():

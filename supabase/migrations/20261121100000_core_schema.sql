@@ -1,5 +1,9 @@
 -- Core schema of drive_tagger: workspaces, documents, content-addressed embeddings,
 -- refresh runs, and the categories (filters) and assignments each refresh produces.
+-- (Since 20261207090000_own_schema.sql every object of drive_tagger lives in the drive_tagger
+-- schema, beside an app's own tables; an install made before it is moved there by that migration.)
+create schema if not exists drive_tagger;
+set search_path = drive_tagger, extensions, public;
 
 -- Supabase keeps extensions in their own schema; on plain Postgres we create it.
 -- If pgvector is already installed elsewhere (e.g. public), this is a no-op.

@@ -1,4 +1,8 @@
 -- Stable filters across refreshes, and tagging documents that arrive between refreshes.
+-- (Since 20261207090000_own_schema.sql every object of drive_tagger lives in the drive_tagger
+-- schema, beside an app's own tables; an install made before it is moved there by that migration.)
+create schema if not exists drive_tagger;
+set search_path = drive_tagger, extensions, public;
 
 -- What a refresh changed relative to the previous one: kept, new and retired ids, splits, merges.
 alter table refresh_runs add column changes jsonb not null default '{}'::jsonb;

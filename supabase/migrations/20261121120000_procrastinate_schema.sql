@@ -4,6 +4,10 @@
 -- the queue too. tests/test_jobs_schema.py checks the copy matches the installed package;
 -- on a procrastinate upgrade, add its new files from procrastinate/sql/migrations/ as new
 -- migrations here.
+-- (Since 20261207090000_own_schema.sql every object of drive_tagger lives in the drive_tagger
+-- schema, beside an app's own tables; an install made before it is moved there by that migration.)
+create schema if not exists drive_tagger;
+set search_path = drive_tagger, extensions, public;
 
 -- Procrastinate Schema
 

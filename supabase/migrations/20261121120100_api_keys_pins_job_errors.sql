@@ -1,4 +1,8 @@
 -- API keys (stored hashed), filter names pinned by a person, and the errors of job attempts.
+-- (Since 20261207090000_own_schema.sql every object of drive_tagger lives in the drive_tagger
+-- schema, beside an app's own tables; an install made before it is moved there by that migration.)
+create schema if not exists drive_tagger;
+set search_path = drive_tagger, extensions, public;
 
 create table api_keys (
     id bigint generated always as identity primary key,

@@ -2,6 +2,10 @@
 -- and SQL functions to call with supabase-py `client.rpc(...)`. Works on plain Postgres too:
 -- the `anon` and `authenticated` roles Supabase provides are created when missing.
 -- Our own backend (CLI, API, workers) connects as the tables' owner and is not subject to RLS.
+-- (Since 20261207090000_own_schema.sql every object of drive_tagger lives in the drive_tagger
+-- schema, beside an app's own tables; an install made before it is moved there by that migration.)
+create schema if not exists drive_tagger;
+set search_path = drive_tagger, extensions, public;
 
 do $$
 begin
@@ -28,7 +32,7 @@ create index workspace_members_user_idx on workspace_members (user_id);
 -- The caller's user id from PostgREST's request.jwt.claims; null when there is none.
 create function request_user_id() returns uuid
     language sql stable
-    set search_path = public
+    set search_path = drive_tagger
 as $$
     select nullif(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub', '')::uuid
 $$;
@@ -37,7 +41,7 @@ $$;
 -- table without recursing through its own policy.
 create function member_workspace_ids() returns setof bigint
     language sql stable security definer
-    set search_path = public
+    set search_path = drive_tagger
 as $$
     select workspace_id from workspace_members where user_id = request_user_id()
 $$;
@@ -84,7 +88,7 @@ create policy members_manage_pins on category_pins for all to authenticated
 create policy members_read_own_memberships on workspace_members for select to authenticated
     using (user_id = request_user_id());
 
-grant usage on schema public to anon, authenticated;
+grant usage on schema drive_tagger to anon, authenticated;
 grant usage on schema extensions to anon, authenticated;
 grant select on workspaces, documents, embeddings, refresh_runs, categories, document_categories,
     workspace_members to authenticated;
@@ -99,7 +103,7 @@ create function category_filters(workspace text)
 returns table (category_id integer, parent_category_id integer, name text, description text,
                keywords text[], size integer, documents bigint, named_by text, pinned boolean)
     language sql stable
-    set search_path = public, extensions
+    set search_path = drive_tagger, extensions
 as $$
     select c.category_id, c.parent_category_id, coalesce(p.name, c.name), c.description,
            c.keywords, c.size,
@@ -119,7 +123,7 @@ create function filter_documents(workspace text, category integer, "limit" integ
                                  "offset" integer default 0)
 returns table (document_id bigint, external_id text, title text, score real, rank smallint)
     language sql stable
-    set search_path = public, extensions
+    set search_path = drive_tagger, extensions
 as $$
     select d.id, d.external_id, d.title, dc.score, dc.rank
     from workspaces w
@@ -135,7 +139,7 @@ $$;
 create function document_tags(document bigint)
 returns table (category_id integer, parent_category_id integer, name text, score real, rank smallint)
     language sql stable
-    set search_path = public, extensions
+    set search_path = drive_tagger, extensions
 as $$
     select c.category_id, c.parent_category_id, coalesce(p.name, c.name), dc.score, dc.rank
     from documents d
@@ -153,7 +157,7 @@ create function match_documents(query_embedding extensions.vector(384), workspac
                                 match_count integer default 10)
 returns table (id bigint, external_id text, title text, similarity double precision)
     language sql stable
-    set search_path = public, extensions
+    set search_path = drive_tagger, extensions
 as $$
     select d.id, d.external_id, d.title, 1 - (e.embedding <=> match_documents.query_embedding)
     from workspaces w

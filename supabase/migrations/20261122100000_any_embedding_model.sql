@@ -1,6 +1,10 @@
 -- Vectors of any embedding model: each model records its dimensions (as the model reports them,
 -- when its first vectors are stored), vectors and centroids are stored at their own length, and
 -- each model gets its own ANN index, since pgvector indexes one dimension at a time.
+-- (Since 20261207090000_own_schema.sql every object of drive_tagger lives in the drive_tagger
+-- schema, beside an app's own tables; an install made before it is moved there by that migration.)
+create schema if not exists drive_tagger;
+set search_path = drive_tagger, extensions, public;
 
 create table embedding_models (
     model text primary key,
@@ -21,7 +25,7 @@ alter table embedding_models enable row level security;
 -- which builds the graph in one pass instead of row by row. Returns the index's name, or null.
 create function ensure_model_index(model_name text) returns text
     language plpgsql
-    set search_path = public, extensions
+    set search_path = drive_tagger, extensions
 as $$
 declare
     dims integer;
@@ -53,7 +57,7 @@ drop function match_documents(extensions.vector, text, integer);
 create function match_documents(query_embedding extensions.vector, workspace text, match_count integer default 10)
 returns table (id bigint, external_id text, title text, similarity double precision)
     language plpgsql stable
-    set search_path = public, extensions
+    set search_path = drive_tagger, extensions
     set hnsw.iterative_scan = relaxed_order
 as $$
 declare

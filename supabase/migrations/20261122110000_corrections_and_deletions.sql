@@ -1,4 +1,8 @@
 -- What people decide about their filters, kept so that later refreshes honour it, and deletions.
+-- (Since 20261207090000_own_schema.sql every object of drive_tagger lives in the drive_tagger
+-- schema, beside an app's own tables; an install made before it is moved there by that migration.)
+create schema if not exists drive_tagger;
+set search_path = drive_tagger, extensions, public;
 
 -- Vectors are shared by every document carrying their text; once the last such document is
 -- deleted the vector goes too, which needs documents found by hash alone.
@@ -38,7 +42,7 @@ grant select on corrections to authenticated;
 -- The members of a workspace's active filters, by filter (their best link at its level).
 create function active_members(ws bigint, filters integer[]) returns bigint[]
     language sql stable
-    set search_path = public
+    set search_path = drive_tagger
 as $$
     select coalesce(array_agg(distinct dc.document_id order by dc.document_id), '{}')
     from document_categories dc join workspaces w on w.active_refresh_id = dc.refresh_id
@@ -51,7 +55,7 @@ create function record_correction(ws bigint, what correction_kind, category inte
                                   other integer default null, filter_name text default null,
                                   made_by uuid default null) returns bigint
     language plpgsql
-    set search_path = public, extensions
+    set search_path = drive_tagger, extensions
 as $$
 declare
     made bigint;
@@ -111,7 +115,7 @@ $$;
 -- workspace: the same queueing lock); returns the job's id.
 create function queue_workspace_refresh(workspace_slug text) returns bigint
     language plpgsql
-    set search_path = public
+    set search_path = drive_tagger
 as $$
 declare
     job bigint;
@@ -142,7 +146,7 @@ create function apply_member_correction(workspace text, what correction_kind, ca
                                         documents text[], other integer default null,
                                         filter_name text default null) returns bigint
     language plpgsql security definer
-    set search_path = public
+    set search_path = drive_tagger
 as $$
 declare
     ws bigint;
@@ -165,19 +169,19 @@ revoke execute on function apply_member_correction(text, correction_kind, intege
     from public, anon, authenticated;
 
 create function move_documents(workspace text, documents text[], category integer) returns bigint
-    language sql security definer set search_path = public
+    language sql security definer set search_path = drive_tagger
 as $$ select apply_member_correction(workspace, 'move', category, documents) $$;
 
 create function merge_filters(workspace text, keep integer, absorb integer) returns bigint
-    language sql security definer set search_path = public
+    language sql security definer set search_path = drive_tagger
 as $$ select apply_member_correction(workspace, 'merge', keep, '{}', absorb) $$;
 
 create function split_filter(workspace text, category integer) returns bigint
-    language sql security definer set search_path = public
+    language sql security definer set search_path = drive_tagger
 as $$ select apply_member_correction(workspace, 'split', category, '{}') $$;
 
 create function create_filter(workspace text, name text, documents text[]) returns bigint
-    language sql security definer set search_path = public
+    language sql security definer set search_path = drive_tagger
 as $$ select apply_member_correction(workspace, 'learned', null, documents, null, name) $$;
 
 revoke execute on function move_documents(text, text[], integer), merge_filters(text, integer, integer),

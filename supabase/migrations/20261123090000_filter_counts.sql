@@ -1,5 +1,9 @@
 -- Reads that stay flat as a workspace grows: each category carries its document count, so
 -- listing filters never counts links, and a filter's page is read from an index in its order.
+-- (Since 20261207090000_own_schema.sql every object of drive_tagger lives in the drive_tagger
+-- schema, beside an app's own tables; an install made before it is moved there by that migration.)
+create schema if not exists drive_tagger;
+set search_path = drive_tagger, extensions, public;
 
 -- Links to the category (its documents, second tags included): written by the refresh that makes
 -- the category, then kept right by arrivals, moves and deletions in the statements that change
@@ -19,7 +23,7 @@ create or replace function category_filters(workspace text)
 returns table (category_id integer, parent_category_id integer, name text, description text,
                keywords text[], size integer, documents bigint, named_by text, pinned boolean)
     language sql stable
-    set search_path = public, extensions
+    set search_path = drive_tagger, extensions
 as $$
     select c.category_id, c.parent_category_id, coalesce(p.name, c.name), c.description,
            c.keywords, c.size, c.documents::bigint,
@@ -38,7 +42,7 @@ create or replace function filter_documents(workspace text, category integer, "l
                                             "offset" integer default 0)
 returns table (document_id bigint, external_id text, title text, score real, rank smallint)
     language sql stable
-    set search_path = public, extensions
+    set search_path = drive_tagger, extensions
 as $$
     select d.id, d.external_id, d.title, dc.score, dc.rank
     from document_categories dc
@@ -55,7 +59,7 @@ create or replace function record_correction(ws bigint, what correction_kind, ca
                                              other integer default null, filter_name text default null,
                                              made_by uuid default null) returns bigint
     language plpgsql
-    set search_path = public, extensions
+    set search_path = drive_tagger, extensions
 as $$
 declare
     made bigint;

@@ -1,6 +1,10 @@
 -- Which documents still wait for a vector, found without comparing the whole workspace with the
 -- embeddings: an ingest of one document into a workspace of a million then reads only what it
 -- stored, not a million rows.
+-- (Since 20261207090000_own_schema.sql every object of drive_tagger lives in the drive_tagger
+-- schema, beside an app's own tables; an install made before it is moved there by that migration.)
+create schema if not exists drive_tagger;
+set search_path = drive_tagger, extensions, public;
 
 -- The model whose vector the document's text is known to have; null: not known yet (new or
 -- changed text, or the workspace switched model). Set when vectors are stored, and by the
@@ -20,7 +24,7 @@ create index documents_pending_vector_idx on documents (workspace_id) where vect
 -- memory and one parallel worker beside the leader.
 create or replace function ensure_model_index(model_name text) returns text
     language plpgsql
-    set search_path = public, extensions
+    set search_path = drive_tagger, extensions
 as $$
 declare
     dims integer;
@@ -63,7 +67,7 @@ revoke execute on function ensure_model_index(text) from public, anon, authentic
 create or replace function match_documents(query_embedding extensions.vector, workspace text, match_count integer default 10)
 returns table (id bigint, external_id text, title text, similarity double precision)
     language plpgsql stable
-    set search_path = public, extensions
+    set search_path = drive_tagger, extensions
     set hnsw.iterative_scan = relaxed_order
     set ivfflat.iterative_scan = relaxed_order
 as $$

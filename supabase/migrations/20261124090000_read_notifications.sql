@@ -2,10 +2,14 @@
 -- page, a document's tags or a key check reads tells listeners so on the channel
 -- `drive_tagger_reads` (delivered at commit, once per transaction however many statements
 -- notified). The API clears its read cache on each notification (drive_tagger/api/read_cache.py).
+-- (Since 20261207090000_own_schema.sql every object of drive_tagger lives in the drive_tagger
+-- schema, beside an app's own tables; an install made before it is moved there by that migration.)
+create schema if not exists drive_tagger;
+set search_path = drive_tagger, extensions, public;
 
 create function notify_reads() returns trigger
     language plpgsql
-    set search_path = public
+    set search_path = drive_tagger
 as $$
 begin
     perform pg_notify('drive_tagger_reads', '');

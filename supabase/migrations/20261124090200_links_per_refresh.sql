@@ -4,6 +4,10 @@
 -- table with no index or key to maintain, which is then indexed in bulk and attached (its keys
 -- checked by one query each), and pruning a generation drops its partition instead of deleting
 -- its rows one by one.
+-- (Since 20261207090000_own_schema.sql every object of drive_tagger lives in the drive_tagger
+-- schema, beside an app's own tables; an install made before it is moved there by that migration.)
+create schema if not exists drive_tagger;
+set search_path = drive_tagger, extensions, public;
 
 alter table document_categories rename to document_categories_unpartitioned;
 alter index document_categories_pkey rename to document_categories_unpartitioned_pkey;
@@ -31,7 +35,7 @@ create index document_categories_document_idx on document_categories (document_i
 -- own (RLS on, no policy); they read links through the parent and its policy.
 create function new_links_partition(refresh bigint) returns text
     language plpgsql
-    set search_path = public
+    set search_path = drive_tagger
 as $$
 declare
     partition text := 'document_categories_r' || refresh;
@@ -48,7 +52,7 @@ $$;
 -- Indexes the partition in bulk, checks its keys and makes it part of the parent.
 create function attach_links_partition(refresh bigint) returns void
     language plpgsql
-    set search_path = public
+    set search_path = drive_tagger
 as $$
 begin
     perform set_config('maintenance_work_mem', '512MB', true);
@@ -60,7 +64,7 @@ $$;
 -- The partitions of a workspace's refreshes other than the given ones, dropped.
 create function drop_links_partitions(workspace bigint, keep bigint[]) returns void
     language plpgsql
-    set search_path = public
+    set search_path = drive_tagger
 as $$
 declare
     refresh bigint;

@@ -3,6 +3,11 @@
 -- apart join that filter, and it must not read every body of a large workspace to know them.
 -- '' when its structure shows none; null for a document stored before this migration, until
 -- the next refresh reads it.
+-- (Since 20261207090000_own_schema.sql every object of drive_tagger lives in the drive_tagger
+-- schema, beside an app's own tables; an install made before it is moved there by that migration.)
+create schema if not exists drive_tagger;
+set search_path = drive_tagger, extensions, public;
+
 alter table documents add column form text;
 
 -- The few documents that have a form, per workspace (most have none).

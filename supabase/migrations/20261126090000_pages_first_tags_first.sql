@@ -2,6 +2,11 @@
 -- a further tag, each group best match first: "Marketing" opened with a meeting note whose own
 -- filter is "Meeting Notes" because that note scored high against both. The page index follows
 -- the new order, so a page is still one index range of (refresh, category).
+-- (Since 20261207090000_own_schema.sql every object of drive_tagger lives in the drive_tagger
+-- schema, beside an app's own tables; an install made before it is moved there by that migration.)
+create schema if not exists drive_tagger;
+set search_path = drive_tagger, extensions, public;
+
 create index document_categories_rank_page_idx
     on document_categories (refresh_id, category_id, rank, score desc, document_id);
 drop index document_categories_page_idx;
@@ -11,7 +16,7 @@ create or replace function filter_documents(workspace text, category integer, "l
                                             "offset" integer default 0)
 returns table (document_id bigint, external_id text, title text, score real, rank smallint)
     language sql stable
-    set search_path = public, extensions
+    set search_path = drive_tagger, extensions
 as $$
     select d.id, d.external_id, d.title, dc.score, dc.rank
     from document_categories dc

@@ -3,6 +3,10 @@
 -- its own writes to category_pins) meet the same filter-name rules and the same document-id
 -- rules, because those rules live here. Also: members can search (match_documents), and each API
 -- role may execute exactly what it needs.
+-- (Since 20261207090000_own_schema.sql every object of drive_tagger lives in the drive_tagger
+-- schema, beside an app's own tables; an install made before it is moved there by that migration.)
+create schema if not exists drive_tagger;
+set search_path = drive_tagger, extensions, public;
 
 -- Supabase's service_role (an app's backend key; it bypasses Row Level Security), created on plain
 -- Postgres as anon and authenticated were, so that the grants below mean the same on both.
@@ -147,7 +151,7 @@ alter table corrections add constraint corrections_name_rules
 -- session locks of adapters/postgres/workspaces.py), so two at once cannot both take a name.
 create function drive_tagger_filter_name_write() returns trigger
     language plpgsql
-    set search_path = public
+    set search_path = drive_tagger
 as $$
 declare
     key text;
@@ -213,7 +217,7 @@ create trigger corrections_name_rules before insert or update of name on correct
 -- first five, each cut to 200 characters: a caller's input is not echoed whole).
 create function workspace_document_ids(ws bigint, external_ids text[]) returns bigint[]
     language plpgsql stable
-    set search_path = public
+    set search_path = drive_tagger
 as $$
 declare
     found_ids bigint[];
@@ -245,7 +249,7 @@ create or replace function record_correction(ws bigint, what correction_kind, ca
                                              other integer default null, filter_name text default null,
                                              made_by uuid default null) returns bigint
     language plpgsql
-    set search_path = public, extensions
+    set search_path = drive_tagger, extensions
 as $$
 declare
     made bigint;
@@ -327,7 +331,7 @@ create or replace function apply_member_correction(workspace text, what correcti
                                                    documents text[], other integer default null,
                                                    filter_name text default null) returns bigint
     language plpgsql security definer
-    set search_path = public
+    set search_path = drive_tagger
 as $$
 declare
     ws bigint;
@@ -378,7 +382,7 @@ begin
         new_links_partition(bigint), attach_links_partition(bigint), drop_links_partitions(bigint, bigint[]),
         drive_tagger_filter_name_write(), workspace_document_ids(bigint, text[])
         from service_role;
-    grant usage on schema public, extensions to service_role;
+    grant usage on schema drive_tagger, extensions to service_role;
     grant select on workspaces, documents, embeddings, embedding_models, categories, category_pins,
         document_categories to service_role;
     grant select, insert, delete on workspace_members to service_role;

@@ -4,6 +4,10 @@
 -- the active filters are still of the old model: each refresh run now records the model whose
 -- vectors it clustered, so that arrivals are matched, and the next refresh is seeded, only by
 -- centroids of the workspace's own model.
+-- (Since 20261207090000_own_schema.sql every object of drive_tagger lives in the drive_tagger
+-- schema, beside an app's own tables; an install made before it is moved there by that migration.)
+create schema if not exists drive_tagger;
+set search_path = drive_tagger, extensions, public;
 
 alter table refresh_runs add column embedding_model text;
 comment on column refresh_runs.embedding_model is
@@ -26,7 +30,7 @@ where w.id = r.workspace_id
 -- A run records the workspace's model when it starts, whoever starts it.
 create function drive_tagger_refresh_run_model() returns trigger
     language plpgsql
-    set search_path = public
+    set search_path = drive_tagger
 as $$
 begin
     if new.embedding_model is null then

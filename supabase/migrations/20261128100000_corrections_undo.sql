@@ -6,6 +6,10 @@
 -- filters its documents were taken out of. An undo marks the correction undone: refreshes stop
 -- applying it, the refresh after the undo reverses what a merge or a split reshaped (their ids and
 -- names come back), and the undo of a move re-places its documents at once.
+-- (Since 20261207090000_own_schema.sql every object of drive_tagger lives in the drive_tagger
+-- schema, beside an app's own tables; an install made before it is moved there by that migration.)
+create schema if not exists drive_tagger;
+set search_path = drive_tagger, extensions, public;
 
 alter table corrections
     -- merge: the filter absorbed into category_id
@@ -28,7 +32,7 @@ comment on column corrections.groups is
 -- The names the workspace's active filters show (a pinned name wins), by id.
 create function active_filter_names(ws bigint, filters integer[]) returns jsonb
     language sql stable
-    set search_path = public
+    set search_path = drive_tagger
 as $$
     select coalesce(jsonb_object_agg(c.category_id::text, coalesce(p.name, c.name)), '{}')
     from categories c
@@ -44,7 +48,7 @@ create or replace function record_correction(ws bigint, what correction_kind, ca
                                              other integer default null, filter_name text default null,
                                              made_by uuid default null) returns bigint
     language plpgsql
-    set search_path = public, extensions
+    set search_path = drive_tagger, extensions
 as $$
 declare
     made bigint;
@@ -147,7 +151,7 @@ $$;
 -- (the pin is kept while the filter is gone; put back if it went and no filter took the name).
 create function record_undo(ws bigint, correction bigint, made_by uuid default null) returns correction_kind
     language plpgsql
-    set search_path = public, extensions
+    set search_path = drive_tagger, extensions
 as $$
 declare
     active bigint;
@@ -232,7 +236,7 @@ $$;
 -- the undo of anything else is applied by the refresh it queues. Returns the correction's id.
 create function undo_correction(workspace text, correction bigint) returns bigint
     language plpgsql security definer
-    set search_path = public
+    set search_path = drive_tagger
 as $$
 declare
     ws bigint;
@@ -253,7 +257,7 @@ $$;
 -- no name.
 create or replace function drive_tagger_filter_name_write() returns trigger
     language plpgsql
-    set search_path = public
+    set search_path = drive_tagger
 as $$
 declare
     key text;

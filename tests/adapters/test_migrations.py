@@ -7,7 +7,7 @@ def _columns(conn, table):
         r[0]: r[1]
         for r in conn.execute(
             "select column_name, udt_name from information_schema.columns "
-            "where table_schema = 'public' and table_name = %s",
+            "where table_schema = 'drive_tagger' and table_name = %s",
             (table,),
         )
     }

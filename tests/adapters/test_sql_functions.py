@@ -154,7 +154,7 @@ def test_pinning_a_filter_that_is_not_active_is_refused(db, two_workspaces):
 def _executable_by(db, role: str) -> set[str]:
     rows = db.conn.execute(
         """select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-           where n.nspname = 'public' and has_function_privilege(%s, p.oid, 'execute')""",
+           where n.nspname = 'drive_tagger' and has_function_privilege(%s, p.oid, 'execute')""",
         (role,),
     ).fetchall()
     return {r[0] for r in rows}

@@ -174,7 +174,7 @@ def test_each_app_function_answers_each_caller_as_the_table_says(db, facts, func
 def _executable_by(conn, role: str) -> set[str]:
     rows = conn.execute(
         """select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-           where n.nspname = 'public' and has_function_privilege(%s, p.oid, 'execute')""",
+           where n.nspname = 'drive_tagger' and has_function_privilege(%s, p.oid, 'execute')""",
         (role,),
     ).fetchall()
     return {r[0] for r in rows}

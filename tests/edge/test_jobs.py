@@ -175,7 +175,7 @@ def test_a_worker_killed_mid_refresh_keeps_the_filters_and_another_worker_retrie
     before = db.refreshes.filters(workspace.id)
     # Hold the workspace row so the refresh stops at its final commit step, mid-refresh.
     with psycopg.connect(database_url) as blocker:
-        blocker.execute("select 1 from workspaces where id = %s for no key update", (workspace.id,))
+        blocker.execute("select 1 from drive_tagger.workspaces where id = %s for no key update", (workspace.id,))
         job_id, _ = request_refresh(db.jobs, sample_workspace)
         first = workers()
         _wait_until_the_refresh_blocks(db)
@@ -210,7 +210,7 @@ def test_sigterm_stops_a_worker_within_its_grace_period_and_the_job_is_done_by_a
 ):
     workspace = db.documents.workspace(sample_workspace)
     with psycopg.connect(database_url) as blocker:
-        blocker.execute("select 1 from workspaces where id = %s for no key update", (workspace.id,))
+        blocker.execute("select 1 from drive_tagger.workspaces where id = %s for no key update", (workspace.id,))
         job_id, _ = request_refresh(db.jobs, sample_workspace)
         first = workers(DRIVE_TAGGER_WORKER_GRACE_SECONDS="1")
         _wait_until_the_refresh_blocks(db)

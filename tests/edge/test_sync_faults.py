@@ -14,7 +14,7 @@ from tests.workers import wait_for
 
 DRIVE_TAGGER = Path(sys.executable).parent / "drive-tagger"
 APP_TABLE = """
-    create table app_files (
+    create table public.app_files (
         id bigint primary key, workspace text, title text, body text, updated_at timestamptz default now()
     );
     insert into app_files (id, workspace, body)
@@ -24,7 +24,7 @@ APP_TABLE = """
 SLOW_STORE = """
     create function slow_store() returns trigger language plpgsql as $$
     begin perform pg_sleep(60); return null; end $$;
-    create trigger slow_store before insert on documents for each statement execute function slow_store();
+    create trigger slow_store before insert on drive_tagger.documents for each statement execute function slow_store();
 """
 
 
@@ -62,7 +62,7 @@ def test_postgres_killed_mid_sync_is_one_error_line_and_the_next_sync_completes(
     assert len(stderr.splitlines()) == 1 and stderr.startswith("error: lost the "), stderr
     own_server.start()
     with psycopg.connect(own_server.url, autocommit=True) as conn:
-        conn.execute("drop trigger slow_store on documents")
+        conn.execute("drop trigger slow_store on drive_tagger.documents")
     again = _sync(own_server.url, tmp_path)
     stdout, stderr = again.communicate(timeout=120)
     assert again.returncode == 0, stderr
@@ -72,7 +72,8 @@ def test_postgres_killed_mid_sync_is_one_error_line_and_the_next_sync_completes(
 REFUSING_STORE = """
     create function refuse_store() returns trigger language plpgsql as $$
     begin raise exception 'the store refuses writes today'; end $$;
-    create trigger refuse_store before insert on documents for each statement execute function refuse_store();
+    create trigger refuse_store before insert on drive_tagger.documents
+        for each statement execute function refuse_store();
 """
 
 

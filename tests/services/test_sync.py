@@ -15,7 +15,7 @@ from drive_tagger.services import sync as sync_service
 from drive_tagger.services.sync import sync_workspaces
 
 FILES = """
-    create table app_files (
+    create table public.app_files (
         id bigint generated always as identity primary key,
         workspace text not null,
         title text,
@@ -23,9 +23,9 @@ FILES = """
         deleted boolean not null default false,
         updated_at timestamptz not null default now()
     );
-    create function touch() returns trigger language plpgsql as $$
+    create function public.touch() returns trigger language plpgsql as $$
     begin new.updated_at := now(); return new; end $$;
-    create trigger touch before update on app_files for each row execute function touch();
+    create trigger touch before update on public.app_files for each row execute function public.touch();
 """
 
 
@@ -148,7 +148,7 @@ def test_the_sync_command_embeds_and_queues_a_refresh(db, files, env, monkeypatc
 
 
 LOOSE = """
-    create table app_notes (id text, workspace text, body text, updated_at timestamptz default now())
+    create table public.app_notes (id text, workspace text, body text, updated_at timestamptz default now())
 """
 
 

@@ -12,8 +12,9 @@ import psycopg
 
 from drive_tagger.errors import DatabaseUnavailable
 
-# pgvector may live in the `extensions` schema (Supabase's layout, and ours).
-SEARCH_PATH_OPTION = "-c search_path=public,extensions"
+# Our objects live in the `drive_tagger` schema (beside an app's own tables in `public`), pgvector in
+# `extensions` (Supabase's layout, and ours).
+SEARCH_PATH_OPTION = "-c search_path=drive_tagger,extensions,public"
 # How long opening a connection may take (libpq's own default is to wait for ever).
 CONNECT_TIMEOUT_SECONDS = 10
 # How long the pool keeps retrying a connection its server refuses before it gives that slot up.

@@ -19,7 +19,7 @@ from drive_tagger.errors import InvalidInput, SourceUnavailable
 
 @dataclass(frozen=True)
 class SourceColumns:
-    table: str  # "schema.table" or "table"
+    table: str  # "schema.table", or "table" for one in public (the app's schema, not ours)
     id: str
     workspace: str
     text: str
@@ -48,6 +48,8 @@ class SourceTable:
         parts = columns.table.split(".")
         if not 1 <= len(parts) <= 2 or not all(parts):
             raise InvalidInput(f"DRIVE_TAGGER_SYNC_TABLE must be 'table' or 'schema.table', got {columns.table!r}")
+        # A bare name is the app's table in public: our own `documents` is first on our search_path.
+        parts = ["public", *parts] if len(parts) == 1 else parts
         c = columns
         self._parts = {
             "table": sql.Identifier(*parts),
