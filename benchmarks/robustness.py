@@ -43,7 +43,6 @@ SEEDS = 8
 QUICK_SIZES = (60, 150)
 QUICK_SEEDS = 2
 GROWTH = 0.1  # services/evaluate.py's default: the share added before the second refresh
-PROMPT = "This document is about {}."
 
 
 @dataclass
@@ -180,27 +179,21 @@ def run_ours(pipe: Pipeline, col, rows: np.ndarray, seed: int) -> dict:
 
 
 def _fidelity(pipe: Pipeline, vectors: np.ndarray, groups, label_of: dict[int, str]) -> float | None:
-    """Share of tagged documents whose own filter's "This document is about {label}." is the
-    nearest among its siblings' (per level: the top-level filters; each filter's sub-filters)."""
-    right = total = 0
-    for primary, ids in groups:
-        if len(ids) < 2:
-            continue
-        prompts = pipe.embed_prompts([PROMPT.format(label_of[i]) for i in ids])
-        mask = np.isin(primary, ids)
-        if not mask.any():
-            continue
-        nearest = np.asarray(ids)[np.argmax(vectors[mask] @ prompts.T, axis=1)]
-        right += int((nearest == primary[mask]).sum())
-        total += int(mask.sum())
-    return round(right / total, 4) if total else None
+    """core/metrics.name_fidelity with each filter's label put to the model as `drive-tagger eval`
+    puts it (per level: the top-level filters; each filter's sub-filters)."""
+    from drive_tagger.core.metrics import FIDELITY_PROMPT, name_fidelity
+
+    ids = list(label_of)
+    prompts = pipe.embed_prompts([FIDELITY_PROMPT.format(label_of[i]) for i in ids])
+    fidelity = name_fidelity(vectors, groups, dict(zip(ids, prompts, strict=True)))
+    return None if fidelity is None else round(fidelity, 4)
 
 
 # ---- scores ---------------------------------------------------------------------------------
 
 
 def _scores(gold: np.ndarray, top: np.ndarray, levels: list[np.ndarray]) -> dict:
-    from drive_tagger.core.metrics import clustering_scores
+    from drive_tagger.core.metrics import best_match_f1, clustering_scores
 
     scores = clustering_scores(gold.tolist(), top)
     return {
@@ -208,23 +201,6 @@ def _scores(gold: np.ndarray, top: np.ndarray, levels: list[np.ndarray]) -> dict
         "untagged": round(scores["untagged"], 4),
         "best_f1": round(best_match_f1(gold, levels), 4),
     }
-
-
-def best_match_f1(gold: np.ndarray, levels: list[np.ndarray]) -> float:
-    """Each true kind's best F1 against any cluster of any level (-1 is no cluster), weighted by
-    the kind's size."""
-    total = 0.0
-    for kind in np.unique(gold):
-        truth = gold == kind
-        best = 0.0
-        for labels in levels:
-            for cluster in np.unique(labels[labels >= 0]):
-                member = labels == cluster
-                both = int((truth & member).sum())
-                if both:
-                    best = max(best, 2 * both / (int(truth.sum()) + int(member.sum())))
-        total += best * truth.sum()
-    return total / len(gold)
 
 
 def run_other(name: str, pipe: Pipeline, col, rows: np.ndarray, seed: int) -> dict:

@@ -71,6 +71,10 @@ def _say_if_remade(report) -> None:
 def evaluate(
     corpus: Annotated[Path, typer.Argument(help="Labelled JSONL(.gz): id, text, label, optional title.")],
     limit: Annotated[int | None, typer.Option(help="Evaluate a seeded random sample of this size.")] = None,
+    assignments: Annotated[
+        Path | None,
+        typer.Option(help="Write each document's label, top-level and deepest filter to this CSV file."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run the real pipeline on a labelled corpus and print NMI, ARI, purity (also of the deepest
@@ -80,8 +84,17 @@ def evaluate(
     ctx = context()
     db = ctx.database
     result = run_evaluation(
-        db.documents, db.refreshes, ctx.embedder, corpus, limit=limit, params=ctx.refresh_params(), namer=ctx.namer()
+        db.documents,
+        db.refreshes,
+        ctx.embedder,
+        corpus,
+        limit=limit,
+        params=ctx.refresh_params(),
+        namer=ctx.namer(),
+        assignments=assignments is not None,
     )
+    if assignments is not None:
+        _write_assignments(assignments, result.pop("assignments"))
     if as_json:
         print_json(result)
         return
@@ -93,8 +106,25 @@ def evaluate(
         f"filters {result['filters']} ({result['sub_filters']} sub-filters)  "
         f"stability {result['stability']:.3f}  name accuracy {result['name_accuracy']:.3f}"
     )
+    typer.echo(
+        f"best-match F1 {result['best_match_f1']:.3f}  name fidelity {_share(result['name_fidelity'])}"
+        f" (top keywords: {_share(result['keyword_fidelity'])})"
+    )
     typer.echo(f"filters: {'; '.join(result['filter_names'])}  (junk names: {result['junk_names']})")
     typer.echo("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result["seconds"].items()))
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _write_assignments(path: Path, rows: list[dict]) -> None:
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["id", "label", "top_filter", "deepest_filter"])
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 @handles_errors

@@ -1,4 +1,5 @@
-"""Agreement of a tagging with gold labels: NMI, ARI, purity, the untagged share, and name accuracy."""
+"""Agreement of a tagging with gold labels (NMI, ARI, purity, the untagged share, best-match F1,
+name accuracy) and of names with their filters (name fidelity)."""
 
 from __future__ import annotations
 
@@ -49,3 +50,52 @@ def majority_labels(gold: Sequence[str], predicted: Sequence[int], groups: Seque
         labels = sorted(g for g, p in zip(gold, predicted, strict=True) if p == group)
         result.append(max(sorted(set(labels)), key=labels.count) if labels else None)
     return result
+
+
+def best_match_f1(gold: Sequence[str], levels: Sequence[np.ndarray]) -> float:
+    """Each gold kind's best F1 against any filter of any level (-1: no filter), weighted by the
+    kind's size: whether a person finds every kind somewhere in the sidebar."""
+    gold = np.asarray(gold)
+    if not len(gold):
+        return 0.0
+    total = 0.0
+    for kind in np.unique(gold):
+        truth = gold == kind
+        best = 0.0
+        for labels in levels:
+            labels = np.asarray(labels)
+            for cluster in np.unique(labels[labels >= 0]):
+                member = labels == cluster
+                both = int((truth & member).sum())
+                if both:
+                    best = max(best, 2 * both / (int(truth.sum()) + int(member.sum())))
+        total += best * int(truth.sum())
+    return total / len(gold)
+
+
+# How a filter's name is put to the model when its fidelity is measured.
+FIDELITY_PROMPT = "This document is about {}."
+
+
+def name_fidelity(
+    vectors: np.ndarray, levels: Sequence[tuple[np.ndarray, Sequence[int]]], label_vectors: dict[int, np.ndarray]
+) -> float | None:
+    """Share of the tagged documents whose own filter's label is the nearest (cosine) among its
+    siblings' labels. `levels`: per set of sibling filters, each document's filter at that level
+    (-1 or another id where it is not in one of them) and the siblings' ids; `label_vectors`:
+    the embedding of FIDELITY_PROMPT with each filter's name (or top keyword). None when no
+    level has two filters."""
+    right = total = 0
+    units = unit_rows(np.asarray(vectors, dtype=np.float64))
+    for assigned, siblings in levels:
+        siblings = list(siblings)
+        if len(siblings) < 2:
+            continue
+        held = np.isin(assigned, siblings)
+        if not held.any():
+            continue
+        labels = unit_rows(np.vstack([label_vectors[s] for s in siblings]).astype(np.float64))
+        nearest = np.asarray(siblings)[np.argmax(units[held] @ labels.T, axis=1)]
+        right += int((nearest == np.asarray(assigned)[held]).sum())
+        total += int(held.sum())
+    return right / total if total else None

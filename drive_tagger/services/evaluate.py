@@ -13,7 +13,14 @@ import numpy as np
 
 from drive_tagger.adapters.tables import read_table_rows
 from drive_tagger.core.keyphrases import capitalised_words
-from drive_tagger.core.metrics import clustering_scores, majority_labels, name_accuracy
+from drive_tagger.core.metrics import (
+    FIDELITY_PROMPT,
+    best_match_f1,
+    clustering_scores,
+    majority_labels,
+    name_accuracy,
+    name_fidelity,
+)
 from drive_tagger.core.naming import AnyWord, Namer, junk_names, name_words
 from drive_tagger.core.params import RefreshParams
 from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore, WorkspaceStore
@@ -70,6 +77,7 @@ def evaluate(
     progress: bool | None = None,
     growth: float = 0.1,
     namer: Namer | None = None,
+    assignments: bool = False,
 ) -> dict:
     """Scores the top-level filters against the gold labels (and leaf_nmi, leaf_purity: of each
     document's deepest filter, its sub-filter where it has one), and their stability: refresh on all
@@ -77,7 +85,11 @@ def evaluate(
     documents whose top-level filter id stayed the same. Scores are of the final refresh.
     name_accuracy is the share of top-level filters whose name is nearest (by the embedder) to
     the gold label of the filter's majority documents; junk_names counts the names (of every
-    level) a person would not write, by the namer's word list.
+    level) a person would not write, by the namer's word list. best_match_f1: each gold kind's
+    best F1 against any filter or sub-filter (core/metrics.best_match_f1); name_fidelity and
+    keyword_fidelity: the share of documents whose own filter's name (or top keyword) is the
+    nearest of its siblings' to the document (core/metrics.name_fidelity). With `assignments`,
+    each document's gold label, top-level and deepest filter (names; None where untagged).
 
     The workspace is dropped afterwards; vectors stay in the content-addressed store, so a
     second run embeds nothing."""
@@ -106,9 +118,8 @@ def evaluate(
         after = refreshes.primary_top_level_tags(workspace.id)
         predicted = _tag_array(after, corpus.documents)
         scores = clustering_scores(corpus.labels, predicted)
-        leaf_scores = clustering_scores(
-            corpus.labels, _tag_array(refreshes.primary_leaf_tags(workspace.id), corpus.documents)
-        )
+        leaf = _tag_array(refreshes.primary_leaf_tags(workspace.id), corpus.documents)
+        leaf_scores = clustering_scores(corpus.labels, leaf)
         kept = [
             before[d.external_id] == after.get(d.external_id) for d in first if before.get(d.external_id) is not None
         ]
@@ -116,6 +127,8 @@ def evaluate(
         filters = [f for f in every_filter if f.parent_category_id is None]
         accuracy = _name_accuracy(embedder, corpus.labels, predicted, filters)
         junk = _junk_names(every_filter, corpus.documents, predicted, (namer.lexicon if namer else AnyWord()).is_word)
+        fidelity = _fidelities(documents, refreshes, embedder, workspace.id, corpus.documents, predicted, leaf)
+        placed = _assignments(corpus, predicted, leaf, every_filter) if assignments else None
         seconds["score"] = round(time.perf_counter() - started, 3)
     finally:
         _drop_workspace(documents, slug)
@@ -133,7 +146,10 @@ def evaluate(
         "filters": len(filters),
         "sub_filters": refreshed.subcategories,
         "stability": round(float(np.mean(kept)) if kept else 0.0, 4),
+        "best_match_f1": round(best_match_f1(corpus.labels, [predicted, leaf]), 4),
         "name_accuracy": round(accuracy, 4),
+        "name_fidelity": None if fidelity[0] is None else round(fidelity[0], 4),
+        "keyword_fidelity": None if fidelity[1] is None else round(fidelity[1], 4),
         "duplicate_names": len(filters) - len({f.name.casefold() for f in filters}),
         "junk_names": len(junk),
         "junk": junk,
@@ -143,12 +159,47 @@ def evaluate(
             f.name: [s.name for s in every_filter if s.parent_category_id == f.category_id] for f in filters
         },
         "seconds": seconds,
-    }
+    } | ({"assignments": placed} if assignments else {})
 
 
 def _tag_array(tags: dict[str, int | None], documents: list[SourceDocument]) -> np.ndarray:
     """Each document's filter id in corpus order, -1 where it has none."""
     return np.array([-1 if tags.get(d.external_id) is None else tags[d.external_id] for d in documents])
+
+
+def _fidelities(documents, refreshes, embedder, workspace_id, corpus_documents, top, leaf) -> tuple:
+    """(name fidelity, top-keyword fidelity) of the final filters, on the documents' stored vectors:
+    the top level's filters are siblings, and so are each filter's sub-filters."""
+    ids, matrix = documents.workspace_vectors(workspace_id, embedder.model_id)
+    external = {row["document_id"]: row["external_id"] for row in refreshes.document_filters(workspace_id)}
+    row_of = {external.get(int(i)): r for r, i in enumerate(ids)}
+    rows = [row_of.get(d.external_id) for d in corpus_documents]
+    have = np.array([r is not None for r in rows], dtype=bool)
+    vectors = matrix[[r for r in rows if r is not None]]
+    every = refreshes.filters(workspace_id)
+    tops = [f.category_id for f in every if f.parent_category_id is None]
+    levels = [(top[have], tops)] + [
+        (leaf[have], [c.category_id for c in every if c.parent_category_id == t]) for t in tops
+    ]
+    results = []
+    for label in (lambda f: f.name, lambda f: f.keywords[0] if f.keywords else f.name):
+        texts = [FIDELITY_PROMPT.format(label(f)) for f in every]
+        label_vectors = dict(zip([f.category_id for f in every], embedder.embed(texts), strict=True)) if every else {}
+        results.append(name_fidelity(vectors, levels, label_vectors))
+    return tuple(results)
+
+
+def _assignments(corpus, top, leaf, every_filter) -> list[dict]:
+    name_of = {f.category_id: f.name for f in every_filter}
+    return [
+        {
+            "id": d.external_id,
+            "label": label,
+            "top_filter": name_of.get(int(t)),
+            "deepest_filter": name_of.get(int(f)),
+        }
+        for d, label, t, f in zip(corpus.documents, corpus.labels, top.tolist(), leaf.tolist(), strict=True)
+    ]
 
 
 def _name_accuracy(embedder: Embedder, gold: list[str], predicted: np.ndarray, filters) -> float:

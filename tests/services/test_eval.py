@@ -58,3 +58,31 @@ def test_corpus_rows_without_labels_are_rejected_with_their_location(tmp_path):
 def test_eval_reports_the_stability_of_filter_ids_as_the_corpus_grows(db, sample_embedder, labelled_corpus):
     result = evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, progress=False)
     assert 0.0 <= result["stability"] <= 1.0 and result["documents"] == 75
+
+
+def test_eval_reports_best_match_f1_name_and_keyword_fidelity(db, sample_embedder, labelled_corpus):
+    result = evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, progress=False)
+    assert 0.3 <= result["best_match_f1"] <= 1.0
+    assert 0.0 <= result["name_fidelity"] <= 1.0 and 0.0 <= result["keyword_fidelity"] <= 1.0
+    assert "assignments" not in result
+
+
+def test_eval_assignments_name_each_documents_top_level_and_deepest_filter(tmp_path, labelled_corpus):
+    import csv
+    import os
+    import sys
+    from pathlib import Path
+
+    out = tmp_path / "assignments.csv"
+    env = {**os.environ, "DRIVE_TAGGER_DATA_DIR": str(tmp_path / "data")}
+    cli = Path(sys.executable).parent / "drive-tagger"
+    done = subprocess.run(
+        [cli, "eval", str(labelled_corpus), "--assignments", str(out)], env=env, capture_output=True, text=True
+    )
+    subprocess.run([cli, "db", "stop"], env=env, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert "best-match F1" in done.stdout and "name fidelity" in done.stdout
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 75 and set(rows[0]) == {"id", "label", "top_filter", "deepest_filter"}
+    filters = next(line for line in done.stdout.splitlines() if line.startswith("filters:"))
+    assert all(r["top_filter"] in filters for r in rows if r["top_filter"])
