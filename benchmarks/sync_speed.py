@@ -21,7 +21,7 @@ from drive_tagger.settings import Settings
 from drive_tagger.wiring import make_source, open_database
 
 TABLE = """
-    create table app_files (
+    create table public.app_files (
         id bigint generated always as identity primary key,
         workspace text not null,
         title text,
@@ -29,10 +29,10 @@ TABLE = """
         deleted boolean not null default false,
         updated_at timestamptz not null default now()
     );
-    create index app_files_updated_idx on app_files (workspace, updated_at);
-    create function touch() returns trigger language plpgsql as $$
+    create index app_files_updated_idx on public.app_files (workspace, updated_at);
+    create function public.touch() returns trigger language plpgsql as $$
     begin new.updated_at := now(); return new; end $$;
-    create trigger touch before update on app_files for each row execute function touch();
+    create trigger touch before update on public.app_files for each row execute function public.touch();
 """
 
 
