@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: setup browser demo test benchmark benchmark-ingest benchmark-cluster benchmark-load benchmark-cli benchmark-ui benchmark-million benchmark-embed benchmark-robustness clean
+.PHONY: setup browser demo test benchmark benchmark-ingest benchmark-cluster benchmark-load benchmark-cli benchmark-ui benchmark-million benchmark-embed benchmark-robustness benchmark-top-level clean
 
 setup: $(VENV)/.installed
 
@@ -79,3 +79,9 @@ benchmark-robustness: setup
 	ls /var/lib/apt/lists/*_main_i18n_Translation-en* >/dev/null 2>&1 || apt-get -o Acquire::Languages=en update -q
 	dpkg -s $(ROBUSTNESS_DEBS) >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(ROBUSTNESS_DEBS)
 	$(BIN)/python -m benchmarks.robustness $(ARGS)
+
+# The model selection alone on the same collections and subsets (no names, no peers): a minute or two.
+benchmark-top-level: setup
+	ls /var/lib/apt/lists/*_main_i18n_Translation-en* >/dev/null 2>&1 || apt-get -o Acquire::Languages=en update -q
+	dpkg -s $(ROBUSTNESS_DEBS) >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(ROBUSTNESS_DEBS)
+	$(BIN)/python -m benchmarks.top_level $(ARGS)
