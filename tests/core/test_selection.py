@@ -152,11 +152,10 @@ def test_a_cloud_without_topics_separates_no_better_than_its_reference():
         leaves = selection.leaf_clusters(cloud, params)
         leaves = np.arange(400) % 40 if leaves is None else leaves
         partitions = selection.candidate_partitions(cloud, leaves, 8, params.polish_iterations)
-        distances = selection._cosine_distances(cloud)
         references = reference_silhouettes(cloud, 8, params, np.random.RandomState(seed))
         assert references[2] > 0.2  # the two-way bias a raw silhouette carries
         for k, labels in partitions.items():
-            assert abs(selection._silhouette(distances, labels) - references[k]) < 0.05, (seed, k)
+            assert abs(selection._silhouette(cloud, labels) - references[k]) < 0.05, (seed, k)
 
 
 def test_four_topics_in_two_far_apart_pairs_get_four_filters_not_two():
@@ -206,18 +205,17 @@ def test_a_number_of_filters_near_the_stability_bar_does_not_replace_a_still_sta
     assert int(choice(0.0).labels.max()) + 1 == 6  # without the margin, 0.92 swaps three filters for six
 
 
-def test_the_silhouette_is_scikit_learns_on_the_same_distances():
+def test_the_silhouette_is_scikit_learns_with_the_cosine_metric():
     from sklearn.metrics import silhouette_score
 
-    from drive_tagger.core.selection import _cosine_distances, _silhouette
+    from drive_tagger.core.selection import _silhouette
 
     vectors, truth = _blobs(300, 4)
     reduced = unit_rows(vectors)
-    distances = _cosine_distances(reduced)
     truth[0] = 9  # a document alone in its group scores 0
-    expected = silhouette_score(distances, truth, metric="precomputed")
-    assert abs(_silhouette(distances, truth) - expected) < 1e-5
-    assert _silhouette(distances, np.zeros(300, dtype=int)) == -1.0
+    expected = silhouette_score(reduced, truth, metric="cosine")
+    assert abs(_silhouette(reduced, truth) - expected) < 1e-5
+    assert _silhouette(reduced, np.zeros(300, dtype=int)) == -1.0
 
 
 def test_a_previous_two_way_top_level_is_judged_beyond_its_reference_as_a_fresh_one_is(monkeypatch):
