@@ -76,6 +76,8 @@ class DocumentClusterer:
         fit_rows = np.sort(rng.choice(n, p.max_fit, replace=False)) if n > p.max_fit else np.arange(n)
         if len(fit_rows) <= p.duplicate_check_max:
             fit_rows = fit_rows[one_per_clump(X[fit_rows], p.duplicate_similarity)]
+        if len(fit_rows) < 6:  # a drive of copies of a few documents: too few to part
+            return _single_cluster(X)
         X_fit = X[fit_rows]
         project = _reduction(X_fit, p)
         reduced = project(X_fit)
@@ -269,7 +271,7 @@ def _clear_splits(X: np.ndarray, top: np.ndarray, k_top: int, p: ClusteringParam
         best, best_score = np.zeros(len(rows), dtype=np.int64), p.clear_split_silhouette
         for k in range(2, min(6, len(rows) // 3) + 1):
             labels = KMeans(k, n_init=4, random_state=p.seed).fit(X[rows]).labels_
-            if np.bincount(labels).min() < 3:
+            if len(np.unique(labels)) < k or np.bincount(labels).min() < 3:  # copies: fewer parts than asked
                 continue
             score = silhouette_score(X[rows], labels, metric="cosine")
             if score > best_score:

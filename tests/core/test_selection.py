@@ -240,3 +240,15 @@ def test_a_previous_two_way_top_level_is_judged_beyond_its_reference_as_a_fresh_
 
     assert int(choice(0.2).labels.max()) + 1 == 4
     assert choice(0.1).kept_previous  # were the two-way reference no higher, the previous two filters would stay
+
+
+def test_a_drive_of_copies_is_clustered_without_failing():
+    rng = np.random.default_rng(0)
+    one = np.tile(rng.standard_normal((1, 64)), (30, 1)).astype(np.float32)
+    three = np.repeat(rng.standard_normal((3, 64)), 10, axis=0).astype(np.float32)
+    four = np.repeat(rng.standard_normal((4, 64)), 100, axis=0).astype(np.float32)
+    for copies in (one, three, four):
+        result = DocumentClusterer().fit(copies).result_
+        assert (result.top_labels >= 0).all() and len(result.fine_labels) == len(copies)
+        # Copies of one document share its filter.
+        assert all(len(set(result.top_labels[np.all(copies == row, axis=1)])) == 1 for row in np.unique(copies, axis=0))
