@@ -12,6 +12,7 @@ from drive_tagger.core.inputs import MAX_BODY_CHARS, MAX_ID_BYTES, MAX_TITLE_CHA
 
 MAX_DOCUMENTS_PER_REQUEST = 1000
 MAX_BIGINT = 2**63 - 1  # ids and offsets beyond Postgres' bigint are answered 422, not 500
+MAX_INTEGER = 2**31 - 1  # filter ids and page offsets beyond Postgres' integer: 422, not 500
 
 
 def _usable_id(value: str) -> str:
@@ -213,12 +214,12 @@ class ErrorOut(BaseModel):
 
 class MoveIn(BaseModel):
     documents: DocumentIds = Field(description="Ids of the documents to move; a repeated id counts once.")
-    filter: int | None = Field(ge=0, le=2**31 - 1, description="The filter to place them in; null: out of every one.")
+    filter: int | None = Field(ge=0, le=MAX_INTEGER, description="The filter to place them in; null: out of every one.")
 
 
 class MergeIn(BaseModel):
-    keep: int = Field(ge=0, le=2**31 - 1, description="The filter that stays.")
-    absorb: int = Field(ge=0, le=2**31 - 1, description="The filter merged into it.")
+    keep: int = Field(ge=0, le=MAX_INTEGER, description="The filter that stays.")
+    absorb: int = Field(ge=0, le=MAX_INTEGER, description="The filter merged into it.")
 
 
 class FilterCreate(BaseModel):

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from drive_tagger.api.deps import AdminRun, BatcherDep, CallerRun, SettingsDep, WorkspaceRun
 from drive_tagger.api.models import (
     MAX_BIGINT,
+    MAX_INTEGER,
     DocumentsAccepted,
     DocumentsIn,
     DocumentTagsOut,
@@ -154,7 +155,7 @@ async def list_filters(workspace: str, run: WorkspaceRun) -> Response:
 @workspace_router.get("/filters/{category_id}/documents", response_model=FilterPage)
 async def filter_documents(
     workspace: str,
-    category_id: Annotated[int, Path(ge=0, le=2**31 - 1)],
+    category_id: Annotated[int, Path(ge=0, le=MAX_INTEGER)],
     run: WorkspaceRun,
     limit: Annotated[int, Query(ge=1, le=query.MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
@@ -193,7 +194,7 @@ async def untagged_documents(
 
 @workspace_router.patch("/filters/{category_id}")
 async def rename(
-    workspace: str, category_id: Annotated[int, Path(ge=0, le=2**31 - 1)], body: FilterRename, run: WorkspaceRun
+    workspace: str, category_id: Annotated[int, Path(ge=0, le=MAX_INTEGER)], body: FilterRename, run: WorkspaceRun
 ) -> FilterOut:
     """Rename a filter and pin the name, or drop the pin."""
     return _filter_out(

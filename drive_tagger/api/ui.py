@@ -19,6 +19,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse
 
 from drive_tagger.api.deps import BatcherDep, WorkspaceRun
+from drive_tagger.api.models import MAX_INTEGER
 from drive_tagger.core.inputs import id_problem
 from drive_tagger.errors import UnknownDocument
 from drive_tagger.services import browse, explain
@@ -40,8 +41,8 @@ PAGE_POLICY = (
     "img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
-CategoryId = Annotated[int, PathParam(ge=0, le=2**31 - 1)]
-Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
+CategoryId = Annotated[int, PathParam(ge=0, le=MAX_INTEGER)]
+Offset = Annotated[int, Query(ge=0, le=MAX_INTEGER)]
 
 
 def _static_path(name: str) -> Path:
@@ -128,7 +129,7 @@ async def search(
     run: WorkspaceRun,
     batcher: BatcherDep,
     q: Annotated[str, Query(max_length=500)],
-    filter: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
+    filter: Annotated[int | None, Query(ge=0, le=MAX_INTEGER)] = None,
 ) -> HTMLResponse:
     """The nearest documents to the text by meaning (the workspace's embedder, match_documents),
     in the workspace or in one filter."""
