@@ -21,7 +21,7 @@ from drive_tagger.settings import BUNDLED_MODEL, Settings
 
 if TYPE_CHECKING:
     from drive_tagger.adapters import queue
-    from drive_tagger.adapters.embedders import Embedder
+    from drive_tagger.adapters.embedders import EmbedderBase
     from drive_tagger.adapters.namers import GatedNamer
     from drive_tagger.adapters.openai_client import OpenAIOptions
     from drive_tagger.adapters.postgres.source import SourceTable
@@ -83,7 +83,7 @@ def make_source(settings: Settings) -> SourceTable:
     )
 
 
-def make_embedder(settings: Settings) -> Embedder:
+def make_embedder(settings: Settings) -> EmbedderBase:
     """The configured embedder (DRIVE_TAGGER_EMBEDDER). It carries `for_model(model)`, which gives
     the embedder of another stored model id, for a workspace that owns that model
     (services/embedding.py: a workspace is embedded with its own model, or not at all)."""
@@ -92,7 +92,7 @@ def make_embedder(settings: Settings) -> Embedder:
     return embedder
 
 
-def embedder_for_spec(settings: Settings, spec: str) -> Embedder:
+def embedder_for_spec(settings: Settings, spec: str) -> EmbedderBase:
     """The embedder of a model named as DRIVE_TAGGER_EMBEDDER names one ("openai:text-embedding-3-small",
     "local-int8:sentence-transformers/all-MiniLM-L6-v2"), or by the id its vectors are stored
     under ("openai/text-embedding-3-small", "sentence-transformers/all-MiniLM-L6-v2"), with this
@@ -138,18 +138,18 @@ class ModelEmbedders:
     configured (else the default) local backend for the bundled model, whose backends share its id.
     ModelMismatch when none of them makes that model's vectors."""
 
-    def __init__(self, settings: Settings, configured: Embedder | None = None):
+    def __init__(self, settings: Settings, configured: EmbedderBase | None = None):
         self.settings = settings
-        self._built: dict[str, Embedder] = {configured.model_id: configured} if configured else {}
+        self._built: dict[str, EmbedderBase] = {configured.model_id: configured} if configured else {}
         self._lock = threading.Lock()
 
-    def __call__(self, model: str) -> Embedder:
+    def __call__(self, model: str) -> EmbedderBase:
         with self._lock:
             if model not in self._built:
                 self._built[model] = self._build(model)
             return self._built[model]
 
-    def _build(self, model: str) -> Embedder:
+    def _build(self, model: str) -> EmbedderBase:
         from drive_tagger.errors import ModelMismatch
 
         if model.startswith("openai/") and not self._reaches_openai():
@@ -188,7 +188,7 @@ class ModelEmbedders:
         return [using(f"sentence-transformers:{model}")]
 
 
-def _backend_embedder(settings: Settings) -> Embedder:
+def _backend_embedder(settings: Settings) -> EmbedderBase:
     backend, _, model = settings.embedder.partition(":")
     if backend in LOCAL_BACKENDS:
         from drive_tagger.adapters.embedders import SentenceTransformerEmbedder
@@ -245,7 +245,7 @@ def openai_options(settings: Settings) -> OpenAIOptions:
     )
 
 
-def make_namer(settings: Settings, embedder: Embedder | None = None) -> GatedNamer:
+def make_namer(settings: Settings, embedder: EmbedderBase | None = None) -> GatedNamer:
     """The namer for refreshes; it embeds names and taxonomy labels with the configured embedder
     (names are only compared with centroids of that same model)."""
     from drive_tagger.adapters.lexicon import WordFrequencyLexicon
@@ -278,13 +278,13 @@ def refresh_params(settings: Settings) -> RefreshParams:
     )
 
 
-def lazy_embedder(settings: Settings) -> Callable[[], Embedder]:
+def lazy_embedder(settings: Settings) -> Callable[[], EmbedderBase]:
     """The embedder, built on first use (loading a model takes seconds) and then shared, also
     between threads; a process that never embeds never loads the model."""
     lock = threading.Lock()
-    built: list[Embedder] = []
+    built: list[EmbedderBase] = []
 
-    def get() -> Embedder:
+    def get() -> EmbedderBase:
         with lock:
             if not built:
                 built.append(make_embedder(settings))

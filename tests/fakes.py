@@ -6,11 +6,11 @@ import hashlib
 
 import numpy as np
 
-from drive_tagger.adapters.embedders import Embedder
+from drive_tagger.adapters.embedders import EmbedderBase
 from drive_tagger.errors import EmbeddingError
 
 
-class HashingEmbedder(Embedder):
+class HashingEmbedder(EmbedderBase):
     """A second 'model': vectors seeded by the text's hash, so equal texts get equal vectors."""
 
     model_id = "test/hashing-embedder"
@@ -35,7 +35,7 @@ class HashingEmbedder(Embedder):
         return sum(len(c) for c in self.calls)
 
 
-class TopicEmbedder(Embedder):
+class TopicEmbedder(EmbedderBase):
     """Vectors with a known two-level structure: a text naming `topic-<a> part-<b>` lands near
     topic a's centre, nearer part b of it, so a refresh finds those topics and parts."""
 

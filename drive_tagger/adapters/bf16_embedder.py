@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drive_tagger.adapters.embedders import Embedder, SentenceTransformerEmbedder, resolve_local_model
+from drive_tagger.adapters.embedders import EmbedderBase, SentenceTransformerEmbedder, resolve_local_model
 from drive_tagger.adapters.windowed import WindowedEmbedder
 from drive_tagger.core.params import EmbeddingParams
 from drive_tagger.errors import EmbeddingError
@@ -216,7 +216,7 @@ def bf16_embedder(
     batch_size: int = EmbeddingParams.batch_size,
     threads: int | None = None,
     native_bf16: bool | None = None,
-) -> Embedder:
+) -> EmbedderBase:
     """The bf16 backend where the CPU computes in bfloat16, else the int8 ONNX backend; a model
     that is not a local mean-pooled folder runs on the torch backend (with a warning)."""
     settings = {"window_tokens": window_tokens, "max_windows": max_windows, "batch_size": batch_size}

@@ -1,4 +1,4 @@
-"""Embedding backends: the Embedder base (checks, batching) and the local sentence-transformers one."""
+"""Embedding backends: EmbedderBase (core/ports.Embedder with checks and batching) and sentence-transformers."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def window_spans(word_ids: Sequence[int | None], content_tokens: int, max_window
     return spans or [(0, 0)]
 
 
-class Embedder(ABC):
+class EmbedderBase(ABC):
     """Two things to implement, `_embed_batch` and `dimensions`; `embed` checks input and output
     around them."""
 
@@ -137,7 +137,7 @@ def load_sentence_transformer(location: str):
         raise EmbeddingError(f"cannot load embedding model {location!r}: {exc}") from exc
 
 
-class SentenceTransformerEmbedder(Embedder):
+class SentenceTransformerEmbedder(EmbedderBase):
     """Mean-pooled, normalized sentence-transformers vectors; a document longer than one window
     is split into token windows and its vector is the normalized mean of theirs."""
 

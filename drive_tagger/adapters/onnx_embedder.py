@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from drive_tagger.adapters.embedders import (
-    Embedder,
+    EmbedderBase,
     SentenceTransformerEmbedder,
     load_sentence_transformer,
     resolve_local_model,
@@ -199,7 +199,7 @@ def int8_embedder(
     max_windows: int = EmbeddingParams.max_windows,
     batch_size: int = EmbeddingParams.batch_size,
     threads: int | None = None,
-) -> Embedder:
+) -> EmbedderBase:
     """The int8 backend, exporting on first use into data_dir/models; if the export fails, the
     torch backend with a warning saying why (slower, and its own model id if not declared same)."""
     model_id, location = resolve_local_model(model)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import openai
 
-from drive_tagger.adapters.embedders import Embedder
+from drive_tagger.adapters.embedders import EmbedderBase
 from drive_tagger.adapters.openai_client import OpenAIOptions, describe_error, make_client
 from drive_tagger.errors import EmbeddingError
 
@@ -13,7 +13,7 @@ from drive_tagger.errors import EmbeddingError
 MAX_CHARS = 24_000
 
 
-class OpenAIEmbedder(Embedder):
+class OpenAIEmbedder(EmbedderBase):
     """Embeddings from the server's model at its own length (1,536 for text-embedding-3-small and
     ada-002), or at `dimensions` when given (text-embedding-3 models shorten theirs on request).
     The length is learnt from the first answer; the model id says it, since vectors of another

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from drive_tagger.adapters.embedders import CHARS_PER_TOKEN_BUDGET, Embedder, window_spans
+from drive_tagger.adapters.embedders import CHARS_PER_TOKEN_BUDGET, EmbedderBase, window_spans
 from drive_tagger.core.params import EmbeddingParams
 from drive_tagger.core.text import cut_text
 from drive_tagger.core.unit import unit_rows
 
 
-class WindowedEmbedder(Embedder):
+class WindowedEmbedder(EmbedderBase):
     """Same windows as SentenceTransformerEmbedder (tests compare them), computed from one
     tokenization per text. A backend implements `_load` (its runtime) and `_pooled` (mean-pooled
     vectors of a padded batch of windows)."""
