@@ -94,6 +94,7 @@ def describe(
     title_counts = count_phrases([DocumentText(t.title, "") for t in texts]) if texts else None
     title_phrases = _phrases_per_level(title_counts, shapes, member_of, len(rows), is_word, is_phrase)
     titles = counts.titles if counts else ()
+    column = {text: j for j, text in enumerate(counts.vocabulary)} if counts else {}
 
     def described(shape: Shape) -> Described:
         held = np.flatnonzero(member_of[shape.index])
@@ -110,7 +111,7 @@ def describe(
             tuple(_shown(texts[position[r]]) for r in central[shape.index]),
             with_surface_forms(kinds[:1], shown)[0] if kinds and len(held) >= MIN_KIND_DOCUMENTS else None,
             shape.form,
-            phrases_together(counts, held, own) if counts is not None else frozenset(),
+            phrases_together(counts, held, own, column) if counts is not None else frozenset(),
         )
 
     return {s.index: described(s) for s in shapes}

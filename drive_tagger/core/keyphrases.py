@@ -322,10 +322,12 @@ TOGETHER_PHRASES = 6  # the leading keyphrases of a category checked pairwise
 TOGETHER_DOCUMENTS = 2  # and at least this many documents use both: one document is no pattern
 
 
-def phrases_together(counts: PhraseCounts, rows: np.ndarray, phrases: Sequence[Keyphrase]) -> frozenset[frozenset[str]]:
+def phrases_together(
+    counts: PhraseCounts, rows: np.ndarray, phrases: Sequence[Keyphrase], column: dict[str, int]
+) -> frozenset[frozenset[str]]:
     """The pairs of the leading phrases that the counted documents `rows` use together (see
-    TOGETHER_SHARE), each as a frozenset of the two phrase texts."""
-    column = {text: j for j, text in enumerate(counts.vocabulary)}
+    TOGETHER_SHARE), each as a frozenset of the two phrase texts; `column`: each phrase's column
+    in counts.presence (built once per refresh, not once per category)."""
     texts = [p.text for p in phrases[:TOGETHER_PHRASES] if p.text in column]
     if len(texts) < 2 or not len(rows):
         return frozenset()

@@ -162,8 +162,6 @@ def keyword_candidates(keywords: Sequence[str], together: frozenset[frozenset[st
     pairs = [(a, b) for i, a in enumerate(shown) for b in shown[i + 1 : i + 3]]
     if together is not None:
         pairs = [(a, b) for a, b in pairs if frozenset((a[0], b[0])) in together]
-    elif len(shown) > 1:
-        pairs.insert(0, (shown[0], shown[1]))
     return list(dict.fromkeys([f"{a[1]} and {b[1]}" for a, b in pairs] + [w for _, w in shown]))
 
 

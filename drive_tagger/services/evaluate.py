@@ -127,7 +127,7 @@ def evaluate(
         filters = [f for f in every_filter if f.parent_category_id is None]
         accuracy = _name_accuracy(embedder, corpus.labels, predicted, filters)
         junk = _junk_names(every_filter, corpus.documents, predicted, (namer.lexicon if namer else AnyWord()).is_word)
-        fidelity = _fidelities(documents, refreshes, embedder, workspace.id, corpus.documents, predicted, leaf)
+        fidelity = _fidelities(documents, refreshes, embedder, workspace.id, corpus, predicted, leaf, every_filter)
         placed = _assignments(corpus, predicted, leaf, every_filter) if assignments else None
         seconds["score"] = round(time.perf_counter() - started, 3)
     finally:
@@ -167,16 +167,15 @@ def _tag_array(tags: dict[str, int | None], documents: list[SourceDocument]) -> 
     return np.array([-1 if tags.get(d.external_id) is None else tags[d.external_id] for d in documents])
 
 
-def _fidelities(documents, refreshes, embedder, workspace_id, corpus_documents, top, leaf) -> tuple:
+def _fidelities(documents, refreshes, embedder, workspace_id, corpus, top, leaf, every) -> tuple:
     """(name fidelity, top-keyword fidelity) of the final filters, on the documents' stored vectors:
     the top level's filters are siblings, and so are each filter's sub-filters."""
     ids, matrix = documents.workspace_vectors(workspace_id, embedder.model_id)
     external = {row["document_id"]: row["external_id"] for row in refreshes.document_filters(workspace_id)}
     row_of = {external.get(int(i)): r for r, i in enumerate(ids)}
-    rows = [row_of.get(d.external_id) for d in corpus_documents]
+    rows = [row_of.get(d.external_id) for d in corpus.documents]
     have = np.array([r is not None for r in rows], dtype=bool)
     vectors = matrix[[r for r in rows if r is not None]]
-    every = refreshes.filters(workspace_id)
     tops = [f.category_id for f in every if f.parent_category_id is None]
     levels = [(top[have], tops)] + [
         (leaf[have], [c.category_id for c in every if c.parent_category_id == t]) for t in tops

@@ -202,10 +202,11 @@ def test_two_phrases_name_one_thing_only_where_the_same_documents_use_both():
     bodies = ["the band recorded a new album"] * 4 + ["road tolls rise again"] * 3 + ["a probe reached the planet"] * 3
     counts = count_phrases([DocumentText("", b) for b in bodies])
     phrases = [Keyphrase(t, 1.0, 0.3) for t in ("band", "album", "tolls", "planet")]
-    together = phrases_together(counts, np.arange(len(bodies)), phrases)
+    column = {text: j for j, text in enumerate(counts.vocabulary)}
+    together = phrases_together(counts, np.arange(len(bodies)), phrases, column)
     assert together == {frozenset({"band", "album"})}
     # A pair in one document only is no pattern.
-    assert phrases_together(counts, np.array([0, 4, 7]), phrases) == frozenset()
+    assert phrases_together(counts, np.array([0, 4, 7]), phrases, column) == frozenset()
 
 
 def test_keyphrase_and_keyword_names_pair_only_what_goes_together():
