@@ -309,7 +309,7 @@ _FORMAT_NAMES = {
     ".tsv": "TSV file",
 }
 
-# Which reader reads which file type (README's "File formats" table says which library).
+# Which reader reads which file type (docs/reference/formats.md says which library).
 _FILE_READERS: dict[str, Callable[[Path], tuple[str, str] | Extracted]] = {
     **dict.fromkeys(TEXT_SUFFIXES, _read_text),
     **dict.fromkeys(HTML_SUFFIXES, _read_html),
@@ -327,3 +327,5 @@ _FILE_READERS: dict[str, Callable[[Path], tuple[str, str] | Extracted]] = {
     ".xml": _raw(datafiles.read_xml),
     ".tsv": _decoded(datafiles.read_tsv),
 }
+# Every file type ingest reads as documents, besides tables of documents (.jsonl, .csv).
+FILE_SUFFIXES = frozenset(_FILE_READERS)

@@ -11,7 +11,16 @@ from fastapi import APIRouter, status
 
 from drive_tagger.adapters.postgres.database import Database
 from drive_tagger.api.deps import WorkspaceRun
-from drive_tagger.api.models import CorrectionMade, DocumentsDeleted, FilterCreate, MergeIn, MoveIn
+from drive_tagger.api.models import (
+    CorrectionIdPath,
+    CorrectionMade,
+    DocumentIdPath,
+    DocumentsDeleted,
+    FilterCreate,
+    FilterIdPath,
+    MergeIn,
+    MoveIn,
+)
 from drive_tagger.core.inputs import id_problem
 from drive_tagger.errors import UnknownDocument
 from drive_tagger.services import background, corrections
@@ -21,7 +30,7 @@ router = APIRouter(prefix="/v1/workspaces/{workspace}", tags=["corrections"])
 
 
 @router.delete("/documents/{document_id:path}")
-async def delete_document(workspace: str, document_id: str, run: WorkspaceRun) -> DocumentsDeleted:
+async def delete_document(workspace: str, document_id: DocumentIdPath, run: WorkspaceRun) -> DocumentsDeleted:
     """Delete a document: it leaves every filter at once, and its vector once no document uses it."""
     if id_problem(document_id):
         raise UnknownDocument(f"no document with that id in workspace {workspace!r}: {id_problem(document_id)}")
@@ -56,7 +65,7 @@ async def merge(workspace: str, body: MergeIn, run: WorkspaceRun) -> CorrectionM
 
 
 @router.post("/filters/{category_id}/split", status_code=status.HTTP_202_ACCEPTED)
-async def split(workspace: str, category_id: int, run: WorkspaceRun) -> CorrectionMade:
+async def split(workspace: str, category_id: FilterIdPath, run: WorkspaceRun) -> CorrectionMade:
     """Make each sub-filter of a filter a filter of its own; a queued refresh applies it."""
     return await run(
         lambda db: _then_refresh(db, workspace, corrections.split_filter(db.refreshes, workspace, str(category_id)))
@@ -83,7 +92,7 @@ async def list_corrections(workspace: str, run: WorkspaceRun) -> list[dict]:
 
 
 @router.post("/corrections/{correction_id}/undo")
-async def undo_correction(workspace: str, correction_id: int, run: WorkspaceRun) -> CorrectionMade:
+async def undo_correction(workspace: str, correction_id: CorrectionIdPath, run: WorkspaceRun) -> CorrectionMade:
     """Undo a correction: a move at once; anything else at the refresh this queues."""
 
     def undo(db: Database) -> CorrectionMade:

@@ -165,9 +165,10 @@ def admin_runner(request: Request, credentials: Credentials) -> Runner:
     return Runner(request, credentials, admin=True)
 
 
-def workspace_runner(
-    request: Request, credentials: Credentials, workspace: Annotated[str, Path(max_length=63)]
-) -> Runner:
+WorkspacePath = Annotated[str, Path(max_length=63, description="The workspace's slug, e.g. acme.")]
+
+
+def workspace_runner(request: Request, credentials: Credentials, workspace: WorkspacePath) -> Runner:
     return Runner(request, credentials, workspace=workspace)
 
 

@@ -5,14 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from fastapi import Path, Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator
 
 from drive_tagger.core.filter_names import MAX_FILTER_NAME_CHARS, normal_filter_name
 from drive_tagger.core.inputs import MAX_BODY_CHARS, MAX_ID_BYTES, MAX_TITLE_CHARS, id_problem, text_problem
+from drive_tagger.services.query import MAX_PAGE
 
 MAX_DOCUMENTS_PER_REQUEST = 1000
 MAX_BIGINT = 2**63 - 1  # ids and offsets beyond Postgres' bigint are answered 422, not 500
 MAX_INTEGER = 2**31 - 1  # filter ids and page offsets beyond Postgres' integer: 422, not 500
+
+# Path and query parameters, each described once (the OpenAPI schema and the docs read these).
+FilterIdPath = Annotated[int, Path(ge=0, le=MAX_INTEGER, description="The filter's id, stable across refreshes.")]
+JobIdPath = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="The job's id, as the request queueing it answered.")]
+CorrectionIdPath = Annotated[
+    int, Path(ge=1, le=MAX_BIGINT, description="The correction's id, as `GET .../corrections` lists it.")
+]
+DocumentIdPath = Annotated[
+    str, Path(description="Your id of the document (a file's path in its folder; it may contain slashes).")
+]
+PageLimit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Documents per page.")]
+PageOffset = Annotated[int, Query(ge=0, le=MAX_BIGINT, description="Documents to skip.")]
 
 
 def _usable_id(value: str) -> str:
@@ -83,15 +97,15 @@ class WorkspaceCreate(BaseModel):
 
 
 class WorkspaceCreated(BaseModel):
-    workspace: str
-    created: bool
+    workspace: str = Field(description="The workspace's slug.")
+    created: bool = Field(description="False when it existed already (nothing changed).")
     model: str | None = Field(
         description="The embedding model the workspace owns (null: the model of its first embedding)."
     )
 
 
 class WorkspaceOut(BaseModel):
-    workspace: str
+    workspace: str = Field(description="The workspace's slug.")
 
 
 class WorkspacesOut(BaseModel):
@@ -115,77 +129,81 @@ class DocumentIn(BaseModel):
 
 
 class DocumentsIn(BaseModel):
-    documents: list[DocumentIn] = Field(min_length=1, max_length=MAX_DOCUMENTS_PER_REQUEST)
+    documents: list[DocumentIn] = Field(
+        min_length=1, max_length=MAX_DOCUMENTS_PER_REQUEST, description="Up to 1,000 documents, stored all or none."
+    )
 
 
 class DocumentsAccepted(BaseModel):
-    read: int
-    inserted: int
-    changed: int
+    read: int = Field(description="Documents in the request.")
+    inserted: int = Field(description="Documents that were new to the workspace.")
+    changed: int = Field(description="Documents whose title or text changed (their text is embedded again).")
     cut: int = Field(description=f"Documents longer than {MAX_BODY_CHARS:,} characters, kept up to that.")
     job_id: int = Field(description="The embed_pending job; a refresh follows it.")
 
 
 class JobQueued(BaseModel):
-    job_id: int
+    job_id: int = Field(description="The job's id, for `GET .../jobs/{job_id}`.")
     queued: bool = Field(description="False when an equal job was already waiting and is reused.")
 
 
 class JobOut(BaseModel):
-    id: int
-    task_name: str
-    workspace: str | None
-    status: str
-    attempts: int
-    queued_at: datetime | None
-    started_at: datetime | None
-    finished_at: datetime | None
-    error: str | None
+    id: int = Field(description="The job's id.")
+    task_name: str = Field(description="embed_pending, refresh or sync.")
+    workspace: str | None = Field(description="The workspace it works on.")
+    status: str = Field(description="todo, doing, succeeded, failed, cancelled or aborted.")
+    attempts: int = Field(description="Attempts made so far (a failed attempt for an outside reason is retried).")
+    queued_at: datetime | None = Field(description="When it was queued.")
+    started_at: datetime | None = Field(description="When its latest attempt started.")
+    finished_at: datetime | None = Field(description="When it finished.")
+    error: str | None = Field(description="The last attempt's error, if it failed.")
 
 
 class FilterOut(BaseModel):
-    category_id: int
-    parent_category_id: int | None
-    name: str
-    description: str
-    keywords: list[str]
-    size: int
+    category_id: int = Field(description="The filter's id, stable across refreshes.")
+    parent_category_id: int | None = Field(description="The filter it is a sub-filter of; null at the top level.")
+    name: str = Field(description="The name shown: a person's pinned name, else the computed one.")
+    description: str = Field(description="One sentence on what it holds.")
+    keywords: list[str] = Field(description="Its top keyphrases, best first.")
+    size: int = Field(description="Documents the refresh placed in it.")
     documents: int = Field(description="The documents it tags, as their first or second choice.")
-    named_by: str
+    named_by: str = Field(description="user (a pinned name), offline or llm.")
     first_documents: int = Field(description="Of those, the documents whose first choice it is.")
     second_documents: int = Field(description="Of those, the documents that carry it as a second choice.")
 
 
 class FiltersOut(BaseModel):
-    workspace: str
-    filters: list[FilterOut]
+    workspace: str = Field(description="The workspace's slug.")
+    filters: list[FilterOut] = Field(description="The active filters, top-level and sub-filters, largest first.")
 
 
 class FilterDocumentOut(BaseModel):
-    document_id: int
-    external_id: str
-    title: str
-    score: float
-    rank: int
+    document_id: int = Field(description="The document's internal id.")
+    external_id: str = Field(description="Your id of the document.")
+    title: str = Field(description="Its title.")
+    score: float = Field(description="Cosine similarity to the filter's centre.")
+    rank: int = Field(description="1: the filter is its first choice; 2: its second.")
 
 
 class FilterPage(BaseModel):
-    filter: FilterOut
-    limit: int
-    offset: int
-    documents: list[FilterDocumentOut]
+    filter: FilterOut = Field(description="The filter.")
+    limit: int = Field(description="Documents per page, as asked.")
+    offset: int = Field(description="Documents skipped, as asked.")
+    documents: list[FilterDocumentOut] = Field(
+        description="Its first-choice documents, then its second-choice ones, each best first."
+    )
 
 
 class UntaggedDocumentOut(BaseModel):
-    external_id: str
-    title: str
+    external_id: str = Field(description="Your id of the document.")
+    title: str = Field(description="Its title.")
 
 
 class UntaggedPage(BaseModel):
     untagged: int = Field(description="How many documents no filter holds.")
-    limit: int
-    offset: int
-    documents: list[UntaggedDocumentOut]
+    limit: int = Field(description="Documents per page, as asked.")
+    offset: int = Field(description="Documents skipped, as asked.")
+    documents: list[UntaggedDocumentOut] = Field(description="A page of them, by id.")
 
 
 class FilterRename(BaseModel):
@@ -194,22 +212,22 @@ class FilterRename(BaseModel):
 
 
 class TagOut(BaseModel):
-    category_id: int
-    parent_category_id: int | None
-    name: str
-    score: float
-    rank: int
+    category_id: int = Field(description="The filter's id.")
+    parent_category_id: int | None = Field(description="The filter it is a sub-filter of; null at the top level.")
+    name: str = Field(description="The filter's name as shown.")
+    score: float = Field(description="Cosine similarity to the filter's centre.")
+    rank: int = Field(description="1: its first choice; 2: a close second.")
 
 
 class DocumentTagsOut(BaseModel):
-    id: str
-    title: str
-    tags: list[TagOut]
+    id: str = Field(description="Your id of the document.")
+    title: str = Field(description="Its title.")
+    tags: list[TagOut] = Field(description="Its filters, best first.")
 
 
 class ErrorOut(BaseModel):
-    detail: str | list
-    error: str
+    detail: str | list = Field(description="What is wrong, or the list of invalid fields.")
+    error: str = Field(description="The error's kind, e.g. UnknownFilter.")
 
 
 class MoveIn(BaseModel):
@@ -230,9 +248,9 @@ class FilterCreate(BaseModel):
 
 
 class CorrectionMade(BaseModel):
-    correction: int
+    correction: int = Field(description="The correction's id (`GET .../corrections`, and its undo).")
     job_id: int | None = Field(description="The refresh that applies it (none for a move, which shows at once).")
 
 
 class DocumentsDeleted(BaseModel):
-    deleted: list[str]
+    deleted: list[str] = Field(description="Your ids of the documents deleted.")

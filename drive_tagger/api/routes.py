@@ -5,26 +5,28 @@ database work as one function of the stores, run by the request's runner (deps.p
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from drive_tagger.api.deps import AdminRun, BatcherDep, CallerRun, SettingsDep, WorkspaceRun
 from drive_tagger.api.models import (
-    MAX_BIGINT,
-    MAX_INTEGER,
+    DocumentIdPath,
     DocumentsAccepted,
     DocumentsIn,
     DocumentTagsOut,
     EmbedRequest,
     EmbedResponse,
+    FilterIdPath,
     FilterOut,
     FilterPage,
     FilterRename,
     FiltersOut,
+    JobIdPath,
     JobOut,
     JobQueued,
+    PageLimit,
+    PageOffset,
     UntaggedDocumentOut,
     UntaggedPage,
     WorkspaceCreate,
@@ -137,7 +139,7 @@ async def queue_sync(workspace: str, run: WorkspaceRun, settings: SettingsDep) -
 
 
 @workspace_router.get("/jobs/{job_id}")
-async def get_job(workspace: str, job_id: Annotated[int, Path(ge=1, le=MAX_BIGINT)], run: WorkspaceRun) -> JobOut:
+async def get_job(workspace: str, job_id: JobIdPath, run: WorkspaceRun) -> JobOut:
     """Status of one of the workspace's jobs, with its last error."""
     return JobOut(**await run(lambda db: background.job_status(db.jobs, workspace, job_id)))
 
@@ -155,10 +157,10 @@ async def list_filters(workspace: str, run: WorkspaceRun) -> Response:
 @workspace_router.get("/filters/{category_id}/documents", response_model=FilterPage)
 async def filter_documents(
     workspace: str,
-    category_id: Annotated[int, Path(ge=0, le=MAX_INTEGER)],
+    category_id: FilterIdPath,
     run: WorkspaceRun,
-    limit: Annotated[int, Query(ge=1, le=query.MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> Response:
     """One page of a filter's documents: those it is the first tag of, then its second tags, each best match first."""
 
@@ -177,8 +179,8 @@ async def filter_documents(
 async def untagged_documents(
     workspace: str,
     run: WorkspaceRun,
-    limit: Annotated[int, Query(ge=1, le=query.MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> Response:
     """One page of the documents no filter holds, by id."""
 
@@ -193,9 +195,7 @@ async def untagged_documents(
 
 
 @workspace_router.patch("/filters/{category_id}")
-async def rename(
-    workspace: str, category_id: Annotated[int, Path(ge=0, le=MAX_INTEGER)], body: FilterRename, run: WorkspaceRun
-) -> FilterOut:
+async def rename(workspace: str, category_id: FilterIdPath, body: FilterRename, run: WorkspaceRun) -> FilterOut:
     """Rename a filter and pin the name, or drop the pin."""
     return _filter_out(
         await run(lambda db: rename_filter(db.refreshes, workspace, category_id, body.name, pinned=body.pinned))
@@ -203,7 +203,7 @@ async def rename(
 
 
 @workspace_router.get("/documents/{document_id:path}")
-async def document_tags(workspace: str, document_id: str, run: WorkspaceRun) -> DocumentTagsOut:
+async def document_tags(workspace: str, document_id: DocumentIdPath, run: WorkspaceRun) -> DocumentTagsOut:
     """A document's tags (its filters), best first; the id may contain slashes."""
     if id_problem(document_id):
         raise UnknownDocument(f"no document with that id in workspace {workspace!r}: {id_problem(document_id)}")

@@ -129,7 +129,9 @@ def corrections(
     action: Annotated[
         str | None, typer.Argument(metavar="[undo ID]", help="`undo ID`: undo correction ID (see the list).")
     ] = None,
-    correction: Annotated[int | None, typer.Argument(metavar="", show_default=False)] = None,
+    correction: Annotated[
+        int | None, typer.Argument(metavar="", show_default=False, help="The correction to undo.")
+    ] = None,
     as_json: JsonOption = False,
     background: BackgroundOption = False,
 ) -> None:

@@ -116,7 +116,11 @@ def rename(
 
 
 @handles_errors
-def runs(workspace: WorkspaceOption, limit: int = 10, as_json: JsonOption = False) -> None:
+def runs(
+    workspace: WorkspaceOption,
+    limit: Annotated[int, typer.Option(min=1, help="The latest runs at most.")] = 10,
+    as_json: JsonOption = False,
+) -> None:
     """Show the workspace's refresh history."""
     refreshes = context().database.refreshes
     history = refreshes.refresh_runs(refreshes.workspace(workspace).id, limit)

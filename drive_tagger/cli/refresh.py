@@ -130,7 +130,7 @@ def _write_assignments(path: Path, rows: list[dict]) -> None:
 @handles_errors
 def demo(
     samples: Annotated[Path | None, typer.Option(help="Folder of documents (default: data/samples/docs).")] = None,
-    workspace: Annotated[str, typer.Option("--workspace", "-w")] = "demo",
+    workspace: Annotated[str, typer.Option("--workspace", "-w", help="The workspace to fill.")] = "demo",
     as_json: JsonOption = False,
 ) -> int:
     """Ingest the sample drive, refresh it and print the filters it gets."""

@@ -36,7 +36,7 @@ def worker(
 def jobs(
     workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Only this workspace's jobs.")] = None,
     status: Annotated[JobStatus | None, typer.Option(help="Only jobs with this status.")] = None,
-    limit: int = 20,
+    limit: Annotated[int, typer.Option(min=1, help="The latest jobs at most.")] = 20,
     as_json: JsonOption = False,
 ) -> None:
     """List recent background jobs with their status, attempts and last error."""

@@ -1,7 +1,7 @@
 """Two-level clustering of document vectors: leaf clusters as sub-filters, stable merges of them as
 top-level filters.
 
-Measured with all-MiniLM-L6-v2 vectors (figures in README.md, reproduced by `drive-tagger eval`
+Measured with all-MiniLM-L6-v2 vectors (figures in docs/benchmarks.md, reproduced by `drive-tagger eval`
 and benchmarks/cluster_speed.py):
 - HDBSCAN alone leaves 30-100% of such documents as noise in every setting tried (raw,
   PCA 16/32/64, whitened; eom or leaf): sentence embeddings have no dense-core/sparse-gap

@@ -139,7 +139,7 @@ def test_an_install_made_before_moves_into_its_schema_in_place_with_its_rows(ins
     url, names = install_made_before_the_move
     with connect(url, autocommit=True) as conn:
         applied = migrations.migrate(conn)
-        assert [m.name for m in applied] == ["own_schema"]
+        assert applied[0].name == "own_schema"  # then those made after it
         left = _objects_in(conn, "public")
         assert left == {"app_workspaces", "app_documents"}, left
         moved = _objects_in(conn, "drive_tagger")

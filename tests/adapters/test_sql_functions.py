@@ -202,3 +202,15 @@ def test_a_members_merge_is_recorded_and_queues_a_refresh(db, two_workspaces):
         assert merge.kind.value == "merge" and merge.category_id == tops[0] and len(merge.document_ids) > 0
         queued = db.conn.execute("select count(*) from procrastinate_jobs where task_name = 'refresh'").fetchone()[0]
         assert queued == 1
+
+
+def test_every_function_an_app_may_call_carries_its_description_in_the_database(db):
+    callable_by_apps = db.conn.execute(
+        "select p.proname, obj_description(p.oid, 'pg_proc') from pg_proc p"
+        " join pg_namespace n on n.oid = p.pronamespace"
+        " where n.nspname = 'drive_tagger' and has_function_privilege('authenticated', p.oid, 'execute')"
+    ).fetchall()
+    assert {"category_filters", "filter_documents", "match_documents", "move_documents"} <= {
+        name for name, _ in callable_by_apps
+    }
+    assert [name for name, description in callable_by_apps if not description] == []

@@ -217,3 +217,19 @@ def test_a_postgres_restart_costs_at_most_one_failed_request(own_server, tmp_pat
     for answers in (after_restart, after_outage):
         assert sum(status != 200 for status, _ in answers) <= 1, answers
         assert max(seconds for _, seconds in answers) < 2.0, answers
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/filters/99999999999/split"),
+        ("POST", "/corrections/99999999999999999999/undo"),
+        ("PATCH", "/filters/-1"),
+        ("GET", "/jobs/0"),
+    ],
+    ids=["filter id past integer", "correction id past bigint", "negative filter id", "job id 0"],
+)
+def test_an_id_out_of_the_databases_range_in_a_path_is_a_422_naming_it(client, key, method, path):
+    response = client.request(method, f"/v1/workspaces/acme{path}", headers=auth(key), json={"name": "X"})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"][0] == "path"
