@@ -26,10 +26,12 @@ browser:
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver)
 
-# Lint and format check first (seconds), then the suite on two workers.
+# Lint, format and type checks first (ruff: seconds; mypy over drive_tagger/ and the test doubles:
+# under a minute), then the suite on two workers.
 test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Issues #5 and #14: ST encode vs `drive-tagger ingest`, whole processes, 1,000 BBC documents (several minutes).

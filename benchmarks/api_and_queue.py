@@ -28,7 +28,7 @@ from drive_tagger.adapters.postgres.embedded import stop_embedded_server
 from drive_tagger.services.keys import create_key
 from drive_tagger.services.refresh import refresh_workspace
 from drive_tagger.settings import Settings
-from drive_tagger.wiring import database_url, make_embedder, open_database, refresh_params
+from drive_tagger.wiring import database_url, make_embedder, make_namer, open_database, refresh_params
 
 
 def drive(clients: int, total: int, seconds: float, call) -> list[float]:
@@ -73,7 +73,8 @@ def main() -> None:
 
     started = time.perf_counter()
     synthesize(db, "bench-10k", args.documents, model)
-    report = refresh_workspace(db.documents, db.refreshes, "bench-10k", refresh_params(settings))
+    namer = make_namer(settings)
+    report = refresh_workspace(db.documents, db.refreshes, "bench-10k", refresh_params(settings), namer=namer)
     print(
         f"setup: {args.documents} documents stored with synthetic vectors and refreshed "
         f"({report.categories} filters) in {time.perf_counter() - started:.1f}s"

@@ -27,7 +27,7 @@ from drive_tagger.adapters.postgres.embedded import stop_embedded_server
 from drive_tagger.services.keys import create_key
 from drive_tagger.services.refresh import refresh_workspace
 from drive_tagger.settings import Settings
-from drive_tagger.wiring import database_url, open_database, refresh_params
+from drive_tagger.wiring import database_url, make_namer, open_database, refresh_params
 
 SLUG = "load"
 TIMEOUT_SECONDS = 30
@@ -131,7 +131,7 @@ def main() -> None:
     started = time.perf_counter()
     synthesize(db, SLUG, args.documents, "sentence-transformers/all-MiniLM-L6-v2")
     stored = time.perf_counter() - started
-    report = refresh_workspace(db.documents, db.refreshes, SLUG, refresh_params(settings))
+    report = refresh_workspace(db.documents, db.refreshes, SLUG, refresh_params(settings), namer=make_namer(settings))
     filter_ids = [f.category_id for f in db.refreshes.filters(db.documents.workspace(SLUG).id)]
     print(
         f"setup: {args.documents:,} documents stored in {stored:.0f}s, refreshed into {report.categories} filters "

@@ -99,7 +99,7 @@ def refresh_in_subprocess(slug: str, first: bool) -> dict:
         "namer = make_namer(settings, embedder)\n"
         "model_load = time.perf_counter() - started\n"
         "started = time.perf_counter()\n"
-        f"report = refresh_workspace(db.documents, db.refreshes, {slug!r}, refresh_params(settings), namer)\n"
+        f"report = refresh_workspace(db.documents, db.refreshes, {slug!r}, refresh_params(settings), namer=namer)\n"
         "print(json.dumps({'wall': time.perf_counter() - started, 'seconds': report.seconds,\n"
         "  'model_load': model_load,\n"
         "  'filters': report.categories, 'sub_filters': report.subcategories, 'untagged': report.untagged,\n"

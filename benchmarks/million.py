@@ -135,7 +135,7 @@ db = open_database(settings)
 namer = make_namer(settings, make_embedder(settings))
 namer.embedder.embed(["warm up"])
 started = time.perf_counter()
-report = refresh_workspace(db.documents, db.refreshes, {SLUG!r}, refresh_params(settings), namer)
+report = refresh_workspace(db.documents, db.refreshes, {SLUG!r}, refresh_params(settings), namer=namer)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({{"seconds": time.perf_counter() - started, "stages": report.seconds, "filters": report.categories,
                   "sub": report.subcategories, "peak_mib": peak}}))

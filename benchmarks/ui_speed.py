@@ -32,7 +32,7 @@ from drive_tagger.adapters.postgres.embedded import stop_embedded_server
 from drive_tagger.services.keys import create_key
 from drive_tagger.services.refresh import refresh_workspace
 from drive_tagger.settings import Settings
-from drive_tagger.wiring import database_url, open_database, refresh_params
+from drive_tagger.wiring import database_url, make_namer, open_database, refresh_params
 from tests.browser import Served, chromium
 
 SLUG = "ui"
@@ -109,7 +109,7 @@ def main() -> None:
     db = open_database(settings)
     started = time.perf_counter()
     synthesize(db, SLUG, args.documents, "sentence-transformers/all-MiniLM-L6-v2")
-    report = refresh_workspace(db.documents, db.refreshes, SLUG, refresh_params(settings))
+    report = refresh_workspace(db.documents, db.refreshes, SLUG, refresh_params(settings), namer=make_namer(settings))
     workspace_id = db.documents.workspace(SLUG).id
     filter_ids = [f.category_id for f in db.refreshes.filters(workspace_id) if f.parent_category_id is None]
     token = create_key(db.access, workspace=SLUG)

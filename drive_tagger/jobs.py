@@ -24,7 +24,7 @@ def worker_tasks(
     embedder: Callable[[], Embedder],  # called per embedding job; builds the model once
     params: RefreshParams,
     *,
-    make_namer: Callable[[], Namer] | None = None,  # called per refresh job; None: keyword names
+    make_namer: Callable[[], Namer],  # called per refresh job
     make_source: Callable[[], SourceTable] | None = None,  # the app's documents table, if one is synced
     batch_size: int = INGEST_BATCH_SIZE,
 ) -> tuple[dict[Task, Callable], dict[str, Callable]]:
@@ -54,7 +54,7 @@ def worker_tasks(
                 db.refreshes,
                 workspace,
                 params,
-                make_namer() if make_namer else None,
+                namer=make_namer(),
                 complete_with=embedder,
             )
         return {"refresh_id": report.refresh_id, "categories": report.categories, "documents": report.documents}
@@ -62,6 +62,7 @@ def worker_tasks(
     def _sync(db: Database, workspace: str | None) -> dict:
         from drive_tagger.services.sync import sync_and_tag
 
+        assert make_source is not None  # the sync tasks that call this exist only when there is a source
         reports = sync_and_tag(
             db.documents, db.refreshes, db.jobs, embedder(), make_source(), workspace, batch_size=batch_size
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -21,6 +22,13 @@ BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 def _default_data_dir() -> Path:
     return platformdirs.user_data_path("drive_tagger")
+
+
+def _number(default: float | None) -> float:
+    """A params default (None there turns a step off) as the number a float setting takes."""
+    if default is None:
+        raise ValueError("a float setting needs a number as its default, not None")
+    return default
 
 
 class Settings(BaseSettings):
@@ -95,13 +103,13 @@ class Settings(BaseSettings):
     )
 
     untagged_fence_iqr: float = Field(
-        default=ClusteringParams.outlier_iqr,
+        default=_number(ClusteringParams.outlier_iqr),
         ge=0.0,
         description="A document is left untagged when its similarity to its filter's centroid falls below "
         "the filter's lower Tukey fence, Q1 - this × IQR; larger tags more documents.",
     )
     second_filter_margin: float = Field(
-        default=RefreshParams.second_filter_margin,
+        default=_number(RefreshParams.second_filter_margin),
         ge=0.0,
         le=1.0,
         description="A document also carries its runner-up filter when that scores within this cosine margin.",
@@ -304,6 +312,6 @@ class Settings(BaseSettings):
         return self.data_dir / "postgres"
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Reads the environment (and explicit overrides, e.g. from CLI flags)."""
     return Settings(**overrides)

@@ -109,26 +109,6 @@ def samples_dir() -> Path:
     return SAMPLES / "docs"
 
 
-class MemoizedEmbedder:
-    """The real model behind a per-session memo, so tests that ingest the same samples into
-    their own databases embed each text once per session."""
-
-    def __init__(self, inner):
-        self.inner = inner
-        self.model_id = inner.model_id
-        self.max_chars = inner.max_chars
-        self._memo: dict[str, object] = {}
-
-    def embed(self, texts):
-        import numpy as np
-
-        missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
-        if missing:
-            for text, vector in zip(missing, self.inner.embed(missing), strict=True):
-                self._memo[text] = vector
-        return np.vstack([self._memo[t] for t in texts]) if texts else self.inner.embed([])
-
-
 @pytest.fixture(scope="session")
 def bf16(tmp_path_factory):
     """The default local backend (bfloat16 weights), forced on also where the CPU emulates it."""
@@ -141,8 +121,26 @@ def bf16(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def sample_embedder(embedder) -> MemoizedEmbedder:
+def sample_embedder(embedder):
+    from tests.fakes import MemoizedEmbedder
+
     return MemoizedEmbedder(embedder)
+
+
+@pytest.fixture(scope="session")
+def namer_for():
+    """The namer users get (wiring.make_namer with the default settings) over a given embedder:
+    names are embedded with the workspace's own model."""
+    from drive_tagger.settings import Settings
+    from drive_tagger.wiring import make_namer
+
+    return lambda embedder: make_namer(Settings(), embedder)
+
+
+@pytest.fixture(scope="session")
+def namer(namer_for, sample_embedder):
+    """The namer users get, over the bundled model: what the tests' refreshes name with."""
+    return namer_for(sample_embedder)
 
 
 @pytest.fixture
@@ -167,11 +165,11 @@ def openai_server():
 
 
 @pytest.fixture
-def refreshed(db, sample_workspace) -> str:
-    """The sample workspace after one refresh (offline keyword names)."""
+def refreshed(db, sample_workspace, namer) -> str:
+    """The sample workspace after one refresh, named as users' refreshes are."""
     from drive_tagger.services.refresh import refresh_workspace
 
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     return sample_workspace
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from drive_tagger.adapters.embedders import EmbedderBase
+from drive_tagger.core.ports import Embedder
 from drive_tagger.errors import EmbeddingError
 
 
@@ -37,7 +40,8 @@ class HashingEmbedder(EmbedderBase):
 
 class TopicEmbedder(EmbedderBase):
     """Vectors with a known two-level structure: a text naming `topic-<a> part-<b>` lands near
-    topic a's centre, nearer part b of it, so a refresh finds those topics and parts."""
+    topic a's centre, nearer part b of it, so a refresh finds those topics and parts; any other
+    text lands on a point of its own."""
 
     model_id = "test/topic-embedder"
     dimensions = 64
@@ -47,8 +51,12 @@ class TopicEmbedder(EmbedderBase):
 
         rows = []
         for text in texts:
-            topic, part = (int(x) for x in re.search(r"topic-(\d+) part-(\d+)", text).groups())
+            found = re.search(r"topic-(\d+) part-(\d+)", text)
             seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+            if found is None:  # any other text (a name the namer weighs): a point of its own
+                rows.append(np.random.default_rng(seed).standard_normal(self.dimensions) * 3)
+                continue
+            topic, part = (int(x) for x in found.groups())
             centre = np.random.default_rng(1000 + topic).standard_normal(self.dimensions) * 3
             offset = np.random.default_rng(2000 + topic * 10 + part).standard_normal(self.dimensions) * 0.9
             rows.append(centre + offset + np.random.default_rng(seed).standard_normal(self.dimensions) * 0.4)
@@ -71,3 +79,36 @@ def topic_documents(topics: int = 4, parts: int = 2, per_part: int = 15) -> list
         for b in range(parts)
         for i in range(per_part)
     ]
+
+
+class MemoizedEmbedder:
+    """The real model behind a per-session memo, so tests that ingest the same samples into their
+    own databases embed each text once per session; the window methods go to the model itself."""
+
+    def __init__(self, inner: Embedder):
+        self.inner = inner
+        self.model_id = inner.model_id
+        self._memo: dict[str, np.ndarray] = {}
+
+    @property
+    def max_chars(self) -> int:
+        return self.inner.max_chars
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
+        if missing:
+            for text, vector in zip(missing, self.inner.embed(missing), strict=True):
+                self._memo[text] = vector
+        return np.vstack([self._memo[t] for t in texts]) if texts else self.inner.embed([])
+
+    def embed_first_windows(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        return self.inner.embed_first_windows(texts)
+
+    def embed_further_windows(self, texts: Sequence[str], first_vectors: np.ndarray) -> np.ndarray:
+        return self.inner.embed_further_windows(texts, first_vectors)
+
+
+if TYPE_CHECKING:  # mypy (run by `make test`) checks that each double conforms to the port it stands in for
+
+    def _conform(hashing: HashingEmbedder, topic: TopicEmbedder, memo: MemoizedEmbedder) -> list[Embedder]:
+        return [hashing, topic, memo]

@@ -103,7 +103,7 @@ class TorchBf16Embedder(WindowedEmbedder):
             threads=threads,
         )
         self.files = files
-        self._model = None
+        self._model: BertBf16 | None = None
 
     @property
     def dimensions(self) -> int:
@@ -137,6 +137,7 @@ class TorchBf16Embedder(WindowedEmbedder):
 
         with torch.inference_mode():
             mask_t = torch.from_numpy(mask)
+            assert self._model is not None  # loaded: every embedding path runs warm_up (_load) first
             # Without padding no mask is needed, and attention takes its fastest path.
             hidden = self._model(torch.from_numpy(ids), None if mask.all() else mask_t.bool())
             weights = mask_t.unsqueeze(-1).to(torch.float32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -47,6 +47,9 @@ class EmbedderBase(ABC):
 
     model_id: str
     batch_size: int = EmbeddingParams.batch_size
+    # Declared only: wiring.make_embedder sets it (the embedder of another stored model id), other
+    # embedders lack it (services/embedding.py asks with getattr).
+    for_model: Callable[[str], EmbedderBase]
 
     @property
     @abstractmethod

@@ -46,18 +46,20 @@ def read_eml(path: Path) -> Extracted:
 def read_msg(path: Path) -> Extracted:
     import extract_msg
 
+    # openMsg is typed as returning MSGFile, but it returns the class the file's type calls for
+    # (Message and the other MessageBase classes for mail), which has the attributes read below.
     message = extract_msg.openMsg(str(path), delayAttachments=False)
     try:
         headers = {
-            "From": message.sender or "",
-            "To": message.to or "",
-            "Cc": message.cc or "",
-            "Date": str(message.date or ""),
-            "Subject": message.subject or "",
+            "From": message.sender or "",  # type: ignore[attr-defined]  # MessageBase attribute, see above
+            "To": message.to or "",  # type: ignore[attr-defined]  # MessageBase attribute, see above
+            "Cc": message.cc or "",  # type: ignore[attr-defined]  # MessageBase attribute, see above
+            "Date": str(message.date or ""),  # type: ignore[attr-defined]  # MessageBase attribute, see above
+            "Subject": message.subject or "",  # type: ignore[attr-defined]  # MessageBase attribute, see above
         }
-        body = message.body or ""
-        if not body.strip() and message.htmlBody:
-            body = _html_text(message.htmlBody)
+        body = message.body or ""  # type: ignore[attr-defined]  # MessageBase attribute, see above
+        if not body.strip() and message.htmlBody:  # type: ignore[attr-defined]  # MessageBase attribute, see above
+            body = _html_text(message.htmlBody)  # type: ignore[attr-defined]  # MessageBase attribute, see above
         attachments = []
         for item in message.attachments:
             name = item.longFilename or item.shortFilename or item.name or ""

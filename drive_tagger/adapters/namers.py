@@ -57,7 +57,7 @@ class GatedNamer(ABC):
     def __init__(self, embedder=None, *, fallback: GatedNamer | None = None, lexicon: Lexicon | None = None):
         self.embedder = embedder
         self.fallback = fallback
-        self.lexicon = lexicon or (fallback.lexicon if fallback else AnyWord())
+        self.lexicon: Lexicon = lexicon or (fallback.lexicon if fallback else AnyWord())
 
     def name(self, requests: Sequence[NamingRequest], context: NamingContext) -> list[NameChoice]:
         """A name for every request, in request order; context.names grows as names are given."""
@@ -103,7 +103,8 @@ class GatedNamer(ABC):
         return self._last_resort(request, offline, context)
 
     def _first_passing(self, request, proposals, context, named_by, rejected) -> NameChoice | None:
-        candidates, said = [], set()
+        candidates: list[tuple[str, Proposal]] = []
+        said: set[frozenset[str] | None] = set()
         for proposal in proposals:
             name = sanitize_name(proposal.name)
             if name is not None and name_key(name) in said:  # the same words as a candidate before it
@@ -111,6 +112,7 @@ class GatedNamer(ABC):
             said.add(name_key(name) if name else None)
             why = context.rejection(name, request)
             if why is None:
+                assert name is not None  # the gate turns None down ("not a short plain name")
                 candidates.append((name, proposal))
             else:
                 rejected.append((str(proposal.name)[:80], why))
@@ -130,7 +132,10 @@ class GatedNamer(ABC):
         """The best-grounded unique plain candidate, else a (numbered) keyword name."""
         taken = context.taken()
         names = [
-            n for n in dict.fromkeys(sanitize_name(p.name) for p in proposals) if context.rejection(n, request) is None
+            n
+            for n in dict.fromkeys(sanitize_name(p.name) for p in proposals)
+            # the gate turns None down too ("not a short plain name"); checking it here types n as str
+            if n is not None and context.rejection(n, request) is None
         ]
         if names:
             margins = self._margins(request, names, context)

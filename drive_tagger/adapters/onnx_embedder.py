@@ -11,6 +11,7 @@ import tempfile
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +25,9 @@ from drive_tagger.adapters.windowed import WindowedEmbedder
 from drive_tagger.core.params import EmbeddingParams
 from drive_tagger.errors import EmbeddingError
 from drive_tagger.settings import BUNDLED_MODEL
+
+if TYPE_CHECKING:
+    from onnxruntime import InferenceSession
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +172,7 @@ class OnnxInt8Embedder(WindowedEmbedder):
             texts_per_call=texts_per_call,
         )
         self._dimensions = int(info["dimensions"])
-        self._session = None
+        self._session: InferenceSession | None = None
 
     @property
     def dimensions(self) -> int:
@@ -185,6 +189,7 @@ class OnnxInt8Embedder(WindowedEmbedder):
         )
 
     def _pooled(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        assert self._session is not None  # loaded: every embedding path runs warm_up (_load) first
         hidden = self._session.run(
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         )[0]

@@ -49,9 +49,12 @@ class OpenAIEmbedder(EmbedderBase):
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         # Newlines hurt some embedding models' quality; whitespace runs become one space.
         inputs = [" ".join(t.split())[:MAX_CHARS] for t in texts]
-        extra = {"dimensions": self.requested_dimensions} if self.requested_dimensions else {}
+        # No size asked for: openai.omit leaves `dimensions` out of the request (the model's own length).
+        dimensions = self.requested_dimensions or openai.omit
         try:
-            response = self.client.embeddings.create(model=self.model, input=inputs, encoding_format="float", **extra)
+            response = self.client.embeddings.create(
+                model=self.model, input=inputs, encoding_format="float", dimensions=dimensions
+            )
         except openai.OpenAIError as exc:
             raise EmbeddingError(f"embedding with {self.model} failed: {describe_error(exc)}") from None
         rows = sorted(response.data, key=lambda d: d.index)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING, cast
 
 import openai
 
@@ -13,6 +14,9 @@ from drive_tagger.core.naming import Lexicon, NamingContext, NamingRequest, Prop
 from drive_tagger.core.params import NAMER_DOCUMENT_CHARS
 from drive_tagger.core.prompts import estimate_tokens, naming_messages, parse_naming_answer
 from drive_tagger.core.types import NamedBy
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +92,8 @@ class OpenAINamer(GatedNamer):
         try:
             response = self.client.chat.completions.create(
                 model=self.model,
-                messages=messages,
+                # naming_messages gives plain {"role": "system" | "user", "content": str} dicts: chat message params
+                messages=cast("list[ChatCompletionMessageParam]", messages),
                 temperature=0,
                 max_tokens=self.max_answer_tokens,
                 response_format={"type": "json_object"},
@@ -104,6 +109,7 @@ class OpenAINamer(GatedNamer):
         except ValueError as exc:
             self._failed(f"malformed answer ({exc})")
             return []
+        assert isinstance(name, str)  # parse_naming_answer refuses (ValueError) an answer without a string name
         return [Proposal(name, description if isinstance(description, str) else "")]
 
     def _failed(self, why: str) -> None:

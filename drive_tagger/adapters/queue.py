@@ -117,13 +117,16 @@ def run_worker(
     strategy = BackoffRetry(options.retries, options.backoff_seconds)
     for task, func in tasks.items():
         app.task(name=Task(task).value, pass_context=True, retry=strategy)(func)
-    for name, (cron, func) in (periodic or {}).items():
-        app.periodic(cron=cron, periodic_id=name)(app.task(name=name, queueing_lock=name, pass_context=True)(func))
+    for periodic_name, (cron, func) in (periodic or {}).items():  # `name` is the worker's
+        app.periodic(cron=cron, periodic_id=periodic_name)(
+            app.task(name=periodic_name, queueing_lock=periodic_name, pass_context=True)(func)
+        )
 
     @app.periodic(cron=_every(options.stalled_seconds / 3), periodic_id=RETRY_STALLED)
     @app.task(name=RETRY_STALLED, queue=MAINTENANCE_QUEUE, queueing_lock=RETRY_STALLED, pass_context=True)
     async def retry_stalled_jobs(context, timestamp: int) -> None:
         for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=options.stalled_seconds):
+            assert job.id is not None  # a job read from the database has its id (None only before it is deferred)
             message = f"worker stopped beating for {options.stalled_seconds:g}s; job given back to the queue"
             try:
                 await app.job_manager.retry_job(job)
@@ -141,7 +144,9 @@ def run_worker(
             await app.run_worker_async(
                 concurrency=options.concurrency,
                 wait=wait,
-                name=name,
+                # procrastinate's WorkerOptions says `str`, but the worker takes and documents
+                # Optional[str] (None: no worker name in the logs)
+                name=name,  # type: ignore[arg-type]
                 update_heartbeat_interval=options.heartbeat_seconds,
                 stalled_worker_timeout=options.stalled_seconds,
                 fetch_job_polling_interval=options.poll_seconds,

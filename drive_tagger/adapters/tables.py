@@ -19,6 +19,7 @@ from drive_tagger.core.types import ReadFailure, SourceDocument
 CSV_FIELD_LIMIT = 64 * 1024 * 1024
 
 Row = tuple[str, dict | None, str | None]  # (location, row, problem)
+Line = tuple[int, str, str | None]  # (line number, text, problem)
 
 
 def table_format(path: Path) -> str:
@@ -29,7 +30,7 @@ def table_format(path: Path) -> str:
     return suffixes[-1] if suffixes and suffixes[-1] in (".jsonl", ".csv") else ""
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
+def _lines(path: Path) -> Iterator[Line]:
     """(line number, text, problem) per physical line, each decoded on its own: one line of
     latin-1 fails that line, not the file (its text comes with replacement characters)."""
     opener = gzip.open if path.suffix.lower() == ".gz" else open
@@ -83,6 +84,7 @@ def _csv_rows(path: Path) -> Iterator[Row]:
     feed = _LineFeed(_lines(path))
     reader = csv.reader(feed, strict=True)
     header = None
+    problem: str | None
     while True:
         feed.consumed = []
         try:
@@ -102,11 +104,13 @@ def _csv_rows(path: Path) -> Iterator[Row]:
                 return
             header = fields
             continue
-        if problem is None and len(fields) != len(header):
-            problem = f"{len(fields)} fields where the header has {len(header)}"
         if problem is None:
-            yield f"{path}:{first}", dict(zip(header, fields, strict=True)), None
-            continue
+            assert fields is not None  # only a csv.Error leaves no fields, and it sets a problem
+            if len(fields) != len(header):
+                problem = f"{len(fields)} fields where the header has {len(header)}"
+            else:
+                yield f"{path}:{first}", dict(zip(header, fields, strict=True)), None
+                continue
         if last > first:
             problem += f" (the row ran over lines {first}-{last}; an unbalanced quote?)"
             feed.again(feed.consumed[1:])
@@ -118,10 +122,10 @@ class _LineFeed:
     """Lines for csv.reader that remembers which physical lines made the current row and can
     hand lines out again."""
 
-    def __init__(self, lines: Iterator[tuple[int, str, str | None]]):
+    def __init__(self, lines: Iterator[Line]):
         self.lines = lines
-        self.pending: deque = deque()
-        self.consumed: list = []
+        self.pending: deque[Line] = deque()
+        self.consumed: list[Line] = []
 
     def __iter__(self) -> _LineFeed:
         return self
@@ -131,7 +135,7 @@ class _LineFeed:
         self.consumed.append(item)
         return item[1]
 
-    def again(self, items: list) -> None:
+    def again(self, items: list[Line]) -> None:
         self.pending.extendleft(reversed(items))
 
 
@@ -145,6 +149,7 @@ def rows_as_documents(path: Path) -> Iterator[SourceDocument | ReadFailure]:
         if problem:
             yield ReadFailure(where, problem)
             continue
+        assert row is not None  # read_table_rows gives a row exactly when it gives no problem
         external_id, id_problem = _row_id(row.get("id"))
         text = row.get("text")
         if id_problem:

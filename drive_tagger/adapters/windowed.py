@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +17,9 @@ from drive_tagger.adapters.embedders import CHARS_PER_TOKEN_BUDGET, EmbedderBase
 from drive_tagger.core.params import EmbeddingParams
 from drive_tagger.core.text import cut_text
 from drive_tagger.core.unit import unit_rows
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 
 class WindowedEmbedder(EmbedderBase):
@@ -47,7 +51,7 @@ class WindowedEmbedder(EmbedderBase):
         self.threads = threads
         self._window = min(window_tokens, max_seq_length)
         self._texts_per_call = texts_per_call
-        self._tokenizer = None
+        self._tokenizer: Tokenizer | None = None
         self._loading = threading.Lock()
         self._calls = threading.Lock()
         self._loaded = False

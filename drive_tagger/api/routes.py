@@ -198,7 +198,7 @@ async def untagged_documents(
 async def rename(workspace: str, category_id: FilterIdPath, body: FilterRename, run: WorkspaceRun) -> FilterOut:
     """Rename a filter and pin the name, or drop the pin."""
     return _filter_out(
-        await run(lambda db: rename_filter(db.refreshes, workspace, category_id, body.name, pinned=body.pinned))
+        await run(lambda db: rename_filter(db.refreshes, workspace, str(category_id), body.name, pinned=body.pinned))
     )
 
 

@@ -3,6 +3,8 @@ the services)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import typer
 
 from drive_tagger.cli import corrections, db, documents, filters, refresh, server, workspaces
@@ -16,6 +18,7 @@ app = typer.Typer(
 )
 app.callback()(open_context)
 
+command: Callable[..., object]  # the commands' signatures differ; typer reads each at run time
 for command in (
     documents.ingest,
     documents.sync,

@@ -19,10 +19,10 @@ from pydantic import ValidationError
 from drive_tagger.errors import DriveTaggerError
 
 if TYPE_CHECKING:
+    from drive_tagger.adapters.embedders import EmbedderBase
     from drive_tagger.adapters.postgres.database import Database
     from drive_tagger.core.naming import Namer
     from drive_tagger.core.params import RefreshParams
-    from drive_tagger.core.ports import Embedder
     from drive_tagger.settings import Settings
 
 WorkspaceOption = Annotated[
@@ -45,7 +45,7 @@ class CliContext:
         self._overrides = overrides
         self._settings: Settings | None = None
         self._database: Database | None = None
-        self._embedder: Embedder | None = None
+        self._embedder: EmbedderBase | None = None
 
     @property
     def settings(self) -> Settings:
@@ -69,7 +69,7 @@ class CliContext:
         return self._database
 
     @property
-    def embedder(self) -> Embedder:
+    def embedder(self) -> EmbedderBase:
         if self._embedder is None:
             from drive_tagger.wiring import make_embedder
 

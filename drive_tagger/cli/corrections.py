@@ -162,8 +162,8 @@ def corrections(
         typer.echo(f"{workspace}: no corrections")
     for c in found:
         documents = ", ".join(c.shown) + (f", … ({c.documents} in all)" if c.documents > len(c.shown) else "")
-        undone = f"  [undone {c.undone_at:%Y-%m-%d %H:%M}]" if c.undone_at else ""
-        typer.echo(f"#{c.id} {c.made_at:%Y-%m-%d %H:%M} {c.kind}: {c.summary}{undone}")
+        undone_note = f"  [undone {c.undone_at:%Y-%m-%d %H:%M}]" if c.undone_at else ""
+        typer.echo(f"#{c.id} {c.made_at:%Y-%m-%d %H:%M} {c.kind}: {c.summary}{undone_note}")
         if c.documents:
             typer.echo(f"    documents: {documents or f'{c.documents}, none still here'}")
 
@@ -189,7 +189,7 @@ def _then_refresh(
         db.refreshes,
         workspace,
         ctx.refresh_params(),
-        ctx.namer(),
+        namer=ctx.namer(),
         complete_with=lambda: ctx.embedder,
         on_stage=stage_lines(f"refresh {workspace}", quiet=quiet),
     )

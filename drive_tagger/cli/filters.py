@@ -174,7 +174,12 @@ def search(
     names = {f.category_id: f.name for f in listed}
     first = db.refreshes.primary_top_level_tags(found.id)
     results = [
-        {"id": r.external_id, "title": r.title, "score": r.score, "filter": names.get(first.get(r.external_id))}
+        {
+            "id": r.external_id,
+            "title": r.title,
+            "score": r.score,
+            "filter": names.get(tag) if (tag := first.get(r.external_id)) is not None else None,
+        }
         for r in rows
     ]
     if as_json:

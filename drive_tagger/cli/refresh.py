@@ -42,7 +42,7 @@ def refresh(workspace: WorkspaceOption, background: BackgroundOption = False, as
         db.refreshes,
         workspace,
         ctx.refresh_params(),
-        ctx.namer(),
+        namer=ctx.namer(),
         complete_with=lambda: ctx.embedder,
         on_stage=stage_lines(f"refresh {workspace}", quiet=as_json),
     )
@@ -145,7 +145,7 @@ def demo(
     ctx = context()
     db = ctx.database
     report = ingest(db.documents, db.refreshes, ctx.embedder, workspace, read_sources([folder]), progress=not as_json)
-    refreshed = refresh_workspace(db.documents, db.refreshes, workspace, ctx.refresh_params(), ctx.namer())
+    refreshed = refresh_workspace(db.documents, db.refreshes, workspace, ctx.refresh_params(), namer=ctx.namer())
     found = list_filters(db.refreshes, workspace)
     tops = {f.category_id: filter_documents(db.refreshes, workspace, str(f.category_id), limit=3)[1] for f in found}
     agreement = sample_label_agreement(db.refreshes, workspace, folder)

@@ -106,7 +106,7 @@ def set_model(
             db.refreshes,
             workspace,
             ctx.refresh_params(),
-            make_namer(ctx.settings, embedder),
+            namer=make_namer(ctx.settings, embedder),
             complete_with=lambda: embedder,
         )
     except NothingToRefresh as exc:

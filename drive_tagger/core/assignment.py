@@ -116,15 +116,15 @@ def tag_arrivals(
     fences = np.array([c.fence if c.fence is not None else -1.0 for c in tops])
     joined = best >= fences[nearest]
     by_form = np.zeros(len(vectors), dtype=bool)  # joined a form's filter its topic did not give
-    forms = np.asarray(forms, dtype=object)
-    for form in {c.form for c in tops if c.form} & set(forms):
+    form_of = np.asarray(forms, dtype=object)
+    for form in {c.form for c in tops if c.form} & set(form_of):
         homes = np.array([i for i, c in enumerate(tops) if c.form == form])
-        rows = np.flatnonzero(forms == form)
+        rows = np.flatnonzero(form_of == form)
         home = homes[top_similarity[np.ix_(rows, homes)].argmax(axis=1)]
         by_form[rows] = home != nearest[rows]
         nearest[rows], best[rows], joined[rows] = home, top_similarity[rows, home], True
-    if len(forms) == len(vectors):
-        _leave_form_filters(forms, tops, top_similarity, fences, nearest, best, by_form)
+    if len(form_of) == len(vectors):
+        _leave_form_filters(form_of, tops, top_similarity, fences, nearest, best, by_form)
     rows = np.flatnonzero(joined)
     links = [
         Assignments(

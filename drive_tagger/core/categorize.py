@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from drive_tagger.core.assignment import cluster_centroids, combine, learned_links, level_links
+from drive_tagger.core.changes import RefreshChanges
 from drive_tagger.core.clustering import TwoLevelClustering
-from drive_tagger.core.corrections import Correction, Grouping, Kind, LearnedFilter, apply_corrections
+from drive_tagger.core.corrections import Corrected, Correction, Grouping, Kind, LearnedFilter, apply_corrections
 from drive_tagger.core.describe import Shape, TextReader, describe
 from drive_tagger.core.drafts import DraftCategory, name_drafts
 from drive_tagger.core.forms import continued_forms, join_form_filters, rows_of
 from drive_tagger.core.matching import Match, match_categories
-from drive_tagger.core.naming import (
-    KeywordNamer,
-    Namer,
-    NamingContext,
-)
+from drive_tagger.core.naming import Namer, NamingContext
 from drive_tagger.core.params import RULES_VERSION, RefreshParams
 from drive_tagger.core.seeding import made_under_todays_rules
 from drive_tagger.core.types import Assignments, Category, NamedBy, PreviousGeneration
@@ -30,7 +27,7 @@ class Categorization:
     assignments: Assignments
     untagged: int
     next_category_id: int
-    changes: dict = field(default_factory=dict)  # kept/new/retired ids, splits, merges
+    changes: RefreshChanges = field(default_factory=RefreshChanges)
 
 
 @dataclass(frozen=True)
@@ -41,21 +38,48 @@ class _Level:
     fences: np.ndarray  # per cluster: the lowest similarity that counts as a member (-1: none)
 
 
+@dataclass(frozen=True)
+class Matched:
+    """Stage 1: the clustering's filters, with the ids the previous refresh's filters give them."""
+
+    grouping: Grouping
+    top_match: Match
+    sub_match: Match
+    top_ids: np.ndarray  # the id of each top-level cluster, as matching gave it
+    sub_ids: np.ndarray
+    form_of: dict[int, str]  # top-level id -> the form that sets it apart
+    assigned: dict[int, np.ndarray]  # top-level id -> the centroid that assigned its documents
+
+
+@dataclass(frozen=True)
+class Linked:
+    """Stage 3: both levels after the corrections, and every document's links to them."""
+
+    top: _Level
+    top_ids: np.ndarray
+    sub: _Level
+    sub_ids: np.ndarray
+    assignments: Assignments
+    untagged: int
+
+
 def _index_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Labels renumbered 0..k-1 in order (-1 kept), and the original label of each index."""
     clusters = np.unique(labels[labels >= 0])
     return np.where(labels >= 0, np.searchsorted(clusters, labels), -1), clusters
 
 
-def _levels(
+def _clustered(
     vectors: np.ndarray,
     clustering: TwoLevelClustering,
     forms: np.ndarray | None,
     document_ids: np.ndarray,
     previous: PreviousGeneration | None,
-) -> tuple[_Level, _Level, dict[int, str]]:
-    """Both levels of the clustering, and {top-level index: form} for the filters a form sets
-    apart, which the drive's other documents of that form join (core/forms.py)."""
+) -> tuple[Grouping, dict[int, np.ndarray], dict[int, str]]:
+    """The clustering as a grouping whose ids are cluster indices (top level 0..k-1, sub-filters
+    after them), the centroid that assigned each top-level cluster's documents, and {top-level
+    index: form} for the filters a form sets apart, which the drive's other documents of that form
+    join (core/forms.py)."""
     top_index, top_clusters = _index_labels(clustering.top_labels)
     # The centroids that assigned the documents: seeding the next refresh with them gives the
     # same filters for the same documents.
@@ -80,14 +104,49 @@ def _levels(
     fine_parent = np.array(
         [np.bincount(top_index[fine_index == f]).argmax() for f in range(fine_index.max() + 1)], dtype=np.int64
     )
-    # A top-level filter with a single fine cluster needs no sub-filters: they would repeat it.
-    siblings = np.bincount(fine_parent, minlength=len(top_centroids))
-    kept = np.flatnonzero(siblings[fine_parent] >= 2)
-    sub_index = np.where(np.isin(fine_index, kept), np.searchsorted(kept, fine_index), -1)
-    _, sub_centroids = cluster_centroids(vectors, sub_index)
-    top = _Level(top_index, top_centroids, np.full(len(top_centroids), -1), top_fences)
-    sub = _Level(sub_index, sub_centroids, fine_parent[kept], np.full(len(kept), -1.0))
-    return top, sub, top_forms
+    k = len(top_centroids)
+    grouping = Grouping(
+        top=top_index,
+        sub=np.where(fine_index >= 0, fine_index + k, -1),
+        parents={f + k: int(p) for f, p in enumerate(fine_parent)},
+        fences={i: float(f) for i, f in enumerate(top_fences)},
+    )
+    return grouping, dict(enumerate(top_centroids)), top_forms
+
+
+def _match(
+    vectors: np.ndarray,
+    clustering: TwoLevelClustering,
+    forms: np.ndarray | None,
+    document_ids: np.ndarray,
+    previous: PreviousGeneration | None,
+    fresh: Iterator[int],
+) -> Matched:
+    """Stage 1: the clustering's two levels, matched to the previous refresh's filters by members
+    (a match keeps its id; the rest take fresh ids)."""
+    clustered, centroids, top_forms = _clustered(vectors, clustering, forms, document_ids, previous)
+    (top, top_index), (sub, sub_index) = _levels_of(vectors, clustered, centroids)
+    top_match = _match_level(top, document_ids, previous, top=True)
+    sub_match = _match_level(sub, document_ids, previous, top=False)
+    top_ids = np.array([i if i is not None else next(fresh) for i in top_match.ids], dtype=np.int64)
+    sub_ids = np.array([i if i is not None else next(fresh) for i in sub_match.ids], dtype=np.int64)
+    id_of = dict(zip(top_index.tolist(), top_ids.tolist(), strict=True))
+    id_of |= dict(zip(sub_index.tolist(), sub_ids.tolist(), strict=True))
+    grouping = Grouping(
+        top=_ids_of(top.labels, top_ids),
+        sub=_ids_of(sub.labels, sub_ids),
+        parents={int(sub_ids[j]): int(top_ids[p]) for j, p in enumerate(sub.parents)},
+        fences={id_of[i]: f for i, f in clustered.fences.items()},
+    )
+    return Matched(
+        grouping,
+        top_match,
+        sub_match,
+        top_ids,
+        sub_ids,
+        form_of={int(top_ids[k]): form for k, form in top_forms.items()},
+        assigned={int(top_ids[k]): top.centroids[k] for k in range(len(top_ids))},
+    )
 
 
 def _match_level(level: _Level, document_ids, previous: PreviousGeneration | None, top: bool) -> Match:
@@ -101,62 +160,18 @@ def _match_level(level: _Level, document_ids, previous: PreviousGeneration | Non
     )
 
 
-def categorize(
-    vectors: np.ndarray,
-    read_texts: TextReader,
-    clustering: TwoLevelClustering,
-    *,
-    document_ids: np.ndarray,
-    next_category_id: int,
-    previous: PreviousGeneration | None = None,
-    params: RefreshParams = RefreshParams(),
-    namer: Namer | None = None,
-    model: str | None = None,
-    corrections: tuple[Correction, ...] = (),
-    forms: np.ndarray | None = None,
-    on_stage: Callable[[str], None] = lambda stage: None,
-) -> Categorization:
-    """Top-level categories and their sub-filters with keyphrases and names.
-
-    `read_texts` gives the texts of the rows asked for: only a bounded sample of each category
-    is read (core/describe.py). The namer's lexicon says which words a person would write;
-    keyphrases and names use no others (but the proper nouns a filter's titles capitalise).
-
-    A category that matches one of the previous refresh (by member overlap) keeps its id; it
-    keeps its name too when the name is pinned by a user, or when its centroid barely moved
-    (params.keep_name_similarity) and the previous refresh ran under today's rules. Every other
-    category is named by `namer` (default: keyword names), which sees its keywords and
-    representative texts. A person's corrections are then applied (core/corrections.py). A
-    document is linked at each level it belongs to, and at the top level it may carry a second
-    filter (rank 2) within params.second_filter_margin of its first; a learned filter links the
-    documents it takes (rank 1 when they have no other).
-    """
-    learned_ids = {c.category_id for c in corrections if c.kind is Kind.LEARNED}
-    discovered = _without(previous, learned_ids)
-    top, sub, top_forms = _levels(vectors, clustering, forms, document_ids, discovered)
-    top_match = _match_level(top, document_ids, discovered, top=True)
-    sub_match = _match_level(sub, document_ids, discovered, top=False)
-    fresh = iter(range(next_category_id, next_category_id + 10**9))
-    top_ids = np.array([i if i is not None else next(fresh) for i in top_match.ids], dtype=np.int64)
-    sub_ids = np.array([i if i is not None else next(fresh) for i in sub_match.ids], dtype=np.int64)
-    form_of = {int(top_ids[k]): form for k, form in top_forms.items()}
-    grouping = Grouping(
-        top=_ids_of(top.labels, top_ids),
-        sub=_ids_of(sub.labels, sub_ids),
-        parents={int(sub_ids[j]): int(top_ids[p]) for j, p in enumerate(sub.parents)},
-        fences={int(top_ids[i]): float(f) for i, f in enumerate(top.fences)},
-    )
-    matched = (top_ids, sub_ids)  # the ids matching gave, before any correction: what _changes reports
-    clustered = grouping.top
-    corrected = apply_corrections(vectors, document_ids, grouping, corrections, lambda: next(fresh))
-    grouping, learned, notes = corrected.grouping, corrected.learned, corrected.notes
+def _link(vectors: np.ndarray, matched: Matched, corrected: Corrected, params: RefreshParams) -> Linked:
+    """Stage 3: both levels of the corrected grouping (a top-level filter no correction touched keeps
+    the centroid that assigned its documents) and the links: a document a person placed carries
+    that place only, and one no filter holds takes its first learned filter as its first tag."""
+    clustered, grouping = matched.grouping.top, corrected.grouping
     moved = clustered != grouping.top
     touched = set(clustered[moved].tolist()) | set(grouping.top[moved].tolist())
-    assigned = {int(i): top.centroids[k] for k, i in enumerate(top_ids) if int(i) not in touched}
+    assigned = {i: c for i, c in matched.assigned.items() if i not in touched}
     (top, top_ids), (sub, sub_ids) = _levels_of(vectors, grouping, assigned)
     tagged = top.labels >= 0
     learned_parts = []
-    for f in learned:  # a document no filter holds yet takes its first learned filter as first tag
+    for f in corrected.learned:
         learned_parts.append(learned_links(vectors, f, tagged=tagged))
         tagged = tagged.copy()
         tagged[f.members] = True
@@ -166,10 +181,22 @@ def categorize(
         level_links(vectors, sub.labels, sub.centroids, sub_ids),
         *learned_parts,
     )
-    on_stage("assign")
+    return Linked(top, top_ids, sub, sub_ids, assignments, untagged=int((~tagged).sum()))
 
-    namer = namer or KeywordNamer()
-    drafts = _drafts(top, sub, top_ids, sub_ids, learned)
+
+def _described(
+    vectors: np.ndarray,
+    read_texts: TextReader,
+    linked: Linked,
+    corrected: Corrected,
+    matched: Matched,
+    learned_ids: set[int],
+    namer: Namer,
+    params: RefreshParams,
+) -> list[DraftCategory]:
+    """Stage 4: one draft per filter with what it holds, in words (core/describe.py)."""
+    form_of = matched.form_of
+    drafts = _drafts(linked.top, linked.sub, linked.top_ids, linked.sub_ids, corrected.learned)
     described = describe(
         [
             Shape(d.index, d.rows, d.centroid, d.parent, d.category_id in learned_ids, form_of.get(d.category_id))
@@ -181,11 +208,22 @@ def categorize(
         is_phrase=namer.lexicon.is_name_phrase,
         seed=params.clustering.seed,
     )
-    drafts = [replace(d, described=described[d.index]) for d in drafts]
-    on_stage("keywords")
+    return [replace(d, described=described[d.index]) for d in drafts]
 
+
+def _named(
+    drafts: list[DraftCategory],
+    previous: PreviousGeneration | None,
+    corrected: Corrected,
+    namer: Namer,
+    model: str | None,
+    params: RefreshParams,
+) -> tuple[tuple[Category, ...], dict[int, Category], bool]:
+    """Stage 5: names. A pinned name, a name a correction holds, and (under today's rules) the name
+    of a filter that barely moved stay; the namer names the rest. Also the previous filters by id
+    (with the learned and held ones) and whether the refresh remade everything under new rules."""
     kept = {c.category_id: c for c in (previous.categories if previous else ())}
-    kept |= {f.category_id: _named_by_person(f) for f in learned}
+    kept |= {f.category_id: _named_by_person(f) for f in corrected.learned}
     held = _held_names(kept, corrected.names)
     kept |= held
     context = NamingContext(np.array([d.centroid for d in drafts]), {}, model, namer.lexicon.is_word)
@@ -193,16 +231,57 @@ def categorize(
     categories = name_drafts(
         drafts, kept, namer, context, None if remade else params.keep_name_similarity, held=frozenset(held)
     )
+    return categories, kept, remade
+
+
+def categorize(
+    vectors: np.ndarray,
+    read_texts: TextReader,
+    clustering: TwoLevelClustering,
+    *,
+    document_ids: np.ndarray,
+    next_category_id: int,
+    namer: Namer,
+    previous: PreviousGeneration | None = None,
+    params: RefreshParams = RefreshParams(),
+    model: str | None = None,
+    corrections: tuple[Correction, ...] = (),
+    forms: np.ndarray | None = None,
+    on_stage: Callable[[str], None] = lambda stage: None,
+) -> Categorization:
+    """Top-level categories and their sub-filters with keyphrases and names, in five stages:
+
+    1. match: a category that matches one of the previous refresh (by member overlap) keeps its id;
+    2. corrections: a person's corrections are applied (core/corrections.py);
+    3. link: a document is linked at each level it belongs to, and at the top level it may carry a
+       second filter (rank 2) within params.second_filter_margin of its first; a learned filter
+       links the documents it takes (rank 1 when they have no other);
+    4. describe: keyphrases from a bounded sample of each category (`read_texts` gives the texts of
+       the rows asked for; the namer's lexicon says which words a person would write);
+    5. name: a category keeps its name when a user pinned it, or when its centroid barely moved
+       (params.keep_name_similarity) and the previous refresh ran under today's rules; `namer`
+       names every other one.
+    """
+    learned_ids = {c.target for c in corrections if c.kind is Kind.LEARNED}
+    discovered = _without(previous, learned_ids)  # discovered clusters never take a learned filter's id
+    fresh = iter(range(next_category_id, next_category_id + 10**9))
+    matched = _match(vectors, clustering, forms, document_ids, discovered, fresh)
+    corrected = apply_corrections(vectors, document_ids, matched.grouping, corrections, lambda: next(fresh))
+    linked = _link(vectors, matched, corrected, params)
+    on_stage("assign")
+    drafts = _described(vectors, read_texts, linked, corrected, matched, learned_ids, namer, params)
+    on_stage("keywords")
+    categories, kept, remade = _named(drafts, previous, corrected, namer, model, params)
     on_stage("naming")
-    changes = _changes(drafts, kept, top_match, sub_match, *matched)
-    if remade:
-        changes["remade_under_rules"] = RULES_VERSION
+    changes = _changes(drafts, kept, matched.top_match, matched.sub_match, matched.top_ids, matched.sub_ids)
     return Categorization(
         categories,
-        assignments,
-        untagged=int((~tagged).sum()),
+        linked.assignments,
+        untagged=linked.untagged,
         next_category_id=next(fresh),
-        changes={**changes, "corrections": notes} if notes else changes,
+        changes=replace(
+            changes, corrections=tuple(corrected.notes), remade_under_rules=RULES_VERSION if remade else None
+        ),
     )
 
 
@@ -295,14 +374,14 @@ def _drafts(
     return drafts
 
 
-def _changes(drafts, kept, top_match: Match, sub_match: Match, top_ids, sub_ids) -> dict:
+def _changes(drafts, kept, top_match: Match, sub_match: Match, top_ids, sub_ids) -> RefreshChanges:
     current = {d.category_id for d in drafts}
-    return {
-        "kept": sorted(current & set(kept)),
-        "new": sorted(current - set(kept)),
-        "retired": sorted(set(kept) - current),
-        "splits": {str(old): [int(top_ids[i]) for i in new] for old, new in top_match.splits.items()}
-        | {str(old): [int(sub_ids[i]) for i in new] for old, new in sub_match.splits.items()},
-        "merges": {str(int(top_ids[i])): list(old) for i, old in top_match.merges.items()}
-        | {str(int(sub_ids[i])): list(old) for i, old in sub_match.merges.items()},
-    }
+    return RefreshChanges(
+        kept=tuple(sorted(current & set(kept))),
+        new=tuple(sorted(current - set(kept))),
+        retired=tuple(sorted(set(kept) - current)),
+        splits={int(old): tuple(int(top_ids[i]) for i in new) for old, new in top_match.splits.items()}
+        | {int(old): tuple(int(sub_ids[i]) for i in new) for old, new in sub_match.splits.items()},
+        merges={int(top_ids[i]): tuple(int(o) for o in old) for i, old in top_match.merges.items()}
+        | {int(sub_ids[i]): tuple(int(o) for o in old) for i, old in sub_match.merges.items()},
+    )

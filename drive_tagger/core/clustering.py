@@ -88,7 +88,7 @@ class DocumentClusterer:
         choice = choose_top_level(reduced, leaves, p, rng, warm, previous_share)
         if choice is None:
             return _single_cluster(X)
-        if choice.kept_previous:
+        if choice.kept_previous and previous is not None:
             # The previous filters stay as they were: every document joins the nearest of their
             # centroids, which do not move, so documents already there stay where they were.
             top_centroids = previous

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from drive_tagger.core.changes import CorrectionNote
 from drive_tagger.core.unit import unit_rows
 
 # A current filter joins a merge when at least this share of its members was merged.
@@ -49,6 +50,13 @@ class Correction:
     undone: bool = False  # no longer applied
     reverting: bool = False  # undone since the active refresh: this refresh reverses what it reshaped
 
+    @property
+    def target(self) -> int:
+        """The filter it names: a merge's kept filter, the filter split, a learned filter's id."""
+        if self.category_id is None:
+            raise ValueError(f"correction {self.id} ({self.kind.value}) names no filter")
+        return self.category_id
+
 
 @dataclass(frozen=True)
 class Grouping:
@@ -76,7 +84,7 @@ class Corrected:
 
     grouping: Grouping
     learned: list[LearnedFilter]
-    notes: list[dict]  # per correction: whether it changed anything this refresh
+    notes: list[CorrectionNote]  # per correction: whether it changed anything this refresh
     placed: np.ndarray  # per row: a person placed it, so it carries that place only
     names: dict[int, str]  # filter id -> the name it keeps (a merge's kept filter, a pin given back)
 
@@ -88,7 +96,7 @@ def apply_corrections(
     correction applied in the order they were made (splits and merges reshape filters, moves and
     picks place documents); the learned filters; and a note per correction saying whether it
     changed anything this refresh. fresh_id() gives unused category ids."""
-    notes: list[dict] = []
+    notes: list[CorrectionNote] = []
     names: dict[int, str] = {}
     position = {int(d): i for i, d in enumerate(document_ids)}
     ordered = sorted(corrections, key=lambda c: c.id)
@@ -96,20 +104,21 @@ def apply_corrections(
         if correction.kind is Kind.MERGE:
             grouping, applied = _unmerge(vectors, grouping, correction, position, fresh_id)
             present = set(grouping.top.tolist())
-            if correction.other in present and correction.absorbed_pin:
-                names[int(correction.other)] = correction.absorbed_pin
-            if correction.category_id in present and correction.names.get(int(correction.category_id)):
-                names[int(correction.category_id)] = correction.names[int(correction.category_id)]
+            if correction.other is not None and correction.other in present and correction.absorbed_pin:
+                names[correction.other] = correction.absorbed_pin
+            if correction.category_id in present and correction.names.get(correction.target):
+                names[correction.target] = correction.names[correction.target]
         else:
-            rows = np.unique(np.concatenate([_rows(m, position) for m in correction.groups.values()] or [[]]))
+            parts = [_rows(m, position) for m in correction.groups.values()]
+            rows = np.unique(np.concatenate(parts or [np.empty(0, np.int64)]))
             grouping, applied = _merge(grouping, correction.category_id, rows.astype(np.int64), fresh_id)
-        notes.append({"correction": correction.id, "kind": correction.kind.value, "applied": applied, "undone": True})
+        notes.append(CorrectionNote(correction.id, correction.kind.value, applied, undone=True))
     standing = [c for c in ordered if not c.undone]
     place = {}  # row -> the id of the latest standing correction placing it (a move or a pick)
     for correction in standing:
         if correction.kind in (Kind.MOVE, Kind.LEARNED):
             place.update(dict.fromkeys(_rows(correction.document_ids, position).tolist(), correction.id))
-    aliases = {int(c.other): int(c.category_id) for c in standing if c.kind is Kind.MERGE and c.other is not None}
+    aliases = {int(c.other): c.target for c in standing if c.kind is Kind.MERGE and c.other is not None}
     for correction in standing:
         rows = _rows(correction.document_ids, position)
         own = np.array([r for r in rows.tolist() if place.get(r) == correction.id], dtype=np.int64)
@@ -125,7 +134,7 @@ def apply_corrections(
             top, sub = grouping.top.copy(), grouping.sub.copy()
             top[own], sub[own] = -1, -1
             grouping, applied = replace(grouping, top=top, sub=sub), True
-        notes.append({"correction": correction.id, "kind": correction.kind.value, "applied": applied})
+        notes.append(CorrectionNote(correction.id, correction.kind.value, applied))
     placed = np.zeros(len(document_ids), dtype=bool)
     placed[list(place)] = True
     learned = [
@@ -142,8 +151,8 @@ def apply_corrections(
     ]
     present = set(grouping.top.tolist())
     for c in standing:  # a merge's kept filter keeps the name it had when merged
-        if c.kind is Kind.MERGE and c.category_id in present and c.names.get(int(c.category_id)):
-            names[int(c.category_id)] = c.names[int(c.category_id)]
+        if c.kind is Kind.MERGE and c.category_id in present and c.names.get(c.target):
+            names[c.target] = c.names[c.target]
     return Corrected(grouping, [f for f in learned if f is not None], notes, placed, names)
 
 
@@ -312,7 +321,7 @@ def _learned(
     fence = float(min(float((vectors[picked] @ centroid).min()), np.median(discovered) if discovered else 1.0))
     near = np.flatnonzero(vectors @ centroid >= fence)
     members = np.union1d(near[~placed[near]], seeds)
-    return LearnedFilter(int(correction.category_id), str(correction.name), centroid, fence, members, seeds)
+    return LearnedFilter(correction.target, str(correction.name), centroid, fence, members, seeds)
 
 
 def _free_ids(wanted: list[int], taken: set, fresh_id) -> dict[int, int]:

@@ -72,8 +72,13 @@ def name_drafts(
 
     def category(d: DraftCategory) -> Category:
         before, choice = kept_names.get(d.index), chosen.get(d.index)
-        name, named_by = (before.name, NamedBy(before.named_by)) if before else (choice.name, choice.named_by)
-        description = (before.description if before else choice.description) or keyword_description(d.keywords)
+        if before is not None:
+            name, named_by, description = before.name, NamedBy(before.named_by), before.description
+        elif choice is not None:
+            name, named_by, description = choice.name, choice.named_by, choice.description
+        else:
+            raise ValueError(f"the namer gave no name for filter {d.index}")
+        description = description or keyword_description(d.keywords)
         return Category(
             category_id=d.category_id,
             name=name,

@@ -79,11 +79,13 @@ def nearest(
     """Index of each row's most similar centroid (dot product), in blocks of rows so a million
     documents never need an n x k matrix. With `groups` and `owner`, a row may only take a
     centroid its group owns (and, with `allowed`, one still allowed); -1 where none is."""
+    if (groups is None) != (owner is None):
+        raise ValueError("groups and owner go together")
     centroids = np.asarray(centroids, dtype=vectors.dtype)
     out = np.empty(len(vectors), dtype=np.int64)
     for start in range(0, len(vectors), block):
         similarity = vectors[start : start + block] @ centroids.T
-        if groups is not None:
+        if groups is not None and owner is not None:
             permitted = owner[None, :] == groups[start : start + block, None]
             if allowed is not None:
                 permitted &= allowed[None, :]

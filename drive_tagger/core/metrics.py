@@ -55,12 +55,12 @@ def majority_labels(gold: Sequence[str], predicted: Sequence[int], groups: Seque
 def best_match_f1(gold: Sequence[str], levels: Sequence[np.ndarray]) -> float:
     """Each gold kind's best F1 against any filter of any level (-1: no filter), weighted by the
     kind's size: whether a person finds every kind somewhere in the sidebar."""
-    gold = np.asarray(gold)
-    if not len(gold):
+    kinds = np.asarray(gold)
+    if not len(kinds):
         return 0.0
     total = 0.0
-    for kind in np.unique(gold):
-        truth = gold == kind
+    for kind in np.unique(kinds):
+        truth = kinds == kind
         best = 0.0
         for labels in levels:
             labels = np.asarray(labels)

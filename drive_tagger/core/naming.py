@@ -370,7 +370,8 @@ def grounding_margin(name_vector: np.ndarray, own: np.ndarray, peers: np.ndarray
 
 
 class KeywordNamer:
-    """The simplest namer, for callers that pass none: unique names from keywords, no model."""
+    """The simplest namer: unique names from keywords, no model (core tests; the product names with
+    wiring.make_namer)."""
 
     named_by = NamedBy.OFFLINE
     lexicon: Lexicon = AnyWord()

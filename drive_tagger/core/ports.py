@@ -31,6 +31,7 @@ from drive_tagger.core.types import (
 if TYPE_CHECKING:
     import numpy as np
 
+    from drive_tagger.core.changes import RefreshChanges
     from drive_tagger.core.corrections import Correction, Kind
 
 
@@ -126,7 +127,7 @@ class DocumentStore(WorkspaceStore, Protocol):
 
     def complete_vectors(self, model: str, hashes: Sequence[str], vectors: np.ndarray) -> None: ...
 
-    def ensure_model_index(self, model: str) -> None: ...
+    def ensure_model_index(self, model: str) -> str | None: ...
 
     def count_documents_missing_vectors(self, workspace_id: int, model: str) -> int: ...
 
@@ -172,7 +173,7 @@ class RefreshStore(WorkspaceStore, Protocol):
         untagged: int,
         seconds: dict[str, float],
         next_category_id: int | None = None,
-        changes: dict | None = None,
+        changes: RefreshChanges | None = None,
     ) -> None: ...
 
     def active_categories(self, workspace_id: int) -> list[Category]: ...

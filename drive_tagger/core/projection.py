@@ -38,6 +38,7 @@ def label_positions(coordinates: np.ndarray, labels: np.ndarray) -> dict[int, tu
     """{label: where to print its name}: the median point of its members (noise, -1, gets none)."""
     labels = np.asarray(labels)
     return {
-        int(label): tuple(float(v) for v in np.median(coordinates[labels == label], axis=0))
+        int(label): (float(x), float(y))
         for label in np.unique(labels[labels >= 0])
+        for x, y in [np.median(coordinates[labels == label], axis=0)]
     }

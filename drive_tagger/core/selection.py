@@ -120,8 +120,8 @@ def choose_top_level(
     same_number = int(warm.max()) + 1 if warm is not None else 0
 
     def kept(stay: bool) -> TopLevelChoice:
-        labels = warm if stay else partitions[k]
-        return TopLevelChoice(labels, silhouettes, stabilities, stay, references)
+        labels = warm if stay and warm is not None else partitions[k]
+        return TopLevelChoice(labels, silhouettes, stabilities, stay and warm is not None, references)
 
     # Hysteresis: after a settled refresh, another number of filters must be clearly stable to
     # replace the previous number (a k near the bar crosses it in one refresh and not the next).

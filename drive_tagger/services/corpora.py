@@ -7,6 +7,7 @@ import gzip
 import json
 from pathlib import Path
 
+from drive_tagger.core.types import SourceDocument
 from drive_tagger.errors import InvalidInput
 from drive_tagger.services.demo import default_samples_dir
 
@@ -38,8 +39,8 @@ def samples_labelled_corpus(out_dir: Path, samples_dir: Path | None = None) -> P
     out.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(out, "wt", encoding="utf-8") as handle:
         for document in read_sources([samples_dir]):
-            label = label_of.get(getattr(document, "external_id", None))
-            if label is not None:
+            label = label_of.get(document.external_id) if isinstance(document, SourceDocument) else None
+            if isinstance(document, SourceDocument) and label is not None:
                 row = {"id": document.external_id, "title": document.title, "text": document.body, "label": label}
                 handle.write(json.dumps(row) + "\n")
     return out

@@ -137,7 +137,8 @@ def _view(row: dict, now: dict[int, str]) -> CorrectionView:
     recorded = {int(k): v for k, v in row["names"].items()}
 
     def named(category_id: int | None) -> dict:
-        name = now.get(category_id) or recorded.get(category_id) or f"filter {category_id}"
+        known = (now.get(category_id) or recorded.get(category_id)) if category_id is not None else None
+        name = known or f"filter {category_id}"
         return {"id": category_id, "name": name, "active": category_id in now}
 
     kind, category = row["kind"], row["category_id"]

@@ -47,7 +47,7 @@ def sample_label_agreement(refreshes: RefreshStore, workspace_slug: str, docs_fo
     if not paths:
         return None
     predicted = np.array([-1 if tags[p] is None else tags[p] for p in paths])
-    scores = clustering_scores([gold[p] for p in paths], predicted)
+    scores: dict[str, object] = {**clustering_scores([gold[p] for p in paths], predicted)}
     names = {f.category_id: f.name for f in refreshes.filters(workspace.id) if f.parent_category_id is None}
     scores["kinds"] = _kinds([gold[p] for p in paths], predicted, names, _kind_words(docs_folder.parent / "kinds.csv"))
     return scores
@@ -83,7 +83,8 @@ def prepare_workspace(
     embedder: Embedder,
     workspace_slug: str,
     samples: Path | None = None,
-    namer: Namer | None = None,
+    *,
+    namer: Namer,
 ) -> list[str]:
     """Makes the workspace worth exploring: an empty or unknown one gets the sample drive, one
     without active filters is refreshed. Returns what was done (nothing for a ready workspace)."""
@@ -98,9 +99,9 @@ def prepare_workspace(
         stored = 0
     if stored == 0:
         folder = samples or default_samples_dir()
-        report = ingest(documents, refreshes, embedder, workspace_slug, read_sources([folder]), progress=False)
-        done.append(f"ingested {report.read} documents from {folder}")
+        ingested = ingest(documents, refreshes, embedder, workspace_slug, read_sources([folder]), progress=False)
+        done.append(f"ingested {ingested.read} documents from {folder}")
     if refreshes.workspace(workspace_slug).active_refresh_id is None:
-        report = refresh_workspace(documents, refreshes, workspace_slug, namer=namer)
-        done.append(f"refreshed: {report.categories} filters, {report.untagged} untagged")
+        refreshed = refresh_workspace(documents, refreshes, workspace_slug, namer=namer)
+        done.append(f"refreshed: {refreshed.categories} filters, {refreshed.untagged} untagged")
     return done

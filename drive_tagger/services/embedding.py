@@ -121,7 +121,8 @@ def _embed(
     first_windows_first: bool = False,
 ) -> tuple[int, list[tuple[str, str]]]:
     """(texts embedded and stored, (hash, why) per text the embedder refused)."""
-    embedded, refused = 0, []
+    embedded = 0
+    refused: list[tuple[str, str]] = []
     batches = [list(b) for b in _batches(pending, batch_size)]
 
     def fetch(hashes: list[str]) -> list[PendingText]:
@@ -135,6 +136,7 @@ def _embed(
     ):
         upcoming = reader.submit(fetch, batches[0]) if batches else None
         for index in range(len(batches)):
+            assert upcoming is not None  # each batch's read was submitted before its turn
             rows = upcoming.result()
             upcoming = reader.submit(fetch, batches[index + 1]) if index + 1 < len(batches) else None
             texts = [embedding_text(r.title, r.body) for r in rows]
@@ -157,14 +159,15 @@ def _embed(
 
 
 def _progress_bar(total: int, desc: str, progress: bool | None) -> tqdm:
-    """A bar of documents with rate and time left; progress None: shown on a terminal only."""
+    """A bar of documents with rate and time left; progress None: shown on a terminal only; never
+    for nothing to do."""
     return tqdm(
         total=total,
         desc=desc,
         unit="docs",
         dynamic_ncols=True,
         bar_format=PROGRESS_FORMAT,
-        disable=None if progress is None else not progress,
+        disable=True if not total else (None if progress is None else not progress),
     )
 
 

@@ -21,7 +21,7 @@ from drive_tagger.core.metrics import (
     name_accuracy,
     name_fidelity,
 )
-from drive_tagger.core.naming import AnyWord, Namer, junk_names, name_words
+from drive_tagger.core.naming import Namer, junk_names, name_words
 from drive_tagger.core.params import RefreshParams
 from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore, WorkspaceStore
 from drive_tagger.core.types import SourceDocument
@@ -42,10 +42,10 @@ def read_labelled_corpus(path: Path, *, limit: int | None = None, seed: int = 0)
         raise InvalidInput(f"{path}: no such corpus file")
     documents, labels, problems = [], [], []
     for location, row, problem in read_table_rows(Path(path)):
-        if problem or not row.get("text") or row.get("label") in (None, "") or not row.get("id"):
+        if problem or row is None or not row.get("text") or row.get("label") in (None, "") or not row.get("id"):
             problems.append(f"{location}: {problem or 'needs id, text and label'}")
             continue
-        title = row.get("title") if isinstance(row.get("title"), str) else ""
+        title = row["title"] if isinstance(row.get("title"), str) else ""
         documents.append(SourceDocument(str(row["id"]), title, str(row["text"]), location))
         labels.append(str(row["label"]))
     if problems:
@@ -76,7 +76,7 @@ def evaluate(
     params: RefreshParams | None = None,
     progress: bool | None = None,
     growth: float = 0.1,
-    namer: Namer | None = None,
+    namer: Namer,
     assignments: bool = False,
 ) -> dict:
     """Scores the top-level filters against the gold labels (and leaf_nmi, leaf_purity: of each
@@ -107,11 +107,11 @@ def evaluate(
         started = time.perf_counter()
         embedded = ingest(documents, refreshes, embedder, slug, first, progress=progress).embedded
         seconds["embed"] = round(time.perf_counter() - started, 3)
-        refresh_workspace(documents, refreshes, slug, params, namer)
+        refresh_workspace(documents, refreshes, slug, params, namer=namer)
         workspace = refreshes.workspace(slug)
         before = refreshes.primary_top_level_tags(workspace.id)
         embedded += ingest(documents, refreshes, embedder, slug, second, progress=progress).embedded
-        refreshed = refresh_workspace(documents, refreshes, slug, params, namer)
+        refreshed = refresh_workspace(documents, refreshes, slug, params, namer=namer)
         seconds.update({f"refresh_{k}": v for k, v in refreshed.seconds.items()})
 
         started = time.perf_counter()
@@ -126,7 +126,7 @@ def evaluate(
         every_filter = refreshes.filters(workspace.id)
         filters = [f for f in every_filter if f.parent_category_id is None]
         accuracy = _name_accuracy(embedder, corpus.labels, predicted, filters)
-        junk = _junk_names(every_filter, corpus.documents, predicted, (namer.lexicon if namer else AnyWord()).is_word)
+        junk = _junk_names(every_filter, corpus.documents, predicted, namer.lexicon.is_word)
         fidelity = _fidelities(documents, refreshes, embedder, workspace.id, corpus, predicted, leaf, every_filter)
         placed = _assignments(corpus, predicted, leaf, every_filter) if assignments else None
         seconds["score"] = round(time.perf_counter() - started, 3)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from drive_tagger.core.changes import CorrectionNote, RefreshChanges
 from drive_tagger.core.ports import BrowseStore
 from drive_tagger.core.types import DocumentTag
 from drive_tagger.errors import UnknownDocument
@@ -111,8 +112,8 @@ def _placed_by_person(corrections, document_id: int, parents: dict[int, int | No
 
 
 @dataclass(frozen=True)
-class RefreshChanges:
-    """The active refresh against the one before it, in filter names."""
+class RefreshSummary:
+    """The active refresh's RefreshChanges (core/changes.py) in filter names, for people."""
 
     refresh_id: int
     finished_at: datetime | None
@@ -142,28 +143,28 @@ def _correction_text(correction, name) -> str:
     return f"New filter “{correction.name}” from {len(correction.document_ids)} picked document(s)"
 
 
-def _corrections(notes: Sequence[dict], made: dict, name) -> tuple[str, ...]:
+def _corrections(notes: Sequence[CorrectionNote], made: dict, name) -> tuple[str, ...]:
     """One line per correction the refresh applied (its notes), with what the correction was."""
     lines = []
     for note in notes:
-        correction = made.get(note.get("correction"))
-        what = _correction_text(correction, name) if correction else f"Correction {note.get('correction')}"
-        if note.get("undone"):
-            lines.append(f"Undone: {what}: {'reversed' if note.get('applied') else 'nothing left to reverse'}")
+        correction = made.get(note.correction)
+        what = _correction_text(correction, name) if correction else f"Correction {note.correction}"
+        if note.undone:
+            lines.append(f"Undone: {what}: {'reversed' if note.applied else 'nothing left to reverse'}")
         else:
-            lines.append(f"{what}: {'applied' if note.get('applied') else 'nothing left to change'}")
+            lines.append(f"{what}: {'applied' if note.applied else 'nothing left to change'}")
     return tuple(lines)
 
 
-def last_refresh_changes(browse: BrowseStore, workspace_slug: str) -> RefreshChanges | None:
-    """What the refresh whose filters are active changed (refresh_runs.changes: kept, new and
-    retired ids, splits, merges, corrections applied), with names for the ids: a filter that is
-    gone by its name before, the others by their name now. None before the first refresh."""
+def last_refresh_changes(browse: BrowseStore, workspace_slug: str) -> RefreshSummary | None:
+    """What the refresh whose filters are active changed (its RefreshChanges: kept, new and retired
+    ids, splits, merges, corrections applied), with names for the ids: a filter that is gone by its
+    name before, the others by their name now. None before the first refresh."""
     workspace = browse.workspace(workspace_slug)
     run = browse.active_refresh_run(workspace.id)
     if run is None:
         return None
-    changes = run["changes"] or {}
+    changes = RefreshChanges.from_json(run["changes"])
     now = {r["category_id"]: r["name"] for r in browse.generation_names(workspace.id, run["id"])}
     previous_id = browse.previous_refresh_id(workspace.id)
     before = (
@@ -172,32 +173,30 @@ def last_refresh_changes(browse: BrowseStore, workspace_slug: str) -> RefreshCha
         else {}
     )
 
-    def name(names: dict[int, str], category_id) -> str:
-        return names.get(int(category_id)) or before.get(int(category_id)) or f"filter {category_id}"
+    def name(names: dict[int, str], category_id: int) -> str:
+        return names.get(category_id) or before.get(category_id) or f"filter {category_id}"
 
-    splits = {int(old): [int(n) for n in new] for old, new in (changes.get("splits") or {}).items()}
-    merges = {int(new): [int(o) for o in old] for new, old in (changes.get("merges") or {}).items()}
-    made = {n for new in splits.values() for n in new} | set(merges)
-    unmade = set(splits) | {o for old in merges.values() for o in old}
-    kept = [int(i) for i in changes.get("kept") or []]
-    return RefreshChanges(
+    made, unmade = changes.made, changes.unmade
+    return RefreshSummary(
         refresh_id=run["id"],
         finished_at=run["finished_at"],
         documents=run["documents"],
         filters=run["categories"],
         untagged=run["untagged"],
         first=previous_id is None,
-        new=tuple(name(now, i) for i in changes.get("new") or [] if int(i) not in made),
+        new=tuple(name(now, i) for i in changes.new if i not in made),
         renamed=tuple(
-            (before[i], now[i]) for i in kept if i in before and i in now and before[i] != now[i] and i not in made
+            (before[i], now[i])
+            for i in changes.kept
+            if i in before and i in now and before[i] != now[i] and i not in made
         ),
-        merged=tuple((tuple(name(before, o) for o in old), name(now, new)) for new, old in merges.items()),
-        split=tuple((name(before, old), tuple(name(now, n) for n in new)) for old, new in splits.items()),
-        gone=tuple(name(before, i) for i in changes.get("retired") or [] if int(i) not in unmade),
-        kept=len(kept),
+        merged=tuple((tuple(name(before, o) for o in old), name(now, new)) for new, old in changes.merges.items()),
+        split=tuple((name(before, old), tuple(name(now, n) for n in new)) for old, new in changes.splits.items()),
+        gone=tuple(name(before, i) for i in changes.retired if i not in unmade),
+        kept=len(changes.kept),
         corrections=_corrections(
-            changes.get("corrections") or [],
-            {c.id: c for c in browse.corrections(workspace.id)} if changes.get("corrections") else {},
+            changes.corrections,
+            {c.id: c for c in browse.corrections(workspace.id)} if changes.corrections else {},
             lambda category_id: name(now, category_id),
         ),
     )

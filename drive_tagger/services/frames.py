@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from drive_tagger.core.generations import GenerationCategory, compare_generations
+from drive_tagger.core.changes import RefreshChanges
 from drive_tagger.core.ports import DocumentStore, RefreshStore
 from drive_tagger.core.projection import project_2d
 
@@ -127,47 +127,60 @@ def refresh_history(refreshes: RefreshStore, workspace_slug: str, *, limit: int 
 
 
 def filter_changes(refreshes: RefreshStore, workspace_slug: str) -> pd.DataFrame:
-    """How the active filters differ from the previous successful refresh's: each filter matched to
-    the previous one of its level (top or sub) it shares most documents with (same / renamed /
-    changed / new / gone). Empty when there is no previous refresh."""
+    """How the active filters differ from the previous refresh's, as the active refresh recorded it
+    (its RefreshChanges, which the web page's "Last refresh" reads too): each filter kept (same,
+    renamed, or changed: its members against the previous filter of its id), made by a split or a
+    merge (beside the filter it came from that shares most of its documents), or new; then the
+    previous filters that are gone. Empty when there is no previous refresh."""
     workspace = refreshes.workspace(workspace_slug)
     previous_id = refreshes.previous_refresh_id(workspace.id)
     if workspace.active_refresh_id is None or previous_id is None:
         return pd.DataFrame(columns=CHANGE_COLUMNS)
-    previous = refreshes.generation_categories(workspace.id, previous_id)
+    run = next((r for r in refreshes.refresh_runs(workspace.id, 50) if r["id"] == workspace.active_refresh_id), {})
+    changes = RefreshChanges.from_json(run.get("changes"))
+    before = {r["category_id"]: r for r in refreshes.generation_categories(workspace.id, previous_id)}
     current = refreshes.generation_categories(workspace.id, workspace.active_refresh_id)
-    keywords = (
-        {r["category_id"]: list(r["keywords"]) for r in previous},
-        {r["category_id"]: list(r["keywords"]) for r in current},
-    )
+    came_from: dict[int, tuple[int, ...]] = dict(changes.merges)
+    came_from |= {new: (old,) for old, made in changes.splits.items() for new in made}
     rows = []
-    for level, top in (("top", True), ("sub", False)):
-        for c in compare_generations(_generation(previous, top), _generation(current, top)):
-            rows.append(
-                [
-                    level,
-                    c.category_id,
-                    c.name,
-                    c.size,
-                    keywords[1].get(c.category_id),
-                    c.previous_category_id,
-                    c.previous_name,
-                    c.previous_size,
-                    keywords[0].get(c.previous_category_id),
-                    c.shared,
-                    c.jaccard,
-                    c.change.value,
-                ]
-            )
+    for now in current:
+        category_id = now["category_id"]
+        sources = came_from.get(category_id) or ((category_id,) if category_id in changes.kept else ())
+        candidates = [before[i] for i in sources if i in before]
+        old = max(candidates, key=lambda o: len(set(o["members"]) & set(now["members"])), default=None)
+        if category_id in came_from:
+            change = "merged" if category_id in changes.merges else "split"
+        else:
+            change = _kept_change(old, now) if old is not None else "new"
+        rows.append(_change_row(now, old, change))
+    rows += [_change_row(None, before[i], "gone") for i in changes.retired if i in before and i not in changes.unmade]
     frame = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     for column in ("category_id", "size", "previous_category_id", "previous_size"):
         frame[column] = frame[column].astype("Int64")
     return frame
 
 
-def _generation(rows: list[dict], top: bool) -> list[GenerationCategory]:
+def _kept_change(old: dict, now: dict) -> str:
+    if set(old["members"]) != set(now["members"]) or old["size"] != now["size"]:
+        return "changed"
+    return "same" if old["name"] == now["name"] else "renamed"
+
+
+def _change_row(now: dict | None, old: dict | None, change: str) -> list:
+    either = now or old or {}
+    members = (set(now["members"]) if now else set(), set(old["members"]) if old else set())
+    shared, union = len(members[0] & members[1]), len(members[0] | members[1])
     return [
-        GenerationCategory(r["category_id"], r["name"], r["size"], frozenset(r["members"]))
-        for r in rows
-        if (r["parent_category_id"] is None) == top
+        "top" if either.get("parent_category_id") is None else "sub",
+        now and now["category_id"],
+        now and now["name"],
+        now and now["size"],
+        now and list(now["keywords"]),
+        old and old["category_id"],
+        old and old["name"],
+        old and old["size"],
+        old and list(old["keywords"]),
+        shared,
+        shared / union if union else 0.0,
+        change,
     ]

@@ -93,7 +93,7 @@ def ingest(
     report.embedded = embedded
     report.failures.extend(failures)
     workspace = documents.workspace(workspace_slug)  # with its model, which the embedding may have set
-    if first_windows_first and embedded:
+    if first_windows_first and embedded and workspace.embedding_model:
         report.further_windows = len(documents.hashes_with_further_windows(workspace.id, workspace.embedding_model))
     if report.arrived:
         tag_on_arrival(documents, refreshes, workspace, report.arrived, report, suggest_refresh_share)
@@ -133,7 +133,7 @@ def _checked(batch: list[SourceDocument | ReadFailure], report: IngestReport) ->
         if isinstance(checked, ReadFailure):
             report.failures.append(checked)
             continue
-        report.cut += len(item.body) > MAX_BODY_CHARS
+        report.cut += isinstance(item, SourceDocument) and len(item.body) > MAX_BODY_CHARS
         report.read_ids.add(checked.external_id)
         docs.append(checked)
     report.read += len(docs)
@@ -167,7 +167,7 @@ def tag_on_arrival(
     those centroids are of the workspace's model; filters made from another model's vectors (the
     workspace's model was changed since) match nothing until the next refresh, which is suggested.
     A document a person placed (moved, or picked for a filter) keeps its links: its place is theirs."""
-    if workspace.active_refresh_id is None:
+    if workspace.active_refresh_id is None or workspace.embedding_model is None:
         return
     if refreshes.filters_model(workspace.id) != workspace.embedding_model:
         report.refresh_suggested = True
@@ -177,7 +177,7 @@ def tag_on_arrival(
     if not document_ids:
         return
     ids, vectors = documents.document_vectors(document_ids, workspace.embedding_model)
-    links, poor = tag_arrivals(vectors, refreshes.matching_categories(workspace), documents.forms_of(ids))
+    links, poor = tag_arrivals(vectors, refreshes.matching_categories(workspace), documents.forms_of(ids.tolist()))
     state = refreshes.link_arrivals(
         workspace,
         links,

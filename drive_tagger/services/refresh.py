@@ -64,14 +64,15 @@ def refresh_workspace(
     refreshes: RefreshStore,
     workspace_slug: str,
     params: RefreshParams | None = None,
-    namer: Namer | None = None,
     *,
+    namer: Namer,
     complete_with: Callable[[], Embedder] | None = None,
     on_stage: StageReport | None = None,
 ) -> RefreshReport:
-    """Recomputes the workspace's filters, naming new ones with `namer` (a Namer from wiring;
-    None: keyword names). With complete_with (it makes the embedder), vectors that hold only
-    their first window (an ingest left the rest for later) are completed before clustering.
+    """Recomputes the workspace's filters, naming new ones with `namer` (wiring.make_namer: the
+    namer the settings choose, over the workspace's model). With complete_with (it makes the
+    embedder), vectors that hold only their first window (an ingest left the rest for later) are
+    completed before clustering.
     One refresh of a workspace runs at a time: a second one is refused while the first holds
     the workspace. On any failure the run is recorded as failed and the previous filters stay
     active, untouched; a run whose process dies is found abandoned by the next refresh (or the
@@ -98,7 +99,7 @@ def _refresh_locked(
     refreshes: RefreshStore,
     workspace_slug: str,
     params: RefreshParams,
-    namer: Namer | None,
+    namer: Namer,
     on_stage: StageReport | None,
 ) -> RefreshReport:
     workspace = refreshes.workspace(workspace_slug)
@@ -126,13 +127,14 @@ def _refresh(
     workspace: Workspace,
     refresh_id: int,
     params: RefreshParams,
-    namer: Namer | None,
+    namer: Namer,
     on_stage: StageReport | None = None,
 ) -> RefreshReport:
     watch = _Stopwatch(on_stage)
-    document_ids, vectors = documents.workspace_vectors(workspace.id, workspace.embedding_model)
-    unembedded = documents.count_documents_missing_vectors(workspace.id, workspace.embedding_model)
-    if len(document_ids) < MIN_DOCUMENTS:
+    model = workspace.embedding_model  # None: nothing embedded yet
+    document_ids, vectors = documents.workspace_vectors(workspace.id, model) if model else (np.empty(0), None)
+    unembedded = documents.count_documents_missing_vectors(workspace.id, model) if model else 0
+    if len(document_ids) < MIN_DOCUMENTS or vectors is None:
         raise NothingToRefresh(
             f"workspace {workspace.slug!r} has {len(document_ids)} embedded document(s); "
             f"a refresh needs at least {MIN_DOCUMENTS}"
@@ -181,7 +183,7 @@ def _refresh(
         result.untagged,
         unembedded,
         watch.seconds,
-        result.changes.get("remade_under_rules"),
+        result.changes.remade_under_rules,
     )
 
 

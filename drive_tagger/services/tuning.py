@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from drive_tagger.core.naming import Namer
 from drive_tagger.core.params import ClusteringParams, RefreshParams
 from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore
 from drive_tagger.services.evaluate import evaluate
@@ -33,6 +34,7 @@ def tune_clustering(
     corpus: Path,
     grid: Mapping[str, RefreshParams] | None = None,
     *,
+    namer: Namer,
     limit: int | None = None,
 ) -> pd.DataFrame:
     """One row per setting: NMI, ARI, untagged share, stability, filter counts and seconds, from
@@ -41,7 +43,9 @@ def tune_clustering(
     grid = default_tuning_grid() if grid is None else grid
     rows = []
     for label, params in grid.items():
-        result = evaluate(documents, refreshes, embedder, Path(corpus), limit=limit, params=params, progress=False)
+        result = evaluate(
+            documents, refreshes, embedder, Path(corpus), limit=limit, params=params, progress=False, namer=namer
+        )
         rows.append(
             {
                 "setting": label,

@@ -72,14 +72,14 @@ def test_ingest_with_the_openai_backend_stores_its_vectors(db, openai_server, sa
     assert report.embedded == 10 and db.documents.workspace("remote").embedding_model == embedder.model_id
 
 
-def test_a_workspace_of_1536_d_vectors_refreshes_and_answers_match_documents(db, openai_server, samples_dir):
+def test_a_workspace_of_1536_d_vectors_refreshes_and_answers_match_documents(db, openai_server, samples_dir, namer_for):
     from drive_tagger.adapters.readers import read_sources
     from drive_tagger.services.ingest import ingest
     from drive_tagger.services.refresh import refresh_workspace
 
     embedder = OpenAIEmbedder("text-embedding-3-small", options=options(openai_server))
     ingest(db.documents, db.refreshes, embedder, "wide", read_sources([samples_dir]), progress=False)
-    report = refresh_workspace(db.documents, db.refreshes, "wide")
+    report = refresh_workspace(db.documents, db.refreshes, "wide", namer=namer_for(embedder))
     assert report.documents == 75 and report.categories >= 2
     index = db.conn.execute(
         "select indexdef from pg_indexes where tablename = 'embeddings' and indexdef like %s", ("%vector(1536)%",)

@@ -21,7 +21,7 @@ def make_namer(server, embedder, **kwargs):
 
 
 def refreshed_filters(db, slug, namer):
-    refresh_workspace(db.documents, db.refreshes, slug, None, namer)
+    refresh_workspace(db.documents, db.refreshes, slug, namer=namer)
     return db.refreshes.filters(db.documents.workspace(slug).id)
 
 

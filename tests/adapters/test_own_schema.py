@@ -66,7 +66,7 @@ def _objects_in(conn, schema: str) -> set[str]:
 
 
 def test_the_whole_product_runs_beside_an_apps_own_documents_workspaces_and_categories(
-    empty_database_url, sample_embedder
+    empty_database_url, sample_embedder, namer
 ):
     with connect(empty_database_url, autocommit=True) as conn:
         conn.execute(APP)
@@ -75,7 +75,7 @@ def test_the_whole_product_runs_beside_an_apps_own_documents_workspaces_and_cate
     with Database(connect(empty_database_url, autocommit=True)) as db:
         reports = sync_and_tag(db.documents, db.refreshes, db.jobs, sample_embedder, _source(empty_database_url))
         assert [(r.workspace, r.inserted) for r in reports] == [("acme", 24)]
-        refresh_workspace(db.documents, db.refreshes, "acme")
+        refresh_workspace(db.documents, db.refreshes, "acme", namer=namer)
         filters = db.refreshes.filters(db.documents.workspace("acme").id)
         assert len([f for f in filters if f.parent_category_id is None]) >= 2
         # An app calls the same SQL functions through the schema.
@@ -102,7 +102,7 @@ def _as_before_the_move(sql: str) -> str:
 
 
 @pytest.fixture
-def install_made_before_the_move(empty_database_url, tmp_path, monkeypatch, sample_embedder):
+def install_made_before_the_move(empty_database_url, tmp_path, monkeypatch, sample_embedder, namer):
     """A database migrated as it was before the move, holding a refreshed workspace."""
     before = [m for m in migrations.load_migrations() if m.version < "20261207090000"]
     for m in before:
@@ -130,12 +130,12 @@ def install_made_before_the_move(empty_database_url, tmp_path, monkeypatch, samp
             SourceColumns("public.app_documents", "id", "workspace", "body", "updated_at", title="title"),
         )
         sync_and_tag(db.documents, db.refreshes, db.jobs, sample_embedder, source)
-        refresh_workspace(db.documents, db.refreshes, "acme")
+        refresh_workspace(db.documents, db.refreshes, "acme", namer=namer)
         names = sorted(f.name for f in db.refreshes.filters(db.documents.workspace("acme").id))
     return empty_database_url, names
 
 
-def test_an_install_made_before_moves_into_its_schema_in_place_with_its_rows(install_made_before_the_move):
+def test_an_install_made_before_moves_into_its_schema_in_place_with_its_rows(install_made_before_the_move, namer):
     url, names = install_made_before_the_move
     with connect(url, autocommit=True) as conn:
         applied = migrations.migrate(conn)
@@ -154,7 +154,7 @@ def test_an_install_made_before_moves_into_its_schema_in_place_with_its_rows(ins
     with Database(connect(url, autocommit=True)) as db:
         assert sorted(f.name for f in db.refreshes.filters(db.documents.workspace("acme").id)) == names
         assert db.conn.execute("select count(*) from drive_tagger.documents").fetchone() == (24,)
-        refresh_workspace(db.documents, db.refreshes, "acme")  # and the product goes on working
+        refresh_workspace(db.documents, db.refreshes, "acme", namer=namer)  # and the product goes on working
         named = db.conn.execute("select name from drive_tagger.category_filters('acme')").fetchall()
         assert sorted(n for (n,) in named) == sorted(
             f.name for f in db.refreshes.filters(db.documents.workspace("acme").id)

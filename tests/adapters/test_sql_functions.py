@@ -18,9 +18,9 @@ BOB = str(uuid.UUID(int=2))  # member of "beta"
 
 
 @pytest.fixture
-def two_workspaces(db, sample_workspace):
+def two_workspaces(db, sample_workspace, namer):
     """'samples' (refreshed, real vectors) and 'beta' (other texts), one member each."""
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     docs = [SourceDocument(f"b{i}", f"Beta note {i}", f"private beta text number {i}", "test") for i in range(5)]
     ingest(db.documents, db.refreshes, HashingEmbedder(), "beta", docs, progress=False)
     for slug, user in ((sample_workspace, ALICE), ("beta", BOB)):

@@ -36,13 +36,13 @@ RULES_MIGRATION = "20261127090000"
 
 
 @pytest.fixture(scope="module")
-def db(module_database_url):
+def db(module_database_url, namer_for):
     """'acme' (refreshed: filters and sub-filters) with Alice as its member, and 'beta' with Bob.
     Every test works inside a transaction it rolls back, so they share this one database."""
     with Database(connect(module_database_url, autocommit=True)) as opened:
         embedder = TopicEmbedder()
         ingest(opened.documents, opened.refreshes, embedder, "acme", topic_documents(4, 2, 12), progress=False)
-        refresh_workspace(opened.documents, opened.refreshes, "acme")
+        refresh_workspace(opened.documents, opened.refreshes, "acme", namer=namer_for(embedder))
         ingest(opened.documents, opened.refreshes, embedder, "beta", topic_documents(1, 1, 5), progress=False)
         for slug, user in (("acme", ALICE), ("beta", BOB)):
             opened.conn.execute(

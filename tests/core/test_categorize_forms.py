@@ -2,6 +2,7 @@ import numpy as np
 
 from drive_tagger.core.categorize import categorize
 from drive_tagger.core.clustering import TwoLevelClustering
+from drive_tagger.core.naming import KeywordNamer
 from drive_tagger.core.types import DocumentText
 
 EMAIL = "From: jo@example.org\nTo: sam@example.org\nSubject: Figures\n\nSam, the figures are late."
@@ -35,6 +36,7 @@ def _categorized():
         clustering,
         document_ids=np.arange(19),
         next_category_id=1,
+        namer=KeywordNamer(),
         forms=forms,
     )
 

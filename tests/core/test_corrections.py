@@ -6,6 +6,7 @@ from dataclasses import replace
 import numpy as np
 from sklearn.preprocessing import normalize
 
+from drive_tagger.core.changes import CorrectionNote
 from drive_tagger.core.corrections import Correction, Grouping, Kind, apply_corrections
 
 
@@ -30,7 +31,7 @@ def test_a_merge_joins_every_filter_mostly_made_of_its_documents_under_the_kept_
     corrected = apply_corrections(vectors, ids, grouping, (merge,), _fresh())
     merged, notes = corrected.grouping, corrected.notes
     assert set(merged.top[:20]) == {20} and set(merged.top[20:]) == {30}
-    assert merged.parents[11] == 20 and notes == [{"correction": 1, "kind": "merge", "applied": True}]
+    assert merged.parents[11] == 20 and notes == [CorrectionNote(1, "merge", applied=True)]
 
 
 def test_a_split_parts_the_filter_holding_its_groups_and_gives_them_their_ids():
@@ -58,7 +59,7 @@ def test_moves_place_documents_in_a_filter_a_sub_filter_or_none_and_skip_a_gone_
         -1,
         10,
     )
-    assert [n["applied"] for n in notes] == [True, True, True, False]
+    assert [n.applied for n in notes] == [True, True, True, False]
 
 
 def test_a_learned_filter_takes_its_picked_documents_and_those_like_them():
@@ -73,7 +74,7 @@ def test_a_correction_whose_documents_are_all_gone_changes_nothing():
     vectors, ids, grouping = _setup()
     corrected = apply_corrections(vectors, ids, grouping, (Correction(8, Kind.MERGE, 10, np.array([7])),), _fresh())
     merged, notes = corrected.grouping, corrected.notes
-    assert np.array_equal(merged.top, grouping.top) and notes[0]["applied"] is False
+    assert np.array_equal(merged.top, grouping.top) and notes[0].applied is False
 
 
 def test_picked_documents_leave_their_filter_for_the_new_one_as_its_seeds():
@@ -133,7 +134,7 @@ def test_a_merge_holds_the_kept_filters_name_and_its_undo_gives_back_both_ids_an
     reverted = apply_corrections(vectors, ids, corrected.grouping, (undone,), _fresh())
     assert set(reverted.grouping.top[:10]) == {10} and set(reverted.grouping.top[10:20]) == {20}
     assert reverted.names == {10: "Legal", 20: "Money"}
-    assert reverted.notes == [{"correction": 5, "kind": "merge", "applied": True, "undone": True}]
+    assert reverted.notes == [CorrectionNote(5, "merge", applied=True, undone=True)]
     later = apply_corrections(vectors, ids, corrected.grouping, (replace(undone, reverting=False),), _fresh())
     assert np.array_equal(later.grouping.top, corrected.grouping.top) and later.notes == [], "undone: not applied"
 

@@ -267,7 +267,7 @@ def test_filters_made_under_other_rules_are_named_afresh_keeping_their_ids():
     again = topics.again(first, namer, rules=None)
     assert namer.asked == 2 * asked
     assert [c.category_id for c in again.categories] == [c.category_id for c in first.categories]
-    assert again.changes["remade_under_rules"] == RULES_VERSION
+    assert again.changes.remade_under_rules == RULES_VERSION
 
 
 def test_a_pinned_name_outlives_a_change_of_rules():

@@ -123,8 +123,8 @@ def test_a_refresh_is_queued_once_and_its_status_is_readable(client, db, acme_ke
 
 
 @pytest.fixture
-def refreshed(db, sample_workspace):
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+def refreshed(db, sample_workspace, namer):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     return create_key(db.access, workspace=sample_workspace)
 
 
@@ -171,8 +171,8 @@ def test_openapi_docs_are_served(client):
     assert "/v1/workspaces/{workspace}/filters" in client.get("/openapi.json").json()["paths"]
 
 
-def test_filters_count_first_and_second_choices_and_untagged_documents_are_listed(client, db, sample_workspace):
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+def test_filters_count_first_and_second_choices_and_untagged_documents_are_listed(client, db, sample_workspace, namer):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     key = create_key(db.access, workspace=sample_workspace)
     found = client.get(f"/v1/workspaces/{sample_workspace}/filters", headers=auth(key)).json()["filters"]
     assert all(f["first_documents"] + f["second_documents"] == f["documents"] for f in found)

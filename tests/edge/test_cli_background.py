@@ -52,7 +52,7 @@ def _job_counts(db, task):
 
 
 def test_an_embedding_pass_leaves_the_refresh_to_a_later_pass_already_waiting(
-    db, database_url, sample_embedder, samples_dir
+    db, database_url, sample_embedder, samples_dir, namer
 ):
     from drive_tagger.adapters.postgres.connection import connect
     from drive_tagger.adapters.postgres.database import Database
@@ -65,7 +65,10 @@ def test_an_embedding_pass_leaves_the_refresh_to_a_later_pass_already_waiting(
     store_documents(db.documents, "acme", read_sources([samples_dir / "travel"]))
     waiting, _ = db.jobs.defer(Task.EMBED_PENDING, "acme")  # a later pass of the burst
     tasks, _ = worker_tasks(
-        lambda: Database(connect(database_url, autocommit=True)), lambda: sample_embedder, RefreshParams()
+        lambda: Database(connect(database_url, autocommit=True)),
+        lambda: sample_embedder,
+        RefreshParams(),
+        make_namer=lambda: namer,
     )
     assert tasks[Task.EMBED_PENDING](None, workspace="acme")["refresh_job"] is None
     assert _job_counts(db, Task.REFRESH) == 0

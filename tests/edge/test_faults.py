@@ -37,10 +37,10 @@ SLOW_COMMIT = """
 """
 
 
-def _refreshed_workspace(url: str, embedder, samples_dir) -> Database:
+def _refreshed_workspace(url: str, embedder, samples_dir, namer) -> Database:
     db = Database(connect(url, autocommit=True))
     ingest(db.documents, db.refreshes, embedder, "acme", read_sources([samples_dir]), progress=False)
-    refresh_workspace(db.documents, db.refreshes, "acme")
+    refresh_workspace(db.documents, db.refreshes, "acme", namer=namer)
     return db
 
 
@@ -60,9 +60,9 @@ def _filters(db: Database) -> list:
 
 
 def test_postgres_killed_mid_refresh_leaves_the_filters_and_the_run_abandoned(
-    own_server, sample_embedder, samples_dir, tmp_path
+    own_server, sample_embedder, samples_dir, tmp_path, namer
 ):
-    db = _refreshed_workspace(own_server.url, sample_embedder, samples_dir)
+    db = _refreshed_workspace(own_server.url, sample_embedder, samples_dir, namer)
     before = _filters(db)
     db.conn.execute(SLOW_COMMIT.format(seconds=60))
     refresh = _cli_refresh(own_server.url, tmp_path)
@@ -82,9 +82,9 @@ def test_postgres_killed_mid_refresh_leaves_the_filters_and_the_run_abandoned(
 
 
 def test_two_refreshes_of_one_workspace_at_once_refuse_the_second_clearly(
-    db, database_url, sample_embedder, samples_dir, tmp_path, env
+    db, database_url, sample_embedder, samples_dir, tmp_path, env, namer
 ):
-    _refreshed_workspace(database_url, sample_embedder, samples_dir).close()
+    _refreshed_workspace(database_url, sample_embedder, samples_dir, namer).close()
     db.conn.execute(SLOW_COMMIT.format(seconds=3))
     first = _cli_refresh(database_url, tmp_path)
     wait_for(lambda: _sleeping(db), timeout=120, what="the first refresh to reach its commit")

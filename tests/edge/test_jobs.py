@@ -168,9 +168,9 @@ def test_a_permanent_error_is_not_retried(db, workers):
 
 
 def test_a_worker_killed_mid_refresh_keeps_the_filters_and_another_worker_retries(
-    db, sample_workspace, workers, database_url
+    db, sample_workspace, workers, database_url, namer
 ):
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     workspace = db.documents.workspace(sample_workspace)
     before = db.refreshes.filters(workspace.id)
     # Hold the workspace row so the refresh stops at its final commit step, mid-refresh.

@@ -17,8 +17,8 @@ FILTERS = "/v1/workspaces/samples/filters"
 
 
 @pytest.fixture
-def refreshed_key(db, sample_workspace):
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+def refreshed_key(db, sample_workspace, namer):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     return create_key(db.access, workspace=sample_workspace)
 
 

@@ -81,14 +81,14 @@ def browser(tmp_path_factory):
 
 
 @pytest.fixture
-def drive(module_db, sample_embedder, samples_dir, request) -> Drive:
+def drive(module_db, sample_embedder, samples_dir, request, namer) -> Drive:
     """The sample drive in a workspace of this test's own, refreshed, with a key for it."""
     slug = re.sub(r"[^a-z0-9-]+", "-", f"t{next(_numbers)}-{request.node.name.removeprefix('test_')}".lower())[:40]
     read = ingest(
         module_db.documents, module_db.refreshes, sample_embedder, slug, read_sources([samples_dir]), progress=False
     )
     assert read.failed == 0
-    refresh_workspace(module_db.documents, module_db.refreshes, slug)
+    refresh_workspace(module_db.documents, module_db.refreshes, slug, namer=namer)
     return Drive(slug, create_key(module_db.access, workspace=slug))
 
 
@@ -110,7 +110,7 @@ def _hostile_documents(slug: str) -> list[SourceDocument]:
 
 
 @pytest.fixture
-def hostile(module_db, sample_embedder) -> Drive:
+def hostile(module_db, sample_embedder, namer) -> Drive:
     """A handful of documents whose ids, titles and texts hold markup, refreshed into filters
     whose names and keywords hold markup too (as no namer would make them), with a key for them."""
     slug = f"t{next(_numbers)}-hostile"
@@ -118,7 +118,7 @@ def hostile(module_db, sample_embedder) -> Drive:
         module_db.documents, module_db.refreshes, sample_embedder, slug, _hostile_documents(slug), progress=False
     )
     assert read.failed == 0
-    refresh_workspace(module_db.documents, module_db.refreshes, slug)
+    refresh_workspace(module_db.documents, module_db.refreshes, slug, namer=namer)
     workspace_id = module_db.documents.workspace(slug).id
     planted = module_db.conn.execute(
         "update categories set name = format('<b id=planted-name-%%s>%%s</b>', category_id, category_id),"
@@ -212,10 +212,10 @@ def _ids(db, drive: Drive, external_id: str) -> tuple[int, int]:
     return workspace.id, db.documents.find_document(workspace.id, external_id).id
 
 
-def test_the_filters_appear_with_their_sub_filters_counts_and_an_untagged_entry(page, drive, module_db):
+def test_the_filters_appear_with_their_sub_filters_counts_and_an_untagged_entry(page, drive, module_db, namer):
     # The 75 sample documents split into sub-filters only when any split is accepted.
     eager_splits = RefreshParams(ClusteringParams(clear_split_silhouette=0.0))
-    refresh_workspace(module_db.documents, module_db.refreshes, drive.slug, eager_splits)
+    refresh_workspace(module_db.documents, module_db.refreshes, drive.slug, eager_splits, namer=namer)
     page.open_with(drive.key)
     # Each count: the documents whose first choice the filter is, then "+N" carrying it second.
     expected = {

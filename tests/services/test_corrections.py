@@ -29,19 +29,20 @@ def _top_filters(db, workspace: str) -> dict[int, str]:
 
 
 @pytest.fixture
-def growing(db):
+def growing(db, namer_for):
     """A workspace with 70% of the topic documents refreshed; add() brings 10% more and refreshes."""
     docs = topic_documents(topics=4, parts=2, per_part=15)
     order = np.random.default_rng(3).permutation(len(docs))
     first, rest = [docs[i] for i in order[:84]], [docs[i] for i in order[84:]]
     embedder = TopicEmbedder()
+    namer = namer_for(embedder)
     ingest(db.documents, db.refreshes, embedder, "acme", first, progress=False)
-    refresh_workspace(db.documents, db.refreshes, "acme")
+    refresh_workspace(db.documents, db.refreshes, "acme", namer=namer)
 
     def add(count: int = 12) -> None:
         batch = [rest.pop() for _ in range(min(count, len(rest)))]
         ingest(db.documents, db.refreshes, embedder, "acme", batch, progress=False)
-        refresh_workspace(db.documents, db.refreshes, "acme")
+        refresh_workspace(db.documents, db.refreshes, "acme", namer=namer)
 
     return add
 
@@ -111,7 +112,7 @@ CONTRACT = "contracts/mutual-nda-brightwave.md"
 
 
 @pytest.fixture
-def drive(db, sample_embedder, samples_dir):
+def drive(db, sample_embedder, samples_dir, namer):
     """Workspace 'drive' with 70% of the sample documents refreshed; grow() ingests 10% more of
     them and refreshes."""
     from drive_tagger.adapters.readers import read_sources
@@ -124,12 +125,12 @@ def drive(db, sample_embedder, samples_dir):
     first = [docs[i] for i in order if docs[i].external_id == CONTRACT or i in order[: int(0.7 * len(docs))]]
     rest = [d for d in docs if d not in first]
     ingest(db.documents, db.refreshes, sample_embedder, "drive", first, progress=False)
-    refresh_workspace(db.documents, db.refreshes, "drive")
+    refresh_workspace(db.documents, db.refreshes, "drive", namer=namer)
 
     def grow() -> None:
         batch = [rest.pop() for _ in range(min(max(1, len(docs) // 10), len(rest)))]
         ingest(db.documents, db.refreshes, sample_embedder, "drive", batch, progress=False)
-        refresh_workspace(db.documents, db.refreshes, "drive")
+        refresh_workspace(db.documents, db.refreshes, "drive", namer=namer)
 
     return grow
 

@@ -72,8 +72,8 @@ def test_pruning_removes_rows_gone_from_a_table_that_was_read_whole(db, tmp_path
     assert prune_folder(db.documents, "acme", drive, report.read_ids, []) == ["n2"]
 
 
-def test_deleting_documents_of_a_refreshed_workspace_then_refreshing_works(db, refreshed):
+def test_deleting_documents_of_a_refreshed_workspace_then_refreshing_works(db, refreshed, namer):
     ids = [r[0] for r in db.conn.execute("select external_id from documents order by id limit 10")]
     delete_documents(db.documents, refreshed, ids)
-    report = refresh_workspace(db.documents, db.refreshes, refreshed)
+    report = refresh_workspace(db.documents, db.refreshes, refreshed, namer=namer)
     assert report.documents == 65

@@ -13,32 +13,34 @@ def labelled_corpus(tmp_path, samples_dir):
     return samples_labelled_corpus(tmp_path, samples_dir)
 
 
-def test_eval_reports_scores_filters_and_stage_seconds(db, sample_embedder, labelled_corpus):
-    result = evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, progress=False)
+def test_eval_reports_scores_filters_and_stage_seconds(db, sample_embedder, labelled_corpus, namer):
+    result = evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, progress=False, namer=namer)
     assert {"nmi", "ari", "purity", "leaf_nmi", "leaf_purity", "untagged", "filters", "seconds"} <= set(result)
     assert 0 <= result["nmi"] <= 1 and -1 <= result["ari"] <= 1 and 0 <= result["untagged"] <= 1
     assert 0 <= result["leaf_nmi"] <= 1 and 0 <= result["purity"] <= result["leaf_purity"] <= 1
     assert result["filters"] >= 2 and {"read", "embed", "refresh_cluster"} <= set(result["seconds"])
 
 
-def test_second_eval_run_reuses_every_embedding(db, sample_embedder, labelled_corpus):
-    evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, limit=20, progress=False)
-    again = evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, limit=20, progress=False)
+def test_second_eval_run_reuses_every_embedding(db, sample_embedder, labelled_corpus, namer):
+    evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, limit=20, progress=False, namer=namer)
+    again = evaluate(
+        db.documents, db.refreshes, sample_embedder, labelled_corpus, limit=20, progress=False, namer=namer
+    )
     assert again["embedded"] == 0 and again["documents"] == 20
 
 
-def test_eval_drops_its_throwaway_workspace(db, sample_embedder, labelled_corpus):
-    evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, limit=10, progress=False)
+def test_eval_drops_its_throwaway_workspace(db, sample_embedder, labelled_corpus, namer):
+    evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, limit=10, progress=False, namer=namer)
     assert db.documents.list_workspaces() == []
 
 
-def test_eval_drops_workspaces_a_dead_evaluation_of_the_corpus_left_behind(db, sample_embedder, labelled_corpus):
+def test_eval_drops_workspaces_a_dead_evaluation_of_the_corpus_left_behind(db, sample_embedder, labelled_corpus, namer):
     ended = subprocess.Popen(["true"])
     ended.wait()  # its pid now names no running process
     stem = eval_workspace_slug(labelled_corpus).rsplit("-", 1)[0]
     db.documents.ensure_workspace(f"{stem}-{ended.pid}")
     db.documents.ensure_workspace("eval-other-corpus-1")
-    evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, limit=10, progress=False)
+    evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, limit=10, progress=False, namer=namer)
     assert [w.slug for w in db.documents.list_workspaces()] == ["eval-other-corpus-1"]
 
 
@@ -55,13 +57,13 @@ def test_corpus_rows_without_labels_are_rejected_with_their_location(tmp_path):
         read_labelled_corpus(path)
 
 
-def test_eval_reports_the_stability_of_filter_ids_as_the_corpus_grows(db, sample_embedder, labelled_corpus):
-    result = evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, progress=False)
+def test_eval_reports_the_stability_of_filter_ids_as_the_corpus_grows(db, sample_embedder, labelled_corpus, namer):
+    result = evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, progress=False, namer=namer)
     assert 0.0 <= result["stability"] <= 1.0 and result["documents"] == 75
 
 
-def test_eval_reports_best_match_f1_name_and_keyword_fidelity(db, sample_embedder, labelled_corpus):
-    result = evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, progress=False)
+def test_eval_reports_best_match_f1_name_and_keyword_fidelity(db, sample_embedder, labelled_corpus, namer):
+    result = evaluate(db.documents, db.refreshes, sample_embedder, labelled_corpus, progress=False, namer=namer)
     assert 0.3 <= result["best_match_f1"] <= 1.0
     assert 0.0 <= result["name_fidelity"] <= 1.0 and 0.0 <= result["keyword_fidelity"] <= 1.0
     assert "assignments" not in result

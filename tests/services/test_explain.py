@@ -51,10 +51,10 @@ def test_the_first_refresh_lists_every_filter_as_new(db, refreshed):
     assert changes.documents == 75 and changes.gone == () and changes.corrections == ()
 
 
-def test_a_merge_shows_in_the_next_refreshs_changes_by_name(db, refreshed):
+def test_a_merge_shows_in_the_next_refreshs_changes_by_name(db, refreshed, namer):
     keep, absorb = [f for f in list_filters(db.refreshes, refreshed) if f.parent_category_id is None][:2]
     corrections.merge_filters(db.refreshes, refreshed, str(keep.category_id), str(absorb.category_id))
-    refresh_workspace(db.documents, db.refreshes, refreshed)
+    refresh_workspace(db.documents, db.refreshes, refreshed, namer=namer)
     changes = explain.last_refresh_changes(db.browse, refreshed)
     kept_name = next(f.name for f in list_filters(db.refreshes, refreshed) if f.category_id == keep.category_id)
     assert not changes.first
@@ -62,8 +62,8 @@ def test_a_merge_shows_in_the_next_refreshs_changes_by_name(db, refreshed):
     assert changes.corrections == (f"Merge into “{kept_name}”: applied",)
 
 
-def test_a_refresh_that_changes_nothing_reports_every_filter_kept(db, refreshed):
-    refresh_workspace(db.documents, db.refreshes, refreshed)
+def test_a_refresh_that_changes_nothing_reports_every_filter_kept(db, refreshed, namer):
+    refresh_workspace(db.documents, db.refreshes, refreshed, namer=namer)
     changes = explain.last_refresh_changes(db.browse, refreshed)
     assert changes.kept == len(list_filters(db.refreshes, refreshed))
     assert (changes.new, changes.gone, changes.merged, changes.split) == ((), (), (), ())

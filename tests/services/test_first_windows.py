@@ -41,10 +41,10 @@ def test_an_ingest_with_first_windows_first_leaves_only_long_texts_pending(db, b
     )
 
 
-def test_a_refresh_completes_pending_vectors_before_it_clusters(db, bf16, samples_dir):
+def test_a_refresh_completes_pending_vectors_before_it_clusters(db, bf16, samples_dir, namer):
     docs = list(read_sources([samples_dir]))
     ingest(db.documents, db.refreshes, bf16, "acme", docs, progress=False, first_windows_first=True)
-    report = refresh_workspace(db.documents, db.refreshes, "acme", complete_with=lambda: bf16)
+    report = refresh_workspace(db.documents, db.refreshes, "acme", complete_with=lambda: bf16, namer=namer)
     workspace = db.documents.workspace("acme")
     assert db.documents.hashes_with_further_windows(workspace.id, bf16.model_id) == []
     assert report.seconds["further_windows"] > 0

@@ -64,8 +64,8 @@ def test_untagged_documents_are_those_without_a_filter(db, refreshed):
     assert set(untagged["document_id"]) == set(documents.loc[documents["category_id"].isna(), "document_id"])
 
 
-def test_refresh_history_lists_runs_newest_first_and_marks_the_active_one(db, refreshed):
-    refresh_workspace(db.documents, db.refreshes, refreshed)
+def test_refresh_history_lists_runs_newest_first_and_marks_the_active_one(db, refreshed, namer):
+    refresh_workspace(db.documents, db.refreshes, refreshed, namer=namer)
     history = refresh_history(db.refreshes, refreshed)
     assert list(history["status"]) == ["succeeded", "succeeded"]
     assert list(history["active"]) == [True, False] and (history["total_seconds"] > 0).all()
@@ -75,16 +75,33 @@ def test_no_previous_refresh_means_no_changes(db, refreshed):
     assert filter_changes(db.refreshes, refreshed).empty
 
 
-def test_refreshing_again_with_the_same_settings_changes_nothing(db, refreshed):
-    refresh_workspace(db.documents, db.refreshes, refreshed)
+def test_refreshing_again_with_the_same_settings_changes_nothing(db, refreshed, namer):
+    refresh_workspace(db.documents, db.refreshes, refreshed, namer=namer)
     changes = filter_changes(db.refreshes, refreshed)
     assert len(changes) == len(filters_frame(db.refreshes, refreshed))
     assert set(changes["change"]) == {"same"} and (changes["jaccard"] == 1.0).all()
     assert (changes["category_id"] == changes["previous_category_id"]).all()
 
 
-def test_other_settings_show_up_as_changed_new_or_gone_filters(db, refreshed):
-    refresh_workspace(db.documents, db.refreshes, refreshed, RefreshParams(ClusteringParams(outlier_iqr=0.0)))
+def test_other_settings_show_up_as_changed_new_or_gone_filters(db, refreshed, namer):
+    refresh_workspace(
+        db.documents, db.refreshes, refreshed, RefreshParams(ClusteringParams(outlier_iqr=0.0)), namer=namer
+    )
     changes = filter_changes(db.refreshes, refreshed)
     assert "changed" in set(changes["change"]) and (changes["jaccard"] < 1).any()
     assert changes["previous_keywords"].notna().any()
+
+
+def test_a_notebook_and_the_page_tell_the_same_story_of_a_merge(db, refreshed, namer):
+    from drive_tagger.services import corrections
+    from drive_tagger.services.explain import last_refresh_changes
+
+    filters = db.refreshes.filters(db.documents.workspace(refreshed).id)
+    keep, absorb = [f for f in filters if f.parent_category_id is None][:2]
+    corrections.merge_filters(db.refreshes, refreshed, str(keep.category_id), str(absorb.category_id))
+    refresh_workspace(db.documents, db.refreshes, refreshed, namer=namer)
+    frame, page = filter_changes(db.refreshes, refreshed), last_refresh_changes(db.browse, refreshed)
+    gone_or_merged = set(frame.loc[frame["change"].isin(["gone", "merged"]), "previous_name"])
+    assert absorb.name in gone_or_merged
+    assert absorb.name in {name for before, _ in page.merged for name in before} | set(page.gone)
+    assert set(frame.loc[frame["change"] == "new", "name"]) == set(page.new)

@@ -92,12 +92,12 @@ def test_a_very_long_document_is_cut_before_tokenizing(db, embedder, tmp_path):
 
 
 def test_a_document_ingested_after_a_refresh_is_tagged_at_once(
-    db, sample_workspace, sample_embedder, samples_dir, tmp_path
+    db, sample_workspace, sample_embedder, samples_dir, tmp_path, namer
 ):
     from drive_tagger.services.query import document_tags
     from drive_tagger.services.refresh import refresh_workspace
 
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     # A new contract: an existing one between other parties.
     contract = (samples_dir / "contracts" / "mutual-nda-brightwave.md").read_text()
     drive = _drive(tmp_path, {"late-nda.md": contract.replace("Brightwave", "Northwind Analytics")})
@@ -109,12 +109,12 @@ def test_a_document_ingested_after_a_refresh_is_tagged_at_once(
 
 
 def test_meeting_notes_arriving_after_a_refresh_join_the_filter_their_form_sets_apart(
-    db, sample_workspace, sample_embedder, tmp_path
+    db, sample_workspace, sample_embedder, tmp_path, namer
 ):
     from drive_tagger.services.query import document_tags
     from drive_tagger.services.refresh import refresh_workspace
 
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     workspace = db.documents.workspace(sample_workspace)
     (home,) = [c.category_id for c in db.refreshes.active_categories(workspace.id) if c.form == "Meeting Notes"]
     notes = (
@@ -127,13 +127,13 @@ def test_meeting_notes_arriving_after_a_refresh_join_the_filter_their_form_sets_
     assert tags[0].category_id == home and tags[0].rank == 1
 
 
-def test_arrivals_are_matched_against_the_refresh_active_when_they_arrive(db, sample_workspace, sample_embedder):
+def test_arrivals_are_matched_against_the_refresh_active_when_they_arrive(db, sample_workspace, sample_embedder, namer):
     from drive_tagger.services.refresh import refresh_workspace
 
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     first = db.documents.workspace(sample_workspace)
     matched_first = db.refreshes.matching_categories(first)
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     second = db.documents.workspace(sample_workspace)
     matched_second = db.refreshes.matching_categories(second)
     active = db.refreshes.active_categories(second.id)
@@ -143,10 +143,10 @@ def test_arrivals_are_matched_against_the_refresh_active_when_they_arrive(db, sa
     assert matched_first is not matched_second
 
 
-def test_many_poorly_matching_arrivals_make_a_refresh_suggested(db, sample_workspace, sample_embedder, tmp_path):
+def test_many_poorly_matching_arrivals_make_a_refresh_suggested(db, sample_workspace, sample_embedder, tmp_path, namer):
     from drive_tagger.services.refresh import refresh_workspace
 
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     off_topic = {
         f"poem-{i}.txt": f"Moonlit sonnet {i}: the heron sleeps where silver reeds and river mist entwine."
         for i in range(6)
@@ -161,7 +161,7 @@ def test_many_poorly_matching_arrivals_make_a_refresh_suggested(db, sample_works
         suggest_refresh_share=0.2,
     )
     assert report.poorly_matched >= 2 and report.refresh_suggested
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     assert db.refreshes.arrival_state(db.documents.workspace(sample_workspace).id) == ArrivalState(0, 0, False)
 
 

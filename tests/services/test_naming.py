@@ -13,7 +13,7 @@ from drive_tagger.services.refresh import refresh_workspace
 
 @pytest.fixture
 def offline_filters(db, sample_workspace, embedder):
-    refresh_workspace(db.documents, db.refreshes, sample_workspace, None, OfflineNamer(embedder))
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=OfflineNamer(embedder))
     return db.refreshes.filters(db.documents.workspace(sample_workspace).id)
 
 
@@ -45,7 +45,7 @@ def test_a_renamed_filter_keeps_its_pinned_name_across_refreshes(db, sample_work
     chosen = offline_filters[0]
     rename_filter(db.refreshes, sample_workspace, str(chosen.category_id), "Client Contracts")
     for _ in range(2):
-        refresh_workspace(db.documents, db.refreshes, sample_workspace, None, OfflineNamer(embedder))
+        refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=OfflineNamer(embedder))
         renamed = [
             f
             for f in db.refreshes.filters(db.documents.workspace(sample_workspace).id)

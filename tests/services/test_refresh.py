@@ -12,8 +12,8 @@ from drive_tagger.errors import NothingToRefresh, UnknownWorkspace
 from drive_tagger.services.refresh import refresh_workspace
 
 
-def test_refresh_tags_documents_with_named_filters(db, sample_workspace):
-    report = refresh_workspace(db.documents, db.refreshes, sample_workspace)
+def test_refresh_tags_documents_with_named_filters(db, sample_workspace, namer):
+    report = refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     filters = db.refreshes.filters(db.documents.workspace(sample_workspace).id)
     top_level = [f for f in filters if f.parent_category_id is None]
     assert report.documents == 75 and len(top_level) == report.categories >= 2
@@ -22,30 +22,30 @@ def test_refresh_tags_documents_with_named_filters(db, sample_workspace):
     assert len({f.name.lower() for f in filters}) == len(filters)
 
 
-def test_refresh_reports_untagged_documents_consistently(db, sample_workspace):
-    report = refresh_workspace(db.documents, db.refreshes, sample_workspace)
+def test_refresh_reports_untagged_documents_consistently(db, sample_workspace, namer):
+    report = refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     counts = db.documents.workspace_counts(db.documents.workspace(sample_workspace).id)
     documents, tagged = counts.documents, counts.tagged
     assert documents - tagged == report.untagged
 
 
-def test_refresh_is_recorded_with_stage_timings(db, sample_workspace):
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+def test_refresh_is_recorded_with_stage_timings(db, sample_workspace, namer):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     run = db.refreshes.refresh_runs(db.documents.workspace(sample_workspace).id)[0]
     assert run["status"] == "succeeded" and {"load", "cluster", "keywords", "naming"} <= set(run["seconds"])
 
 
-def test_same_input_gives_the_same_filters(db, sample_workspace):
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+def test_same_input_gives_the_same_filters(db, sample_workspace, namer):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     workspace = db.documents.workspace(sample_workspace)
     first = [(f.name, f.documents) for f in db.refreshes.filters(workspace.id)]
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     second = [(f.name, f.documents) for f in db.refreshes.filters(workspace.id)]
     assert first == second
 
 
-def test_failed_refresh_leaves_previous_filters_intact(db, sample_workspace, monkeypatch):
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+def test_failed_refresh_leaves_previous_filters_intact(db, sample_workspace, monkeypatch, namer):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     workspace = db.documents.workspace(sample_workspace)
     before = db.refreshes.filters(workspace.id)
 
@@ -54,14 +54,14 @@ def test_failed_refresh_leaves_previous_filters_intact(db, sample_workspace, mon
 
     monkeypatch.setattr(DocumentClusterer, "fit", explode)
     with pytest.raises(RuntimeError):
-        refresh_workspace(db.documents, db.refreshes, sample_workspace)
+        refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     assert db.refreshes.filters(workspace.id) == before
     run = db.refreshes.refresh_runs(workspace.id)[0]
     assert run["status"] == "failed" and "clustering crashed" in run["error"]
 
 
-def test_a_commit_that_fails_midway_writes_nothing(db, sample_workspace):
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+def test_a_commit_that_fails_midway_writes_nothing(db, sample_workspace, namer):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     workspace = db.documents.workspace(sample_workspace)
     before = db.refreshes.filters(workspace.id)
     categories = db.refreshes.active_categories(workspace.id)
@@ -78,20 +78,20 @@ def test_a_commit_that_fails_midway_writes_nothing(db, sample_workspace):
     assert db.documents.workspace(sample_workspace).active_refresh_id == workspace.active_refresh_id
 
 
-def test_refresh_of_an_unknown_workspace_names_it(db):
+def test_refresh_of_an_unknown_workspace_names_it(db, namer):
     with pytest.raises(UnknownWorkspace, match="unknown workspace 'ghost'"):
-        refresh_workspace(db.documents, db.refreshes, "ghost")
+        refresh_workspace(db.documents, db.refreshes, "ghost", namer=namer)
 
 
-def test_refresh_of_a_workspace_without_vectors_says_to_ingest(db):
+def test_refresh_of_a_workspace_without_vectors_says_to_ingest(db, namer):
     db.documents.ensure_workspace("blank")
     with pytest.raises(NothingToRefresh, match="ingest first"):
-        refresh_workspace(db.documents, db.refreshes, "blank")
+        refresh_workspace(db.documents, db.refreshes, "blank", namer=namer)
 
 
-def test_only_the_active_and_previous_generations_are_kept(db, sample_workspace):
+def test_only_the_active_and_previous_generations_are_kept(db, sample_workspace, namer):
     for _ in range(3):
-        refresh_workspace(db.documents, db.refreshes, sample_workspace)
+        refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     workspace = db.documents.workspace(sample_workspace)
     generations = db.conn.execute(
         "select count(distinct refresh_id) from categories where workspace_id = %s", (workspace.id,)
@@ -103,10 +103,10 @@ def _top_tags(db, slug):
     return db.refreshes.primary_top_level_tags(db.documents.workspace(slug).id)
 
 
-def test_refreshing_again_keeps_every_filter_id(db, sample_workspace):
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+def test_refreshing_again_keeps_every_filter_id(db, sample_workspace, namer):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     before = _top_tags(db, sample_workspace)
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     assert _top_tags(db, sample_workspace) == before
     run = db.refreshes.refresh_runs(db.documents.workspace(sample_workspace).id)[0]
     assert run["changes"]["new"] == [] and run["changes"]["retired"] == []
@@ -125,20 +125,22 @@ def _made_under_rules_before_they_were_recorded(db, workspace, name):
     )
 
 
-def test_filters_made_by_an_earlier_version_are_remade_once_by_the_next_refresh(db, sample_workspace):
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+def test_filters_made_by_an_earlier_version_are_remade_once_by_the_next_refresh(db, sample_workspace, namer):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     before = _top_tags(db, sample_workspace)
     _made_under_rules_before_they_were_recorded(db, db.documents.workspace(sample_workspace), "Site and Mesh")
-    remade = refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    remade = refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     workspace = db.documents.workspace(sample_workspace)
     assert "Site and Mesh" not in [f.name for f in db.refreshes.filters(workspace.id)]
     assert _top_tags(db, sample_workspace) == before  # same documents, same rules: same filters and ids
     recorded = db.refreshes.refresh_runs(workspace.id)[0]["changes"]["remade_under_rules"]
-    again = refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    again = refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     assert remade.remade_under_rules == recorded == RULES_VERSION and again.remade_under_rules is None
 
 
-def test_a_refresh_after_new_documents_keeps_ids_of_the_filters_that_stayed(db, sample_embedder, samples_dir, tmp_path):
+def test_a_refresh_after_new_documents_keeps_ids_of_the_filters_that_stayed(
+    db, sample_embedder, samples_dir, tmp_path, namer
+):
     import shutil
 
     from drive_tagger.adapters.readers import read_sources
@@ -151,12 +153,12 @@ def test_a_refresh_after_new_documents_keeps_ids_of_the_filters_that_stayed(db, 
     for p in late:
         p.unlink()
     ingest(db.documents, db.refreshes, sample_embedder, "grow", read_sources([drive]), progress=False)
-    refresh_workspace(db.documents, db.refreshes, "grow")
+    refresh_workspace(db.documents, db.refreshes, "grow", namer=namer)
     before = _top_tags(db, "grow")
     for p, text in held_back.items():
         p.write_text(text)
     ingest(db.documents, db.refreshes, sample_embedder, "grow", read_sources([drive]), progress=False)
-    refresh_workspace(db.documents, db.refreshes, "grow")
+    refresh_workspace(db.documents, db.refreshes, "grow", namer=namer)
     after = _top_tags(db, "grow")
     shared = [k for k in before if before[k] is not None and after.get(k) is not None]
     continuing = 0
@@ -177,15 +179,15 @@ def _links_partitions(db) -> list[str]:
     return [r[0] for r in rows]
 
 
-def test_each_refresh_writes_its_links_into_a_partition_and_only_the_last_two_stay(db, sample_workspace):
+def test_each_refresh_writes_its_links_into_a_partition_and_only_the_last_two_stay(db, sample_workspace, namer):
     for _ in range(3):
-        refresh_workspace(db.documents, db.refreshes, sample_workspace)
+        refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     runs = db.conn.execute("select id from refresh_runs order by id").fetchall()
     assert _links_partitions(db) == sorted(f"document_categories_r{r[0]}" for r in runs[-2:])
 
 
-def test_deleting_a_workspace_drops_its_links_partitions(db, sample_workspace):
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+def test_deleting_a_workspace_drops_its_links_partitions(db, sample_workspace, namer):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     db.documents.delete_workspace(db.documents.workspace(sample_workspace).id)
     assert _links_partitions(db) == []
 
@@ -212,17 +214,17 @@ def test_a_workspace_deleted_while_its_refresh_works_ends_the_refresh_with_a_cle
         )
 
 
-def test_a_refresh_reads_the_form_of_documents_stored_before_forms_were_kept(db, sample_workspace):
+def test_a_refresh_reads_the_form_of_documents_stored_before_forms_were_kept(db, sample_workspace, namer):
     workspace = db.documents.workspace(sample_workspace)
     stored_at_ingest = db.documents.workspace_forms(workspace.id)
     db.conn.execute("update documents set form = null where workspace_id = %s", (workspace.id,))
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     assert db.documents.workspace_forms(workspace.id) == stored_at_ingest
     assert db.documents.documents_without_form(workspace.id, 10) == []
 
 
-def test_meeting_notes_join_the_filter_their_form_sets_apart_whatever_their_topic(db, sample_workspace):
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+def test_meeting_notes_join_the_filter_their_form_sets_apart_whatever_their_topic(db, sample_workspace, namer):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     workspace = db.documents.workspace(sample_workspace)
     meetings = [i for i, form in db.documents.workspace_forms(workspace.id).items() if form == "Meeting Notes"]
     external_ids = {i for (i,) in db.conn.execute("select external_id from documents where id = any(%s)", (meetings,))}
@@ -234,8 +236,8 @@ def test_meeting_notes_join_the_filter_their_form_sets_apart_whatever_their_topi
     )
 
 
-def test_documents_of_no_form_that_sat_among_the_meeting_notes_leave_for_a_topic(db, sample_workspace):
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+def test_documents_of_no_form_that_sat_among_the_meeting_notes_leave_for_a_topic(db, sample_workspace, namer):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     workspace = db.documents.workspace(sample_workspace)
     meeting_notes = {
         e
@@ -249,15 +251,15 @@ def test_documents_of_no_form_that_sat_among_the_meeting_notes_leave_for_a_topic
     assert tags["invoices/q3-2025-budget-statement-marketing.txt"] not in home
 
 
-def test_the_form_that_set_a_filter_apart_is_recorded_for_the_next_refresh(db, sample_workspace):
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+def test_the_form_that_set_a_filter_apart_is_recorded_for_the_next_refresh(db, sample_workspace, namer):
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     previous = db.refreshes.previous_generation(db.documents.workspace(sample_workspace).id)
     assert [c.form for c in previous.categories if c.form] == ["Meeting Notes"]
 
 
-def test_a_documents_leaf_tag_is_its_sub_filter_where_it_has_one_else_its_top_level_filter(db, sample_workspace):
+def test_a_documents_leaf_tag_is_its_sub_filter_where_it_has_one_else_its_top_level_filter(db, sample_workspace, namer):
     eager_splits = RefreshParams(ClusteringParams(clear_split_silhouette=0.0))
-    refresh_workspace(db.documents, db.refreshes, sample_workspace, eager_splits)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, eager_splits, namer=namer)
     workspace = db.documents.workspace(sample_workspace).id
     parent = {f.category_id: f.parent_category_id for f in db.refreshes.filters(workspace)}
     tops, leaves = db.refreshes.primary_top_level_tags(workspace), db.refreshes.primary_leaf_tags(workspace)
@@ -278,13 +280,15 @@ INJECTED = [
 ]
 
 
-def test_fifteen_near_duplicate_notes_cannot_collapse_the_rest_of_the_drive(db, sample_workspace, sample_embedder):
+def test_fifteen_near_duplicate_notes_cannot_collapse_the_rest_of_the_drive(
+    db, sample_workspace, sample_embedder, namer
+):
     from drive_tagger.core.types import SourceDocument
     from drive_tagger.services.ingest import ingest
 
     notes = [SourceDocument(f"inject-{i:02}.txt", "", text, "test") for i, text in enumerate(INJECTED)]
     ingest(db.documents, db.refreshes, sample_embedder, sample_workspace, notes, progress=False)
-    refresh_workspace(db.documents, db.refreshes, sample_workspace)
+    refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     tags = db.refreshes.primary_top_level_tags(db.documents.workspace(sample_workspace).id)
     injected = {i for i in tags if i.startswith("inject-")}
     other_filters = {tags[i] for i in tags if i not in injected and tags[i] is not None}

@@ -262,14 +262,14 @@ def _topic(kind: str, i: int) -> str:
     return TOPICS[kind].format(i=i, p=PARTS[i % len(PARTS)])
 
 
-def test_a_sync_tags_new_and_changed_rows_at_once_as_ingest_does(db, files, env, monkeypatch):
+def test_a_sync_tags_new_and_changed_rows_at_once_as_ingest_does(db, files, env, monkeypatch, namer):
     from drive_tagger.services.refresh import refresh_workspace
 
     for name, value in {"TABLE": "public.app_files", "TEXT_COLUMN": "body", "DELETED_COLUMN": "deleted"}.items():
         monkeypatch.setenv(f"DRIVE_TAGGER_SYNC_{name}", value)
     _add(db, "acme", *(_topic(kind, i) for kind in TOPICS for i in range(8)))
     assert CliRunner().invoke(app, ["sync", "-w", "acme"]).exit_code == 0
-    refresh_workspace(db.documents, db.refreshes, "acme")
+    refresh_workspace(db.documents, db.refreshes, "acme", namer=namer)
     _add(db, "acme", _topic("invoice", 9))
     db.conn.execute("update app_files set body = %s where id = 1", (_topic("release", 10),))
     result = CliRunner().invoke(app, ["sync", "-w", "acme"])

@@ -26,12 +26,13 @@ def embedder_of(server, spec: str = "openai:text-embedding-ada-002"):
 
 
 @pytest.fixture
-def ada_workspace(db, openai_server, samples_dir) -> str:
+def ada_workspace(db, openai_server, samples_dir, namer_for) -> str:
     """Workspace 'acme': the sample drive but its travel folder, embedded with ada-002 (1,536
     floats), refreshed into filters."""
     items = [d for d in read_sources([samples_dir]) if "travel/" not in d.external_id]
-    ingest(db.documents, db.refreshes, embedder_of(openai_server), "acme", items, progress=False)
-    refresh_workspace(db.documents, db.refreshes, "acme")
+    ada = embedder_of(openai_server)
+    ingest(db.documents, db.refreshes, ada, "acme", items, progress=False)
+    refresh_workspace(db.documents, db.refreshes, "acme", namer=namer_for(ada))
     return "acme"
 
 
@@ -44,7 +45,7 @@ def embedded_texts(server) -> int:
 
 
 def test_a_command_with_the_default_embedder_embeds_an_ada_workspace_with_ada_and_tags_arrivals(
-    db, ada_workspace, openai_server, samples_dir
+    db, ada_workspace, openai_server, samples_dir, namer_for
 ):
     before, stored = embedded_texts(openai_server), documents_of(db, "acme")
     default = embedder_of(openai_server, DEFAULT)
@@ -54,11 +55,12 @@ def test_a_command_with_the_default_embedder_embeds_an_ada_workspace_with_ada_an
     assert arrived and report.embedded == arrived == embedded_texts(openai_server) - before  # by ada-002
     assert db.documents.workspace("acme").embedding_model == ADA
     assert report.tagged_on_arrival + report.poorly_matched == arrived
-    assert refresh_workspace(db.documents, db.refreshes, "acme").documents == stored + arrived
+    namer = namer_for(embedder_of(openai_server))
+    assert refresh_workspace(db.documents, db.refreshes, "acme", namer=namer).documents == stored + arrived
 
 
 def test_where_the_workspaces_model_cannot_be_reached_a_command_fails_naming_both_models(
-    db, ada_workspace, samples_dir
+    db, ada_workspace, samples_dir, openai_server, namer_for
 ):
     stored = documents_of(db, "acme")
     offline = make_embedder(Settings(embedder=DEFAULT))  # no OpenAI key or base URL here
@@ -68,7 +70,8 @@ def test_where_the_workspaces_model_cannot_be_reached_a_command_fails_naming_bot
     assert ADA in message and BUNDLED_MODEL in message and "drive-tagger workspaces set-model acme" in message
     workspace = db.documents.workspace("acme")
     assert workspace.embedding_model == ADA and db.refreshes.filters_model(workspace.id) == ADA
-    assert refresh_workspace(db.documents, db.refreshes, "acme").documents == stored  # ada vectors untouched
+    namer = namer_for(embedder_of(openai_server))
+    assert refresh_workspace(db.documents, db.refreshes, "acme", namer=namer).documents == stored  # ada's, untouched
 
 
 def test_an_embedder_of_another_model_is_refused_not_switched_to(db, tmp_path):
@@ -80,7 +83,7 @@ def test_an_embedder_of_another_model_is_refused_not_switched_to(db, tmp_path):
     assert db.documents.workspace("acme").embedding_model == first.model_id
 
 
-def test_switching_model_re_embeds_every_document_and_the_refresh_brings_the_filters_back(db, ada_workspace):
+def test_switching_model_re_embeds_every_document_and_the_refresh_brings_the_filters_back(db, ada_workspace, namer_for):
     stored = documents_of(db, "acme")
     small = HashingEmbedder()  # 384 floats, where ada-002 made 1,536
     workspace = switch_model(db.documents, small, db.documents.workspace("acme"))
@@ -91,7 +94,7 @@ def test_switching_model_re_embeds_every_document_and_the_refresh_brings_the_fil
     arrival = [SourceDocument("new.txt", "New", "a note that arrives after the switch", "t")]
     report = ingest(db.documents, db.refreshes, small, "acme", arrival, progress=False)
     assert report.tagged_on_arrival == 0 and report.refresh_suggested
-    refreshed = refresh_workspace(db.documents, db.refreshes, "acme")
+    refreshed = refresh_workspace(db.documents, db.refreshes, "acme", namer=namer_for(small))
     workspace = db.documents.workspace("acme")
     assert refreshed.documents == stored + 1 and refreshed.categories >= 2
     assert db.refreshes.filters_model(workspace.id) == small.model_id
@@ -100,18 +103,18 @@ def test_switching_model_re_embeds_every_document_and_the_refresh_brings_the_fil
     assert report.tagged_on_arrival + report.poorly_matched == 1
 
 
-def test_filters_of_a_model_of_the_same_length_never_seed_or_match_the_next_refresh(db, tmp_path):
+def test_filters_of_a_model_of_the_same_length_never_seed_or_match_the_next_refresh(db, tmp_path, namer_for):
     from tests.fakes import TopicEmbedder, topic_documents
 
     first = TopicEmbedder()
     ingest(db.documents, db.refreshes, first, "acme", topic_documents(), progress=False)
-    refresh_workspace(db.documents, db.refreshes, "acme")
+    refresh_workspace(db.documents, db.refreshes, "acme", namer=namer_for(first))
     before = {f.category_id: f.documents for f in db.refreshes.filters(db.documents.workspace("acme").id)}
     second = TopicEmbedder()
     second.model_id = "test/topic-embedder-2"  # the same length: a matmul would not complain
     switch_model(db.documents, second, db.documents.workspace("acme"))
     embed_pending(db.documents, second, db.documents.workspace("acme"))
-    report = refresh_workspace(db.documents, db.refreshes, "acme")
+    report = refresh_workspace(db.documents, db.refreshes, "acme", namer=namer_for(second))
     assert report.remade_under_rules is not None  # clustered and named afresh, not seeded
     workspace = db.documents.workspace("acme")
     assert db.refreshes.filters_model(workspace.id) == second.model_id

@@ -12,9 +12,11 @@ from drive_tagger.core.types import ApiKey, ApiKeyInfo
 class PostgresAccess(WorkspaceQueries):
     def insert_api_key(self, token_hash: str, workspace_id: int | None, is_admin: bool) -> int:
         with self.conn.transaction():
-            return self.conn.execute(
+            row = self.conn.execute(
                 query("insert_api_key"), {"token_hash": token_hash, "workspace_id": workspace_id, "is_admin": is_admin}
-            ).fetchone()[0]
+            ).fetchone()
+            assert row is not None  # insert ... values ... returning: always one row
+            return row[0]
 
     def list_api_keys(self) -> list[ApiKeyInfo]:
         return self._all("list_api_keys", {}, class_row(ApiKeyInfo))

@@ -7,6 +7,7 @@ import re
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 
@@ -65,7 +66,12 @@ class Pool:
         from drive_tagger.adapters.postgres.vectors import use_vectors
 
         self._url = url
-        self._kwargs = {"autocommit": True, "options": SEARCH_PATH_OPTION, "connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        # psycopg.connect's keyword arguments, typed as ConnectionPool types its `kwargs`
+        self._kwargs: dict[str, Any] = {
+            "autocommit": True,
+            "options": SEARCH_PATH_OPTION,
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        }
         self._configure = use_vectors
         self._lost = False  # a connection failed its check, and the pool has had none since
         self.pool = ConnectionPool(

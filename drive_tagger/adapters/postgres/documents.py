@@ -267,7 +267,9 @@ class PostgresDocuments(WorkspaceQueries):
         model. Rows stream from a server-side cursor straight into their place in one matrix: a
         million vectors never exist twice (1.5 GB each time)."""
         with self.conn.cursor(binary=True) as cur:
-            page = cur.execute(query("workspace_document_ids"), {"workspace_id": workspace_id}).fetchone()[0]
+            row = cur.execute(query("workspace_document_ids"), {"workspace_id": workspace_id}).fetchone()
+            assert row is not None  # an aggregate without group by: always one row (null when none)
+            page = row[0]
         ids = np.frombuffer(page or b"", dtype=">i8").astype(np.int64)
         matrix, found = None, np.zeros(len(ids), dtype=bool)
         with self.conn.transaction():

@@ -43,7 +43,9 @@ def load_migrations(directory: Path | None = None) -> list[Migration]:
 
 
 def applied_versions(conn: psycopg.Connection) -> set[str]:
-    if conn.execute(query("migrations_table_exists")).fetchone()[0] is None:
+    row = conn.execute(query("migrations_table_exists")).fetchone()
+    assert row is not None  # a select without from: always one row
+    if row[0] is None:
         return set()
     return {row[0] for row in conn.execute(query("applied_migration_versions"))}
 

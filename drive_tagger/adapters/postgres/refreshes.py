@@ -14,6 +14,7 @@ from drive_tagger.adapters.postgres.connection import connection_memo
 from drive_tagger.adapters.postgres.corrections import PostgresCorrections
 from drive_tagger.adapters.postgres.sql import query
 from drive_tagger.adapters.postgres.workspaces import LockKind
+from drive_tagger.core.changes import RefreshChanges
 from drive_tagger.core.types import (
     ArrivalState,
     Assignments,
@@ -75,9 +76,11 @@ class PostgresRefreshes(PostgresCorrections):
 
     def start_refresh_run(self, workspace_id: int, parameters: dict) -> int:
         with self.conn.transaction():
-            return self.conn.execute(
+            row = self.conn.execute(
                 query("start_refresh_run"), {"workspace_id": workspace_id, "parameters": Jsonb(parameters)}
-            ).fetchone()[0]
+            ).fetchone()
+            assert row is not None  # insert ... values ... returning: always one row
+            return row[0]
 
     def fail_refresh_run(self, refresh_id: int, error: str) -> None:
         with self.conn.transaction():
@@ -98,7 +101,7 @@ class PostgresRefreshes(PostgresCorrections):
         untagged: int,
         seconds: dict[str, float],
         next_category_id: int | None = None,
-        changes: dict | None = None,
+        changes: RefreshChanges | None = None,
     ) -> None:
         """Writes the new filters and makes them active in one transaction: readers see the old
         filters or the new ones, never a mix. Fails if another refresh became active meanwhile."""
@@ -154,7 +157,7 @@ class PostgresRefreshes(PostgresCorrections):
                     "categories": len(categories),
                     "untagged": untagged,
                     "seconds": Jsonb(seconds),
-                    "changes": Jsonb(changes or {}),
+                    "changes": Jsonb(changes.to_json() if changes else {}),
                 },
             )
             self.conn.execute(query("drop_old_links"), {"workspace_id": workspace.id})

@@ -109,7 +109,9 @@ class Snapshot:
         self._streams: list[Generator] = []
 
     def next_watermark(self) -> datetime:
-        return self.conn.execute(query("source_snapshot_watermark")).fetchone()[0]
+        row = self.conn.execute(query("source_snapshot_watermark")).fetchone()
+        assert row is not None  # a select without from: always one row
+        return row[0]
 
     def workspaces(self) -> list[str]:
         return [r[0] for r in self.conn.execute(self.table._sql("source_workspaces"))]

@@ -72,10 +72,10 @@ def id_vector_rows(chunks, capacity: int) -> tuple[np.ndarray, np.ndarray]:
     matrix: np.ndarray | None = None
     row: np.dtype | None = None
     pending = bytearray()
-    filled, header_done = 0, False
+    filled = 0
     for chunk in chunks:
         pending += chunk
-        if not header_done:
+        if row is None or matrix is None:  # the header is not read yet (both are set together)
             if len(pending) < len(COPY_HEADER) + 24:
                 continue
             if not pending.startswith(COPY_HEADER[:11]):
@@ -84,7 +84,6 @@ def id_vector_rows(chunks, capacity: int) -> tuple[np.ndarray, np.ndarray]:
             dims = int.from_bytes(pending[18:20], "big")  # the first row's vector header
             row = _id_vector_row(dims)
             matrix = np.empty((capacity, dims), dtype=np.float32)
-            header_done = True
         whole = len(pending) // row.itemsize
         if not whole:
             continue
