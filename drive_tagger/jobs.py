@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from drive_tagger.adapters.postgres.database import Database
 from drive_tagger.adapters.postgres.source import SourceTable
 from drive_tagger.core.naming import Namer
-from drive_tagger.core.params import INGEST_BATCH_SIZE, RefreshParams
+from drive_tagger.core.params import INGEST_BATCH_SIZE, SUGGEST_REFRESH_SHARE, RefreshParams
 from drive_tagger.core.ports import Embedder
 from drive_tagger.core.types import Task
 from drive_tagger.services.embedding import embed_pending
@@ -27,6 +27,7 @@ def worker_tasks(
     make_namer: Callable[[], Namer],  # called per refresh job
     make_source: Callable[[], SourceTable] | None = None,  # the app's documents table, if one is synced
     batch_size: int = INGEST_BATCH_SIZE,
+    suggest_refresh_share: float = SUGGEST_REFRESH_SHARE,
 ) -> tuple[dict[Task, Callable], dict[str, Callable]]:
     """({task: function(context, workspace)}, {periodic task: function(context, timestamp)}) for
     queue.run_worker."""
@@ -64,7 +65,14 @@ def worker_tasks(
 
         assert make_source is not None  # the sync tasks that call this exist only when there is a source
         reports = sync_and_tag(
-            db.documents, db.refreshes, db.jobs, embedder(), make_source(), workspace, batch_size=batch_size
+            db.documents,
+            db.refreshes,
+            db.jobs,
+            embedder(),
+            make_source(),
+            workspace,
+            batch_size=batch_size,
+            suggest_refresh_share=suggest_refresh_share,
         )
         return {"workspaces": [r.as_dict() for r in reports]}
 

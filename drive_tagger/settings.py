@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from drive_tagger.core.params import (
     INGEST_BATCH_SIZE,
     NAMER_DOCUMENT_CHARS,
+    SUGGEST_REFRESH_SHARE,
     ClusteringParams,
     EmbeddingParams,
     RefreshParams,
@@ -115,7 +116,7 @@ class Settings(BaseSettings):
         description="A document also carries its runner-up filter when that scores within this cosine margin.",
     )
     suggest_refresh_share: float = Field(
-        default=0.2,
+        default=SUGGEST_REFRESH_SHARE,
         ge=0.0,
         le=1.0,
         description="New documents are tagged from the stored filters; once this share of them (and at "

@@ -341,6 +341,7 @@ def run_worker(settings: Settings, *, wait: bool = True, name: str | None = None
         make_namer=lambda: make_namer(settings, embedder()),
         make_source=(lambda: make_source(settings)) if settings.sync_table else None,
         batch_size=settings.ingest_batch_size,
+        suggest_refresh_share=settings.suggest_refresh_share,
     )
     schedules = {name: (settings.sync_schedule, func) for name, func in periodic.items() if settings.sync_schedule}
     queue.run_worker(

@@ -10,12 +10,13 @@ import openai
 
 @dataclass(frozen=True)
 class OpenAIOptions:
-    """How to reach the server and how hard to try. The key is never logged or echoed."""
+    """How to reach the server and how hard to try (wiring.openai_options builds it from the settings,
+    the one home of the defaults). The key is never logged or echoed."""
 
-    api_key: str | None = None
-    base_url: str | None = None  # unset: OpenAI; else e.g. http://localhost:11434/v1 (Ollama)
-    timeout: float = 30.0  # seconds per request
-    retries: int = 3  # further tries after a 429, a 5xx, a timeout or a lost connection
+    api_key: str | None
+    base_url: str | None  # None: OpenAI; else e.g. http://localhost:11434/v1 (Ollama)
+    timeout: float  # seconds per request
+    retries: int  # further tries after a 429, a 5xx, a timeout or a lost connection
 
 
 def make_client(options: OpenAIOptions) -> openai.OpenAI:

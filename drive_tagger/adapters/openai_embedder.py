@@ -24,7 +24,7 @@ class OpenAIEmbedder(EmbedderBase):
         model: str,
         *,
         dimensions: int | None = None,
-        options: OpenAIOptions | None = None,
+        options: OpenAIOptions,
         batch_size: int = 128,
         client=None,
     ):
@@ -32,7 +32,7 @@ class OpenAIEmbedder(EmbedderBase):
         self.requested_dimensions = dimensions
         self._dimensions = dimensions
         self.model_id = f"openai/{model}" + (f"@{dimensions}" if dimensions else "")
-        self.options = options or OpenAIOptions()
+        self.options = options
         self.client = client or make_client(self.options)
         self.batch_size = batch_size
 

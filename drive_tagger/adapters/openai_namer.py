@@ -11,7 +11,6 @@ import openai
 from drive_tagger.adapters.namers import GatedNamer, OfflineNamer
 from drive_tagger.adapters.openai_client import OpenAIOptions, describe_error, make_client
 from drive_tagger.core.naming import Lexicon, NamingContext, NamingRequest, Proposal
-from drive_tagger.core.params import NAMER_DOCUMENT_CHARS
 from drive_tagger.core.prompts import estimate_tokens, naming_messages, parse_naming_answer
 from drive_tagger.core.types import NamedBy
 
@@ -36,18 +35,18 @@ class OpenAINamer(GatedNamer):
         model: str,
         embedder=None,
         *,
-        options: OpenAIOptions | None = None,
-        concurrency: int = 4,
-        max_calls: int = 200,
-        max_tokens: int = 200_000,
-        document_chars: int = NAMER_DOCUMENT_CHARS,
+        options: OpenAIOptions,
+        concurrency: int,
+        max_calls: int,
+        max_tokens: int,
+        document_chars: int,
         max_answer_tokens: int = 120,
         client=None,
         lexicon: Lexicon | None = None,
     ):
         super().__init__(embedder, fallback=OfflineNamer(embedder, lexicon=lexicon))
         self.model = model
-        self.options = options or OpenAIOptions()
+        self.options = options
         self.client = client or make_client(self.options)
         self.concurrency = concurrency
         self.max_calls = max_calls

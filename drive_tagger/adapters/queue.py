@@ -33,13 +33,16 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class QueueOptions:
-    concurrency: int = 5
-    retries: int = 2
-    backoff_seconds: float = 2.0
-    heartbeat_seconds: float = 10.0
-    stalled_seconds: float = 30.0
-    poll_seconds: float = 2.0
-    grace_seconds: float = 30.0  # after SIGTERM, how long running jobs may finish
+    """How a worker runs its jobs (wiring.queue_options builds them from the settings, the one home
+    of their defaults)."""
+
+    concurrency: int
+    retries: int
+    backoff_seconds: float
+    heartbeat_seconds: float
+    stalled_seconds: float
+    poll_seconds: float
+    grace_seconds: float  # after SIGTERM, how long running jobs may finish
 
 
 class BackoffRetry(BaseRetryStrategy):

@@ -37,7 +37,7 @@ from drive_tagger.api.models import (
 from drive_tagger.core.inputs import MAX_BODY_CHARS, clean_text, id_problem
 from drive_tagger.core.types import Filter, SourceDocument, Task, check_workspace_slug
 from drive_tagger.errors import InvalidInput, UnknownDocument
-from drive_tagger.services import background, browse, query
+from drive_tagger.services import background, browse, query, workspaces
 from drive_tagger.services.keys import usable_workspaces
 from drive_tagger.services.pins import rename_filter
 
@@ -88,18 +88,9 @@ async def create_workspace(body: WorkspaceCreate, run: AdminRun, settings: Setti
         await run(lambda db: None)  # the key is checked before a model is built
         model = (await anyio.to_thread.run_sync(embedder_for_spec, settings, clean_text(body.model))).model_id
 
-    def create(db) -> tuple[bool, str | None]:
-        created = db.access.create_workspace(slug, model)
-        owned = db.access.workspace(slug).embedding_model
-        if not created and body.model is not None and owned != model:
-            raise InvalidInput(
-                f"workspace {slug!r} exists and embeds with {owned or 'no model yet'}; "
-                f"change it with `drive-tagger workspaces set-model {slug} {model}`"
-            )
-        return created, owned
-
-    created, owned = await run(create)
-    return WorkspaceCreated(workspace=slug, created=created, model=owned)
+    asked = clean_text(body.model) if body.model is not None else None
+    made = await run(lambda db: workspaces.create_workspace(db.access, slug, model, asked=asked))
+    return WorkspaceCreated(workspace=made.workspace, created=made.created, model=made.model)
 
 
 @workspace_router.post("/documents", status_code=status.HTTP_202_ACCEPTED)

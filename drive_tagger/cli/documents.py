@@ -99,8 +99,7 @@ def sync(
     """Bring workspaces in step with the app's own documents table (DRIVE_TAGGER_SYNC_TABLE):
     changed rows in, deleted rows out, new and changed documents embedded and tagged from the
     active filters at once (as ingest does), then a refresh queued for a worker."""
-    from drive_tagger.core.types import Task
-    from drive_tagger.services.sync import sync_and_tag, sync_workspaces
+    from drive_tagger.services.sync import sync_and_queue, sync_and_tag
     from drive_tagger.wiring import make_source
 
     ctx = context()
@@ -108,7 +107,7 @@ def sync(
     source = make_source(ctx.settings)
     batch_size = ctx.settings.ingest_batch_size
     if background:
-        reports = sync_workspaces(db.documents, source, workspace, batch_size=batch_size)
+        reports = sync_and_queue(db.documents, db.jobs, source, workspace, batch_size=batch_size)
     else:
         reports = sync_and_tag(
             db.documents,
@@ -120,22 +119,17 @@ def sync(
             batch_size=batch_size,
             suggest_refresh_share=ctx.settings.suggest_refresh_share,
         )
-    results = []
     for report in reports:
-        result = report.as_dict()
-        if report.touched and background:
-            result["job_id"], _ = db.jobs.defer(Task.EMBED_PENDING, report.workspace)
-        results.append(result)
         for failure in report.failures:
             typer.echo(f"failed: {failure}", err=True)
         if not as_json:
-            typer.echo(_sync_line(report, result.get("job_id")))
+            typer.echo(_sync_line(report))
     if as_json:
-        print_json(results)
+        print_json([report.as_dict() for report in reports])
     return 1 if any(r.failures for r in reports) else 0
 
 
-def _sync_line(report, embedding_job: int | None) -> str:
+def _sync_line(report) -> str:
     line = (
         f"{report.workspace}: read {report.read} changed row(s) ({report.inserted} new, "
         f"{report.changed} changed), deleted {report.deleted} in {report.seconds:.2f}s"
@@ -145,6 +139,6 @@ def _sync_line(report, embedding_job: int | None) -> str:
             f"; embedded {report.embedded}, tagged {report.tagged_on_arrival} from the active filters; "
             f"refresh queued as job {report.refresh_job} (a `drive-tagger worker` runs it)"
         )
-    if embedding_job is not None:
-        line += f"; embedding queued as job {embedding_job} (a `drive-tagger worker` embeds, tags and refreshes)"
+    if report.embedding_job is not None:
+        line += f"; embedding queued as job {report.embedding_job} (a `drive-tagger worker` embeds, tags and refreshes)"
     return line

@@ -48,25 +48,18 @@ def create(
     """Create a workspace that embeds with MODEL (default: the configured DRIVE_TAGGER_EMBEDDER).
     Commands never change it; `drive-tagger workspaces set-model` does, on purpose."""
     from drive_tagger.core.types import check_workspace_slug
-    from drive_tagger.errors import InvalidInput
+    from drive_tagger.services.workspaces import create_workspace
     from drive_tagger.wiring import configured_model_id, embedder_for_spec
 
     ctx = context()
-    slug = check_workspace_slug(workspace)
+    check_workspace_slug(workspace)  # before a model is built
     chosen = embedder_for_spec(ctx.settings, model).model_id if model else configured_model_id(ctx.settings)
-    stores = ctx.database.workspaces
-    created = stores.create_workspace(slug, chosen)
-    owned = stores.workspace(slug).embedding_model
-    if not created and model and owned != chosen:
-        raise InvalidInput(
-            f"workspace {slug!r} exists and embeds with {owned or 'no model yet'}; to change its model "
-            f"(every document is re-embedded): `drive-tagger workspaces set-model {slug} {model}`"
-        )
+    made = create_workspace(ctx.database.workspaces, workspace, chosen, asked=model)
     if as_json:
-        print_json({"workspace": slug, "created": created, "model": owned})
+        print_json({"workspace": made.workspace, "created": made.created, "model": made.model})
         return
-    shown = owned or "the model of its first embedding"
-    typer.echo(f"{'created' if created else 'exists already:'} {slug}, which embeds with {shown}")
+    shown = made.model or "the model of its first embedding"
+    typer.echo(f"{'created' if made.created else 'exists already:'} {made.workspace}, which embeds with {shown}")
 
 
 @app.command("set-model")

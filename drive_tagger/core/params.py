@@ -103,5 +103,7 @@ class EmbeddingParams:
 
 # Documents read, embedded and stored per round of ingest.
 INGEST_BATCH_SIZE = 256
+# Suggest a refresh once this share of the documents tagged on arrival (at least 5) matched no filter well.
+SUGGEST_REFRESH_SHARE = 0.2
 # Characters of representative document text an LLM namer is sent per filter.
 NAMER_DOCUMENT_CHARS = 4000

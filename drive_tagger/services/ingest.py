@@ -10,7 +10,7 @@ from itertools import islice
 
 from drive_tagger.core.assignment import tag_arrivals
 from drive_tagger.core.inputs import MAX_BODY_CHARS, checked_document
-from drive_tagger.core.params import INGEST_BATCH_SIZE
+from drive_tagger.core.params import INGEST_BATCH_SIZE, SUGGEST_REFRESH_SHARE
 from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore
 from drive_tagger.core.types import ReadFailure, SourceDocument, Workspace, check_workspace_slug
 from drive_tagger.services.embedding import embed_pending
@@ -72,7 +72,7 @@ def ingest(
     *,
     batch_size: int = INGEST_BATCH_SIZE,
     progress: bool | None = None,
-    suggest_refresh_share: float = 0.2,
+    suggest_refresh_share: float = SUGGEST_REFRESH_SHARE,
     first_windows_first: bool = False,
 ) -> IngestReport:
     """Upserts documents batch by batch (a bad input is recorded and skipped), embeds what is

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from drive_tagger.adapters.postgres.source import Snapshot, SourceRow, SourceTable
-from drive_tagger.core.params import INGEST_BATCH_SIZE
+from drive_tagger.core.params import INGEST_BATCH_SIZE, SUGGEST_REFRESH_SHARE
 from drive_tagger.core.ports import DocumentStore, Embedder, JobStore, RefreshStore
 from drive_tagger.core.types import ReadFailure, SourceDocument, Task, check_workspace_slug
 from drive_tagger.errors import InvalidInput
@@ -31,6 +31,7 @@ class SyncReport:
     embedded: int | None = None  # texts embedded after the sync (None: not embedded here)
     tagged_on_arrival: int = 0  # arrived documents tagged from the active filters at once
     refresh_job: int | None = None  # the refresh queued after it
+    embedding_job: int | None = None  # or the embed_pending job queued for a worker (sync_and_queue)
 
     @property
     def touched(self) -> bool:
@@ -49,6 +50,7 @@ class SyncReport:
             "embedded": self.embedded,
             "tagged_on_arrival": self.tagged_on_arrival,
             "refresh_job": self.refresh_job,
+            "embedding_job": self.embedding_job,
         }
 
 
@@ -160,7 +162,7 @@ def sync_and_tag(
     workspace: str | None = None,
     *,
     batch_size: int = INGEST_BATCH_SIZE,
-    suggest_refresh_share: float = 0.2,
+    suggest_refresh_share: float = SUGGEST_REFRESH_SHARE,
 ) -> list[SyncReport]:
     """A sync as `ingest` treats the same change: the rows in, their texts embedded, the new and
     changed documents tagged at once from the active filters (no re-clustering), then a refresh
@@ -178,4 +180,22 @@ def sync_and_tag(
             tag_on_arrival(documents, refreshes, found, report.arrived, tagged, suggest_refresh_share)
             report.tagged_on_arrival = tagged.tagged_on_arrival
         report.refresh_job, _ = jobs.defer(Task.REFRESH, report.workspace)
+    return reports
+
+
+def sync_and_queue(
+    documents: DocumentStore,
+    jobs: JobStore,
+    source: SourceTable,
+    workspace: str | None = None,
+    *,
+    batch_size: int = INGEST_BATCH_SIZE,
+) -> list[SyncReport]:
+    """A sync whose embedding is left to a worker: the rows in, then for each workspace the sync
+    changed an embed_pending job (which embeds, tags and queues the refresh), as `ingest
+    --background` leaves it."""
+    reports = sync_workspaces(documents, source, workspace, batch_size=batch_size)
+    for report in reports:
+        if report.touched:
+            report.embedding_job, _ = jobs.defer(Task.EMBED_PENDING, report.workspace)
     return reports

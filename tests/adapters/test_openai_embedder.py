@@ -3,16 +3,17 @@
 import numpy as np
 import pytest
 
-from drive_tagger.adapters.openai_client import OpenAIOptions
 from drive_tagger.adapters.openai_embedder import OpenAIEmbedder
 from drive_tagger.errors import EmbeddingError
 from drive_tagger.settings import Settings
-from drive_tagger.wiring import make_embedder
+from drive_tagger.wiring import make_embedder, openai_options
 from tests.openai_server import Reply
 
 
 def options(server, **kwargs):
-    return OpenAIOptions(api_key="test-key", base_url=server.url, **kwargs)
+    """The options a deployment gets from its settings, against the scripted server."""
+    overrides = {f"openai_{name}": value for name, value in kwargs.items()}
+    return openai_options(Settings(openai_api_key="test-key", openai_base_url=server.url, **overrides))
 
 
 def test_vectors_have_the_models_own_length_normalized_and_newlines_are_flattened(openai_server):

@@ -4,20 +4,30 @@ import re
 
 import pytest
 
-from drive_tagger.adapters.openai_client import OpenAIOptions
+from drive_tagger import wiring
 from drive_tagger.adapters.openai_namer import OpenAINamer
 from drive_tagger.core.prompts import SYSTEM_PROMPT
 from drive_tagger.core.types import SourceDocument
 from drive_tagger.services.ingest import ingest
 from drive_tagger.services.refresh import refresh_workspace
+from drive_tagger.settings import Settings
 from tests.openai_server import Reply
 
 
-def make_namer(server, embedder, **kwargs):
-    options = OpenAIOptions(
-        api_key="test-key", base_url=server.url, timeout=kwargs.pop("timeout", 2.0), retries=kwargs.pop("retries", 2)
+def make_namer(server, embedder, *, timeout=2.0, retries=2, **kwargs):
+    """The namer a deployment with DRIVE_TAGGER_NAMER=openai:test-model gets, against the scripted
+    server (namer settings by their names without the `namer_` prefix)."""
+    settings = Settings(
+        namer="openai:test-model",
+        openai_api_key="test-key",
+        openai_base_url=server.url,
+        openai_timeout=timeout,
+        openai_retries=retries,
+        **{f"namer_{name}": value for name, value in kwargs.items()},
     )
-    return OpenAINamer("test-model", embedder, options=options, **kwargs)
+    namer = wiring.make_namer(settings, embedder)
+    assert isinstance(namer, OpenAINamer)
+    return namer
 
 
 def refreshed_filters(db, slug, namer):

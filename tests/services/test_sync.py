@@ -147,6 +147,24 @@ def test_the_sync_command_embeds_and_queues_a_refresh(db, files, env, monkeypatc
     assert _ids(db, "acme") == {"1", "2"}
 
 
+
+def test_a_background_sync_stores_the_rows_and_leaves_one_embedding_job_per_changed_workspace(
+    db, files, env, monkeypatch
+):
+    import json
+
+    for name, value in {"TABLE": "public.app_files", "TEXT_COLUMN": "body", "DELETED_COLUMN": "deleted"}.items():
+        monkeypatch.setenv(f"DRIVE_TAGGER_SYNC_{name}", value)
+    _add(db, "acme", "invoice for march", "lease renewal terms")
+    result = CliRunner().invoke(app, ["sync", "--workspace", "acme", "--background", "--json"])
+    assert result.exit_code == 0, result.stderr
+    [report] = json.loads(result.stdout)
+    assert report["inserted"] == 2 and report["embedded"] is None and report["embedding_job"] is not None
+    queued = db.conn.execute("select task_name from procrastinate_jobs where id = %s", (report["embedding_job"],))
+    assert queued.fetchone() == ("embed_pending",) and _ids(db, "acme") == {"1", "2"}
+    again = json.loads(CliRunner().invoke(app, ["sync", "-w", "acme", "--background", "--json"]).stdout)
+    assert again[0]["embedding_job"] is None  # nothing changed, nothing queued
+
 LOOSE = """
     create table public.app_notes (id text, workspace text, body text, updated_at timestamptz default now())
 """
