@@ -132,7 +132,7 @@ async def queue_sync(workspace: str, run: WorkspaceRun, settings: SettingsDep) -
 @workspace_router.get("/jobs/{job_id}")
 async def get_job(workspace: str, job_id: JobIdPath, run: WorkspaceRun) -> JobOut:
     """Status of one of the workspace's jobs, with its last error."""
-    return JobOut(**await run(lambda db: background.job_status(db.jobs, workspace, job_id)))
+    return JobOut(**asdict(await run(lambda db: background.job_status(db.jobs, workspace, job_id))))
 
 
 @workspace_router.get("/filters", response_model=FiltersOut)

@@ -125,11 +125,11 @@ def runs(
     refreshes = context().database.refreshes
     history = refreshes.refresh_runs(refreshes.workspace(workspace).id, limit)
     if as_json:
-        print_json(history)
+        print_json([run.to_json() for run in history])
         return
     for run in history:
-        detail = run["error"] or f"{run['categories']} filters, {run['untagged']} untagged"
-        typer.echo(f"#{run['id']} {run['started_at']:%Y-%m-%d %H:%M:%S} {run['status']}: {detail}")
+        detail = run.error or f"{run.categories} filters, {run.untagged} untagged"
+        typer.echo(f"#{run.id} {run.started_at:%Y-%m-%d %H:%M:%S} {run.status}: {detail}")
 
 
 @handles_errors

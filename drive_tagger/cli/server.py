@@ -42,17 +42,17 @@ def jobs(
     """List recent background jobs with their status, attempts and last error."""
     found = context().database.jobs.jobs(workspace=workspace, status=status.value if status else None, limit=limit)
     if as_json:
-        print_json(found)
+        print_json([asdict(job) for job in found])
         return
     if not found:
         typer.echo("no jobs")
     for job in found:
-        when = job["finished_at"] or job["started_at"] or job["queued_at"]
-        line = f"#{job['id']} {job['task_name']}({job['workspace']}) {job['status']} attempts {job['attempts']}" + (
+        when = job.finished_at or job.started_at or job.queued_at
+        line = f"#{job.id} {job.task_name}({job.workspace}) {job.status} attempts {job.attempts}" + (
             f" {when:%Y-%m-%d %H:%M:%S}" if when else ""
         )
-        if job["error"] and job["status"] != "succeeded":
-            line += f" — {job['error']}"
+        if job.error and job.status != "succeeded":
+            line += f" — {job.error}"
         typer.echo(line)
 
 

@@ -4,7 +4,8 @@ its run (refresh_runs.changes) and the page, API, CLI and notebooks read back.""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -80,3 +81,39 @@ def _note(stored: Mapping[str, Any]) -> CorrectionNote:
     return CorrectionNote(
         int(stored["correction"]), str(stored.get("kind", "")), bool(stored.get("applied")), bool(stored.get("undone"))
     )
+
+
+@dataclass(frozen=True)
+class RefreshRun:
+    """One refresh as the workspace's history keeps it, with what it changed."""
+
+    id: int
+    status: str  # running, succeeded, failed, abandoned
+    started_at: datetime
+    finished_at: datetime | None
+    documents: int | None
+    categories: int | None  # filters and sub-filters it made
+    untagged: int | None
+    seconds: Mapping[str, float] | None  # per stage
+    changes: RefreshChanges
+    error: str | None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> RefreshRun:
+        """From the stored row, whose `changes` is the JSON `RefreshChanges.to_json` wrote."""
+        return cls(**{**row, "changes": RefreshChanges.from_json(row.get("changes"))})
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "changes": self.changes.to_json()}
+
+
+@dataclass(frozen=True)
+class GenerationFilter:
+    """One filter of a kept refresh (the active one or the one before), as it was then."""
+
+    category_id: int
+    parent_category_id: int | None
+    name: str  # a pinned name wins
+    keywords: tuple[str, ...] = ()
+    size: int = 0
+    members: tuple[int, ...] = ()  # document ids whose best link at its level it is

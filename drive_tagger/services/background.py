@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from drive_tagger.core.params import INGEST_BATCH_SIZE
 from drive_tagger.core.ports import DocumentStore, JobStore
+from drive_tagger.core.rows import JobRow
 from drive_tagger.core.types import ReadFailure, SourceDocument, Task
 from drive_tagger.errors import UnknownJob
 from drive_tagger.services.ingest import IngestReport, store_documents
@@ -35,7 +36,7 @@ def request_refresh(jobs: JobStore, workspace_slug: str) -> tuple[int, bool]:
     return jobs.defer(Task.REFRESH, workspace_slug)
 
 
-def job_status(jobs: JobStore, workspace_slug: str, job_id: int) -> dict:
+def job_status(jobs: JobStore, workspace_slug: str, job_id: int) -> JobRow:
     """One job of the workspace: task, status, attempts, when queued/started/finished, last error."""
     found = jobs.jobs(workspace=workspace_slug, job_id=job_id, limit=1)
     if not found:

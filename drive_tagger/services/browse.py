@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from drive_tagger.core.ports import BrowseStore
+from drive_tagger.core.rows import ListedDocument
 from drive_tagger.core.types import Filter, Workspace
 from drive_tagger.errors import InvalidInput, ModelMismatch, UnknownFilter
 from drive_tagger.services.query import MAX_PAGE
@@ -102,14 +103,14 @@ def _check_page(limit: int, offset: int) -> None:
         raise InvalidInput(f"page size must be 1..{MAX_PAGE} and offset >= 0 (got {limit}, {offset})")
 
 
-def _rows(found: list[dict]) -> tuple[DocumentRow, ...]:
+def _rows(found: list[ListedDocument]) -> tuple[DocumentRow, ...]:
     return tuple(
         DocumentRow(
-            r["external_id"],
-            r["title"],
-            snippet(r["title"], r["snippet"]),
-            None if r["score"] is None else float(r["score"]),
-            int(r.get("rank") or 1),
+            r.external_id,
+            r.title,
+            snippet(r.title, r.snippet),
+            None if r.score is None else float(r.score),
+            int(r.rank or 1),
         )
         for r in found
     )

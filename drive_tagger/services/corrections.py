@@ -11,6 +11,7 @@ from datetime import datetime
 
 from drive_tagger.core.corrections import Kind
 from drive_tagger.core.ports import RefreshStore
+from drive_tagger.core.rows import CorrectionRow
 from drive_tagger.errors import InvalidInput, UnknownCorrection, UnknownDocument
 from drive_tagger.services.query import resolve_filter
 
@@ -133,34 +134,28 @@ def undo_correction(refreshes: RefreshStore, workspace_slug: str, correction_id:
     return next(c for c in list_corrections(refreshes, workspace_slug) if c.id == correction_id)
 
 
-def _view(row: dict, now: dict[int, str]) -> CorrectionView:
-    recorded = {int(k): v for k, v in row["names"].items()}
+def _view(row: CorrectionRow, now: dict[int, str]) -> CorrectionView:
+    recorded = {int(k): v for k, v in row.names.items()}
 
     def named(category_id: int | None) -> dict:
         known = (now.get(category_id) or recorded.get(category_id)) if category_id is not None else None
         name = known or f"filter {category_id}"
         return {"id": category_id, "name": name, "active": category_id in now}
 
-    kind, category = row["kind"], row["category_id"]
+    kind, category = row.kind, row.category_id
     if kind == "move":
         filters = {"target": named(category)} if category is not None else {}
     elif kind == "merge":
         filters = {"kept": named(category)}
-        if row["other_category_id"] is not None:
-            filters["absorbed"] = named(row["other_category_id"])
+        if row.other_category_id is not None:
+            filters["absorbed"] = named(row.other_category_id)
     elif kind == "split":
         filters = {"split": named(category)}
     else:
-        filters = {"new": {"id": category, "name": now.get(category) or row["name"], "active": category in now}}
+        new = now.get(category) if category is not None else None
+        filters = {"new": {"id": category, "name": new or row.name, "active": category in now}}
     return CorrectionView(
-        row["id"],
-        kind,
-        row["created_at"],
-        row["undone_at"],
-        filters,
-        row["documents"],
-        tuple(row["shown"]),
-        row["absorbed_pin"],
+        row.id, kind, row.created_at, row.undone_at, filters, row.documents, tuple(row.shown), row.absorbed_pin
     )
 
 

@@ -171,7 +171,7 @@ def _fidelities(documents, refreshes, embedder, workspace_id, corpus, top, leaf,
     """(name fidelity, top-keyword fidelity) of the final filters, on the documents' stored vectors:
     the top level's filters are siblings, and so are each filter's sub-filters."""
     ids, matrix = documents.workspace_vectors(workspace_id, embedder.model_id)
-    external = {row["document_id"]: row["external_id"] for row in refreshes.document_filters(workspace_id)}
+    external = {row.document_id: row.external_id for row in refreshes.document_filters(workspace_id)}
     row_of = {external.get(int(i)): r for r, i in enumerate(ids)}
     rows = [row_of.get(d.external_id) for d in corpus.documents]
     have = np.array([r is not None for r in rows], dtype=bool)

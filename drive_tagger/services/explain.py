@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from drive_tagger.core.changes import CorrectionNote, RefreshChanges
+from drive_tagger.core.changes import CorrectionNote
 from drive_tagger.core.ports import BrowseStore
+from drive_tagger.core.rows import Neighbour
 from drive_tagger.core.types import DocumentTag
 from drive_tagger.errors import UnknownDocument
 
@@ -19,13 +20,6 @@ EXPLAIN_TEXT_CHARS = 8000
 SHOWN_TEXT_CHARS = 1200
 NEIGHBOURS = 3
 _WORD = re.compile(r"[^\W\d_]{3,}")
-
-
-@dataclass(frozen=True)
-class Neighbour:
-    external_id: str
-    title: str
-    similarity: float
 
 
 @dataclass(frozen=True)
@@ -66,23 +60,18 @@ def explain_document(
     filters = browse.filters(workspace.id)
     keywords = {f.category_id: f.keywords for f in filters}
     parents = {f.category_id: f.parent_category_id for f in filters}
-    placed = _placed_by_person(browse.corrections(workspace.id), document["id"], parents)
-    searched = f"{document['title']}\n{document['text']}"
+    placed = _placed_by_person(browse.corrections(workspace.id), document.id, parents)
+    searched = f"{document.title}\n{document.text}"
     memberships = tuple(
         Membership(
             tag,
             shared_keywords(keywords.get(tag.category_id, ()), searched),
-            tuple(
-                Neighbour(n["external_id"], n["title"], float(n["similarity"]))
-                for n in browse.filter_neighbours(workspace.id, document["id"], tag.category_id, neighbours)
-            ),
+            tuple(browse.filter_neighbours(workspace.id, document.id, tag.category_id, neighbours)),
             placed.get(tag.category_id),
         )
-        for tag in browse.document_tags(workspace.id, document["id"])
+        for tag in browse.document_tags(workspace.id, document.id)
     )
-    return DocumentExplanation(
-        document["external_id"], document["title"], document["text"][:SHOWN_TEXT_CHARS], memberships
-    )
+    return DocumentExplanation(document.external_id, document.title, document.text[:SHOWN_TEXT_CHARS], memberships)
 
 
 def _placed_by_person(corrections, document_id: int, parents: dict[int, int | None]) -> dict[int, str]:
@@ -164,11 +153,11 @@ def last_refresh_changes(browse: BrowseStore, workspace_slug: str) -> RefreshSum
     run = browse.active_refresh_run(workspace.id)
     if run is None:
         return None
-    changes = RefreshChanges.from_json(run["changes"])
-    now = {r["category_id"]: r["name"] for r in browse.generation_names(workspace.id, run["id"])}
+    changes = run.changes
+    now = {r.category_id: r.name for r in browse.generation_names(workspace.id, run.id)}
     previous_id = browse.previous_refresh_id(workspace.id)
     before = (
-        {r["category_id"]: r["name"] for r in browse.generation_names(workspace.id, previous_id)}
+        {r.category_id: r.name for r in browse.generation_names(workspace.id, previous_id)}
         if previous_id is not None
         else {}
     )
@@ -178,11 +167,11 @@ def last_refresh_changes(browse: BrowseStore, workspace_slug: str) -> RefreshSum
 
     made, unmade = changes.made, changes.unmade
     return RefreshSummary(
-        refresh_id=run["id"],
-        finished_at=run["finished_at"],
-        documents=run["documents"],
-        filters=run["categories"],
-        untagged=run["untagged"],
+        refresh_id=run.id,
+        finished_at=run.finished_at,
+        documents=run.documents,
+        filters=run.categories,
+        untagged=run.untagged,
         first=previous_id is None,
         new=tuple(name(now, i) for i in changes.new if i not in made),
         renamed=tuple(

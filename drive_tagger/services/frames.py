@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from drive_tagger.core.changes import RefreshChanges
+from drive_tagger.core.changes import GenerationFilter, RefreshChanges
 from drive_tagger.core.ports import DocumentStore, RefreshStore
 from drive_tagger.core.projection import project_2d
 
@@ -105,21 +105,11 @@ def untagged_documents(documents: DocumentStore, refreshes: RefreshStore, worksp
 def refresh_history(refreshes: RefreshStore, workspace_slug: str, *, limit: int = 50) -> pd.DataFrame:
     """Refresh runs, newest first, with total seconds and which run's filters are active."""
     workspace = refreshes.workspace(workspace_slug)
-    frame = pd.DataFrame(
-        refreshes.refresh_runs(workspace.id, limit),
-        columns=[
-            "id",
-            "status",
-            "started_at",
-            "finished_at",
-            "documents",
-            "categories",
-            "untagged",
-            "seconds",
-            "changes",
-            "error",
-        ],
-    )
+    columns = ["id", "status", "started_at", "finished_at", "documents", "categories", "untagged", "seconds"]
+    runs = refreshes.refresh_runs(workspace.id, limit)
+    frame = pd.DataFrame([[getattr(run, c) for c in columns] for run in runs], columns=columns)
+    frame["changes"] = [run.changes for run in runs]
+    frame["error"] = [run.error for run in runs]
     frame["status"] = frame["status"].astype(str)
     frame["total_seconds"] = [round(sum((s or {}).values()), 3) for s in frame["seconds"]]
     frame["active"] = frame["id"] == workspace.active_refresh_id
@@ -136,18 +126,18 @@ def filter_changes(refreshes: RefreshStore, workspace_slug: str) -> pd.DataFrame
     previous_id = refreshes.previous_refresh_id(workspace.id)
     if workspace.active_refresh_id is None or previous_id is None:
         return pd.DataFrame(columns=CHANGE_COLUMNS)
-    run = next((r for r in refreshes.refresh_runs(workspace.id, 50) if r["id"] == workspace.active_refresh_id), {})
-    changes = RefreshChanges.from_json(run.get("changes"))
-    before = {r["category_id"]: r for r in refreshes.generation_categories(workspace.id, previous_id)}
+    run = next((r for r in refreshes.refresh_runs(workspace.id, 50) if r.id == workspace.active_refresh_id), None)
+    changes = run.changes if run is not None else RefreshChanges()
+    before = {r.category_id: r for r in refreshes.generation_categories(workspace.id, previous_id)}
     current = refreshes.generation_categories(workspace.id, workspace.active_refresh_id)
     came_from: dict[int, tuple[int, ...]] = dict(changes.merges)
     came_from |= {new: (old,) for old, made in changes.splits.items() for new in made}
     rows = []
     for now in current:
-        category_id = now["category_id"]
+        category_id = now.category_id
         sources = came_from.get(category_id) or ((category_id,) if category_id in changes.kept else ())
         candidates = [before[i] for i in sources if i in before]
-        old = max(candidates, key=lambda o: len(set(o["members"]) & set(now["members"])), default=None)
+        old = max(candidates, key=lambda o: len(set(o.members) & set(now.members)), default=None)
         if category_id in came_from:
             change = "merged" if category_id in changes.merges else "split"
         else:
@@ -160,26 +150,26 @@ def filter_changes(refreshes: RefreshStore, workspace_slug: str) -> pd.DataFrame
     return frame
 
 
-def _kept_change(old: dict, now: dict) -> str:
-    if set(old["members"]) != set(now["members"]) or old["size"] != now["size"]:
+def _kept_change(old: GenerationFilter, now: GenerationFilter) -> str:
+    if set(old.members) != set(now.members) or old.size != now.size:
         return "changed"
-    return "same" if old["name"] == now["name"] else "renamed"
+    return "same" if old.name == now.name else "renamed"
 
 
-def _change_row(now: dict | None, old: dict | None, change: str) -> list:
-    either = now or old or {}
-    members = (set(now["members"]) if now else set(), set(old["members"]) if old else set())
+def _change_row(now: GenerationFilter | None, old: GenerationFilter | None, change: str) -> list:
+    either = now or old
+    members = (set(now.members) if now else set(), set(old.members) if old else set())
     shared, union = len(members[0] & members[1]), len(members[0] | members[1])
     return [
-        "top" if either.get("parent_category_id") is None else "sub",
-        now and now["category_id"],
-        now and now["name"],
-        now and now["size"],
-        now and list(now["keywords"]),
-        old and old["category_id"],
-        old and old["name"],
-        old and old["size"],
-        old and list(old["keywords"]),
+        "top" if either is None or either.parent_category_id is None else "sub",
+        now and now.category_id,
+        now and now.name,
+        now and now.size,
+        now and list(now.keywords),
+        old and old.category_id,
+        old and old.name,
+        old and old.size,
+        old and list(old.keywords),
         shared,
         shared / union if union else 0.0,
         change,

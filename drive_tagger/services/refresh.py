@@ -106,7 +106,7 @@ def _refresh_locked(
     with refreshes.refresh_lock(workspace.id) as acquired:
         if not acquired:
             running = refreshes.running_refresh(workspace.id)
-            since = f" (run #{running['id']}, started {running['started_at']:%H:%M:%S})" if running else ""
+            since = f" (run #{running.id}, started {running.started_at:%H:%M:%S})" if running else ""
             raise RefreshConflict(
                 f"workspace {workspace_slug!r} is being refreshed by another run{since}; "
                 "its filters will be the newest when it ends"

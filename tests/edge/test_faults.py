@@ -77,7 +77,7 @@ def test_postgres_killed_mid_refresh_leaves_the_filters_and_the_run_abandoned(
     own_server.start()
     with Database(connect(own_server.url, autocommit=True)) as after:
         runs = after.refreshes.refresh_runs(after.documents.workspace("acme").id)
-        assert [r["status"] for r in runs] == ["abandoned", "succeeded"]
+        assert [r.status for r in runs] == ["abandoned", "succeeded"]
         assert _filters(after) == before
 
 
@@ -92,7 +92,7 @@ def test_two_refreshes_of_one_workspace_at_once_refuse_the_second_clearly(
     assert second.exit_code == 1 and second.stderr.startswith("error: workspace 'acme' is being refreshed")
     assert "Traceback" not in second.stderr
     assert first.wait(timeout=120) == 0, first.stderr.read()
-    statuses = [r["status"] for r in db.refreshes.refresh_runs(db.documents.workspace("acme").id)]
+    statuses = [r.status for r in db.refreshes.refresh_runs(db.documents.workspace("acme").id)]
     assert statuses == ["succeeded", "succeeded"]
 
 

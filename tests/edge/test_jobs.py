@@ -40,7 +40,7 @@ def _job(db, job_id):
 
 def _finished(db, job_id):
     job = _job(db, job_id)
-    return job if job["status"] in ("succeeded", "failed") else None
+    return job if job.status in ("succeeded", "failed") else None
 
 
 def _wait_until_the_refresh_blocks(db) -> None:
@@ -80,12 +80,12 @@ def test_a_burst_of_ingests_is_embedded_then_refreshed_once(db, workers, samples
     worker = workers()
     (embed_id,) = job_ids
     embed = wait_for(lambda: _finished(db, embed_id), what="embedding job")
-    assert embed["status"] == "succeeded", worker.output()
+    assert embed.status == "succeeded", worker.output()
     refreshes = db.jobs.jobs(workspace="acme", limit=10)
-    refresh_jobs = [j for j in refreshes if j["task_name"] == Task.REFRESH.value]
+    refresh_jobs = [j for j in refreshes if j.task_name == Task.REFRESH.value]
     assert len(refresh_jobs) == 1
-    done = wait_for(lambda: _finished(db, refresh_jobs[0]["id"]), what="refresh job")
-    assert done["status"] == "succeeded", worker.output()
+    done = wait_for(lambda: _finished(db, refresh_jobs[0].id), what="refresh job")
+    assert done.status == "succeeded", worker.output()
     assert db.refreshes.filters(db.documents.workspace("acme").id)
     assert (
         db.documents.count_documents_missing_vectors(
@@ -109,7 +109,7 @@ def test_a_worker_runs_at_most_its_concurrency_at_once(db, sample_workspace, wor
     worker = workers(DRIVE_TAGGER_JOB_CONCURRENCY="2", DRIVE_TAGGER_WORKER_STALLED_SECONDS="60")
     for job_id in job_ids:
         finished = wait_for(lambda job_id=job_id: _finished(db, job_id), what="refresh jobs")
-        assert finished["status"] == "succeeded", worker.output()
+        assert finished.status == "succeeded", worker.output()
     spans = db.conn.execute(
         # One span per attempt: a job retried after an outside failure runs twice, not at once.
         """select s.at, (select min(e.at) from procrastinate_events e
@@ -140,7 +140,7 @@ def test_a_job_failing_twice_then_succeeding_is_retried(db, sample_workspace, wo
     job_id, _ = request_refresh(db.jobs, sample_workspace)
     worker = workers()
     job = wait_for(lambda: _finished(db, job_id), what="the retried job")
-    assert (job["status"], job["attempts"]) == ("succeeded", 3), worker.output()  # attempts counts runs
+    assert (job.status, job.attempts) == ("succeeded", 3), worker.output()  # attempts counts runs
     errors = db.conn.execute(
         "select attempt, error from job_errors where job_id = %s order by attempt", (job_id,)
     ).fetchall()
@@ -153,7 +153,7 @@ def test_a_job_that_exhausts_its_retries_is_kept_failed_with_its_error(db, sampl
     job_id, _ = request_refresh(db.jobs, sample_workspace)
     workers(DRIVE_TAGGER_JOB_RETRIES="1")
     job = wait_for(lambda: _finished(db, job_id), what="the failing job")
-    assert (job["status"], job["attempts"]) == ("failed", 2)
+    assert (job.status, job.attempts) == ("failed", 2)
     listed = CliRunner().invoke(app, ["jobs", "--workspace", sample_workspace], catch_exceptions=False)
     assert f"#{job_id} refresh({sample_workspace}) failed attempts 2" in listed.output
     assert "embedding provider unavailable (injected)" in listed.output
@@ -164,7 +164,7 @@ def test_a_permanent_error_is_not_retried(db, workers):
     job_id, _ = request_refresh(db.jobs, "empty")
     workers()
     job = wait_for(lambda: _finished(db, job_id), what="the job")
-    assert (job["status"], job["attempts"]) == ("failed", 1) and "NothingToRefresh" in job["error"]
+    assert (job.status, job.attempts) == ("failed", 1) and "NothingToRefresh" in job.error
 
 
 def test_a_worker_killed_mid_refresh_keeps_the_filters_and_another_worker_retries(
@@ -180,16 +180,16 @@ def test_a_worker_killed_mid_refresh_keeps_the_filters_and_another_worker_retrie
         first = workers()
         _wait_until_the_refresh_blocks(db)
         first.kill()
-        assert _job(db, job_id)["status"] == "doing"
+        assert _job(db, job_id).status == "doing"
     # The killed worker's transaction is rolled back: the previous filters are still active.
     assert db.documents.workspace(sample_workspace).active_refresh_id == workspace.active_refresh_id
     assert db.refreshes.filters(workspace.id) == before
 
     second = workers()
     job = wait_for(lambda: _finished(db, job_id), what="the stalled job to be retried")
-    assert job["status"] == "succeeded", second.output()
+    assert job.status == "succeeded", second.output()
     assert (
-        job["attempts"] == 2
+        job.attempts == 2
         and "stopped beating"
         in db.conn.execute("select error from job_errors where job_id = %s", (job_id,)).fetchone()[0]
     )
@@ -197,9 +197,7 @@ def test_a_worker_killed_mid_refresh_keeps_the_filters_and_another_worker_retrie
     # The killed run is never left 'running': a look at the runs finds it abandoned once the
     # killed worker's database session has ended.
     wait_for(
-        lambda: (
-            [r["status"] for r in db.refreshes.refresh_runs(workspace.id)] == ["succeeded", "abandoned", "succeeded"]
-        ),
+        lambda: [r.status for r in db.refreshes.refresh_runs(workspace.id)] == ["succeeded", "abandoned", "succeeded"],
         timeout=30,
         what="the killed run to be found abandoned",
     )
@@ -224,4 +222,4 @@ def test_sigterm_stops_a_worker_within_its_grace_period_and_the_job_is_done_by_a
         assert "grace period" in first.output()
     second = workers()
     job = wait_for(lambda: _finished(db, job_id), what="the job to be retried")
-    assert job["status"] == "succeeded", second.output()
+    assert job.status == "succeeded", second.output()

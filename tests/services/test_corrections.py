@@ -81,8 +81,8 @@ def test_a_merge_a_split_a_move_and_a_learned_filter_survive_three_growing_refre
             d.external_id for d in db.refreshes.filter_documents(db.documents.workspace("acme").id, learned[0], 1000, 0)
         }
         assert set(seeds) <= members and len(members) > len(seeds), "similar documents join the learned filter"
-    changes = db.refreshes.refresh_runs(db.documents.workspace("acme").id, 1)[0]["changes"]
-    assert sorted(n["kind"] for n in changes["corrections"]) == ["learned", "merge", "move", "split"]
+    changes = db.refreshes.refresh_runs(db.documents.workspace("acme").id, 1)[0].changes
+    assert sorted(n.kind for n in changes.corrections) == ["learned", "merge", "move", "split"]
 
 
 def test_a_move_shows_at_once_and_out_of_every_filter_means_untagged(db, growing):

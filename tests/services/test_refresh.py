@@ -32,7 +32,7 @@ def test_refresh_reports_untagged_documents_consistently(db, sample_workspace, n
 def test_refresh_is_recorded_with_stage_timings(db, sample_workspace, namer):
     refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     run = db.refreshes.refresh_runs(db.documents.workspace(sample_workspace).id)[0]
-    assert run["status"] == "succeeded" and {"load", "cluster", "keywords", "naming"} <= set(run["seconds"])
+    assert run.status == "succeeded" and {"load", "cluster", "keywords", "naming"} <= set(run.seconds)
 
 
 def test_same_input_gives_the_same_filters(db, sample_workspace, namer):
@@ -57,7 +57,7 @@ def test_failed_refresh_leaves_previous_filters_intact(db, sample_workspace, mon
         refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     assert db.refreshes.filters(workspace.id) == before
     run = db.refreshes.refresh_runs(workspace.id)[0]
-    assert run["status"] == "failed" and "clustering crashed" in run["error"]
+    assert run.status == "failed" and "clustering crashed" in run.error
 
 
 def test_a_commit_that_fails_midway_writes_nothing(db, sample_workspace, namer):
@@ -109,7 +109,7 @@ def test_refreshing_again_keeps_every_filter_id(db, sample_workspace, namer):
     refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     assert _top_tags(db, sample_workspace) == before
     run = db.refreshes.refresh_runs(db.documents.workspace(sample_workspace).id)[0]
-    assert run["changes"]["new"] == [] and run["changes"]["retired"] == []
+    assert run.changes.new == () and run.changes.retired == ()
 
 
 def _made_under_rules_before_they_were_recorded(db, workspace, name):
@@ -133,7 +133,7 @@ def test_filters_made_by_an_earlier_version_are_remade_once_by_the_next_refresh(
     workspace = db.documents.workspace(sample_workspace)
     assert "Site and Mesh" not in [f.name for f in db.refreshes.filters(workspace.id)]
     assert _top_tags(db, sample_workspace) == before  # same documents, same rules: same filters and ids
-    recorded = db.refreshes.refresh_runs(workspace.id)[0]["changes"]["remade_under_rules"]
+    recorded = db.refreshes.refresh_runs(workspace.id)[0].changes.remade_under_rules
     again = refresh_workspace(db.documents, db.refreshes, sample_workspace, namer=namer)
     assert remade.remade_under_rules == recorded == RULES_VERSION and again.remade_under_rules is None
 
@@ -267,9 +267,9 @@ def test_a_documents_leaf_tag_is_its_sub_filter_where_it_has_one_else_its_top_le
     for document, leaf in leaves.items():
         assert leaf == tops[document] or parent[leaf] == tops[document]
     for row in db.refreshes.document_filters(workspace):
-        tags = db.refreshes.document_tags(workspace, row["document_id"])
+        tags = db.refreshes.document_tags(workspace, row.document_id)
         best_sub = [t.category_id for t in tags if t.rank == 1 and t.parent_category_id is not None]
-        assert leaves[row["external_id"]] == (best_sub[0] if best_sub else tops[row["external_id"]])
+        assert leaves[row.external_id] == (best_sub[0] if best_sub else tops[row.external_id])
 
 
 INJECTED = [

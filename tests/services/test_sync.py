@@ -147,7 +147,6 @@ def test_the_sync_command_embeds_and_queues_a_refresh(db, files, env, monkeypatc
     assert _ids(db, "acme") == {"1", "2"}
 
 
-
 def test_a_background_sync_stores_the_rows_and_leaves_one_embedding_job_per_changed_workspace(
     db, files, env, monkeypatch
 ):
@@ -164,6 +163,7 @@ def test_a_background_sync_stores_the_rows_and_leaves_one_embedding_job_per_chan
     assert queued.fetchone() == ("embed_pending",) and _ids(db, "acme") == {"1", "2"}
     again = json.loads(CliRunner().invoke(app, ["sync", "-w", "acme", "--background", "--json"]).stdout)
     assert again[0]["embedding_job"] is None  # nothing changed, nothing queued
+
 
 LOOSE = """
     create table public.app_notes (id text, workspace text, body text, updated_at timestamptz default now())

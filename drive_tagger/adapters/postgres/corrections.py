@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import class_row, dict_row
 
 from drive_tagger.adapters.postgres.sql import query
 from drive_tagger.adapters.postgres.workspaces import WorkspaceQueries
+from drive_tagger.core.rows import CorrectionRow
 from drive_tagger.errors import InvalidInput, UnknownFilter
 
 if TYPE_CHECKING:
@@ -71,11 +72,12 @@ class PostgresCorrections(WorkspaceQueries):
             for r in rows
         )
 
-    def correction_listing(self, workspace_id: int, shown: int) -> list[dict]:
+    def correction_listing(self, workspace_id: int, shown: int) -> list[CorrectionRow]:
         """The corrections as people read them (id, kind, category_id, other_category_id, name,
         names, absorbed_pin, created_at, undone_at, documents: how many, shown: the external ids
         of the first `shown` still there), oldest first."""
-        return self._all("correction_listing", {"workspace_id": workspace_id, "shown": shown}, row_factory=dict_row)
+        params = {"workspace_id": workspace_id, "shown": shown}
+        return self._all("correction_listing", params, row_factory=class_row(CorrectionRow))
 
     def undo_correction(self, workspace_id: int, correction_id: int) -> Kind:
         """Marks a correction undone (an undone move re-places its documents at once); returns

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from psycopg.rows import dict_row
+from psycopg.rows import class_row
 
 from drive_tagger.adapters.postgres.sql import query
 from drive_tagger.adapters.postgres.workspaces import WorkspaceQueries
+from drive_tagger.core.rows import JobRow
 from drive_tagger.core.types import MAINTENANCE_QUEUE, Task
 
 
@@ -27,7 +28,7 @@ class PostgresJobs(WorkspaceQueries):
 
     def jobs(
         self, *, workspace: str | None = None, job_id: int | None = None, status: str | None = None, limit: int = 20
-    ) -> list[dict]:
+    ) -> list[JobRow]:
         """Recent jobs, newest first: id, task_name, workspace, status, attempts, queued_at,
         started_at, finished_at and the last attempt's error."""
         return self._all(
@@ -39,5 +40,5 @@ class PostgresJobs(WorkspaceQueries):
                 "limit": limit,
                 "hidden_queue": MAINTENANCE_QUEUE,
             },
-            row_factory=dict_row,
+            row_factory=class_row(JobRow),
         )

@@ -236,7 +236,8 @@ where r.workspace_id = %(workspace_id)s and r.status = 'running'
         and l.classid = %(kind)s::int4::oid and l.objid = %(key)s::int4::oid);
 
 -- running_refresh --
-select id, started_at from refresh_runs
+select id, status, started_at, finished_at, documents, categories, untagged, seconds, changes, error
+from refresh_runs
 where workspace_id = %(workspace_id)s and status = 'running' order by id desc limit 1;
 
 -- workspace_document_ids --
@@ -678,7 +679,7 @@ where w.id = %(workspace_id)s and r.status = 'succeeded' and r.id < w.active_ref
 -- generation_categories --
 -- The categories of one kept refresh with their members (documents whose best link at that
 -- level is the category).
-select c.category_id, c.parent_category_id, c.name, c.keywords, c.size, c.named_by,
+select c.category_id, c.parent_category_id, c.name, c.keywords, c.size,
        coalesce(array_agg(dc.document_id order by dc.document_id)
                 filter (where dc.document_id is not null), '{}') as members
 from categories c
@@ -844,7 +845,8 @@ order by c.category_id;
 
 -- active_refresh_run --
 -- The run whose filters are active: when it finished, its counts and what it changed.
-select r.id, r.finished_at, r.documents, r.categories, r.untagged, r.changes
+select r.id, r.status, r.started_at, r.finished_at, r.documents, r.categories, r.untagged, r.seconds,
+       r.changes, r.error
 from refresh_runs r join workspaces w on w.active_refresh_id = r.id
 where w.id = %(workspace_id)s;
 

@@ -14,7 +14,8 @@ from drive_tagger.adapters.postgres.connection import connection_memo
 from drive_tagger.adapters.postgres.corrections import PostgresCorrections
 from drive_tagger.adapters.postgres.sql import query
 from drive_tagger.adapters.postgres.workspaces import LockKind
-from drive_tagger.core.changes import RefreshChanges
+from drive_tagger.core.changes import GenerationFilter, RefreshChanges, RefreshRun
+from drive_tagger.core.rows import DocumentFilter
 from drive_tagger.core.types import (
     ArrivalState,
     Assignments,
@@ -69,10 +70,10 @@ class PostgresRefreshes(PostgresCorrections):
             params = {"workspace_id": workspace_id, "kind": int(LockKind.REFRESH), "key": workspace_id}
             return self.conn.execute(query("mark_abandoned_runs"), params).rowcount
 
-    def running_refresh(self, workspace_id: int) -> dict | None:
-        """The run that holds the workspace now (id, started_at), if any."""
+    def running_refresh(self, workspace_id: int) -> RefreshRun | None:
+        """The run that holds the workspace now, if any."""
         rows = self._all("running_refresh", {"workspace_id": workspace_id}, row_factory=dict_row)
-        return rows[0] if rows else None
+        return RefreshRun.from_row(rows[0]) if rows else None
 
     def start_refresh_run(self, workspace_id: int, parameters: dict) -> int:
         with self.conn.transaction():
@@ -86,9 +87,10 @@ class PostgresRefreshes(PostgresCorrections):
         with self.conn.transaction():
             self.conn.execute(query("fail_refresh_run"), {"refresh_id": refresh_id, "error": error})
 
-    def refresh_runs(self, workspace_id: int, limit: int = 20) -> list[dict]:
+    def refresh_runs(self, workspace_id: int, limit: int = 20) -> list[RefreshRun]:
         self.mark_abandoned_runs(workspace_id)
-        return self._all("refresh_runs", {"workspace_id": workspace_id, "limit": limit}, row_factory=dict_row)
+        rows = self._all("refresh_runs", {"workspace_id": workspace_id, "limit": limit}, row_factory=dict_row)
+        return [RefreshRun.from_row(row) for row in rows]
 
     def commit_refresh(
         self,
@@ -307,19 +309,22 @@ class PostgresRefreshes(PostgresCorrections):
         """{external id: best sub-filter id, else best top-level filter id, else None}."""
         return dict(self._all("primary_leaf_tags", {"workspace_id": workspace_id}))
 
-    def document_filters(self, workspace_id: int) -> list[dict]:
+    def document_filters(self, workspace_id: int) -> list[DocumentFilter]:
         """Per document: document_id, external_id, title, its best top-level category_id, that
         filter's name (`filter`) and the score (None when untagged)."""
-        return self._all("document_filters", {"workspace_id": workspace_id}, row_factory=dict_row)
+        return self._all("document_filters", {"workspace_id": workspace_id}, row_factory=class_row(DocumentFilter))
 
     def previous_refresh_id(self, workspace_id: int) -> int | None:
         return self._one("previous_refresh_id", {"workspace_id": workspace_id})[0]
 
-    def generation_categories(self, workspace_id: int, refresh_id: int) -> list[dict]:
-        """A kept refresh's categories (id, parent, name, keywords, size, named_by, member ids)."""
-        return self._all(
+    def generation_categories(self, workspace_id: int, refresh_id: int) -> list[GenerationFilter]:
+        """A kept refresh's categories with their keywords, sizes and members."""
+        rows = self._all(
             "generation_categories", {"workspace_id": workspace_id, "refresh_id": refresh_id}, row_factory=dict_row
         )
+        return [
+            GenerationFilter(**r | {"keywords": tuple(r["keywords"]), "members": tuple(r["members"])}) for r in rows
+        ]
 
 
 def _link_rows(refresh_id: int, assignments: Assignments, document_ids: np.ndarray) -> bytes:
