@@ -148,8 +148,8 @@ class DocumentStore(WorkspaceStore, Protocol):
     def forms_of(self, document_ids: Sequence[int]) -> list[str | None]: ...
 
 
-class RefreshStore(WorkspaceStore, Protocol):
-    """Refresh runs, the filters they make active, their links, pins, and reading them."""
+class RunStore(WorkspaceStore, Protocol):
+    """Refresh runs: one at a time per workspace, recorded, and committed with the filters they make active."""
 
     def refresh_lock(self, workspace_id: int) -> AbstractContextManager[bool]: ...
 
@@ -177,26 +177,15 @@ class RefreshStore(WorkspaceStore, Protocol):
         changes: RefreshChanges | None = None,
     ) -> None: ...
 
+
+class FilterReader(WorkspaceStore, Protocol):
+    """The active filters and the one refresh kept before them: filters, pages, tags, members."""
+
     def active_categories(self, workspace_id: int) -> list[Category]: ...
 
     def matching_categories(self, workspace: Workspace) -> list[Category]: ...
 
-    def placed_documents(self, workspace_id: int, document_ids: Sequence[int]) -> set[int]: ...
-
     def previous_generation(self, workspace_id: int) -> PreviousGeneration | None: ...
-
-    def link_arrivals(
-        self,
-        workspace: Workspace,
-        assignments: Assignments,
-        document_ids: np.ndarray,
-        *,
-        poorly_matched: int,
-        min_arrivals: int,
-        suggest_share: float,
-    ) -> ArrivalState | None: ...
-
-    def arrival_state(self, workspace_id: int) -> ArrivalState: ...
 
     def filters(self, workspace_id: int) -> list[Filter]: ...
 
@@ -220,6 +209,29 @@ class RefreshStore(WorkspaceStore, Protocol):
 
     def generation_categories(self, workspace_id: int, refresh_id: int) -> list[GenerationFilter]: ...
 
+
+class ArrivalStore(WorkspaceStore, Protocol):
+    """Documents that arrive between refreshes, linked to the active filters."""
+
+    def placed_documents(self, workspace_id: int, document_ids: Sequence[int]) -> set[int]: ...
+
+    def link_arrivals(
+        self,
+        workspace: Workspace,
+        assignments: Assignments,
+        document_ids: np.ndarray,
+        *,
+        poorly_matched: int,
+        min_arrivals: int,
+        suggest_share: float,
+    ) -> ArrivalState | None: ...
+
+    def arrival_state(self, workspace_id: int) -> ArrivalState: ...
+
+
+class CorrectionStore(WorkspaceStore, Protocol):
+    """What people decide: corrections (recorded, listed, undone) and pinned names."""
+
     def record_correction(
         self,
         workspace_id: int,
@@ -240,6 +252,10 @@ class RefreshStore(WorkspaceStore, Protocol):
     def pin_category_name(self, workspace_id: int, category_id: int, name: str) -> bool: ...
 
     def unpin_category_name(self, workspace_id: int, category_id: int) -> None: ...
+
+
+class RefreshStore(RunStore, FilterReader, ArrivalStore, CorrectionStore, Protocol):
+    """Everything a refresh reads and writes; a service that needs less takes one of the parts."""
 
 
 class AccessStore(WorkspaceStore, Protocol):

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from drive_tagger.core.ports import RefreshStore
+from drive_tagger.core.ports import FilterReader
 from drive_tagger.core.types import DocumentTag, Filter, FilterDocument
 from drive_tagger.errors import InvalidInput, UnknownDocument, UnknownFilter
 
 MAX_PAGE = 1000
 
 
-def list_filters(refreshes: RefreshStore, workspace_slug: str) -> list[Filter]:
+def list_filters(refreshes: FilterReader, workspace_slug: str) -> list[Filter]:
     """The active filters in tree order: each top-level filter (largest first), then its sub-filters."""
     return in_tree_order(_active_filters(refreshes, workspace_slug))
 
 
-def _active_filters(refreshes: RefreshStore, workspace_slug: str) -> list[Filter]:
+def _active_filters(refreshes: FilterReader, workspace_slug: str) -> list[Filter]:
     """One query for the filters (the API's most frequent read); only when there are none is the
     workspace looked up, so that an unknown one is named."""
     found = refreshes.filters_by_slug(workspace_slug)
@@ -51,7 +51,7 @@ def resolve_filter(filters: list[Filter], reference: str, workspace_slug: str) -
 
 
 def filter_documents(
-    refreshes: RefreshStore, workspace_slug: str, reference: str, *, limit: int = 50, offset: int = 0
+    refreshes: FilterReader, workspace_slug: str, reference: str, *, limit: int = 50, offset: int = 0
 ) -> tuple[Filter, list[FilterDocument]]:
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise InvalidInput(f"page size must be 1..{MAX_PAGE} and offset >= 0 (got {limit}, {offset})")
@@ -59,7 +59,7 @@ def filter_documents(
     return chosen, refreshes.filter_page_by_slug(workspace_slug, chosen.category_id, limit, offset)
 
 
-def document_tags(refreshes: RefreshStore, workspace_slug: str, external_id: str) -> tuple[str, list[DocumentTag]]:
+def document_tags(refreshes: FilterReader, workspace_slug: str, external_id: str) -> tuple[str, list[DocumentTag]]:
     """(the document's title, its tags best first) for the document's external id."""
     workspace = refreshes.workspace(workspace_slug)
     found = refreshes.find_document(workspace.id, external_id)
