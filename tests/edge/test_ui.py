@@ -240,6 +240,31 @@ def test_clicking_a_filter_lists_its_documents_in_page_order_with_score_title_an
     page.shot("filter-documents")
 
 
+def _aligned_rows(page: Page) -> list[tuple[str, float, float, float]]:
+    """Per listed document: its id, and the left edges of its title and snippet and the title's width."""
+    return page.browser.execute_script(
+        "return [...document.querySelectorAll('#pane-documents .doc')].map((row) => {"
+        " const t = row.querySelector('.title').getBoundingClientRect();"
+        " const s = row.querySelector('.snippet').getBoundingClientRect();"
+        " return [row.dataset.document, t.left, s.left, t.width]; })"
+    )
+
+
+def test_untagged_and_second_choice_rows_keep_title_and_snippet_in_one_wide_column(page, drive, module_db):
+    page.open_with(drive.key)
+    page.click("#sidebar .untagged")
+    page.wait_for("#pane-documents [data-view=untagged]")
+    views = [_aligned_rows(page)]
+    seconds = [f for f in _filters(module_db, drive) if f.second_documents]
+    if seconds:
+        page.open_filter(seconds[0].category_id)
+        views.append(_aligned_rows(page))
+    rows = [row for view in views for row in view]
+    assert rows, "the sample drive has untagged documents"
+    assert [r for r in rows if abs(r[1] - r[2]) > 1 or r[3] < 150] == [], "a row fell apart"
+    page.shot("untagged-rows")
+
+
 def test_search_finds_a_document_by_meaning(page, drive):
     page.open_with(drive.key)
     page.wait_for("#query").send_keys("keeping information secret between two companies", Keys.ENTER)
