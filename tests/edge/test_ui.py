@@ -10,15 +10,12 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions as seen
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from drive_tagger.adapters.postgres.connection import connect
 from drive_tagger.adapters.postgres.database import Database
@@ -30,7 +27,7 @@ from drive_tagger.services.ingest import ingest
 from drive_tagger.services.keys import create_key
 from drive_tagger.services.query import filter_documents, list_filters
 from drive_tagger.services.refresh import refresh_workspace
-from tests.browser import Served, chromium
+from tests.browser import Page, Served, chromium
 from tests.workers import WorkerProcess
 
 pytestmark = pytest.mark.xdist_group("browser")
@@ -129,74 +126,9 @@ def hostile(module_db, sample_embedder, namer) -> Drive:
     return Drive(slug, create_key(module_db.access, workspace=slug))
 
 
-class Page:
-    """The page as a person uses it: what they click and type, and what they then see."""
-
-    def __init__(self, browser, site: str, shots: Path):
-        self.browser, self.site, self.shots = browser, site, shots
-
-    def open_with(self, key: str) -> Page:
-        self.browser.get(self.site)
-        self.browser.execute_script("localStorage.clear()")
-        self.browser.get(self.site)
-        self.wait_for("#key").send_keys(key, Keys.ENTER)
-        self.wait_for("#sidebar .untagged")
-        return self
-
-    def wait_for(self, css: str, timeout: float = WAIT):
-        return WebDriverWait(self.browser, timeout).until(seen.visibility_of_element_located((By.CSS_SELECTOR, css)))
-
-    def wait_until(self, condition, timeout: float = WAIT):
-        """condition() comes true; parts of the page it reads may be replaced meanwhile."""
-        waiting = WebDriverWait(self.browser, timeout, ignored_exceptions=(StaleElementReferenceException,))
-        return waiting.until(lambda _: condition())
-
-    def all(self, css: str) -> list:
-        return self.browser.find_elements(By.CSS_SELECTOR, css)
-
-    def texts(self, css: str) -> list[str]:
-        return [e.text for e in self.all(css)]
-
-    def click(self, css: str) -> None:
-        self.wait_for(css).click()
-
-    def open_filter(self, category_id: int) -> None:
-        self.click(f'#sidebar .filter[data-filter="{category_id}"]')
-        self.wait_for(f'#pane-documents [data-view=filter][data-filter="{category_id}"]')
-
-    def listed_documents(self) -> list[str]:
-        return [e.get_attribute("data-document") for e in self.all("#pane-documents .doc")]
-
-    def sidebar(self) -> dict[str, str]:
-        return {
-            e.find_element(By.CSS_SELECTOR, ".name").text: e.find_element(By.CSS_SELECTOR, ".count").text
-            for e in self.all("#sidebar .filter")
-        }
-
-    def fetch_status(self, path: str) -> int:
-        """The status the page's own key gets for a path of this server."""
-        return self.browser.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            "fetch(arguments[0], {headers: {Authorization: `Bearer ${localStorage.getItem('drive_tagger.key')}`}})"
-            ".then(r => done(r.status));",
-            path,
-        )
-
-    def planted(self) -> list[str]:
-        """Elements that markup stored in a document or a filter would have made, as HTML."""
-        return self.browser.execute_script(
-            "return [...document.querySelectorAll(arguments[0])].map((e) => e.outerHTML)", PLANTED
-        )
-
-    def shot(self, name: str) -> Path:
-        path = self.shots / f"{name}.png"
-        self.browser.save_screenshot(str(path))
-        return path
-
-
 @pytest.fixture
 def page(browser, site, tmp_path) -> Page:
-    return Page(browser, site, tmp_path)
+    return Page(browser, site, tmp_path, wait=WAIT)
 
 
 def _filters(db, drive: Drive):
@@ -296,6 +228,29 @@ def test_a_rename_shows_at_once_and_survives_a_reload(page, drive, module_db):
     page.wait_for(f'#sidebar .filter[data-filter="{chosen.category_id}"]')
     assert page.texts(f'#sidebar .filter[data-filter="{chosen.category_id}"] .name') == ["Client Contracts"]
     assert next(f for f in _filters(module_db, drive) if f.category_id == chosen.category_id).named_by == "user"
+
+
+def test_escape_cancels_a_rename_and_closes_a_document_giving_the_keyboard_back_to_its_row(page, drive, module_db):
+    workspace_id, document_id = _ids(module_db, drive, NDA)
+    home = module_db.refreshes.document_tags(workspace_id, document_id)[0]
+    page.open_with(drive.key).open_filter(home.category_id)
+    page.click("#pane-documents [data-action=rename]")
+    page.wait_for("#pane-documents [data-role=rename] input").send_keys("Half typed", Keys.ESCAPE)
+    page.wait_until(lambda: not page.all("#pane-documents [data-role=rename]"))
+    assert page.texts("#pane-documents [data-role=filter-name]") == [home.name]
+    page.click(f'#pane-documents .doc[data-document="{NDA}"] .title')
+    page.wait_for("#detail .membership")
+    focused = page.browser.switch_to.active_element
+    assert focused.get_attribute("data-action") == "close-document", "the keyboard follows the opened document"
+    focused.send_keys(Keys.ESCAPE)
+    page.wait_until(lambda: not page.browser.find_element(By.ID, "detail").is_displayed())
+    assert page.browser.switch_to.active_element.find_element(By.XPATH, "..").get_attribute("data-document") == NDA
+
+
+def test_an_empty_search_says_what_to_type(page, drive):
+    page.open_with(drive.key)
+    page.wait_for("#query").send_keys("   ", Keys.ENTER)
+    page.wait_until(lambda: "Type what to look for" in page.browser.find_element(By.ID, "status").text)
 
 
 def test_another_workspaces_key_sees_nothing_of_this_workspace(page, drive, module_db):
@@ -416,12 +371,12 @@ def test_markup_in_ids_titles_texts_filter_names_and_keywords_shows_as_text(page
             assert page.texts("#detail h2") == [shown.title or external_id]
             assert page.wait_for("#detail .text p").text == shown.body
             opened.append(external_id)
-            assert page.planted() == [], external_id
+            assert page.planted(PLANTED) == [], external_id
     assert sorted(opened) == sorted(documents)
     page.click("[data-tab=changes]")
     page.wait_for("#pane-changes .changes")
     assert {f.name for f in filters} <= {chip.split(" → ")[-1] for chip in page.texts("#pane-changes .chip")}
-    assert page.planted() == [] and page.browser.title == "drive_tagger"
+    assert page.planted(PLANTED) == [] and page.browser.title == "drive_tagger"
     page.shot("hostile")
 
 

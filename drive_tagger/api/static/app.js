@@ -187,7 +187,7 @@ function showScope() {
 async function search(event) {
   event.preventDefault();
   const q = $("#query").value.trim();
-  if (!q) return;
+  if (!q) return say("Type what to look for: a few words in your own words.", true);
   const filter = state.filter && $("#in-filter").checked ? state.filter.id : null;
   say("Searching…");
   await openView({ kind: "search", q, filter });
@@ -198,6 +198,22 @@ async function openDocument(id) {
   state.document = id;
   await show($("#detail"), pagePath(`/document?id=${encodeURIComponent(id)}`));
   $("#detail").hidden = false;
+  $("#detail [data-action=close-document]")?.focus(); // the keyboard follows what opened
+}
+
+function closeDocument() {
+  const id = state.document;
+  $("#detail").hidden = true;
+  state.document = null;
+  if (id !== null) document.querySelector(`#pane-documents .doc[data-document="${CSS.escape(id)}"] .title`)?.focus();
+}
+
+// Escape cancels a rename in progress, else closes the open document.
+function onEscape(event) {
+  if (event.key !== "Escape") return;
+  const cancel = document.querySelector("#pane-documents [data-action=cancel-rename]");
+  if (cancel) return actions["cancel-rename"](cancel);
+  if (!$("#detail").hidden) closeDocument();
 }
 
 // -- what a person changes --
@@ -315,10 +331,7 @@ const actions = {
   "open-untagged": () => openView({ kind: "untagged", offset: 0 }),
   page: (el) => openView({ ...state.view, offset: Number(el.dataset.offset) }),
   "open-document": (el) => openDocument(el.dataset.document),
-  "close-document": () => {
-    $("#detail").hidden = true;
-    state.document = null;
-  },
+  "close-document": closeDocument,
   rename: startRename,
   "cancel-rename": (el) => {
     $("#pane-documents [data-role=filter-name]").textContent = el.dataset.name;
@@ -359,6 +372,7 @@ document.addEventListener("DOMContentLoaded", () => {
     }),
   );
   $("#search").addEventListener("submit", reportingErrors(search));
+  document.addEventListener("keydown", onEscape);
   $("#workspace").addEventListener("change", reportingErrors((event) => openWorkspace(event.target.value)));
   $("#key-form").addEventListener(
     "submit",
