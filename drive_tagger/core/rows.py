@@ -18,6 +18,7 @@ class ListedDocument:
     snippet: str
     score: float | None  # similarity to the filter's centre or to the query; None untagged
     rank: int = 1  # 2: the filter is its second choice
+    filter: str | None = None  # search results: the name of its first top-level filter (None: untagged)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ class DocumentRow:
     snippet: str
     score: float | None  # similarity to the filter's centroid or to the query; None when untagged
     rank: int = 1  # 2 on a filter's page: the document carries the filter as a second tag
+    filter: str | None = None  # in search results: the filter it is in (None: untagged)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ def _rows(found: list[ListedDocument]) -> tuple[DocumentRow, ...]:
             snippet(r.title, r.snippet),
             None if r.score is None else float(r.score),
             int(r.rank or 1),
+            r.filter,
         )
         for r in found
     )

@@ -197,11 +197,19 @@ def test_untagged_and_second_choice_rows_keep_title_and_snippet_in_one_wide_colu
     page.shot("untagged-rows")
 
 
-def test_search_finds_a_document_by_meaning(page, drive):
+def test_search_finds_a_document_by_meaning_and_says_which_filter_each_result_is_in(page, drive, module_db):
     page.open_with(drive.key)
     page.wait_for("#query").send_keys("keeping information secret between two companies", Keys.ENTER)
     page.wait_for("#pane-documents [data-view=search]", timeout=MODEL_WAIT)
     assert page.listed_documents()[0] == NDA
+    workspace_id, document_id = _ids(module_db, drive, NDA)
+    home = next(t for t in module_db.refreshes.document_tags(workspace_id, document_id) if t.rank == 1)
+    top = (
+        home.name
+        if home.parent_category_id is None
+        else next(f.name for f in _filters(module_db, drive) if f.category_id == home.parent_category_id)
+    )
+    assert page.texts("#pane-documents .doc .in-filter")[0] == top
     page.shot("search")
 
 

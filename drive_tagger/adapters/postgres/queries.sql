@@ -803,9 +803,17 @@ limit %(limit)s offset %(offset)s;
 
 -- search_documents --
 -- The workspace's documents nearest a query vector (match_documents, through the model's index),
--- each with the head of its text; with a category, only those that filter holds (among the
--- nearest match_documents returns).
-select m.external_id, m.title, left(d.body, %(snippet_chars)s) as snippet, m.similarity as score
+-- each with the head of its text and the name of its first top-level filter (a pinned name wins;
+-- none when untagged); with a category, only those that filter holds (among the nearest
+-- match_documents returns).
+select m.external_id, m.title, left(d.body, %(snippet_chars)s) as snippet, m.similarity as score,
+       (select coalesce(p.name, c.name)
+        from document_categories dc
+        join categories c on c.refresh_id = dc.refresh_id and c.category_id = dc.category_id
+        left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
+        where dc.refresh_id = w.active_refresh_id and dc.document_id = d.id and dc.rank = 1
+          and c.parent_category_id is null
+        limit 1) as filter
 from match_documents(%(query)s, %(workspace)s, %(candidates)s) m
 join documents d on d.id = m.id
 join workspaces w on w.id = d.workspace_id
