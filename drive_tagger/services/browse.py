@@ -13,7 +13,7 @@ from drive_tagger.core.ports import BrowseStore
 from drive_tagger.core.rows import ListedDocument
 from drive_tagger.core.types import Filter, Workspace
 from drive_tagger.errors import InvalidInput, ModelMismatch, UnknownFilter
-from drive_tagger.services.query import MAX_PAGE
+from drive_tagger.services.query import MAX_PAGE, by_counts
 
 if TYPE_CHECKING:
     import numpy as np
@@ -91,12 +91,12 @@ def branches(filters: Sequence[Filter]) -> tuple[FilterBranch, ...]:
 
 
 def overview(browse: BrowseStore, workspace_slug: str) -> Overview:
-    """The sidebar: filters (top level largest first, each with its sub-filters) and how many
-    documents no filter holds."""
+    """The sidebar: filters in the order of the counts it shows (query.by_counts), each top-level
+    filter with its sub-filters, and how many documents no filter holds."""
     workspace = browse.workspace(workspace_slug)
     counted = browse.counted_filters(workspace.id)
     tagged = sum(first for f, first in counted if f.parent_category_id is None)
-    return Overview(branches([f for f, _ in counted]), browse.document_count(workspace.id) - tagged)
+    return Overview(branches(by_counts([f for f, _ in counted])), browse.document_count(workspace.id) - tagged)
 
 
 def _check_page(limit: int, offset: int) -> None:

@@ -10,8 +10,15 @@ MAX_PAGE = 1000
 
 
 def list_filters(refreshes: FilterReader, workspace_slug: str) -> list[Filter]:
-    """The active filters in tree order: each top-level filter (largest first), then its sub-filters."""
-    return in_tree_order(_active_filters(refreshes, workspace_slug))
+    """The active filters in tree order: each top-level filter, then its sub-filters, each level in
+    the order of its counts (by_counts)."""
+    return in_tree_order(by_counts(_active_filters(refreshes, workspace_slug)))
+
+
+def by_counts(filters: list[Filter]) -> list[Filter]:
+    """Filters in the order of the counts people see: first-choice documents, then all, then name.
+    The counts follow moves and arrivals between refreshes, so the order does too."""
+    return sorted(filters, key=lambda f: (-f.first_documents, -f.documents, f.name.casefold()))
 
 
 def _active_filters(refreshes: FilterReader, workspace_slug: str) -> list[Filter]:

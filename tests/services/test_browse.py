@@ -32,6 +32,16 @@ def test_a_document_moved_out_of_every_filter_is_counted_and_listed_untagged(db,
     assert all(row.score is None for row in page.rows)
 
 
+def test_the_sidebar_lists_filters_in_the_order_of_the_counts_it_shows_after_a_move(db, refreshed):
+    tops = [b.filter for b in browse.overview(db.browse, refreshed).branches]
+    largest, smallest = tops[0], tops[-1]
+    moved = [row.external_id for row in browse.filter_page(db.browse, refreshed, largest.category_id, limit=6)[1].rows]
+    corrections.move_documents(db.refreshes, refreshed, moved, str(smallest.category_id))
+    shown = [b.filter for b in browse.overview(db.browse, refreshed).branches]
+    counts = [(f.first_documents, f.documents) for f in shown]
+    assert counts == sorted(counts, reverse=True) and shown[0].category_id == smallest.category_id
+
+
 def test_before_any_refresh_every_document_is_untagged(db, sample_workspace):
     overview = browse.overview(db.browse, sample_workspace)
     assert overview.branches == () and overview.untagged == 75
