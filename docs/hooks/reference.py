@@ -5,6 +5,7 @@ functions from the migrations and the modules from their docstrings, so none of 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -99,7 +100,9 @@ def settings_reference() -> str:
 # --- the HTTP API -----------------------------------------------------------------------------
 
 
+@functools.cache
 def openapi() -> dict[str, Any]:
+    """The API's OpenAPI schema, built once per process."""
     from drive_tagger.api.app import create_app
 
     return create_app().openapi()
