@@ -1,5 +1,6 @@
 """The benchmarks' API server: `drive-tagger serve` on a free port in a process of its own, waited
-for until it answers, and stopped afterwards."""
+for until it answers, and stopped afterwards; without the queue worker `serve` runs by default, so
+what a benchmark measures is the API (those measuring the queue start their own workers)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def serving(env: dict, *options: str, start_seconds: float = 120) -> Iterator[st
     port = free_port()
     server = subprocess.Popen(
         [str(BIN / "drive-tagger"), "serve", "--port", str(port), *options],
-        env=env,
+        # The API alone: a benchmark that measures the queue starts the workers it measures.
+        env={"DRIVE_TAGGER_SERVE_WORKER": "false", **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

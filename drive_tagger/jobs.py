@@ -1,10 +1,11 @@
 """The worker's tasks: embed_pending(workspace), which then queues refresh(workspace); each failed
-attempt's error is kept in job_errors so `drive-tagger jobs` can show it."""
+attempt's error is kept in job_errors so `drive-tagger jobs` can show it, and a running job's
+stage and counts in job_progress so the page and `GET .../jobs/{id}` can."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from drive_tagger.adapters.postgres.database import Database
@@ -14,7 +15,7 @@ from drive_tagger.core.params import INGEST_BATCH_SIZE, SUGGEST_REFRESH_SHARE, R
 from drive_tagger.core.ports import Embedder
 from drive_tagger.core.types import Task
 from drive_tagger.services.embedding import embed_pending
-from drive_tagger.services.refresh import refresh_workspace
+from drive_tagger.services.refresh import Progress, refresh_workspace
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +34,14 @@ def worker_tasks(
     queue.run_worker."""
 
     def embed_pending_task(context, workspace: str) -> dict:
-        with _error_recorded(context, open_database), open_database() as db:
+        with _error_recorded(context, open_database), open_database() as db, _progress(context, open_database) as told:
             embedded, refused = embed_pending(
-                db.documents, embedder(), db.documents.workspace(workspace), batch_size=batch_size, progress=False
+                db.documents,
+                embedder(),
+                db.documents.workspace(workspace),
+                batch_size=batch_size,
+                progress=False,
+                on_batch=lambda done, total: told("embedding", done, total),
             )
             result = {"embedded": embedded, "refused": [str(f) for f in refused[:20]], "refresh_job": None}
             # During a burst of ingests another embedding pass already waits: it will queue the
@@ -49,7 +55,7 @@ def worker_tasks(
             return _sync(db, workspace)
 
     def refresh_task(context, workspace: str) -> dict:
-        with _error_recorded(context, open_database), open_database() as db:
+        with _error_recorded(context, open_database), open_database() as db, _progress(context, open_database) as told:
             report = refresh_workspace(
                 db.documents,
                 db.refreshes,
@@ -57,6 +63,7 @@ def worker_tasks(
                 params,
                 namer=make_namer(),
                 complete_with=embedder,
+                on_progress=told,
             )
         return {"refresh_id": report.refresh_id, "categories": report.categories, "documents": report.documents}
 
@@ -93,6 +100,28 @@ def record_error(open_database: Callable[[], Database], job_id: int, attempt: in
             db.jobs.record_job_error(job_id, attempt, error)
     except Exception as exc:  # the database may be what failed; the job outcome still stands
         log.warning("could not record the error of job %s: %s", job_id, exc)
+
+
+@contextmanager
+def _progress(context, open_database: Callable[[], Database]) -> Iterator[Progress]:
+    """A function recording the job's stage and counts on a connection of its own (the job's may be
+    inside a transaction that would hide them until it ends). A failure to record is logged and
+    never fails the job."""
+    opened: list[Database] = []
+
+    def told(stage: str, done: int | None = None, total: int | None = None) -> None:
+        try:
+            if not opened:
+                opened.append(open_database())
+            opened[0].jobs.record_job_progress(context.job.id, stage, done, total)
+        except Exception as exc:
+            log.warning("could not record the progress of job %s: %s", context.job.id, exc)
+
+    try:
+        yield told
+    finally:
+        for db in opened:
+            db.close()
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from drive_tagger.core.params import (
     INGEST_BATCH_SIZE,
     NAMER_DOCUMENT_CHARS,
+    SEARCH_FLOOR,
     SUGGEST_REFRESH_SHARE,
     ClusteringParams,
     EmbeddingParams,
@@ -114,6 +115,15 @@ class Settings(BaseSettings):
         ge=0.0,
         le=1.0,
         description="A document also carries its runner-up filter when that scores within this cosine margin.",
+    )
+    search_floor: float = Field(
+        default=SEARCH_FLOOR,
+        ge=-1.0,
+        le=1.0,
+        description="A search result less similar than this is shown as not close, and a search with none "
+        "above it says it found no close matches. Measured for the bundled model by "
+        "`python -m benchmarks.search_floor`; another model's scores run on another scale, so measure "
+        "and set it for that model.",
     )
     suggest_refresh_share: float = Field(
         default=SUGGEST_REFRESH_SHARE,
@@ -227,6 +237,12 @@ class Settings(BaseSettings):
         description="The longest the API serves a filter list or a filter's page from memory. A change is "
         "normally seen at once (the database notifies the server); this bounds it where notifications "
         "cannot arrive (a pooler in transaction mode). 0: no read cache.",
+    )
+    serve_worker: bool = Field(
+        default=True,
+        description="`serve` runs a queue worker beside the API (a process of its own, started again if it "
+        "ends), so a refresh asked for on the page or over HTTP always runs. false: for deployments whose "
+        "workers run apart (`drive-tagger worker`).",
     )
     api_warm_model: bool = Field(
         default=True,

@@ -157,6 +157,17 @@ class JobOut(BaseModel):
     started_at: datetime | None = Field(description="When its latest attempt started.")
     finished_at: datetime | None = Field(description="When it finished.")
     error: str | None = Field(description="The last attempt's error, if it failed.")
+    stage: str | None = Field(
+        default=None,
+        description="While it runs, the stage it is in: embedding, further_windows, loading, clustering, "
+        "assigning, keywords, naming or writing.",
+    )
+    done: int | None = Field(default=None, description="While it runs, how many of `total` its stage has done.")
+    total: int | None = Field(default=None, description="While it runs, how many its stage counts (documents).")
+
+
+class JobsOut(BaseModel):
+    jobs: list[JobOut] = Field(description="The workspace's latest jobs, newest first.")
 
 
 class FilterOut(BaseModel):

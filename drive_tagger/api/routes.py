@@ -5,9 +5,10 @@ database work as one function of the stores, run by the request's runner (deps.p
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from drive_tagger.api.deps import AdminRun, BatcherDep, CallerRun, SettingsDep, WorkspaceRun
 from drive_tagger.api.models import (
@@ -25,6 +26,7 @@ from drive_tagger.api.models import (
     JobIdPath,
     JobOut,
     JobQueued,
+    JobsOut,
     PageLimit,
     PageOffset,
     UntaggedDocumentOut,
@@ -35,7 +37,7 @@ from drive_tagger.api.models import (
     WorkspacesOut,
 )
 from drive_tagger.core.inputs import MAX_BODY_CHARS, clean_text, id_problem
-from drive_tagger.core.types import Filter, SourceDocument, Task, check_workspace_slug
+from drive_tagger.core.types import Filter, JobStatus, SourceDocument, Task, check_workspace_slug
 from drive_tagger.errors import InvalidInput, UnknownDocument
 from drive_tagger.services import background, browse, query, workspaces
 from drive_tagger.services.keys import usable_workspaces
@@ -127,6 +129,20 @@ async def queue_sync(workspace: str, run: WorkspaceRun, settings: SettingsDep) -
 
     job_id, queued = await run(queue)
     return JobQueued(job_id=job_id, queued=queued)
+
+
+@workspace_router.get("/jobs")
+async def list_jobs(
+    workspace: str,
+    run: WorkspaceRun,
+    status: Annotated[JobStatus | None, Query(description="Only jobs with this status.")] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="The latest jobs at most.")] = 20,
+) -> JobsOut:
+    """The workspace's latest jobs, newest first, each with its status and, while it runs, its
+    stage and counts (what `drive-tagger jobs` lists)."""
+    state = None if status is None else status.value
+    found = await run(lambda db: db.jobs.jobs(workspace=workspace, status=state, limit=limit))
+    return JobsOut(jobs=[JobOut(**asdict(job)) for job in found])
 
 
 @workspace_router.get("/jobs/{job_id}")

@@ -30,7 +30,8 @@ fragments = APIRouter(prefix="/ui/workspaces/{workspace}", include_in_schema=Fal
 
 PAGE_SIZE = 25
 STATIC = Path(__file__).parent / "static"
-OWN_STATIC = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
+SCRIPT, STYLE = "text/javascript; charset=utf-8", "text/css; charset=utf-8"
+OWN_STATIC = {"address.js": SCRIPT, "keyboard.js": SCRIPT, "jobs.js": SCRIPT, "app.js": SCRIPT, "app.css": STYLE}
 PLOTLY = "plotly.min.js"
 # Static files are named with a digest of their contents, so a browser may keep them for good.
 FOREVER = "public, max-age=31536000, immutable"
@@ -81,9 +82,12 @@ def _html(template: str, **context) -> HTMLResponse:
 
 
 @router.get("/")
+@router.get("/w/{workspace}")
+@router.get("/w/{workspace}/{view:path}")
 async def page() -> HTMLResponse:
-    """The page; it asks for a key once, keeps it in the browser, and fetches the rest with it."""
-    response = _html("page.html")
+    """The page; it asks for a key once, keeps it in the browser, and fetches the rest with it.
+    Under /w/ it is the same page, which shows the view its address names (static/address.js)."""
+    response = _html("page.html", page_size=PAGE_SIZE)
     response.headers["Content-Security-Policy"] = PAGE_POLICY
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -93,7 +97,7 @@ async def page() -> HTMLResponse:
 async def static_file(name: str) -> FileResponse:
     """The page's script and style, and plotly.js as the installed plotly package ships it."""
     path = _static_path(name)
-    media_type = OWN_STATIC.get(name, "text/javascript; charset=utf-8")
+    media_type = OWN_STATIC.get(name, SCRIPT)
     return FileResponse(path, media_type=media_type, headers={"Cache-Control": FOREVER})
 
 
@@ -128,7 +132,7 @@ async def search(
     request: Request,
     run: WorkspaceRun,
     batcher: BatcherDep,
-    q: Annotated[str, Query(max_length=500)],
+    q: str,  # browse.clean_query says why a text cannot be searched for
     filter: Annotated[int | None, Query(ge=0, le=MAX_INTEGER)] = None,
 ) -> HTMLResponse:
     """The nearest documents to the text by meaning (the workspace's embedder, match_documents),
@@ -138,7 +142,19 @@ async def search(
     vector = await batcher.embed(text)  # shares model calls with concurrent /embed requests
     browse.check_query_model(found, request.app.state.embedder().model_id)
     within, rows = await run(lambda db: browse.search(db.browse, workspace, vector, category_id=filter))
-    return _html("documents.html", kind="search", query=text, within=within, filter=None, page=None, rows=rows)
+    floor = request.app.state.settings.search_floor
+    close, far = browse.split_close(rows, floor)
+    return _html(
+        "documents.html",
+        kind="search",
+        query=text,
+        within=within,
+        filter=None,
+        page=None,
+        rows=close,
+        far=far,
+        floor=floor,
+    )
 
 
 @fragments.get("/document")

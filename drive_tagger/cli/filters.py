@@ -157,7 +157,8 @@ def search(
     limit: Annotated[int, typer.Option(min=1, help="Results at most.")] = 10,
     as_json: JsonOption = False,
 ) -> None:
-    """Find documents by meaning: the nearest to the query, best first, each with its filter."""
+    """Find documents by meaning: the nearest to the query, best first, each with its filter;
+    those below the search floor (DRIVE_TAGGER_SEARCH_FLOOR) are marked as not close."""
     from drive_tagger.services.browse import clean_query
     from drive_tagger.services.browse import search as nearest
     from drive_tagger.services.embedding import workspace_embedder
@@ -171,6 +172,7 @@ def search(
     listed = list_filters(db.refreshes, workspace)
     category_id = resolve_filter(listed, filter_ref, workspace).category_id if filter_ref else None
     _, rows = nearest(db.browse, workspace, embedder.embed([query])[0], category_id=category_id, limit=limit)
+    floor = ctx.settings.search_floor
     names = {f.category_id: f.name for f in listed}
     first = db.refreshes.primary_top_level_tags(found.id)
     results = [
@@ -179,13 +181,18 @@ def search(
             "title": r.title,
             "score": r.score,
             "filter": names.get(tag) if (tag := first.get(r.external_id)) is not None else None,
+            "close": r.score is not None and r.score >= floor,
         }
         for r in rows
     ]
     if as_json:
-        print_json({"query": query, "results": results})
+        print_json({"query": query, "floor": floor, "results": results})
         return
     if not results:
         typer.echo("no documents to search yet")
-    for r in results:
+    elif not results[0]["close"]:
+        typer.echo(f"no close matches (none as similar as {floor:.2f}); the nearest, all far from it:")
+    for before, r in zip([None, *results], results, strict=False):
+        if before is not None and before["close"] and not r["close"]:
+            typer.echo(f"  -- not close (similarity below {floor:.2f}) --")
         typer.echo(f"  {r['score']:.2f}  {r['id']}  {r['title']}  [{r['filter'] or 'untagged'}]")

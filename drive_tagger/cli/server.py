@@ -117,12 +117,16 @@ def serve(
         int | None, typer.Option(min=1, help="uvicorn worker processes (default: one per core).")
     ] = None,
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    """Serve the HTTP API (OpenAPI docs at /docs) and the web page (at /), with a queue worker
+    beside them unless DRIVE_TAGGER_SERVE_WORKER=false."""
     import os
 
     import uvicorn
 
+    from drive_tagger.cli.beside import worker_beside
+
     # One process per core: a lone event loop shares its core with the clients' traffic and the
     # database, and its p95 under 20 clients was 6x that of two (benchmarks/million.py).
     workers = workers or os.cpu_count() or 1
-    uvicorn.run("drive_tagger.api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    with worker_beside(context().settings):
+        uvicorn.run("drive_tagger.api.app:create_app", factory=True, host=host, port=port, workers=workers)

@@ -107,3 +107,7 @@ INGEST_BATCH_SIZE = 256
 SUGGEST_REFRESH_SHARE = 0.2
 # Characters of representative document text an LLM namer is sent per filter.
 NAMER_DOCUMENT_CHARS = 4000
+
+# A search whose best match is less similar than this found nothing close: the score that best
+# separates related from unrelated queries on the bundled model (python -m benchmarks.search_floor).
+SEARCH_FLOOR = 0.32

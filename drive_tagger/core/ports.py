@@ -271,13 +271,17 @@ class AccessStore(WorkspaceStore, Protocol):
 
 
 class JobStore(WorkspaceStore, Protocol):
-    """The job queue as services see it: queue a task for a workspace, read jobs and errors."""
+    """The job queue as services see it: queue a task for a workspace, read jobs, errors and progress."""
 
     def defer(self, task: Task, workspace: str) -> tuple[int, bool]: ...
 
     def waiting_job(self, task: Task, workspace: str) -> int | None: ...
 
     def record_job_error(self, job_id: int, attempt: int, error: str) -> None: ...
+
+    def record_job_progress(
+        self, job_id: int, stage: str, done: int | None = None, total: int | None = None
+    ) -> None: ...
 
     def jobs(
         self, *, workspace: str | None = None, job_id: int | None = None, status: str | None = None, limit: int = 20

@@ -70,6 +70,9 @@ class JobRow:
     started_at: datetime | None
     finished_at: datetime | None
     error: str | None
+    stage: str | None = None  # while it runs: the stage it is in, and how many of how many
+    done: int | None = None
+    total: int | None = None
 
 
 @dataclass(frozen=True)

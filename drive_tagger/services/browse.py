@@ -22,6 +22,7 @@ SNIPPET_CHARS = 240
 # A little more is read than shown, so that the cut can fall between two words.
 SNIPPET_READ_CHARS = SNIPPET_CHARS + 80
 MAX_SEARCH_RESULTS = 50
+MAX_QUERY_CHARS = 500
 _MARKUP = re.compile(r"\*\*|__|^\s*[-*] \[[ xX]\]")  # markdown emphasis and check boxes, not worth a snippet's room
 
 
@@ -173,8 +174,21 @@ def check_query_model(workspace: Workspace, model: str) -> None:
 
 
 def clean_query(text: str) -> str:
-    """A search text on one line, or InvalidInput when nothing is left to search for."""
-    flat = " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", text).split())[:500]
+    """A search text on one line, or InvalidInput saying why it cannot be searched for: nothing
+    left to search for, or longer than MAX_QUERY_CHARS (never cut silently)."""
+    flat = " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", text).split())
     if not flat:
         raise InvalidInput("type something to search for")
+    if len(flat) > MAX_QUERY_CHARS:
+        raise InvalidInput(
+            f"a search is at most {MAX_QUERY_CHARS} characters and this one is {len(flat):,}: "
+            "a few words in your own words find more than a pasted page"
+        )
     return flat
+
+
+def split_close(rows: tuple[DocumentRow, ...], floor: float) -> tuple[tuple[DocumentRow, ...], tuple[DocumentRow, ...]]:
+    """(the results at least `floor` similar to the query, the rest): below the floor a result is
+    no closer than unrelated searches come (core/params.SEARCH_FLOOR)."""
+    count = sum(1 for r in rows if r.score is not None and r.score >= floor)  # rows come best first
+    return rows[:count], rows[count:]

@@ -27,6 +27,10 @@ def _batches(items: Iterable, size: int) -> Iterable[list]:
         yield batch
 
 
+# Told after each batch: how many texts of how many are done (a job's progress, the page's count).
+BatchProgress = Callable[[int, int], None]
+
+
 def embed_pending(
     documents: DocumentStore,
     embedder: Embedder,
@@ -35,6 +39,7 @@ def embed_pending(
     batch_size: int = INGEST_BATCH_SIZE,
     progress: bool | None = None,
     first_windows_first: bool = False,
+    on_batch: BatchProgress | None = None,
 ) -> tuple[int, list[ReadFailure]]:
     """Embeds each distinct text of the workspace without a vector for the embedder's model;
     returns (texts embedded, a failure per document whose text the embedder refused). With
@@ -57,7 +62,9 @@ def embed_pending(
             workspace = documents.workspace(workspace.slug)
         embedder = workspace_embedder(embedder, workspace)
         pending = documents.hashes_missing_vectors(workspace.id, embedder.model_id)
-        embedded, refused = _embed(documents, embedder, workspace, pending, batch_size, progress, first_windows_first)
+        embedded, refused = _embed(
+            documents, embedder, workspace, pending, batch_size, progress, first_windows_first, on_batch
+        )
         if embedded:
             documents.ensure_model_index(embedder.model_id)
         if refused and not embedded:
@@ -119,6 +126,7 @@ def _embed(
     batch_size: int,
     progress: bool | None,
     first_windows_first: bool = False,
+    on_batch: BatchProgress | None = None,
 ) -> tuple[int, list[tuple[str, str]]]:
     """(texts embedded and stored, (hash, why) per text the embedder refused)."""
     embedded = 0
@@ -155,6 +163,8 @@ def _embed(
                 documents.store_vectors(embedder.model_id, good, vectors, first_windows_only=first_only)
             embedded += len(good)
             bar.update(len(rows))
+            if on_batch is not None:
+                on_batch(min(len(pending), (index + 1) * batch_size), len(pending))
     return embedded, refused
 
 
@@ -197,6 +207,7 @@ def embed_further_windows(
     *,
     batch_size: int = INGEST_BATCH_SIZE,
     progress: bool | None = None,
+    on_batch: BatchProgress | None = None,
 ) -> int:
     """Completes the vectors that hold only their text's first window (first windows first):
     their further windows are embedded and each vector becomes the mean of all its windows.
@@ -210,19 +221,25 @@ def embed_further_windows(
     with documents.embedding_lock(workspace.id):
         waiting = documents.hashes_with_further_windows(workspace.id, model)
         with _progress_bar(len(waiting), "further windows", progress) as bar:
-            for hashes in _batches(waiting, batch_size):
-                rows = documents.texts_by_hash(workspace.id, hashes, embedder.max_chars)
-                first = documents.vectors_by_hash(model, [r.content_hash for r in rows])
-                rows = [r for r in rows if r.content_hash in first]
-                if not rows:
-                    continue
-                texts = [embedding_text(r.title, r.body) for r in rows]
-                try:
-                    whole = embedder.embed_further_windows(texts, np.vstack([first[r.content_hash] for r in rows]))
-                except DriveTaggerError:
-                    bar.update(len(hashes))
-                    continue
-                documents.complete_vectors(model, [r.content_hash for r in rows], whole)
-                completed += len(rows)
+            for index, hashes in enumerate(_batches(waiting, batch_size)):
+                completed += _complete_batch(documents, embedder, workspace, model, hashes)
                 bar.update(len(hashes))
+                if on_batch is not None:
+                    on_batch(min(len(waiting), (index + 1) * batch_size), len(waiting))
     return completed
+
+
+def _complete_batch(documents: DocumentStore, embedder: Embedder, workspace: Workspace, model: str, hashes) -> int:
+    """Completes one batch's vectors; returns how many (0 when the embedder refused the batch)."""
+    rows = documents.texts_by_hash(workspace.id, hashes, embedder.max_chars)
+    first = documents.vectors_by_hash(model, [r.content_hash for r in rows])
+    rows = [r for r in rows if r.content_hash in first]
+    if not rows:
+        return 0
+    texts = [embedding_text(r.title, r.body) for r in rows]
+    try:
+        whole = embedder.embed_further_windows(texts, np.vstack([first[r.content_hash] for r in rows]))
+    except DriveTaggerError:
+        return 0
+    documents.complete_vectors(model, [r.content_hash for r in rows], whole)
+    return len(rows)

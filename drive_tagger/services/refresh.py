@@ -43,13 +43,26 @@ class RefreshReport:
 
 # Told each stage of a refresh as it ends, with its seconds (a command's progress lines).
 StageReport = Callable[[str, float], None]
+# Told as each stage of a refresh begins (a job's progress): the stage, and how many of how many
+# documents it has done where it counts them (None where it does not).
+Progress = Callable[[str, int | None, int | None], None]
+# The stage that begins when one ends, as a job reports it.
+NEXT_STAGE = {
+    "load": "clustering",
+    "cluster": "assigning",
+    "assign": "keywords",
+    "keywords": "naming",
+    "naming": "writing",
+}
 
 
 class _Stopwatch:
-    def __init__(self, on_stage: StageReport | None = None):
+    def __init__(self, on_stage: StageReport | None = None, on_progress: Progress | None = None):
         self.seconds: dict[str, float] = {}
+        self.documents: int | None = None  # known once loaded
         self._last = time.perf_counter()
         self._on_stage = on_stage
+        self._on_progress = on_progress
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
@@ -57,6 +70,8 @@ class _Stopwatch:
         self._last = now
         if self._on_stage is not None:
             self._on_stage(stage, self.seconds[stage])
+        if self._on_progress is not None and stage in NEXT_STAGE:
+            self._on_progress(NEXT_STAGE[stage], None, self.documents)
 
 
 def refresh_workspace(
@@ -68,6 +83,7 @@ def refresh_workspace(
     namer: Namer,
     complete_with: Callable[[], Embedder] | None = None,
     on_stage: StageReport | None = None,
+    on_progress: Progress | None = None,
 ) -> RefreshReport:
     """Recomputes the workspace's filters, naming new ones with `namer` (wiring.make_namer: the
     namer the settings choose, over the workspace's model). With complete_with (it makes the
@@ -86,11 +102,14 @@ def refresh_workspace(
         from drive_tagger.services.embedding import embed_further_windows
 
         started = time.perf_counter()
-        if embed_further_windows(documents, complete_with, workspace):
+        further = None if on_progress is None else (lambda done, total: on_progress("further_windows", done, total))
+        if embed_further_windows(documents, complete_with, workspace, on_batch=further):
             completed_in = round(time.perf_counter() - started, 3)
             if on_stage is not None:
                 on_stage("further_windows", completed_in)
-    report = _refresh_locked(documents, refreshes, workspace_slug, params, namer, on_stage)
+    if on_progress is not None:
+        on_progress("loading", None, None)
+    report = _refresh_locked(documents, refreshes, workspace_slug, params, namer, on_stage, on_progress)
     return replace(report, seconds={"further_windows": completed_in, **report.seconds}) if completed_in else report
 
 
@@ -101,6 +120,7 @@ def _refresh_locked(
     params: RefreshParams,
     namer: Namer,
     on_stage: StageReport | None,
+    on_progress: Progress | None,
 ) -> RefreshReport:
     workspace = refreshes.workspace(workspace_slug)
     with refreshes.refresh_lock(workspace.id) as acquired:
@@ -115,7 +135,8 @@ def _refresh_locked(
         refresh_id = refreshes.start_refresh_run(workspace.id, params.as_dict())
         try:
             workspace = refreshes.workspace(workspace_slug)
-            return _refresh(documents, refreshes, workspace, refresh_id, params, namer, on_stage)
+            watch = _Stopwatch(on_stage, on_progress)
+            return _refresh(documents, refreshes, workspace, refresh_id, params, namer, watch)
         except BaseException as exc:
             _record_failure(refreshes, refresh_id, exc)
             raise
@@ -128,9 +149,8 @@ def _refresh(
     refresh_id: int,
     params: RefreshParams,
     namer: Namer,
-    on_stage: StageReport | None = None,
+    watch: _Stopwatch,
 ) -> RefreshReport:
-    watch = _Stopwatch(on_stage)
     model = workspace.embedding_model  # None: nothing embedded yet
     document_ids, vectors = documents.workspace_vectors(workspace.id, model) if model else (np.empty(0), None)
     unembedded = documents.count_documents_missing_vectors(workspace.id, model) if model else 0
@@ -144,6 +164,7 @@ def _refresh(
     if previous is not None and refreshes.filters_model(workspace.id) != workspace.embedding_model:
         previous = _made_by_another_model(previous, vectors.shape[1])
     corrections = refreshes.corrections(workspace.id)
+    watch.documents = len(document_ids)
     watch.lap("load")
     seed = seed_centroids(previous, corrections)
     clustering = DocumentClusterer(params.clustering).fit(vectors, seed, seed_documents(previous)).result_

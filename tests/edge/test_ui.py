@@ -8,8 +8,6 @@ workspace and a key of its own, which the server keeps apart."""
 from __future__ import annotations
 
 import itertools
-import re
-from dataclasses import dataclass
 from urllib.parse import quote
 
 import pytest
@@ -17,9 +15,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from drive_tagger.adapters.postgres.connection import connect
-from drive_tagger.adapters.postgres.database import Database
-from drive_tagger.adapters.readers import read_sources
 from drive_tagger.core.params import ClusteringParams, RefreshParams
 from drive_tagger.core.types import SourceDocument
 from drive_tagger.services import corrections
@@ -27,12 +22,11 @@ from drive_tagger.services.ingest import ingest
 from drive_tagger.services.keys import create_key
 from drive_tagger.services.query import filter_documents, list_filters
 from drive_tagger.services.refresh import refresh_workspace
-from tests.browser import Page, Served, chromium
-from tests.workers import WorkerProcess
+from tests.browser import Page
+from tests.edge.conftest import Drive
 
 pytestmark = pytest.mark.xdist_group("browser")
 
-WAIT = 30
 MODEL_WAIT = 240  # the server (or a worker) loads the model on its first search (or refresh)
 NDA = "contracts/mutual-nda-brightwave.md"
 # What a hostile document's id, title or text, or a filter's name or keywords, would add to the page.
@@ -43,50 +37,6 @@ FORM = "<form action=http://127.0.0.1:9/ method=post id=planted-form>Paste your 
 LEGAL = "This mutual non-disclosure agreement binds both parties to keep confidential information secret"
 KITCHEN = "Simmer the tomato sauce with garlic, basil and olive oil, then bake the lasagne until golden"
 _numbers = itertools.count()
-
-
-@dataclass(frozen=True)
-class Drive:
-    slug: str
-    key: str
-
-
-@pytest.fixture(scope="module")
-def module_db(module_database_url):
-    with Database(connect(module_database_url, autocommit=True)) as opened:
-        yield opened
-
-
-@pytest.fixture(scope="module")
-def site_env(module_database_url, tmp_path_factory) -> dict[str, str]:
-    data = tmp_path_factory.mktemp("site") / "data"
-    return {"DRIVE_TAGGER_DATABASE_URL": module_database_url, "DRIVE_TAGGER_DATA_DIR": str(data)}
-
-
-@pytest.fixture(scope="module")
-def site(site_env, tmp_path_factory) -> str:
-    served = Served(site_env, tmp_path_factory.mktemp("serve") / "serve.log")
-    yield served.url
-    served.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    driver = chromium(tmp_path_factory.mktemp("chromium"))
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture
-def drive(module_db, sample_embedder, samples_dir, request, namer) -> Drive:
-    """The sample drive in a workspace of this test's own, refreshed, with a key for it."""
-    slug = re.sub(r"[^a-z0-9-]+", "-", f"t{next(_numbers)}-{request.node.name.removeprefix('test_')}".lower())[:40]
-    read = ingest(
-        module_db.documents, module_db.refreshes, sample_embedder, slug, read_sources([samples_dir]), progress=False
-    )
-    assert read.failed == 0
-    refresh_workspace(module_db.documents, module_db.refreshes, slug, namer=namer)
-    return Drive(slug, create_key(module_db.access, workspace=slug))
 
 
 def _hostile_documents(slug: str) -> list[SourceDocument]:
@@ -124,11 +74,6 @@ def hostile(module_db, sample_embedder, namer) -> Drive:
     )
     assert planted.rowcount, "the two subjects make at least one filter"
     return Drive(slug, create_key(module_db.access, workspace=slug))
-
-
-@pytest.fixture
-def page(browser, site, tmp_path) -> Page:
-    return Page(browser, site, tmp_path, wait=WAIT)
 
 
 def _filters(db, drive: Drive):
@@ -314,18 +259,12 @@ def test_the_map_tab_draws_the_cluster_map_with_plotly_served_by_the_server(page
     page.shot("map")
 
 
-def test_the_refresh_button_queues_a_refresh_follows_it_and_lists_its_changes(
-    page, drive, module_db, site_env, tmp_path
-):
+def test_the_refresh_button_runs_in_the_servers_own_worker_and_lists_its_changes(page, drive, module_db):
     keep, absorb = _tops(module_db, drive)[:2]
     corrections.merge_filters(module_db.refreshes, drive.slug, str(keep.category_id), str(absorb.category_id))
-    worker = WorkerProcess(site_env, tmp_path / "worker.log")
-    try:
-        page.open_with(drive.key)
-        page.click("#refresh")
-        page.wait_for("#pane-changes .changes", timeout=MODEL_WAIT)
-    finally:
-        worker.stop()
+    page.open_with(drive.key)
+    page.click("#refresh")
+    page.wait_for("#pane-changes .changes", timeout=MODEL_WAIT)
     assert "Corrections" in page.texts("#pane-changes .changes dt")
     assert any(absorb.name in chip for chip in page.texts("#pane-changes .changes dd .chip")), "gone or merged"
     assert any(c.startswith("Merge into") and c.endswith("applied") for c in page.texts("#pane-changes dd li"))

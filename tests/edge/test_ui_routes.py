@@ -41,7 +41,19 @@ def test_the_page_needs_no_key_and_names_only_its_own_servers_files(client):
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert not re.search(r"(src|href)=\"(https?:)?//", page.text)
     named = re.findall(r'(?:src|href|data-plotly)="(/[^"]+)"', page.text)
-    assert len(named) == 3 and all(client.get(path).status_code == 200 for path in named)
+    own = {f"/ui/static/{name}" for name in ui.OWN_STATIC} | {f"/ui/static/{ui.PLOTLY}"}
+    assert {path.split("?")[0] for path in named} == own
+    assert all(client.get(path).status_code == 200 for path in named)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["/w/samples", "/w/samples/f/3?page=2", f"/w/samples/f/3/d/{quote(NDA, safe='')}", "/w/samples/search?q=x"],
+)
+def test_every_address_of_a_view_answers_the_page_itself(client, address):
+    answer = client.get(address)
+    assert answer.status_code == 200 and answer.text == client.get("/").text
+    assert "default-src 'self'" in answer.headers["content-security-policy"]
 
 
 def test_the_page_posts_forms_only_here_keeps_its_base_and_is_framed_nowhere(client):
@@ -132,10 +144,10 @@ def test_the_templates_escape_everything_and_mark_nothing_safe():
         assert not re.search(r"\|\s*safe\b|Markup|autoescape\s+false", source), template.name
 
 
-def test_the_script_puts_markup_in_the_page_in_one_place_only():
-    script = (ui.STATIC / "app.js").read_text()
-    assert len(re.findall(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", script)) == 1
-    assert "target.innerHTML = html;" in script
+def test_the_scripts_put_markup_in_the_page_in_one_place_only():
+    scripts = "\n".join((ui.STATIC / name).read_text() for name in ui.OWN_STATIC if name.endswith(".js"))
+    assert len(re.findall(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", scripts)) == 1
+    assert "target.innerHTML = html;" in scripts
 
 
 HOSTILE_IDS = [
@@ -172,6 +184,18 @@ def test_a_document_id_is_never_read_from_the_path(client, key):
 def test_an_empty_search_is_refused_before_any_model_runs(client, key):
     answer = client.get("/ui/workspaces/samples/search?q=%20%20", headers=auth(key))
     assert answer.status_code == 422 and answer.json()["detail"] == "type something to search for"
+
+
+def test_a_search_longer_than_the_limit_is_refused_saying_so_never_cut(client, key):
+    answer = client.get(f"/ui/workspaces/samples/search?q={'a' * 501}", headers=auth(key))
+    assert answer.status_code == 422 and "at most 500 characters and this one is 501" in answer.json()["detail"]
+
+
+def test_search_results_below_the_floor_are_set_apart_as_not_close(client, key):
+    related = client.get("/ui/workspaces/samples/search?q=mutual%20non-disclosure%20agreement", headers=auth(key))
+    assert escape(NDA) in related.text.split('data-role="far"')[0] and 'data-role="no-close"' not in related.text
+    nonsense = client.get("/ui/workspaces/samples/search?q=qwzx%20blorp%20fnordle", headers=auth(key))
+    assert 'data-role="no-close"' in nonsense.text and 'data-role="far"' in nonsense.text
 
 
 def test_the_map_fragment_is_the_plotly_figure_of_the_workspace(client, db, key):

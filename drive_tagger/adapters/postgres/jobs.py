@@ -1,4 +1,4 @@
-"""PostgresJobs: queueing tasks (procrastinate, on this store's connection), job errors, job listings."""
+"""PostgresJobs: queueing tasks (procrastinate, on this store's connection), job errors and progress, job listings."""
 
 from __future__ import annotations
 
@@ -25,6 +25,10 @@ class PostgresJobs(WorkspaceQueries):
     def record_job_error(self, job_id: int, attempt: int, error: str) -> None:
         with self.conn.transaction():
             self.conn.execute(query("record_job_error"), {"job_id": job_id, "attempt": attempt, "error": error})
+
+    def record_job_progress(self, job_id: int, stage: str, done: int | None = None, total: int | None = None) -> None:
+        progress = {"job_id": job_id, "stage": stage, "done": done, "total": total}
+        self.conn.execute(query("record_job_progress"), progress)
 
     def jobs(
         self, *, workspace: str | None = None, job_id: int | None = None, status: str | None = None, limit: int = 20

@@ -636,15 +636,23 @@ where workspace_id = %(workspace_id)s and external_id = any(%(external_ids)s::te
 insert into job_errors (job_id, attempt, error) values (%(job_id)s, %(attempt)s, %(error)s)
 on conflict (job_id, attempt) do update set error = excluded.error, at = now();
 
+-- record_job_progress --
+-- A job's stage and its counts, as it goes.
+insert into job_progress (job_id, stage, done, total) values (%(job_id)s, %(stage)s, %(done)s, %(total)s)
+on conflict (job_id) do update set stage = excluded.stage, done = excluded.done, total = excluded.total, at = now();
+
 -- list_jobs --
--- Recent jobs, newest first, with when they were queued, started and finished and their last error.
+-- Recent jobs, newest first, with when they were queued, started and finished, their last error
+-- and how far the running ones have come.
 select j.id, j.task_name, j.args ->> 'workspace' as workspace, j.status::text, j.attempts,
        (select min(e.at) from procrastinate_events e where e.job_id = j.id and e.type = 'deferred') as queued_at,
        (select max(e.at) from procrastinate_events e where e.job_id = j.id and e.type = 'started') as started_at,
        (select max(e.at) from procrastinate_events e
         where e.job_id = j.id and e.type in ('succeeded', 'failed', 'cancelled', 'aborted')) as finished_at,
-       (select je.error from job_errors je where je.job_id = j.id order by je.attempt desc limit 1) as error
+       (select je.error from job_errors je where je.job_id = j.id order by je.attempt desc limit 1) as error,
+       p.stage, p.done, p.total
 from procrastinate_jobs j
+left join job_progress p on p.job_id = j.id and j.status = 'doing'
 where j.queue_name <> %(hidden_queue)s
   and (%(workspace)s::text is null or j.args ->> 'workspace' = %(workspace)s)
   and (%(job_id)s::bigint is null or j.id = %(job_id)s)

@@ -1,20 +1,19 @@
 // The web page's behaviour: the API key kept in this browser's localStorage, HTML fragments the
 // server renders fetched with it and put in place, and the JSON API for what a person changes
-// (rename a filter, move a document, queue a refresh and follow its job). No build step.
+// (rename a filter, move a document, queue a refresh and follow its job). Every view is
+// recorded in the address bar (address.js), so links, Back, Forward and reload work. No build step.
 // Only `put` turns an answer into markup, and only what `fragment` accepted: an HTML part of the
 // page that the server rendered (and escaped). Everything else taken from data goes in as text.
 "use strict";
 
 const KEY = "drive_tagger.key";
 const WORKSPACE = "drive_tagger.workspace";
-const FINISHED = ["succeeded", "failed", "cancelled", "aborted"];
-const POLL_MS = 1000;
 const $ = (selector) => document.querySelector(selector);
-const state = { workspace: null, view: null, filter: null, document: null };
+const state = { workspace: null, view: null, filter: null, document: null, restoring: false };
 // The routes that answer a part of the page as HTML (never a JSON route, never the map).
 const FRAGMENT = /^\/ui\/workspaces\/[^/]+\/(sidebar|filters\/\d+|untagged|search|document|changes)$/;
 
-class Refused extends Error {}
+class Refused extends Error {} // already told to the person where it happened
 
 // -- talking to the server --
 
@@ -70,6 +69,24 @@ function hint(target, text) {
   target.replaceChildren(Object.assign(document.createElement("p"), { className: "hint", textContent: text }));
 }
 
+// Records what is shown in the address bar: a new history entry for each view a person opens,
+// nothing while an address is being restored (Back, Forward, a reload, a shared link).
+function remember(replace = false) {
+  if (state.restoring) return;
+  const address = addressOf({ ...state, tab: currentTab() }, pageSize());
+  if (address === location.pathname + location.search) return;
+  history[replace ? "replaceState" : "pushState"](null, "", address);
+}
+
+function pageSize() {
+  return Number(document.body.dataset.pageSize);
+}
+
+// An error where the person was looking, in place of what could not be shown.
+function problem(target, text) {
+  target.replaceChildren(Object.assign(document.createElement("p"), { className: "problem", role: "alert", textContent: text }));
+}
+
 function say(message, isError = false) {
   const status = $("#status");
   status.textContent = message;
@@ -119,19 +136,58 @@ async function start() {
     $("#sidebar").textContent = "This key may use no workspace.";
     return;
   }
-  const chosen = names.includes(stored) ? stored : names[0];
-  await openWorkspace(chosen, chosen === stored ? await early : null);
+  const address = parseAddress(new URL(location.href), pageSize());
+  if (address?.workspace && !names.includes(address.workspace)) {
+    say(`This key may not use workspace “${address.workspace}”; showing ${names.includes(stored) ? stored : names[0]}.`, true);
+  }
+  const chosen = names.includes(address?.workspace) ? address.workspace : names.includes(stored) ? stored : names[0];
+  await openWorkspace(chosen, chosen === stored ? await early : null, { remembered: false });
+  if (address?.workspace === chosen) await restore(address);
+  else remember(true);
 }
 
-async function openWorkspace(name, sidebar = null) {
+// Shows what an address names (a reload, a shared link, Back or Forward), as if opened by hand.
+async function restore(address) {
+  if (!address) return;
+  if (address.unknown) say(`The address ${address.unknown} names no view of this page; showing what it could.`, true);
+  state.restoring = true;
+  try {
+    if (address.workspace !== state.workspace) {
+      if (![...$("#workspace").options].some((o) => o.value === address.workspace)) {
+        return say(`This key may not use workspace “${address.workspace}”.`, true);
+      }
+      await openWorkspace(address.workspace);
+    }
+    if (address.view?.kind === "search") $("#query").value = address.view.q;
+    if (address.view) await openView(address.view);
+    else showNothing();
+    if (address.document !== null) await openDocument(address.document);
+    else hideDocument();
+    await openTab(address.tab);
+  } finally {
+    state.restoring = false;
+  }
+  remember(true);
+}
+
+function showNothing() {
+  state.view = state.filter = null;
+  hint($("#pane-documents"), "Choose a filter on the left to see its documents, or search.");
+  showScope();
+  markActive();
+}
+
+async function openWorkspace(name, sidebar = null, { remembered = true } = {}) {
   clearWorkspaceViews();
   state.workspace = name;
   localStorage.setItem(WORKSPACE, name);
   $("#workspace").value = name;
   await loadSidebar(sidebar);
   painted("sidebar");
+  followActiveJobs(name).catch((error) => error instanceof Refused || say(error.message, true)); // a reload picks them up
   const tab = currentTab();
   if (tab !== "documents") await openTab(tab);
+  if (remembered) remember();
 }
 
 function sidebarHtml(workspace) {
@@ -158,6 +214,13 @@ async function openView(view) {
   $("#pane-documents").setAttribute("aria-busy", "true");
   try {
     await show($("#pane-documents"), viewPath(view));
+  } catch (error) {
+    if (error instanceof Refused) throw error;
+    state.view = state.filter = null; // what was shown before is not left on screen as if current
+    problem($("#pane-documents"), error.message);
+    showScope();
+    markActive();
+    throw new Refused(error.message);
   } finally {
     $("#pane-documents").removeAttribute("aria-busy");
   }
@@ -166,6 +229,7 @@ async function openView(view) {
   if (view.kind === "untagged") state.filter = null;
   showScope();
   markActive();
+  remember();
   painted("documents");
 }
 
@@ -190,30 +254,31 @@ async function search(event) {
   if (!q) return say("Type what to look for: a few words in your own words.", true);
   const filter = state.filter && $("#in-filter").checked ? state.filter.id : null;
   say("Searching…");
-  await openView({ kind: "search", q, filter });
-  say("");
+  try {
+    await openView({ kind: "search", q, filter });
+  } finally {
+    say("");
+  }
 }
 
 async function openDocument(id) {
-  state.document = id;
   await show($("#detail"), pagePath(`/document?id=${encodeURIComponent(id)}`));
+  state.document = id;
   $("#detail").hidden = false;
   $("#detail [data-action=close-document]")?.focus(); // the keyboard follows what opened
+  remember();
+}
+
+function hideDocument() {
+  $("#detail").hidden = true;
+  state.document = null;
 }
 
 function closeDocument() {
   const id = state.document;
-  $("#detail").hidden = true;
-  state.document = null;
+  hideDocument();
+  remember();
   if (id !== null) document.querySelector(`#pane-documents .doc[data-document="${CSS.escape(id)}"] .title`)?.focus();
-}
-
-// Escape cancels a rename in progress, else closes the open document.
-function onEscape(event) {
-  if (event.key !== "Escape") return;
-  const cancel = document.querySelector("#pane-documents [data-action=cancel-rename]");
-  if (cancel) return actions["cancel-rename"](cancel);
-  if (!$("#detail").hidden) closeDocument();
 }
 
 // -- what a person changes --
@@ -259,35 +324,6 @@ async function move(form) {
   await Promise.all([loadSidebar(), openDocument(id), state.view ? openView(state.view) : null]);
 }
 
-async function refresh() {
-  const button = $("#refresh");
-  const workspace = state.workspace;
-  button.disabled = true;
-  try {
-    const { job_id } = await (await call("POST", apiPath("/refresh"))).json();
-    const jobPath = `/v1/workspaces/${encodeURIComponent(workspace)}/jobs/${encodeURIComponent(job_id)}`;
-    for (;;) {
-      const job = await (await call("GET", jobPath)).json();
-      if (state.workspace !== workspace) return;
-      if (job.status === "succeeded") break;
-      if (FINISHED.includes(job.status)) throw new Error(`The refresh ${job.status}: ${job.error || "no error was kept"}`);
-      say(job.status === "todo" ? `Refresh queued (job ${job_id}); waiting for a worker…` : `Refreshing (job ${job_id})…`);
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
-    await loadSidebar();
-    if (state.view) {
-      await openView(state.view).catch(() => {
-        state.view = state.filter = null;
-        hint($("#pane-documents"), "That filter is gone after the refresh; choose another.");
-      });
-    }
-    await openTab("changes");
-    say("Refreshed: the new filters are in place.");
-  } finally {
-    button.disabled = false;
-  }
-}
-
 // -- tabs: documents, the map, the last refresh --
 
 function currentTab() {
@@ -301,6 +337,7 @@ async function openTab(name) {
   }
   if (name === "map") await drawMap();
   if (name === "changes") await show($("#pane-changes"), pagePath("/changes"));
+  remember();
 }
 
 let plotlyLoaded = null;
@@ -329,7 +366,11 @@ async function drawMap() {
 const actions = {
   "open-filter": (el) => openView({ kind: "filter", id: Number(el.dataset.filter), offset: 0 }),
   "open-untagged": () => openView({ kind: "untagged", offset: 0 }),
-  page: (el) => openView({ ...state.view, offset: Number(el.dataset.offset) }),
+  page: async (el) => {
+    await openView({ ...state.view, offset: Number(el.dataset.offset) });
+    $(".main").scrollTop = 0; // a new page starts at its top
+    $("#pane-documents .doc .title")?.focus();
+  },
   "open-document": (el) => openDocument(el.dataset.document),
   "close-document": closeDocument,
   rename: startRename,
@@ -372,7 +413,8 @@ document.addEventListener("DOMContentLoaded", () => {
     }),
   );
   $("#search").addEventListener("submit", reportingErrors(search));
-  document.addEventListener("keydown", onEscape);
+  document.addEventListener("keydown", onKey);
+  window.addEventListener("popstate", reportingErrors(() => restore(parseAddress(new URL(location.href), pageSize()))));
   $("#workspace").addEventListener("change", reportingErrors((event) => openWorkspace(event.target.value)));
   $("#key-form").addEventListener(
     "submit",
