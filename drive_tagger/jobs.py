@@ -108,14 +108,17 @@ def _progress(context, open_database: Callable[[], Database]) -> Iterator[Progre
     inside a transaction that would hide them until it ends). A failure to record is logged and
     never fails the job."""
     opened: list[Database] = []
+    job_id = getattr(getattr(context, "job", None), "id", None)  # None: called outside a worker
 
     def told(stage: str, done: int | None = None, total: int | None = None) -> None:
+        if job_id is None:
+            return
         try:
             if not opened:
                 opened.append(open_database())
-            opened[0].jobs.record_job_progress(context.job.id, stage, done, total)
+            opened[0].jobs.record_job_progress(job_id, stage, done, total)
         except Exception as exc:
-            log.warning("could not record the progress of job %s: %s", context.job.id, exc)
+            log.warning("could not record the progress of job %s: %s", job_id, exc)
 
     try:
         yield told
