@@ -31,7 +31,14 @@ fragments = APIRouter(prefix="/ui/workspaces/{workspace}", include_in_schema=Fal
 PAGE_SIZE = 25
 STATIC = Path(__file__).parent / "static"
 SCRIPT, STYLE = "text/javascript; charset=utf-8", "text/css; charset=utf-8"
-OWN_STATIC = {"address.js": SCRIPT, "keyboard.js": SCRIPT, "jobs.js": SCRIPT, "app.js": SCRIPT, "app.css": STYLE}
+OWN_STATIC = {
+    "address.js": SCRIPT,
+    "keyboard.js": SCRIPT,
+    "jobs.js": SCRIPT,
+    "selection.js": SCRIPT,
+    "app.js": SCRIPT,
+    "app.css": STYLE,
+}
 PLOTLY = "plotly.min.js"
 # Static files are named with a digest of their contents, so a browser may keep them for good.
 FOREVER = "public, max-age=31536000, immutable"

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import pytest
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from drive_tagger.core.params import SEARCH_FLOOR
 from drive_tagger.services.query import list_filters
@@ -169,3 +170,56 @@ def test_the_arrow_keys_move_through_the_filters_the_documents_and_the_tabs(page
     page.wait_for("#map .main-svg", timeout=60)
     assert page.wait_for("[data-tab=map]").get_attribute("aria-selected") == "true"
     assert _path(page).endswith("tab=map")
+
+
+def _count(page: Page, category_id: int) -> int:
+    entry = page.wait_for(f'#sidebar .filter[data-filter="{category_id}"] .count')
+    return int(entry.text.split()[0].replace(",", ""))
+
+
+def test_ticked_documents_a_shift_click_range_among_them_move_at_once_and_undo_puts_them_back(page, drive, module_db):
+    source, target = [f for f in list_filters(module_db.refreshes, drive.slug) if f.parent_category_id is None][:2]
+    page.open_with(drive.key)
+    page.open_filter(source.category_id)
+    before = {f.category_id: _count(page, f.category_id) for f in (source, target)}
+    listed = page.listed_documents()
+    boxes = page.all("#pane-documents .pick")
+    boxes[0].click()
+    page.browser.execute_script(
+        "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, shiftKey: true}))", boxes[2]
+    )
+    assert page.wait_for("#selection-count").text == "3 selected"
+    Select(page.wait_for("#selection-target")).select_by_value(str(target.category_id))
+    page.click("#selection button[type=submit]")
+    page.wait_until(lambda: _count(page, target.category_id) == before[target.category_id] + 3)
+    assert not set(listed[:3]) & set(page.listed_documents())
+    assert page.wait_for("#status").text.startswith(f"Moved 3 documents to “{target.name}”.")
+    assert page.all("#selection")[0].get_attribute("hidden") is not None
+
+    page.click("#status button")
+    page.wait_until(lambda: _count(page, target.category_id) == before[target.category_id])
+    assert _count(page, source.category_id) == before[source.category_id]
+    assert set(listed[:3]) <= set(page.listed_documents())
+
+
+def test_a_filter_made_of_ticked_documents_appears_once_refreshed_says_who_placed_them_and_undo_removes_it(
+    page, drive, module_db
+):
+    source = next(f for f in list_filters(module_db.refreshes, drive.slug) if f.parent_category_id is None)
+    page.open_with(drive.key)
+    page.open_filter(source.category_id)
+    picked = page.listed_documents()[:2]
+    for box in page.all("#pane-documents .pick")[:2]:
+        box.click()
+    page.wait_for("#selection-name").send_keys("Picked by hand")
+    page.click("#make-filter")
+    page.wait_until(lambda: "Picked by hand" in page.sidebar(), timeout=MODEL_WAIT)
+    page.wait_until(lambda: page.wait_for("#status").text.startswith("Made “Picked by hand” of 2 documents"))
+    made = next(f for f in list_filters(module_db.refreshes, drive.slug) if f.name == "Picked by hand")
+    page.open_filter(made.category_id)
+    _open_document(page, picked[0])
+    assert "person" in page.wait_for(f'#detail .membership[data-filter="{made.category_id}"] .placed').text
+
+    page.click("[data-action=close-document]")
+    page.click("#status button")
+    page.wait_until(lambda: "Picked by hand" not in page.sidebar(), timeout=MODEL_WAIT)

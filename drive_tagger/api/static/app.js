@@ -87,10 +87,16 @@ function problem(target, text) {
   target.replaceChildren(Object.assign(document.createElement("p"), { className: "problem", role: "alert", textContent: text }));
 }
 
-function say(message, isError = false) {
+// The status line; with an action, a button after the message (an Undo right where it is said).
+function say(message, isError = false, action = null) {
   const status = $("#status");
   status.textContent = message;
   status.classList.toggle("error", isError);
+  if (action) {
+    const button = Object.assign(document.createElement("button"), { type: "button", className: "link", textContent: action.label });
+    button.addEventListener("click", reportingErrors(action.run));
+    status.append(" ", button);
+  }
 }
 
 // Marks when something the person asked for has been painted (read by benchmarks/ui_speed.py).
@@ -210,6 +216,7 @@ function viewPath(view) {
 
 async function openView(view) {
   state.view = view;
+  clearSelection();
   if (currentTab() !== "documents") await openTab("documents");
   $("#pane-documents").setAttribute("aria-busy", "true");
   try {
@@ -413,6 +420,10 @@ document.addEventListener("DOMContentLoaded", () => {
     }),
   );
   $("#search").addEventListener("submit", reportingErrors(search));
+  $("#pane-documents").addEventListener("click", onPick);
+  $("#selection").addEventListener("submit", reportingErrors(moveSelected));
+  $("#make-filter").addEventListener("click", reportingErrors(makeFilterOfSelected));
+  $("#clear-selection").addEventListener("click", clearSelection);
   document.addEventListener("keydown", onKey);
   window.addEventListener("popstate", reportingErrors(() => restore(parseAddress(new URL(location.href), pageSize()))));
   $("#workspace").addEventListener("change", reportingErrors((event) => openWorkspace(event.target.value)));

@@ -1,4 +1,5 @@
-// The page's keys: Escape cancels a rename or closes the open document; the arrow keys move
+// The page's keys: Escape cancels a rename, closes the open document or clears the documents
+// ticked, in that order; the arrow keys move
 // through the filters in the sidebar, the documents of a list and the tabs (Home and End to the
 // first and last), the way a person reading with the keyboard expects. app.js listens with onKey.
 "use strict";
@@ -38,5 +39,6 @@ function nextIndex(key, at, count, [back, forward]) {
 function onEscape() {
   const cancel = document.querySelector("#pane-documents [data-action=cancel-rename]");
   if (cancel) return actions["cancel-rename"](cancel);
-  if (!document.querySelector("#detail").hidden) closeDocument();
+  if (!document.querySelector("#detail").hidden) return closeDocument();
+  if (!document.querySelector("#selection").hidden) clearSelection();
 }

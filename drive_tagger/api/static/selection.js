@@ -1,0 +1,93 @@
+// Corrections to many documents at once: tick documents in a list (shift-click ticks the range
+// from the last one ticked), then move them to a filter (or out of every one) or make a new
+// filter of them, with an Undo right in the status line. Moves show at once; a new filter, and
+// the undo of one, are applied by a refresh the page follows to its end (jobs.js).
+"use strict";
+
+let lastPicked = null;
+
+function pickBoxes() {
+  return [...document.querySelectorAll("#pane-documents .pick")];
+}
+
+function pickedDocuments() {
+  return [...new Set(pickBoxes().filter((box) => box.checked).map((box) => box.dataset.document))];
+}
+
+function onPick(event) {
+  const box = event.target.closest?.("#pane-documents .pick");
+  if (!box) return;
+  const boxes = pickBoxes();
+  if (event.shiftKey && lastPicked && lastPicked !== box && boxes.includes(lastPicked)) {
+    const [from, to] = [boxes.indexOf(lastPicked), boxes.indexOf(box)].sort((a, b) => a - b);
+    for (const other of boxes.slice(from, to + 1)) other.checked = box.checked;
+  }
+  lastPicked = box;
+  showSelection();
+}
+
+// The bar of what can be done with the ticked documents, shown while any is ticked.
+function showSelection() {
+  const chosen = pickedDocuments();
+  $("#selection").hidden = chosen.length === 0;
+  if (!chosen.length) return;
+  $("#selection-count").textContent = `${chosen.length.toLocaleString()} selected`;
+  const target = $("#selection-target");
+  const kept = target.value;
+  const filters = [...document.querySelectorAll("#sidebar .filter[data-filter]")].map((entry) => {
+    const prefix = entry.classList.contains("sub") ? "— " : "";
+    return new Option(prefix + entry.querySelector(".name").textContent, entry.dataset.filter);
+  });
+  const prompt = new Option("choose a filter…", "");
+  prompt.disabled = true;
+  target.replaceChildren(prompt, ...filters, new Option("Out of every filter", "out"));
+  target.value = [...target.options].some((o) => o.value === kept && kept) ? kept : "";
+}
+
+function clearSelection() {
+  for (const box of pickBoxes()) box.checked = false;
+  lastPicked = null;
+  $("#selection").hidden = true;
+  $("#selection-name").value = "";
+}
+
+async function moveSelected(event) {
+  event.preventDefault();
+  const documents = pickedDocuments();
+  const choice = $("#selection-target");
+  if (!choice.value) return say("Choose the filter to move them to.", true);
+  const filter = choice.value === "out" ? null : Number(choice.value);
+  const where = filter === null ? "out of every filter" : `to “${choice.selectedOptions[0].textContent.replace(/^— /, "")}”`;
+  const { correction } = await (await call("POST", apiPath("/moves"), { documents, filter })).json();
+  await showCorrected(`Moved ${countOf(documents)} ${where}.`, correction);
+}
+
+async function makeFilterOfSelected() {
+  const documents = pickedDocuments();
+  const name = $("#selection-name").value.trim();
+  if (!name) return say("Name the new filter first.", true);
+  const workspace = state.workspace;
+  const made = await (await call("POST", apiPath("/filters"), { name, documents })).json();
+  clearSelection();
+  if (made.job_id !== null && !(await followJob(workspace, made.job_id))) return;
+  await showCorrected(`Made “${name}” of ${countOf(documents)}; documents like them join it.`, made.correction);
+}
+
+function countOf(documents) {
+  return documents.length === 1 ? "1 document" : `${documents.length.toLocaleString()} documents`;
+}
+
+// The lists as they are now, and the message with its Undo.
+async function showCorrected(message, correction) {
+  clearSelection();
+  await Promise.all([loadSidebar(), state.view ? openView(state.view) : null]);
+  say(message, false, { label: "Undo", run: () => undoCorrection(correction) });
+}
+
+async function undoCorrection(correction) {
+  const workspace = state.workspace;
+  const undone = await (await call("POST", apiPath(`/corrections/${encodeURIComponent(correction)}/undo`))).json();
+  if (undone.job_id !== null && !(await followJob(workspace, undone.job_id))) return;
+  await Promise.all([loadSidebar(), state.view ? openView(state.view).catch(() => showNothing()) : null]);
+  say("Undone: the documents are back where they were.");
+}
