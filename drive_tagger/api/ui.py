@@ -1,7 +1,7 @@
-"""The web page at `/`: the page, its static files (plotly.js from the installed plotly package,
-never a CDN) and the HTML fragments its script fetches with the key it keeps: the filter
-sidebar, a filter's or the untagged documents, search results, a document and why it is in its
-filters, the last refresh's changes, and the cluster map's figure. Fragments are rendered here
+"""The web page at `/`: the page, its static files (its own scripts and style, nothing from a CDN)
+and the HTML fragments its scripts fetch with the key they keep: the filter sidebar, a filter's or
+the untagged documents, search results, a document and why it is in its filters, the last
+refresh's changes, and the map's points as JSON. Fragments are rendered here
 from templates/ (Jinja2, escaped); each is read through the workspace's runner, so a key sees
 only its own workspace, exactly as through the JSON API."""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from importlib import resources
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +22,7 @@ from drive_tagger.api.deps import BatcherDep, WorkspaceRun
 from drive_tagger.api.models import MAX_INTEGER
 from drive_tagger.core.inputs import id_problem
 from drive_tagger.errors import UnknownDocument
-from drive_tagger.services import browse, explain
+from drive_tagger.services import atlas, browse, explain
 from drive_tagger.services.query import list_filters
 
 router = APIRouter(include_in_schema=False)
@@ -36,16 +36,16 @@ OWN_STATIC = {
     "keyboard.js": SCRIPT,
     "jobs.js": SCRIPT,
     "selection.js": SCRIPT,
+    "map.js": SCRIPT,
     "app.js": SCRIPT,
     "app.css": STYLE,
 }
-PLOTLY = "plotly.min.js"
 # Static files are named with a digest of their contents, so a browser may keep them for good.
 FOREVER = "public, max-age=31536000, immutable"
-# Only this server's own files; plotly.js needs eval and sets inline styles. Forms post only
-# here, no <base> may move where relative addresses point, and no other site may frame the page.
+# Only this server's own files (no eval, no inline script). Forms post only here, no <base> may
+# move where relative addresses point, and no other site may frame the page.
 PAGE_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
@@ -54,8 +54,6 @@ Offset = Annotated[int, Query(ge=0, le=MAX_INTEGER)]
 
 
 def _static_path(name: str) -> Path:
-    if name == PLOTLY:
-        return Path(str(resources.files("plotly") / "package_data" / PLOTLY))
     if name in OWN_STATIC:
         return STATIC / name
     raise HTTPException(404, f"no static file {name!r}")
@@ -102,10 +100,8 @@ async def page() -> HTMLResponse:
 
 @router.get("/ui/static/{name}")
 async def static_file(name: str) -> FileResponse:
-    """The page's script and style, and plotly.js as the installed plotly package ships it."""
-    path = _static_path(name)
-    media_type = OWN_STATIC.get(name, SCRIPT)
-    return FileResponse(path, media_type=media_type, headers={"Cache-Control": FOREVER})
+    """The page's scripts and style."""
+    return FileResponse(_static_path(name), media_type=OWN_STATIC[name], headers={"Cache-Control": FOREVER})
 
 
 @fragments.get("/sidebar")
@@ -188,11 +184,7 @@ async def changes(workspace: str, run: WorkspaceRun) -> HTMLResponse:
 
 @fragments.get("/map")
 async def cluster_map(workspace: str, run: WorkspaceRun) -> Response:
-    """The cluster map (the figure `drive-tagger map` draws) as plotly JSON, for plotly.js."""
-
-    def draw(db) -> str:
-        from drive_tagger.services.maps import workspace_map  # pandas and plotly, only when a map is asked for
-
-        return workspace_map(db.documents, db.refreshes, workspace).to_json()
-
-    return Response(await run(draw), media_type="application/json")
+    """The map the active refresh laid out, with today's filters and names (services/atlas.py),
+    as compact JSON for static/map.js to draw on a canvas."""
+    found = await run(lambda db: atlas.map_view(db.documents, db.refreshes, workspace))
+    return Response(json.dumps(found, separators=(",", ":")), media_type="application/json")

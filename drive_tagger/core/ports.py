@@ -33,7 +33,15 @@ if TYPE_CHECKING:
 
     from drive_tagger.core.changes import GenerationFilter, RefreshChanges, RefreshRun
     from drive_tagger.core.corrections import Correction, Kind
-    from drive_tagger.core.rows import CorrectionRow, DocumentFilter, JobRow, ListedDocument, Neighbour, StoredText
+    from drive_tagger.core.rows import (
+        CorrectionRow,
+        DocumentFilter,
+        JobRow,
+        ListedDocument,
+        MapLayout,
+        Neighbour,
+        StoredText,
+    )
 
 
 class Embedder(Protocol):
@@ -175,6 +183,8 @@ class RunStore(WorkspaceStore, Protocol):
         seconds: dict[str, float],
         next_category_id: int | None = None,
         changes: RefreshChanges | None = None,
+        layout: np.ndarray | None = None,
+        leaves: np.ndarray | None = None,
     ) -> None: ...
 
 
@@ -204,6 +214,8 @@ class FilterReader(WorkspaceStore, Protocol):
     def primary_leaf_tags(self, workspace_id: int) -> dict[str, int | None]: ...
 
     def document_filters(self, workspace_id: int) -> list[DocumentFilter]: ...
+
+    def active_map(self, workspace_id: int) -> MapLayout | None: ...
 
     def previous_refresh_id(self, workspace_id: int) -> int | None: ...
 

@@ -7,6 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -85,3 +89,13 @@ class DocumentFilter:
     category_id: int | None
     filter: str | None
     score: float | None
+
+
+@dataclass(frozen=True)
+class MapLayout:
+    """A refresh's map: per document (internal id), its place and the leaf filter it was laid out
+    with (-1: untagged), as the refresh wrote them (core/layout.py)."""
+
+    document_ids: np.ndarray  # int64
+    xy: np.ndarray  # (n, 2) float32
+    leaves: np.ndarray  # int64

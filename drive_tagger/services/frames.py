@@ -7,7 +7,7 @@ import pandas as pd
 
 from drive_tagger.core.changes import GenerationFilter, RefreshChanges
 from drive_tagger.core.ports import DocumentStore, RefreshStore
-from drive_tagger.core.projection import project_2d
+from drive_tagger.services.atlas import stored_layout
 
 UNTAGGED = "untagged"
 
@@ -42,7 +42,8 @@ def documents_frame(
     documents: DocumentStore, refreshes: RefreshStore, workspace_slug: str, *, coordinates: bool = True
 ) -> pd.DataFrame:
     """One row per document: its best top-level filter (category_id, filter name or 'untagged'),
-    the score, and x, y from a PCA of the stored vectors (NaN for a document without a vector)."""
+    the score, and x, y from the active refresh's map (services/atlas.py; NaN for a document the
+    map does not hold yet)."""
     workspace = refreshes.workspace(workspace_slug)
     frame = pd.DataFrame(refreshes.document_filters(workspace.id), columns=DOCUMENT_COLUMNS[:6])
     frame["category_id"] = frame["category_id"].astype("Int64")
@@ -50,12 +51,11 @@ def documents_frame(
     frame["score"] = frame["score"].astype(float)
     frame["x"] = np.nan
     frame["y"] = np.nan
-    if coordinates and workspace.embedding_model is not None and len(frame):
-        ids, vectors = documents.workspace_vectors(workspace.id, workspace.embedding_model)
-        if len(ids):
-            xy = pd.DataFrame(project_2d(vectors), index=ids, columns=["x", "y"])
-            frame["x"] = frame["document_id"].map(xy["x"])
-            frame["y"] = frame["document_id"].map(xy["y"])
+    stored = stored_layout(documents, refreshes, workspace_slug) if coordinates and len(frame) else None
+    if stored is not None:
+        xy = pd.DataFrame(stored.xy.astype(np.float64), index=stored.document_ids, columns=["x", "y"])
+        frame["x"] = frame["document_id"].map(xy["x"])
+        frame["y"] = frame["document_id"].map(xy["y"])
     return frame
 
 

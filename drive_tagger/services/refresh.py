@@ -12,6 +12,7 @@ import numpy as np
 from drive_tagger.core.categorize import categorize
 from drive_tagger.core.clustering import DocumentClusterer
 from drive_tagger.core.forms import document_form, rows_of
+from drive_tagger.core.layout import leaf_of_rows, map_layout
 from drive_tagger.core.naming import Namer
 from drive_tagger.core.params import RefreshParams
 from drive_tagger.core.ports import DocumentStore, Embedder, RefreshStore
@@ -52,7 +53,8 @@ NEXT_STAGE = {
     "cluster": "assigning",
     "assign": "keywords",
     "keywords": "naming",
-    "naming": "writing",
+    "naming": "mapping",
+    "map": "writing",
 }
 
 
@@ -183,6 +185,9 @@ def _refresh(
         forms=forms,
         on_stage=watch.lap,
     )
+    leaves = leaf_of_rows(len(document_ids), result.assignments, result.categories)
+    layout = map_layout(vectors, leaves)
+    watch.lap("map")
     refreshes.commit_refresh(
         workspace,
         refresh_id,
@@ -193,6 +198,8 @@ def _refresh(
         seconds=dict(watch.seconds),
         next_category_id=result.next_category_id,
         changes=result.changes,
+        layout=layout,
+        leaves=leaves,
     )
     watch.lap("write")
     top = sum(1 for c in result.categories if c.is_top_level)

@@ -17,7 +17,8 @@ def test_a_refresh_tells_each_stage_as_it_begins_with_the_documents_it_counts(db
     report = refresh_workspace(
         db.documents, db.refreshes, sample_workspace, namer=namer, on_progress=lambda *p: told.append(p)
     )
-    assert [stage for stage, _, _ in told] == ["loading", "clustering", "assigning", "keywords", "naming", "writing"]
+    stages = ["loading", "clustering", "assigning", "keywords", "naming", "mapping", "writing"]
+    assert [stage for stage, _, _ in told] == stages
     assert told[0] == ("loading", None, None)
     assert all(total == report.documents for _, _, total in told[1:])
 

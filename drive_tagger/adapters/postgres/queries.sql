@@ -345,6 +345,22 @@ where c.workspace_id = %(workspace_id)s
       where workspace_id = %(workspace_id)s and status = 'succeeded'
       order by id desc limit 2);
 
+-- prune_old_maps --
+-- Only the active refresh's map is drawn; older ones go.
+delete from refresh_maps m
+using refresh_runs r
+where r.id = m.refresh_id and r.workspace_id = %(workspace_id)s and m.refresh_id <> %(refresh_id)s;
+
+-- insert_refresh_map --
+insert into refresh_maps (refresh_id, document_ids, xs, ys, leaves)
+values (%(refresh_id)s, %(document_ids)s, %(xs)s, %(ys)s, %(leaves)s);
+
+-- active_map --
+-- The active refresh's map: document ids, places and leaf filters, as the refresh wrote them.
+select m.document_ids, m.xs, m.ys, m.leaves
+from workspaces w join refresh_maps m on m.refresh_id = w.active_refresh_id
+where w.id = %(workspace_id)s;
+
 -- active_categories --
 -- The filters readers see, with their centroids, for matching and tagging; a pinned name wins.
 select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,

@@ -15,7 +15,7 @@ from drive_tagger.adapters.postgres.corrections import PostgresCorrections
 from drive_tagger.adapters.postgres.sql import query
 from drive_tagger.adapters.postgres.workspaces import LockKind
 from drive_tagger.core.changes import GenerationFilter, RefreshChanges, RefreshRun
-from drive_tagger.core.rows import DocumentFilter
+from drive_tagger.core.rows import DocumentFilter, MapLayout
 from drive_tagger.core.types import (
     ArrivalState,
     Assignments,
@@ -104,9 +104,13 @@ class PostgresRefreshes(PostgresCorrections):
         seconds: dict[str, float],
         next_category_id: int | None = None,
         changes: RefreshChanges | None = None,
+        layout: np.ndarray | None = None,
+        leaves: np.ndarray | None = None,
     ) -> None:
-        """Writes the new filters and makes them active in one transaction: readers see the old
-        filters or the new ones, never a mix. Fails if another refresh became active meanwhile."""
+        """Writes the new filters, and the map's layout (n x 2, a row per document_ids entry,
+        with each document's leaf filter) when given, and makes them active in one transaction:
+        readers see the old filters or the new ones, never a mix. Fails if another refresh
+        became active meanwhile."""
         # Writers load numpy and the vector type here, not at import: readers of filters need neither.
         import numpy as np
 
@@ -147,6 +151,18 @@ class PostgresRefreshes(PostgresCorrections):
                     ],
                 )
             self._copy_links(refresh_id, assignments, document_ids)
+            if layout is not None and leaves is not None:
+                self.conn.execute(
+                    query("insert_refresh_map"),
+                    {
+                        "refresh_id": refresh_id,
+                        "document_ids": np.asarray(document_ids, dtype=np.int64).tolist(),
+                        "xs": np.asarray(layout[:, 0], dtype=np.float32).tolist(),
+                        "ys": np.asarray(layout[:, 1], dtype=np.float32).tolist(),
+                        "leaves": np.asarray(leaves, dtype=np.int64).tolist(),
+                    },
+                )
+                self.conn.execute(query("prune_old_maps"), {"workspace_id": workspace.id, "refresh_id": refresh_id})
             self.conn.execute(
                 query("activate_refresh"),
                 {"workspace_id": workspace.id, "refresh_id": refresh_id, "next_category_id": next_id},
@@ -308,6 +324,20 @@ class PostgresRefreshes(PostgresCorrections):
     def primary_leaf_tags(self, workspace_id: int) -> dict[str, int | None]:
         """{external id: best sub-filter id, else best top-level filter id, else None}."""
         return dict(self._all("primary_leaf_tags", {"workspace_id": workspace_id}))
+
+    def active_map(self, workspace_id: int) -> MapLayout | None:
+        """The active refresh's map as its refresh wrote it, or None (no refresh wrote one)."""
+        import numpy as np
+
+        row = self._one("active_map", {"workspace_id": workspace_id})
+        if row is None:
+            return None
+        document_ids, xs, ys, leaves = row
+        return MapLayout(
+            np.asarray(document_ids, dtype=np.int64),
+            np.column_stack([np.asarray(xs, dtype=np.float32), np.asarray(ys, dtype=np.float32)]),
+            np.asarray(leaves, dtype=np.int64),
+        )
 
     def document_filters(self, workspace_id: int) -> list[DocumentFilter]:
         """Per document: document_id, external_id, title, its best top-level category_id, that

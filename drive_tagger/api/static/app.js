@@ -342,30 +342,10 @@ async function openTab(name) {
     tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
     $(`#pane-${tab.dataset.tab}`).hidden = tab.dataset.tab !== name;
   }
+  showSelection(); // what is ticked belongs to the list or to the map
   if (name === "map") await drawMap();
   if (name === "changes") await show($("#pane-changes"), pagePath("/changes"));
   remember();
-}
-
-let plotlyLoaded = null;
-function plotly() {
-  plotlyLoaded ??= new Promise((resolve, reject) => {
-    const script = Object.assign(document.createElement("script"), { src: document.body.dataset.plotly });
-    script.onload = () => resolve(window.Plotly);
-    script.onerror = () => reject(new Error("plotly.js could not be loaded"));
-    document.head.append(script);
-  });
-  return plotlyLoaded;
-}
-
-async function drawMap() {
-  const map = $("#map");
-  if (map.dataset.workspace === state.workspace) return;
-  map.textContent = "Drawing the map…";
-  const [Plotly, figure] = await Promise.all([plotly(), call("GET", pagePath("/map")).then((r) => r.json())]);
-  map.replaceChildren();
-  await Plotly.newPlot(map, figure.data, figure.layout, { responsive: true, displaylogo: false });
-  map.dataset.workspace = state.workspace;
 }
 
 // -- wiring --

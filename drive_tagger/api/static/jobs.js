@@ -15,9 +15,10 @@ const STAGES = {
   assigning: "placing documents in filters",
   keywords: "finding each filter's keywords",
   naming: "naming the filters",
+  mapping: "laying out the map",
   writing: "writing the new filters",
 };
-const REFRESH_STAGES = ["further_windows", "loading", "clustering", "assigning", "keywords", "naming", "writing"];
+const REFRESH_STAGES = ["further_windows", "loading", "clustering", "assigning", "keywords", "naming", "mapping", "writing"];
 let following = null; // the workspace whose jobs are being followed
 
 function jobPath(workspace, id) {

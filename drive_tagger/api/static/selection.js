@@ -10,7 +10,9 @@ function pickBoxes() {
   return [...document.querySelectorAll("#pane-documents .pick")];
 }
 
+// The documents ticked in the list, or on the map when it is the tab shown (map.js).
 function pickedDocuments() {
+  if (currentTab() === "map") return [...map.picked];
   return [...new Set(pickBoxes().filter((box) => box.checked).map((box) => box.dataset.document))];
 }
 
@@ -47,6 +49,10 @@ function showSelection() {
 function clearSelection() {
   for (const box of pickBoxes()) box.checked = false;
   lastPicked = null;
+  if (map.picked.length) {
+    map.picked = [];
+    map.draw?.();
+  }
   $("#selection").hidden = true;
   $("#selection-name").value = "";
 }
@@ -81,6 +87,7 @@ function countOf(documents) {
 async function showCorrected(message, correction) {
   clearSelection();
   await Promise.all([loadSidebar(), state.view ? openView(state.view) : null]);
+  if (currentTab() === "map") await drawMap();
   say(message, false, { label: "Undo", run: () => undoCorrection(correction) });
 }
 
@@ -89,5 +96,6 @@ async function undoCorrection(correction) {
   const undone = await (await call("POST", apiPath(`/corrections/${encodeURIComponent(correction)}/undo`))).json();
   if (undone.job_id !== null && !(await followJob(workspace, undone.job_id))) return;
   await Promise.all([loadSidebar(), state.view ? openView(state.view).catch(() => showNothing()) : null]);
+  if (currentTab() === "map") await drawMap();
   say("Undone: the documents are back where they were.");
 }
