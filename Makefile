@@ -21,10 +21,18 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 demo: setup
 	$(BIN)/drive-tagger demo
 
-# The web page's tests drive Debian's chromium through chromedriver (installed once; we run as root).
-browser:
+# The web page's tests drive Debian's chromium through chromedriver (installed once; we run as root)
+# and check its accessibility with axe-core, the npm package, kept inside the virtual environment.
+AXE_VERSION := 4.14.1
+AXE := $(VENV)/node_modules/axe-core/axe.min.js
+
+browser: $(AXE)
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver)
+
+$(AXE):
+	command -v npm >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm)
+	npm install --no-audit --no-fund --no-save --prefix $(VENV) axe-core@$(AXE_VERSION)
 
 # Lint, format and type checks first (ruff: seconds; mypy over drive_tagger/ and the test doubles:
 # under a minute), then the suite on two workers.

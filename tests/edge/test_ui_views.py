@@ -167,7 +167,7 @@ def test_the_arrow_keys_move_through_the_filters_the_documents_and_the_tabs(page
     assert page.browser.execute_script(focused) == titles[1]
     tab = page.wait_for("[data-tab=documents]")
     tab.send_keys(Keys.ARROW_RIGHT)
-    page.wait_for("#map .main-svg", timeout=60)
+    page.wait_for("#map canvas", timeout=60)
     assert page.wait_for("[data-tab=map]").get_attribute("aria-selected") == "true"
     assert _path(page).endswith("tab=map")
 

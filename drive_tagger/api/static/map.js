@@ -229,7 +229,7 @@ function wireCanvas(canvas, tip) {
 function drawBox(canvas, from, to, redraw = true) {
   if (redraw) map.draw();
   const context = canvas.getContext("2d");
-  context.strokeStyle = "#2f6fde";
+  context.strokeStyle = "#1f5bbf";
   context.setLineDash([5, 4]);
   context.lineWidth = 1.5;
   context.strokeRect(from[0], from[1], to[0] - from[0], to[1] - from[1]);
