@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         JobRow,
         ListedDocument,
         MapLayout,
+        MapMembers,
         Neighbour,
         StoredText,
     )
@@ -216,6 +217,8 @@ class FilterReader(WorkspaceStore, Protocol):
     def document_filters(self, workspace_id: int) -> list[DocumentFilter]: ...
 
     def active_map(self, workspace_id: int) -> MapLayout | None: ...
+
+    def map_members(self, workspace_id: int) -> MapMembers: ...
 
     def previous_refresh_id(self, workspace_id: int) -> int | None: ...
 

@@ -99,3 +99,13 @@ class MapLayout:
     document_ids: np.ndarray  # int64
     xy: np.ndarray  # (n, 2) float32
     leaves: np.ndarray  # int64
+
+
+@dataclass(frozen=True)
+class MapMembers:
+    """Every document of a workspace as the map needs it: internal ids (ascending), external ids,
+    and the best top-level filter of each now (-1: untagged)."""
+
+    document_ids: np.ndarray  # int64
+    external_ids: list[str]
+    filters: np.ndarray  # int64

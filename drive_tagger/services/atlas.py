@@ -5,18 +5,22 @@ is laid out the same way when it is first drawn."""
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 
 from drive_tagger.core.layout import map_layout
 from drive_tagger.core.ports import DocumentStore, RefreshStore
 from drive_tagger.core.projection import label_positions
-from drive_tagger.core.rows import MapLayout
+from drive_tagger.core.rows import MapLayout, MapMembers
 from drive_tagger.services.query import list_filters
 
 COORDINATE_DIGITS = 2  # the page draws at most a few thousand pixels wide
 
 
-def stored_layout(documents: DocumentStore, refreshes: RefreshStore, workspace_slug: str) -> MapLayout | None:
+def stored_layout(
+    documents: DocumentStore, refreshes: RefreshStore, workspace_slug: str, members: MapMembers | None = None
+) -> MapLayout | None:
     """The active refresh's map, or None when the workspace has no vectors or no filters yet."""
     workspace = refreshes.workspace(workspace_slug)
     stored = refreshes.active_map(workspace.id)
@@ -25,38 +29,36 @@ def stored_layout(documents: DocumentStore, refreshes: RefreshStore, workspace_s
     ids, vectors = documents.workspace_vectors(workspace.id, workspace.embedding_model)
     if not len(ids):
         return None
+    members = members or refreshes.map_members(workspace.id)
     leaf_of = refreshes.primary_leaf_tags(workspace.id)
-    external = {row.document_id: row.external_id for row in refreshes.document_filters(workspace.id)}
+    external = dict(zip(members.document_ids.tolist(), members.external_ids, strict=True))
     leaves = np.array([leaf_of.get(external.get(int(i), ""), None) or -1 for i in ids], dtype=np.int64)
     return MapLayout(np.asarray(ids, dtype=np.int64), map_layout(vectors, leaves), leaves)
 
 
 def map_view(documents: DocumentStore, refreshes: RefreshStore, workspace_slug: str) -> dict:
     """What the page's map draws, as JSON: the filters (current names, parent, documents, where
-    to label them) and the points (x, y, top-level filter id or -1, leaf filter id or -1,
-    external id), and how many documents arrived since the layout was made."""
+    to label them) and the points, packed (`xy`: float32 x, y pairs; `filter` and `leaf`: int32,
+    the top-level and leaf filter ids, -1 untagged; each little-endian and base64, unpacked by
+    `unpack_points`) with their external ids, and how many documents arrived since the layout."""
     workspace = refreshes.workspace(workspace_slug)
     filters = list_filters(refreshes, workspace_slug)
-    rows = refreshes.document_filters(workspace.id)
-    stored = stored_layout(documents, refreshes, workspace_slug)
-    if stored is None:
-        return {"filters": [], "points": _points([], [], [], [], []), "not_on_map": len(rows)}
-    place = {int(i): n for n, i in enumerate(stored.document_ids.tolist())}
-    parent = {f.category_id: f.parent_category_id for f in filters}
-    on_map = [r for r in rows if r.document_id in place]
-    at = np.array([place[r.document_id] for r in on_map], dtype=np.int64)
-    xy = stored.xy[at] if len(at) else np.zeros((0, 2), np.float32)
-    tops = np.array([r.category_id if r.category_id is not None else -1 for r in on_map], dtype=np.int64)
-    stored_leaves = stored.leaves[at] if len(at) else np.zeros(0, np.int64)
+    members = refreshes.map_members(workspace.id)
+    stored = stored_layout(documents, refreshes, workspace_slug, members)
+    if stored is None or not len(stored.document_ids):
+        return {"filters": [], "points": _packed(np.zeros((0, 2)), np.zeros(0), np.zeros(0), []), "not_on_map": 0}
+    order = np.argsort(stored.document_ids, kind="stable")
+    placed = stored.document_ids[order]
+    at = np.clip(np.searchsorted(placed, members.document_ids), 0, len(placed) - 1)
+    on_map = placed[at] == members.document_ids
+    where = order[at[on_map]]
+    xy, tops, stored_leaves = stored.xy[where], members.filters[on_map], stored.leaves[where]
     # A leaf still under the document's current top-level filter shades it; a moved document
-    # takes its new filter's own colour.
-    leaves = np.array(
-        [
-            leaf if leaf >= 0 and (leaf == top or parent.get(int(leaf)) == top) else top
-            for leaf, top in zip(stored_leaves.tolist(), tops.tolist(), strict=True)
-        ],
-        dtype=np.int64,
-    )
+    # takes its new filter's own colour, an untagged one none.
+    parent = {f.category_id: -1 if f.parent_category_id is None else f.parent_category_id for f in filters}
+    leaf_parent = np.array([parent.get(leaf, -2) for leaf in stored_leaves.tolist()], dtype=np.int64)
+    kept = (tops >= 0) & ((stored_leaves == tops) | (leaf_parent == tops))
+    leaves = np.where(kept, stored_leaves, tops)
     labelled = {**label_positions(xy, tops), **label_positions(xy, np.where(leaves != tops, leaves, -1))}
     return {
         "filters": [
@@ -71,16 +73,23 @@ def map_view(documents: DocumentStore, refreshes: RefreshStore, workspace_slug: 
             }
             for f in filters
         ],
-        "points": _points(
-            np.round(xy[:, 0], COORDINATE_DIGITS).tolist(),
-            np.round(xy[:, 1], COORDINATE_DIGITS).tolist(),
-            tops.tolist(),
-            leaves.tolist(),
-            [r.external_id for r in on_map],
-        ),
-        "not_on_map": len(rows) - len(on_map),
+        "points": _packed(xy, tops, leaves, [members.external_ids[i] for i in np.flatnonzero(on_map).tolist()]),
+        "not_on_map": int((~on_map).sum()),
     }
 
 
-def _points(x: list, y: list, filters: list, leaves: list, ids: list) -> dict:
-    return {"x": x, "y": y, "filter": filters, "leaf": leaves, "id": ids}
+def _packed(xy: np.ndarray, tops: np.ndarray, leaves: np.ndarray, ids: list[str]) -> dict:
+    def pack(values: np.ndarray, dtype: str) -> str:
+        return base64.b64encode(np.ascontiguousarray(values, dtype=dtype).tobytes()).decode("ascii")
+
+    return {"xy": pack(xy, "<f4"), "filter": pack(tops, "<i4"), "leaf": pack(leaves, "<i4"), "id": ids}
+
+
+def unpack_points(points: dict) -> dict[str, np.ndarray | list[str]]:
+    """The points of a map_view as arrays: xy (n, 2), filter and leaf ids, and the external ids."""
+    return {
+        "xy": np.frombuffer(base64.b64decode(points["xy"]), dtype="<f4").reshape(-1, 2),
+        "filter": np.frombuffer(base64.b64decode(points["filter"]), dtype="<i4").astype(np.int64),
+        "leaf": np.frombuffer(base64.b64decode(points["leaf"]), dtype="<i4").astype(np.int64),
+        "id": list(points["id"]),
+    }

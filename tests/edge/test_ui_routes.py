@@ -13,6 +13,7 @@ from markupsafe import escape
 from drive_tagger.api import ui
 from drive_tagger.api.app import create_app
 from drive_tagger.core.types import SourceDocument
+from drive_tagger.services.atlas import unpack_points
 from drive_tagger.services.keys import create_key
 from drive_tagger.services.query import list_filters
 
@@ -201,8 +202,8 @@ def test_the_map_is_the_stored_layout_with_todays_filters_and_names(client, db, 
     drawn = json.loads(client.get("/ui/workspaces/samples/map", headers=auth(key)).text)
     filters = list_filters(db.refreshes, "samples")
     assert [f["name"] for f in drawn["filters"]] == [f.name for f in filters]
-    points = drawn["points"]
-    assert len(points["x"]) == len(points["id"]) == 75 and drawn["not_on_map"] == 0
+    points = unpack_points(drawn["points"])
+    assert points["xy"].shape == (75, 2) and len(points["id"]) == 75 and drawn["not_on_map"] == 0
     tops = {f.category_id for f in filters if f.parent_category_id is None}
-    assert set(points["filter"]) <= tops | {-1}
+    assert set(points["filter"].tolist()) <= tops | {-1}
     assert all(f["label"] is not None for f in drawn["filters"] if f["parent"] is None)

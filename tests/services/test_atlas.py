@@ -7,15 +7,15 @@ import numpy as np
 
 from drive_tagger.core.types import SourceDocument
 from drive_tagger.services import corrections
-from drive_tagger.services.atlas import map_view, stored_layout
+from drive_tagger.services.atlas import map_view, stored_layout, unpack_points
 from drive_tagger.services.ingest import ingest
 from drive_tagger.services.pins import rename_filter
 from drive_tagger.services.query import list_filters
 from drive_tagger.services.refresh import refresh_workspace
 
 
-def _point(drawn, external_id):
-    return drawn["points"]["id"].index(external_id)
+def _drawn(db, workspace):
+    return unpack_points(map_view(db.documents, db.refreshes, workspace)["points"])
 
 
 def test_a_refresh_stores_a_place_for_every_document_it_tagged(db, refreshed):
@@ -29,17 +29,17 @@ def test_a_refresh_stores_a_place_for_every_document_it_tagged(db, refreshed):
 def test_the_map_draws_todays_names_and_a_moved_document_in_its_new_filter(db, refreshed):
     top, other = [f for f in list_filters(db.refreshes, refreshed) if f.parent_category_id is None][:2]
     rename_filter(db.refreshes, refreshed, str(top.category_id), "Renamed Today")
-    drawn = map_view(db.documents, db.refreshes, refreshed)
-    assert "Renamed Today" in [f["name"] for f in drawn["filters"]]
-    moved = drawn["points"]["id"][drawn["points"]["filter"].index(top.category_id)]
+    assert "Renamed Today" in [f["name"] for f in map_view(db.documents, db.refreshes, refreshed)["filters"]]
+    drawn = _drawn(db, refreshed)
+    at = int(np.flatnonzero(drawn["filter"] == top.category_id)[0])
+    moved = drawn["id"][at]
     corrections.move_documents(db.refreshes, refreshed, [moved], str(other.category_id))
-    after = map_view(db.documents, db.refreshes, refreshed)
-    at = _point(after, moved)
-    assert after["points"]["filter"][at] == other.category_id
-    assert after["points"]["leaf"][at] in {other.category_id} | {
+    after = _drawn(db, refreshed)
+    assert after["id"][at] == moved and after["filter"][at] == other.category_id
+    assert after["leaf"][at] in {other.category_id} | {
         f.category_id for f in list_filters(db.refreshes, refreshed) if f.parent_category_id == other.category_id
     }
-    assert (after["points"]["x"][at], after["points"]["y"][at]) == (drawn["points"]["x"][at], drawn["points"]["y"][at])
+    assert np.array_equal(after["xy"][at], drawn["xy"][at]), "a move changes the colour, not the place"
 
 
 def test_documents_that_arrived_since_the_refresh_wait_for_the_next_one_to_be_placed(db, refreshed, sample_embedder):
@@ -59,4 +59,4 @@ def test_a_refresh_made_before_maps_were_stored_is_laid_out_when_first_drawn(db,
     db.conn.execute("delete from refresh_maps")
     laid_out = stored_layout(db.documents, db.refreshes, refreshed)
     assert laid_out is not None and len(laid_out.document_ids) == 75
-    assert len(map_view(db.documents, db.refreshes, refreshed)["points"]["id"]) == 75
+    assert len(_drawn(db, refreshed)["id"]) == 75

@@ -15,7 +15,7 @@ from drive_tagger.adapters.postgres.corrections import PostgresCorrections
 from drive_tagger.adapters.postgres.sql import query
 from drive_tagger.adapters.postgres.workspaces import LockKind
 from drive_tagger.core.changes import GenerationFilter, RefreshChanges, RefreshRun
-from drive_tagger.core.rows import DocumentFilter, MapLayout
+from drive_tagger.core.rows import DocumentFilter, MapLayout, MapMembers
 from drive_tagger.core.types import (
     ArrivalState,
     Assignments,
@@ -156,10 +156,10 @@ class PostgresRefreshes(PostgresCorrections):
                     query("insert_refresh_map"),
                     {
                         "refresh_id": refresh_id,
-                        "document_ids": np.asarray(document_ids, dtype=np.int64).tolist(),
-                        "xs": np.asarray(layout[:, 0], dtype=np.float32).tolist(),
-                        "ys": np.asarray(layout[:, 1], dtype=np.float32).tolist(),
-                        "leaves": np.asarray(leaves, dtype=np.int64).tolist(),
+                        "documents": len(document_ids),
+                        "document_ids": np.ascontiguousarray(document_ids, dtype="<i8").tobytes(),
+                        "xy": np.ascontiguousarray(layout, dtype="<f4").tobytes(),
+                        "leaves": np.ascontiguousarray(leaves, dtype="<i4").tobytes(),
                     },
                 )
                 self.conn.execute(query("prune_old_maps"), {"workspace_id": workspace.id, "refresh_id": refresh_id})
@@ -332,12 +332,23 @@ class PostgresRefreshes(PostgresCorrections):
         row = self._one("active_map", {"workspace_id": workspace_id})
         if row is None:
             return None
-        document_ids, xs, ys, leaves = row
+        document_ids, xy, leaves = row
         return MapLayout(
-            np.asarray(document_ids, dtype=np.int64),
-            np.column_stack([np.asarray(xs, dtype=np.float32), np.asarray(ys, dtype=np.float32)]),
-            np.asarray(leaves, dtype=np.int64),
+            np.frombuffer(document_ids, dtype="<i8").astype(np.int64),
+            np.frombuffer(xy, dtype="<f4").reshape(-1, 2).astype(np.float32),
+            np.frombuffer(leaves, dtype="<i4").astype(np.int64),
         )
+
+    def map_members(self, workspace_id: int) -> MapMembers:
+        """Every document by internal id (ascending), its external id and its best top-level
+        filter now (-1: untagged), read as three arrays in one row."""
+        import numpy as np
+
+        with self.conn.cursor(binary=True) as cursor:
+            row = cursor.execute(query("map_members"), {"workspace_id": workspace_id}).fetchone()
+        assert row is not None  # an aggregate answers one row, even over no documents
+        ids, external_ids, filters = row
+        return MapMembers(np.asarray(ids, dtype=np.int64), list(external_ids), np.asarray(filters, dtype=np.int64))
 
     def document_filters(self, workspace_id: int) -> list[DocumentFilter]:
         """Per document: document_id, external_id, title, its best top-level category_id, that

@@ -34,8 +34,22 @@ async function drawMap() {
   painted("map");
 }
 
+// The points as the server packs them (services/atlas.py): little-endian arrays in base64.
+function unpack(text, Type) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return new Type(bytes.buffer);
+}
+
 function renderMap(holder, data) {
-  const { points, filters } = data;
+  const { filters } = data;
+  const points = {
+    xy: unpack(data.points.xy, Float32Array),
+    filter: unpack(data.points.filter, Int32Array),
+    leaf: unpack(data.points.leaf, Int32Array),
+    id: data.points.id,
+  };
   const colours = filterColours(filters);
   const legend = document.createElement("ul");
   legend.className = "legend";
@@ -51,7 +65,7 @@ function renderMap(holder, data) {
     legend.append(entry);
   }
   const canvas = document.createElement("canvas");
-  const count = points.x.length;
+  const count = points.id.length;
   canvas.setAttribute("role", "img");
   canvas.setAttribute("aria-label", `Map of ${count.toLocaleString()} documents in ${legend.children.length} filters`);
   canvas.dataset.points = String(count);
@@ -80,18 +94,17 @@ function layOut(canvas, points, filters, colours) {
   canvas.height = Math.round(height * ratio);
   canvas.style.width = `${width}px`;
   canvas.style.height = `${height}px`;
-  const n = points.x.length;
-  const [minX, maxX] = extent(points.x);
-  const [minY, maxY] = extent(points.y);
+  const n = points.id.length;
+  const [minX, maxX, minY, maxY] = extent(points.xy);
   const scale = Math.min((width - 2 * MAP_PAD) / (maxX - minX || 1), (height - 2 * MAP_PAD) / (maxY - minY || 1));
   const left = (width - scale * (maxX - minX)) / 2;
   const top = (height - scale * (maxY - minY)) / 2;
   const toScreen = (x, y) => [left + (x - minX) * scale, top + (maxY - y) * scale];
   map.screen = new Float32Array(2 * n);
-  for (let i = 0; i < n; i++) [map.screen[2 * i], map.screen[2 * i + 1]] = toScreen(points.x[i], points.y[i]);
+  for (let i = 0; i < n; i++) [map.screen[2 * i], map.screen[2 * i + 1]] = toScreen(points.xy[2 * i], points.xy[2 * i + 1]);
   map.grid = new Map();
   for (let i = 0; i < n; i++) {
-    const key = `${Math.floor(map.screen[2 * i] / map.cell)},${Math.floor(map.screen[2 * i + 1] / map.cell)}`;
+    const key = gridKey(Math.floor(map.screen[2 * i] / map.cell), Math.floor(map.screen[2 * i + 1] / map.cell));
     if (!map.grid.has(key)) map.grid.set(key, []);
     map.grid.get(key).push(i);
   }
@@ -116,14 +129,20 @@ function layOut(canvas, points, filters, colours) {
   map.draw = () => layOut(canvas, points, filters, colours);
 }
 
-function extent(values) {
-  let low = Infinity;
-  let high = -Infinity;
-  for (const v of values) {
-    if (v < low) low = v;
-    if (v > high) high = v;
+// [min x, max x, min y, max y] of x, y pairs.
+function extent(xy) {
+  const found = [Infinity, -Infinity, Infinity, -Infinity];
+  for (let i = 0; i < xy.length; i += 2) {
+    found[0] = Math.min(found[0], xy[i]);
+    found[1] = Math.max(found[1], xy[i]);
+    found[2] = Math.min(found[2], xy[i + 1]);
+    found[3] = Math.max(found[3], xy[i + 1]);
   }
-  return values.length ? [low, high] : [0, 1];
+  return xy.length ? found : [0, 1, 0, 1];
+}
+
+function gridKey(gx, gy) {
+  return gx * 65536 + gy;
 }
 
 // Top-level names first, largest first, then sub-filter names where they still fit: each tried at
@@ -167,7 +186,7 @@ function mapPointNear(x, y, reach = 8) {
   const cy = Math.floor(y / map.cell);
   for (let gx = cx - 1; gx <= cx + 1; gx++) {
     for (let gy = cy - 1; gy <= cy + 1; gy++) {
-      for (const i of map.grid?.get(`${gx},${gy}`) || []) {
+      for (const i of map.grid?.get(gridKey(gx, gy)) || []) {
         const d = (map.screen[2 * i] - x) ** 2 + (map.screen[2 * i + 1] - y) ** 2;
         if (d <= bestDistance) [best, bestDistance] = [i, d];
       }
