@@ -15,3 +15,18 @@ create table refresh_maps (
 
 alter table refresh_maps enable row level security;
 revoke all on refresh_maps from anon, authenticated;
+
+-- Each document of a workspace with its best top-level filter of the active refresh and that
+-- link's score (nulls when untagged): the one home of that join, read by the notebooks' tables
+-- (document_filters) and by the map (map_members). Runs as its caller, so row-level security holds.
+create view document_top_filters with (security_invoker = true) as
+select d.workspace_id, d.id as document_id, d.external_id, d.title, dc.category_id, c.name as filter, dc.score
+from documents d
+join workspaces w on w.id = d.workspace_id
+left join (document_categories dc
+           join categories c
+             on c.refresh_id = dc.refresh_id and c.category_id = dc.category_id
+            and c.parent_category_id is null)
+       on dc.document_id = d.id and dc.refresh_id = w.active_refresh_id and dc.rank = 1;
+
+revoke all on document_top_filters from anon, authenticated;

@@ -364,16 +364,11 @@ where w.id = %(workspace_id)s;
 -- map_members --
 -- Every document of the workspace by internal id, with its external id and its best top-level
 -- filter now (-1: untagged), as three arrays in one row (the map's 100,000 documents in one read).
-select coalesce(array_agg(d.id order by d.id), '{}'), coalesce(array_agg(d.external_id order by d.id), '{}'),
-       coalesce(array_agg(coalesce(top.category_id, -1) order by d.id), '{}')
-from documents d
-join workspaces w on w.id = d.workspace_id
-left join (document_categories top
-           join categories c
-             on c.refresh_id = top.refresh_id and c.category_id = top.category_id
-            and c.parent_category_id is null)
-       on top.document_id = d.id and top.refresh_id = w.active_refresh_id and top.rank = 1
-where w.id = %(workspace_id)s;
+select coalesce(array_agg(document_id order by document_id), '{}'),
+       coalesce(array_agg(external_id order by document_id), '{}'),
+       coalesce(array_agg(coalesce(category_id, -1) order by document_id), '{}')
+from document_top_filters
+where workspace_id = %(workspace_id)s;
 
 -- active_categories --
 -- The filters readers see, with their centroids, for matching and tagging; a pinned name wins.
@@ -697,16 +692,10 @@ select id from procrastinate_jobs where queueing_lock = %(queueing_lock)s and st
 -- document_filters --
 -- Every document of the workspace with its best top-level filter of the active refresh and
 -- its score (nulls when untagged), for tables and maps.
-select d.id as document_id, d.external_id, d.title, dc.category_id, c.name as filter, dc.score
-from documents d
-join workspaces w on w.id = d.workspace_id
-left join (document_categories dc
-           join categories c
-             on c.refresh_id = dc.refresh_id and c.category_id = dc.category_id
-            and c.parent_category_id is null)
-       on dc.document_id = d.id and dc.refresh_id = w.active_refresh_id and dc.rank = 1
-where w.id = %(workspace_id)s
-order by d.id;
+select document_id, external_id, title, category_id, filter, score
+from document_top_filters
+where workspace_id = %(workspace_id)s
+order by document_id;
 
 -- previous_refresh_id --
 -- The successful refresh before the active one (its categories are kept to compare them).
