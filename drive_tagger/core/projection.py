@@ -1,4 +1,5 @@
-"""2-D coordinates of document vectors for maps: a deterministic PCA of the normalized vectors."""
+"""2-D coordinates of document vectors: a deterministic PCA (the map of a drive without filters,
+core/layout.py) and where to print each group's name."""
 
 from __future__ import annotations
 

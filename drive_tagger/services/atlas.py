@@ -32,7 +32,8 @@ def stored_layout(
     members = members or refreshes.map_members(workspace.id)
     leaf_of = refreshes.primary_leaf_tags(workspace.id)
     external = dict(zip(members.document_ids.tolist(), members.external_ids, strict=True))
-    leaves = np.array([leaf_of.get(external.get(int(i), ""), None) or -1 for i in ids], dtype=np.int64)
+    leaf_ids = (leaf_of.get(external.get(int(i), "")) for i in ids)
+    leaves = np.array([-1 if leaf is None else leaf for leaf in leaf_ids], dtype=np.int64)
     return MapLayout(np.asarray(ids, dtype=np.int64), map_layout(vectors, leaves), leaves)
 
 
