@@ -117,6 +117,13 @@ def test_a_filter_fragment_pages_with_next_and_previous(client, db, key):
     assert html.count('class="doc"') == min(25, largest.documents - 1)
 
 
+def test_a_page_past_the_end_says_so_and_offers_the_last_page(client, db, key):
+    top = next(f for f in list_filters(db.refreshes, "samples") if f.parent_category_id is None)
+    answer = client.get(f"/ui/workspaces/samples/filters/{top.category_id}?offset=2500", headers=auth(key))
+    assert 'data-role="past-end"' in answer.text and 'data-offset="0"' in answer.text
+    assert not re.search(r"\d–\d", answer.text), "no range of rows that are not there"
+
+
 def test_a_filter_fragment_marks_the_documents_that_carry_it_as_a_second_tag(client, db, key):
     from drive_tagger.services.query import filter_documents
 

@@ -110,6 +110,10 @@ def test_the_layout_holds_at_every_width_and_an_open_document_never_squeezes_the
         titles = [e.rect["width"] for e in page.all("#pane-documents .doc .title")]
         assert min(titles) > min(200, width / 3), "a row's title keeps a column wide enough to read"
         page.shot(f"filter-{width}")
+        page.click("#pane-documents [data-action=rename]")
+        page.wait_for("#pane-documents [data-role=rename] input")
+        assert page.browser.execute_script(overflow) <= 0, "the rename form wraps within the width"
+        page.browser.find_element("css selector", "#pane-documents [data-role=rename] input").send_keys(Keys.ESCAPE)
         page.click("#pane-documents .doc .title")
         page.wait_for("#detail .pane-head")
         assert page.browser.execute_script(overflow) <= 0
@@ -223,3 +227,52 @@ def test_a_filter_made_of_ticked_documents_appears_once_refreshed_says_who_place
     page.click("[data-action=close-document]")
     page.click("#status button")
     page.wait_until(lambda: "Picked by hand" not in page.sidebar(), timeout=MODEL_WAIT)
+
+
+def _shown_view(page: Page) -> str:
+    """The list shown, as its address part: f/{id}, untagged or search."""
+    head = page.wait_for("#pane-documents .pane-head")
+    kind = head.get_attribute("data-view")
+    return f"f/{head.get_attribute('data-filter')}" if kind == "filter" else kind
+
+
+def test_back_pressed_quickly_several_times_lands_on_a_view_that_matches_its_address(page, drive, module_db):
+    first, second = [f for f in list_filters(module_db.refreshes, drive.slug) if f.parent_category_id is None][:2]
+    page.open_with(drive.key)
+    page.open_filter(first.category_id)
+    page.click("#sidebar .filter.untagged")
+    page.wait_for("#pane-documents [data-view=untagged]")
+    page.open_filter(second.category_id)
+    page.click("[data-tab=changes]")
+    page.wait_for("#pane-changes .pane-head")
+    page.click("[data-tab=documents]")
+    for _ in range(3):
+        page.browser.back()
+    page.wait_until(lambda: page.browser.execute_script("return state.restoring === false"))
+    page.wait_until(lambda: _shown_view(page) in _path(page) or (_shown_view(page) == "untagged"))
+    assert f"/w/{drive.slug}/{_shown_view(page)}" == _path(page).split("?")[0]
+    page.browser.forward()
+    page.wait_until(lambda: page.browser.execute_script("return state.restoring === false"))
+    assert f"/w/{drive.slug}/{_shown_view(page)}" == _path(page).split("?")[0]
+
+
+def test_a_double_clicked_move_makes_one_correction(page, drive, module_db):
+    source, target = [f for f in list_filters(module_db.refreshes, drive.slug) if f.parent_category_id is None][:2]
+    page.open_with(drive.key)
+    page.open_filter(source.category_id)
+    page.all("#pane-documents .pick")[0].click()
+    Select(page.wait_for("#selection-target")).select_by_value(str(target.category_id))
+    move = page.wait_for("#selection button[type=submit]")
+    page.browser.execute_script("arguments[0].click(); arguments[0].click();", move)
+    page.wait_until(lambda: page.wait_for("#status").text.startswith("Moved 1 document"))
+    workspace = module_db.documents.workspace(drive.slug)
+    assert len(module_db.refreshes.corrections(workspace.id)) == 1
+
+
+def test_a_search_within_a_filter_keeps_its_scope_across_a_reload(page, drive, module_db):
+    top = next(f for f in list_filters(module_db.refreshes, drive.slug) if f.parent_category_id is None)
+    page.open_with(drive.key)
+    page.browser.get(f"{page.site}/w/{drive.slug}/search?q=agreement&in={top.category_id}")
+    page.wait_for("#pane-documents [data-view=search]", timeout=MODEL_WAIT)
+    assert page.wait_for("#scope").is_displayed() and page.wait_for("#in-filter").is_selected()
+    assert page.wait_for("#scope-name").text == top.name

@@ -9,7 +9,10 @@
 const KEY = "drive_tagger.key";
 const WORKSPACE = "drive_tagger.workspace";
 const $ = (selector) => document.querySelector(selector);
+// restoring: the restore in progress (an object per restore), or false.
 const state = { workspace: null, view: null, filter: null, document: null, restoring: false };
+let viewTicket = 0; // the list asked for last: an answer for an earlier one is dropped
+let documentTicket = 0;
 // The routes that answer a part of the page as HTML (never a JSON route, never the map).
 const FRAGMENT = /^\/ui\/workspaces\/[^/]+\/(sidebar|filters\/\d+|untagged|search|document|changes)$/;
 
@@ -94,7 +97,13 @@ function say(message, isError = false, action = null) {
   status.classList.toggle("error", isError);
   if (action) {
     const button = Object.assign(document.createElement("button"), { type: "button", className: "link", textContent: action.label });
-    button.addEventListener("click", reportingErrors(action.run));
+    button.addEventListener(
+      "click",
+      reportingErrors(() => {
+        button.disabled = true; // once: a second click would act on what the first already did
+        return action.run();
+      }),
+    );
     status.append(" ", button);
   }
 }
@@ -143,37 +152,45 @@ async function start() {
     return;
   }
   const address = parseAddress(new URL(location.href), pageSize());
-  if (address?.workspace && !names.includes(address.workspace)) {
-    say(`This key may not use workspace “${address.workspace}”; showing ${names.includes(stored) ? stored : names[0]}.`, true);
-  }
   const chosen = names.includes(address?.workspace) ? address.workspace : names.includes(stored) ? stored : names[0];
   await openWorkspace(chosen, chosen === stored ? await early : null, { remembered: false });
+  if (address?.workspace && !names.includes(address.workspace)) {
+    say(`This key may not use workspace “${address.workspace}”; showing ${chosen}.`, true);
+  }
   if (address?.workspace === chosen) await restore(address);
   else remember(true);
 }
 
 // Shows what an address names (a reload, a shared link, Back or Forward), as if opened by hand.
+// Each part of the address (workspace, list, document, tab) is restored on its own, so one that
+// cannot be shown (a filter gone since the link was made) leaves the others standing. A newer
+// restore (Back pressed again meanwhile) makes an older one stop where it is.
 async function restore(address) {
   if (!address) return;
-  if (address.unknown) say(`The address ${address.unknown} names no view of this page; showing what it could.`, true);
-  state.restoring = true;
+  const mine = {};
+  state.restoring = mine;
+  const current = () => state.restoring === mine;
+  const part = (work) => work().catch((error) => error instanceof Refused || say(error.message, true));
   try {
     if (address.workspace !== state.workspace) {
       if (![...$("#workspace").options].some((o) => o.value === address.workspace)) {
         return say(`This key may not use workspace “${address.workspace}”.`, true);
       }
       await openWorkspace(address.workspace);
+      if (!current()) return;
     }
+    if (address.unknown) say(`The address ${address.unknown} names no view of this page; showing what it could.`, true);
     if (address.view?.kind === "search") $("#query").value = address.view.q;
-    if (address.view) await openView(address.view);
-    else showNothing();
-    if (address.document !== null) await openDocument(address.document);
+    await part(() => (address.view ? openView(address.view) : Promise.resolve(showNothing())));
+    if (!current()) return;
+    if (address.document !== null) await part(() => openDocument(address.document));
     else hideDocument();
-    await openTab(address.tab);
+    if (!current()) return;
+    await part(() => openTab(address.tab));
   } finally {
-    state.restoring = false;
+    if (current()) state.restoring = false;
   }
-  remember(true);
+  if (!state.restoring) remember(true);
 }
 
 function showNothing() {
@@ -185,6 +202,7 @@ function showNothing() {
 
 async function openWorkspace(name, sidebar = null, { remembered = true } = {}) {
   clearWorkspaceViews();
+  if (state.workspace !== name) say(""); // what was said (and its Undo) was about the other workspace
   state.workspace = name;
   localStorage.setItem(WORKSPACE, name);
   $("#workspace").value = name;
@@ -215,14 +233,17 @@ function viewPath(view) {
 }
 
 async function openView(view) {
+  const ticket = ++viewTicket;
   state.view = view;
   clearSelection();
   if (currentTab() !== "documents") await openTab("documents");
   $("#pane-documents").setAttribute("aria-busy", "true");
   try {
-    await show($("#pane-documents"), viewPath(view));
+    const html = await fragment(viewPath(view));
+    if (ticket !== viewTicket) return; // the person asked for another list meanwhile
+    put($("#pane-documents"), html);
   } catch (error) {
-    if (error instanceof Refused) throw error;
+    if (error instanceof Refused || ticket !== viewTicket) throw new Refused(error.message);
     state.view = state.filter = null; // what was shown before is not left on screen as if current
     problem($("#pane-documents"), error.message);
     showScope();
@@ -234,6 +255,11 @@ async function openView(view) {
   const head = $("#pane-documents [data-view=filter]");
   if (view.kind === "filter" && head) state.filter = { id: Number(head.dataset.filter), name: head.dataset.name };
   if (view.kind === "untagged") state.filter = null;
+  const within = $("#pane-documents [data-view=search][data-within]");
+  if (view.kind === "search" && within) {
+    state.filter = { id: Number(within.dataset.within), name: within.dataset.withinName };
+    $("#in-filter").checked = true;
+  }
   showScope();
   markActive();
   remember();
@@ -269,7 +295,10 @@ async function search(event) {
 }
 
 async function openDocument(id) {
-  await show($("#detail"), pagePath(`/document?id=${encodeURIComponent(id)}`));
+  const ticket = ++documentTicket;
+  const html = await fragment(pagePath(`/document?id=${encodeURIComponent(id)}`));
+  if (ticket !== documentTicket) return;
+  put($("#detail"), html);
   state.document = id;
   $("#detail").hidden = false;
   $("#detail [data-action=close-document]")?.focus(); // the keyboard follows what opened
@@ -277,6 +306,7 @@ async function openDocument(id) {
 }
 
 function hideDocument() {
+  documentTicket++;
   $("#detail").hidden = true;
   state.document = null;
 }
@@ -285,7 +315,8 @@ function closeDocument() {
   const id = state.document;
   hideDocument();
   remember();
-  if (id !== null) document.querySelector(`#pane-documents .doc[data-document="${CSS.escape(id)}"] .title`)?.focus();
+  const row = id === null ? null : document.querySelector(`#pane-documents .doc[data-document="${CSS.escape(id)}"] .title`);
+  (row && !$("#pane-documents").hidden ? row : $(".tabs [aria-selected=true]")).focus(); // the keyboard goes back where it was
 }
 
 // -- what a person changes --
@@ -310,6 +341,7 @@ async function rename(form) {
   const head = form.closest("[data-view=filter]");
   const id = head.dataset.filter;
   const name = form.querySelector("input").value;
+  if (!name.trim()) return say("Type the new name, or press Escape to keep this one.", true);
   const renamed = await (await call("PATCH", apiPath(`/filters/${encodeURIComponent(id)}`), { name })).json();
   head.querySelector("[data-role=filter-name]").textContent = renamed.name;
   head.dataset.name = renamed.name;
@@ -379,6 +411,12 @@ function reportingErrors(work) {
       if (!(error instanceof Refused)) say(error.message, true);
     });
 }
+
+// A page brought back from the browser's back-forward cache may show a drive whose key was
+// forgotten since: it is loaded again instead.
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) location.reload();
+});
 
 document.addEventListener("DOMContentLoaded", () => {
   document.addEventListener(

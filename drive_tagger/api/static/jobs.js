@@ -20,6 +20,7 @@ const STAGES = {
 };
 const REFRESH_STAGES = ["further_windows", "loading", "clustering", "assigning", "keywords", "naming", "mapping", "writing"];
 let following = null; // the workspace whose jobs are being followed
+const watching = new Set(); // the jobs a loop polls now: each is polled by one loop only
 
 function jobPath(workspace, id) {
   return `/v1/workspaces/${encodeURIComponent(workspace)}/jobs/${encodeURIComponent(id)}`;
@@ -39,8 +40,11 @@ function progressText(job) {
 }
 
 // Follows one job until it ends: its progress in the status line; a finished refresh's filters,
-// list and changes put in place. Returns false when the person left the workspace meanwhile.
+// list and changes put in place. Returns false when the person left the workspace meanwhile, and
+// null when another loop already follows that job.
 async function followJob(workspace, id) {
+  if (watching.has(id)) return null;
+  watching.add(id);
   const button = $("#refresh");
   button.disabled = true;
   try {
@@ -52,11 +56,16 @@ async function followJob(workspace, id) {
         throw new Error(`The ${job.task_name.replace("_", " ")} job ${id} ${job.status}: ${job.error || "no error was kept"}`);
       }
       say(progressText(job));
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      await pause();
     }
   } finally {
-    button.disabled = false;
+    watching.delete(id);
+    if (state.workspace === workspace) button.disabled = false;
   }
+}
+
+function pause() {
+  return new Promise((resolve) => setTimeout(resolve, POLL_MS));
 }
 
 async function showRefreshed() {
@@ -83,7 +92,9 @@ async function followActiveJobs(workspace) {
       const active = jobs.filter((j) => FOLLOWED.includes(j.task_name) && !FINISHED.includes(j.status));
       if (!active.length || state.workspace !== workspace) return;
       const next = active.find((j) => j.status === "doing") || active[active.length - 1];
-      if (!(await followJob(workspace, next.id))) return;
+      const followed = await followJob(workspace, next.id);
+      if (followed === null) await pause(); // another loop has it: look again in a moment
+      else if (!followed) return;
     }
   } finally {
     if (following === workspace) following = null;
@@ -99,6 +110,5 @@ async function refresh() {
   } finally {
     $("#refresh").disabled = false;
   }
-  await followJob(workspace, queued.job_id);
-  await followActiveJobs(workspace);
+  if ((await followJob(workspace, queued.job_id)) !== false) await followActiveJobs(workspace);
 }

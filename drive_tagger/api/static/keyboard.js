@@ -12,6 +12,7 @@ const KEY_LISTS = [
 ];
 
 function onKey(event) {
+  if (event.key === "Escape" && event.target.matches?.("#query, #selection-name")) return; // the box's own Escape
   if (event.key === "Escape") return onEscape();
   const focused = document.activeElement;
   if (!focused || focused.matches("input, select, textarea") || event.altKey || event.ctrlKey || event.metaKey) return;
@@ -38,7 +39,10 @@ function nextIndex(key, at, count, [back, forward]) {
 
 function onEscape() {
   const cancel = document.querySelector("#pane-documents [data-action=cancel-rename]");
-  if (cancel) return actions["cancel-rename"](cancel);
+  if (cancel) {
+    actions["cancel-rename"](cancel);
+    return document.querySelector("#pane-documents [data-action=rename]")?.focus();
+  }
   if (!document.querySelector("#detail").hidden) return closeDocument();
   if (!document.querySelector("#selection").hidden) clearSelection();
 }

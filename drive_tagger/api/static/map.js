@@ -31,6 +31,7 @@ async function drawMap() {
   if (state.workspace !== workspace) return;
   renderMap(holder, data);
   holder.dataset.workspace = workspace;
+  showSelection(); // a new map has nothing ticked
   painted("map");
 }
 
@@ -254,3 +255,12 @@ function drawBox(canvas, from, to, redraw = true) {
   context.strokeRect(from[0], from[1], to[0] - from[0], to[1] - from[1]);
   context.setLineDash([]);
 }
+
+// A resized window gets its map laid out again at the new width (once the resizing pauses).
+let resizing = null;
+window.addEventListener("resize", () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(() => {
+    if (!$("#pane-map").hidden && map.draw) map.draw();
+  }, 150);
+});

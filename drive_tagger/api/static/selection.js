@@ -57,9 +57,26 @@ function clearSelection() {
   $("#selection-name").value = "";
 }
 
+// The bar's buttons are disabled while its request runs: a double click makes one correction.
+async function inFlight(work) {
+  const buttons = [...document.querySelectorAll("#selection button")];
+  if (buttons.some((b) => b.disabled)) return;
+  for (const b of buttons) b.disabled = true;
+  try {
+    return await work();
+  } finally {
+    for (const b of buttons) b.disabled = false;
+  }
+}
+
 async function moveSelected(event) {
   event.preventDefault();
+  return inFlight(() => moveThem());
+}
+
+async function moveThem() {
   const documents = pickedDocuments();
+  if (!documents.length) return say("Tick the documents to move first.", true);
   const choice = $("#selection-target");
   if (!choice.value) return say("Choose the filter to move them to.", true);
   const filter = choice.value === "out" ? null : Number(choice.value);
@@ -69,7 +86,12 @@ async function moveSelected(event) {
 }
 
 async function makeFilterOfSelected() {
+  return inFlight(() => makeFilter());
+}
+
+async function makeFilter() {
   const documents = pickedDocuments();
+  if (!documents.length) return say("Tick the documents to make a filter of first.", true);
   const name = $("#selection-name").value.trim();
   if (!name) return say("Name the new filter first.", true);
   const workspace = state.workspace;
@@ -88,7 +110,7 @@ async function showCorrected(message, correction) {
   clearSelection();
   await Promise.all([loadSidebar(), state.view ? openView(state.view) : null]);
   if (currentTab() === "map") await drawMap();
-  say(message, false, { label: "Undo", run: () => undoCorrection(correction) });
+  say(message, false, { label: "Undo", run: () => undoCorrection(correction) }); // say() disables it once clicked
 }
 
 async function undoCorrection(correction) {
