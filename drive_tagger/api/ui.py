@@ -32,10 +32,11 @@ PAGE_SIZE = 25
 STATIC = Path(__file__).parent / "static"
 SCRIPT, STYLE = "text/javascript; charset=utf-8", "text/css; charset=utf-8"
 OWN_STATIC = {
+    "server.js": SCRIPT,
     "address.js": SCRIPT,
     "keyboard.js": SCRIPT,
     "jobs.js": SCRIPT,
-    "selection.js": SCRIPT,
+    "corrections.js": SCRIPT,
     "map.js": SCRIPT,
     "app.js": SCRIPT,
     "app.css": STYLE,

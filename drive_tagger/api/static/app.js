@@ -1,9 +1,8 @@
 // The web page's behaviour: the API key kept in this browser's localStorage, HTML fragments the
 // server renders fetched with it and put in place, and the JSON API for what a person changes
-// (rename a filter, move a document, queue a refresh and follow its job). Every view is
-// recorded in the address bar (address.js), so links, Back, Forward and reload work. No build step.
-// Only `put` turns an answer into markup, and only what `fragment` accepted: an HTML part of the
-// page that the server rendered (and escaped). Everything else taken from data goes in as text.
+// (corrections.js: renames and moves; jobs.js: refreshes and their jobs; server.js: the
+// requests). Every view is recorded in the address bar (address.js), so links, Back, Forward and
+// reload work. No build step.
 "use strict";
 
 const KEY = "drive_tagger.key";
@@ -13,61 +12,6 @@ const $ = (selector) => document.querySelector(selector);
 const state = { workspace: null, view: null, filter: null, document: null, restoring: false };
 let viewTicket = 0; // the list asked for last: an answer for an earlier one is dropped
 let documentTicket = 0;
-// The routes that answer a part of the page as HTML (never a JSON route, never the map).
-const FRAGMENT = /^\/ui\/workspaces\/[^/]+\/(sidebar|filters\/\d+|untagged|search|document|changes)$/;
-
-class Refused extends Error {} // already told to the person where it happened
-
-// -- talking to the server --
-
-async function call(method, path, body) {
-  const headers = { Authorization: `Bearer ${localStorage.getItem(KEY) || ""}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (response.status === 401) {
-    localStorage.removeItem(KEY);
-    askForKey("That key is not known here.");
-    throw new Refused();
-  }
-  if (!response.ok) {
-    let detail = `${response.status} ${response.statusText}`;
-    try {
-      const error = await response.json();
-      detail = typeof error.detail === "string" ? error.detail : error.detail.map((d) => d.msg).join("; ");
-    } catch (_) {}
-    throw new Error(detail);
-  }
-  return response;
-}
-
-const pagePath = (path) => `/ui/workspaces/${encodeURIComponent(state.workspace)}${path}`;
-const apiPath = (path) => `/v1/workspaces/${encodeURIComponent(state.workspace)}${path}`;
-
-// The HTML of a part of the page. The path must be one of FRAGMENT's routes once the browser has
-// resolved it, and the answer must come from one as text/html; anything else is refused unread.
-async function fragment(path) {
-  const asked = new URL(path, location.origin);
-  if (asked.origin !== location.origin || !FRAGMENT.test(asked.pathname)) {
-    throw new Error(`Refused to show ${asked.pathname}: it is not a part of this page.`);
-  }
-  const response = await call("GET", asked.pathname + asked.search);
-  const answered = new URL(response.url);
-  const type = (response.headers.get("Content-Type") || "").split(";")[0].trim().toLowerCase();
-  if (answered.origin !== location.origin || !FRAGMENT.test(answered.pathname) || type !== "text/html") {
-    throw new Error(`Refused to show ${answered.pathname}: the answer is not a part of this page.`);
-  }
-  return response.text();
-}
-
-// The one place markup from the server enters the page: a checked fragment, escaped by its template.
-function put(target, html) {
-  target.innerHTML = html;
-}
-
-async function show(target, path) {
-  put(target, await fragment(path));
-}
-
 function hint(target, text) {
   target.replaceChildren(Object.assign(document.createElement("p"), { className: "hint", textContent: text }));
 }
@@ -317,50 +261,6 @@ function closeDocument() {
   remember();
   const row = id === null ? null : document.querySelector(`#pane-documents .doc[data-document="${CSS.escape(id)}"] .title`);
   (row && !$("#pane-documents").hidden ? row : $(".tabs [aria-selected=true]")).focus(); // the keyboard goes back where it was
-}
-
-// -- what a person changes --
-
-function startRename() {
-  const heading = $("#pane-documents [data-role=filter-name]");
-  if (!heading || heading.querySelector("form")) return;
-  const form = document.createElement("form");
-  form.dataset.role = "rename";
-  const input = Object.assign(document.createElement("input"), { value: heading.textContent, maxLength: 80 });
-  input.setAttribute("aria-label", "New name");
-  const save = Object.assign(document.createElement("button"), { type: "submit", textContent: "Save" });
-  const cancel = Object.assign(document.createElement("button"), { type: "button", textContent: "Cancel" });
-  cancel.dataset.action = "cancel-rename";
-  cancel.dataset.name = heading.textContent;
-  form.append(input, save, cancel);
-  heading.replaceChildren(form);
-  input.select();
-}
-
-async function rename(form) {
-  const head = form.closest("[data-view=filter]");
-  const id = head.dataset.filter;
-  const name = form.querySelector("input").value;
-  if (!name.trim()) return say("Type the new name, or press Escape to keep this one.", true);
-  const renamed = await (await call("PATCH", apiPath(`/filters/${encodeURIComponent(id)}`), { name })).json();
-  head.querySelector("[data-role=filter-name]").textContent = renamed.name;
-  head.dataset.name = renamed.name;
-  for (const entry of document.querySelectorAll(`#sidebar .filter[data-filter="${CSS.escape(id)}"] .name`)) {
-    entry.textContent = renamed.name;
-  }
-  state.filter = { id: Number(id), name: renamed.name };
-  showScope();
-  say(`Renamed to “${renamed.name}”; refreshes keep this name.`);
-}
-
-async function move(form) {
-  const id = form.dataset.document;
-  const choice = form.querySelector("select");
-  if (!choice.value) return say("Choose the filter to move it to.", true);
-  const filter = choice.value === "out" ? null : Number(choice.value);
-  await call("POST", apiPath("/moves"), { documents: [id], filter });
-  say(filter === null ? "Moved out of every filter." : `Moved to “${choice.selectedOptions[0].textContent.replace(/^— /, "")}”.`);
-  await Promise.all([loadSidebar(), openDocument(id), state.view ? openView(state.view) : null]);
 }
 
 // -- tabs: documents, the map, the last refresh --

@@ -2,7 +2,7 @@
 // library. A colour per top-level filter and shades of it for its sub-filters; filter names
 // placed where they do not overlap (largest filters first, the way datamapplot labels its maps);
 // hover shows a document's id, a click opens it, dragging a box ticks the documents inside for
-// the bulk bar (selection.js). Drawn again each time the tab opens, so names and moves are current.
+// the bulk bar (corrections.js). Drawn again each time the tab opens, so names and moves are current.
 "use strict";
 
 const MAP_HEIGHTS = [320, 720]; // the canvas fills the window below its top, within these

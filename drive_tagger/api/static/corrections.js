@@ -1,8 +1,55 @@
-// Corrections to many documents at once: tick documents in a list (shift-click ticks the range
-// from the last one ticked), then move them to a filter (or out of every one) or make a new
-// filter of them, with an Undo right in the status line. Moves show at once; a new filter, and
-// the undo of one, are applied by a refresh the page follows to its end (jobs.js).
+// What a person changes: a filter's name (renamed in place, pinned), a document's filter (moved
+// from its panel), and many documents at once: tick documents in a list (shift-click ticks the
+// range from the last one ticked) or box them on the map, then move them to a filter (or out of
+// every one) or make a new filter of them, with an Undo right in the status line. Moves and
+// renames show at once; a new filter, and the undo of one, are applied by a refresh the page
+// follows to its end (jobs.js).
 "use strict";
+// -- one filter, one document --
+
+function startRename() {
+  const heading = $("#pane-documents [data-role=filter-name]");
+  if (!heading || heading.querySelector("form")) return;
+  const form = document.createElement("form");
+  form.dataset.role = "rename";
+  const input = Object.assign(document.createElement("input"), { value: heading.textContent, maxLength: 80 });
+  input.setAttribute("aria-label", "New name");
+  const save = Object.assign(document.createElement("button"), { type: "submit", textContent: "Save" });
+  const cancel = Object.assign(document.createElement("button"), { type: "button", textContent: "Cancel" });
+  cancel.dataset.action = "cancel-rename";
+  cancel.dataset.name = heading.textContent;
+  form.append(input, save, cancel);
+  heading.replaceChildren(form);
+  input.select();
+}
+
+async function rename(form) {
+  const head = form.closest("[data-view=filter]");
+  const id = head.dataset.filter;
+  const name = form.querySelector("input").value;
+  if (!name.trim()) return say("Type the new name, or press Escape to keep this one.", true);
+  const renamed = await (await call("PATCH", apiPath(`/filters/${encodeURIComponent(id)}`), { name })).json();
+  head.querySelector("[data-role=filter-name]").textContent = renamed.name;
+  head.dataset.name = renamed.name;
+  for (const entry of document.querySelectorAll(`#sidebar .filter[data-filter="${CSS.escape(id)}"] .name`)) {
+    entry.textContent = renamed.name;
+  }
+  state.filter = { id: Number(id), name: renamed.name };
+  showScope();
+  say(`Renamed to “${renamed.name}”; refreshes keep this name.`);
+}
+
+async function move(form) {
+  const id = form.dataset.document;
+  const choice = form.querySelector("select");
+  if (!choice.value) return say("Choose the filter to move it to.", true);
+  const filter = choice.value === "out" ? null : Number(choice.value);
+  await call("POST", apiPath("/moves"), { documents: [id], filter });
+  say(filter === null ? "Moved out of every filter." : `Moved to “${choice.selectedOptions[0].textContent.replace(/^— /, "")}”.`);
+  await Promise.all([loadSidebar(), openDocument(id), state.view ? openView(state.view) : null]);
+}
+
+// -- many documents at once --
 
 let lastPicked = null;
 
