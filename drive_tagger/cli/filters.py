@@ -159,7 +159,7 @@ def search(
 ) -> None:
     """Find documents by meaning: the nearest to the query, best first, each with its filter;
     those below the search floor (DRIVE_TAGGER_SEARCH_FLOOR) are marked as not close."""
-    from drive_tagger.services.browse import clean_query
+    from drive_tagger.services.browse import clean_query, split_close
     from drive_tagger.services.browse import search as nearest
     from drive_tagger.services.embedding import workspace_embedder
     from drive_tagger.services.query import list_filters, resolve_filter
@@ -173,6 +173,7 @@ def search(
     category_id = resolve_filter(listed, filter_ref, workspace).category_id if filter_ref else None
     _, rows = nearest(db.browse, workspace, embedder.embed([query])[0], category_id=category_id, limit=limit)
     floor = ctx.settings.search_floor
+    close, _ = split_close(rows, floor)  # a prefix: rows come best first
     names = {f.category_id: f.name for f in listed}
     first = db.refreshes.primary_top_level_tags(found.id)
     results = [
@@ -181,9 +182,9 @@ def search(
             "title": r.title,
             "score": r.score,
             "filter": names.get(tag) if (tag := first.get(r.external_id)) is not None else None,
-            "close": r.score is not None and r.score >= floor,
+            "close": rank < len(close),
         }
-        for r in rows
+        for rank, r in enumerate(rows)
     ]
     if as_json:
         print_json({"query": query, "floor": floor, "results": results})

@@ -277,10 +277,6 @@ class _Pointer:
         return self
 
 
-def _pointer(page) -> _Pointer:
-    return _Pointer(page)
-
-
 def test_the_map_tab_draws_the_stored_map_with_todays_names_and_a_click_or_a_box_picks_documents(
     page, drive, module_db
 ):
@@ -297,10 +293,10 @@ def test_the_map_tab_draws_the_stored_map_with_todays_names_and_a_click_or_a_box
     point = page.browser.execute_script(
         "const p = mapScreenPoint(0); return {...p, id: map.points.id[mapPointNear(p.x, p.y)]}"
     )
-    _pointer(page).move_to_location(round(box["left"] + point["x"]), round(box["top"] + point["y"])).click()
+    _Pointer(page).move_to_location(round(box["left"] + point["x"]), round(box["top"] + point["y"])).click()
     page.wait_for(f'#detail .pane-head[data-document="{point["id"]}"]')
     page.click("[data-action=close-document]")
-    drag = _pointer(page).move_to_location(round(box["left"] + 3), round(box["top"] + 3)).pointer_down()
+    drag = _Pointer(page).move_to_location(round(box["left"] + 3), round(box["top"] + 3)).pointer_down()
     drag.move_to_location(round(box["right"] - 3), round(box["bottom"] - 3)).pointer_up()
     assert page.wait_for("#selection-count").text == "75 selected"
     loaded = page.browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
