@@ -181,7 +181,8 @@ def run_ours(pipe: Pipeline, col, rows: np.ndarray, seed: int) -> dict:
 def _fidelity(pipe: Pipeline, vectors: np.ndarray, groups, label_of: dict[int, str]) -> float | None:
     """core/metrics.name_fidelity with each filter's label put to the model as `drive-tagger eval`
     puts it (per level: the top-level filters; each filter's sub-filters)."""
-    from drive_tagger.core.metrics import FIDELITY_PROMPT, name_fidelity
+    from drive_tagger.core.fidelity import FIDELITY_PROMPT
+    from drive_tagger.core.metrics import name_fidelity
 
     ids = list(label_of)
     prompts = pipe.embed_prompts([FIDELITY_PROMPT.format(label_of[i]) for i in ids])

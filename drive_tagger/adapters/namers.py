@@ -6,9 +6,11 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from drive_tagger.core.fidelity import FIDELITY_PROMPT, sharpen
 from drive_tagger.core.keyphrases import Keyphrase
 from drive_tagger.core.naming import (
     AnyWord,
@@ -27,6 +29,7 @@ from drive_tagger.core.naming import (
     sanitize_description,
     sanitize_name,
 )
+from drive_tagger.core.params import NAME_OPTIONS, NAME_TOLERANCE
 from drive_tagger.core.taxonomy import (
     TAXONOMY,
     fit_labels,
@@ -60,17 +63,23 @@ class GatedNamer(ABC):
         self.lexicon: Lexicon = lexicon or (fallback.lexicon if fallback else AnyWord())
 
     def name(self, requests: Sequence[NamingRequest], context: NamingContext) -> list[NameChoice]:
-        """A name for every request, in request order; context.names grows as names are given."""
+        """A name for every request, in request order; context.names grows as names are given.
+        With the documents' vectors in the context, the names of each level are then sharpened
+        as classifiers (`_sharpened`)."""
         self._begin_refresh()
         choices = []
+        options: dict[int, list[_Option]] = {}
         with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool:
             for start in range(0, len(requests), max(1, self.concurrency)):
                 wave = list(requests[start : start + max(1, self.concurrency)])
                 proposals = list(pool.map(lambda r: self._propose(r, context, ()), wave))
                 for request, proposed in zip(wave, proposals, strict=True):
-                    choice = self._choose(request, proposed, context)
+                    options[request.index] = []
+                    choice = self._choose(request, proposed, context, options[request.index])
                     context.names[request.index] = choice.name
                     choices.append(choice)
+        if context.members and self.can_embed(context):
+            return self._sharpened(requests, choices, options, context)
         return choices
 
     @abstractmethod
@@ -83,26 +92,84 @@ class GatedNamer(ABC):
     def _begin_refresh(self) -> None:  # noqa: B027 - a hook; most backends keep no per-refresh state
         """Called at the start of each refresh's naming (budgets start afresh)."""
 
+    def _sharpened(
+        self,
+        requests: Sequence[NamingRequest],
+        choices: list[NameChoice],
+        options: dict[int, list[_Option]],
+        context: NamingContext,
+    ) -> list[NameChoice]:
+        """Names as classifiers (core/fidelity.py): per level of siblings, each filter named here
+        takes, of the names that passed the gate's text checks, the most readable one that sorts
+        nearly as many of the level's sampled documents into their own filters as its best name
+        does. Names kept from before (a person's among them) stay, and compete as they are."""
+        given = {c.index: c for c in choices}
+        asked = {r.index: r for r in requests}
+        for level in dict.fromkeys(frozenset((r.index, *r.peers)) for r in requests):
+            positions = sorted(i for i in level if i in context.members and i in context.names)
+            if len(positions) < 2:
+                continue
+            menus = [self._menu(options.get(i), given.get(i), context.names[i]) for i in positions]
+            prompts = self.vectors([FIDELITY_PROMPT.format(o.name) for menu in menus for o in menu])
+            split = np.cumsum([len(menu) for menu in menus])[:-1]
+
+            def allowed(p: int, j: int, now: Sequence[int], positions=positions, menus=menus) -> bool:
+                names = context.names | {i: menus[q][now[q]].name for q, i in enumerate(positions)}
+                return replace(context, names=names).rejection(menus[p][j].name, asked[positions[p]]) is None
+
+            start = [[o.name for o in menu].index(context.names[i]) for i, menu in zip(positions, menus, strict=True)]
+            picked = sharpen(
+                [context.members[i] for i in positions],
+                np.split(prompts, split),
+                start,
+                allowed,
+                tolerance=NAME_TOLERANCE,
+            )
+            for i, menu, j in zip(positions, menus, picked, strict=True):
+                if i in given and menu[j].name != given[i].name:
+                    option = menu[j]
+                    given[i] = NameChoice(i, option.name, option.description, option.named_by)
+                    context.names[i] = option.name
+        return [given[r.index] for r in requests]
+
+    @staticmethod
+    def _menu(options: list[_Option] | None, choice: NameChoice | None, name: str) -> list[_Option]:
+        """The names a filter may take, most readable first: its passing options (one per set of
+        words, at most NAME_OPTIONS) and the name it has; only that name when it was not named here
+        or its name says what kind of thing it holds (Proposal.says_kind)."""
+        if choice is None or not options or any(o.says_kind and o.name == name for o in options):
+            return [_Option(name, "", NamedBy.OFFLINE)]
+        menu = list({name_key(o.name): o for o in reversed(options)}.values())[::-1][:NAME_OPTIONS]
+        if name not in [o.name for o in menu]:
+            menu.append(_Option(choice.name, choice.description, choice.named_by))
+        return menu
+
     # -- the quality gate --
 
-    def _choose(self, request: NamingRequest, proposed: list[Proposal], context: NamingContext) -> NameChoice:
+    def _choose(
+        self, request: NamingRequest, proposed: list[Proposal], context: NamingContext, options: list[_Option]
+    ) -> NameChoice:
+        """The first proposal that passes the gate; `options` gathers every proposal that passes
+        its text checks, whatever its grounding, for `_sharpened` to weigh."""
         rejected: list[tuple[str, str]] = []
         for attempt in range(max(1, self.attempts)):
             if attempt:  # the backend answered, but the gate turned every answer down
                 proposed = self._propose(request, context, tuple(rejected))
             if not proposed:  # the backend failed or may not be asked: no second try
                 break
-            choice = self._first_passing(request, proposed, context, self.named_by, rejected)
+            choice = self._first_passing(request, proposed, context, self.named_by, rejected, options)
             if choice is not None:
                 return choice
         offline = self.fallback._propose(request, context, tuple(rejected)) if self.fallback else proposed
         if self.fallback is not None:
-            choice = self._first_passing(request, offline, context, NamedBy.OFFLINE, rejected)
+            choice = self._first_passing(request, offline, context, NamedBy.OFFLINE, rejected, options)
             if choice is not None:
                 return choice
-        return self._last_resort(request, offline, context)
+        choice = self._last_resort(request, offline, context)
+        options.append(_Option(choice.name, choice.description, choice.named_by))
+        return choice
 
-    def _first_passing(self, request, proposals, context, named_by, rejected) -> NameChoice | None:
+    def _first_passing(self, request, proposals, context, named_by, rejected, options) -> NameChoice | None:
         candidates: list[tuple[str, Proposal]] = []
         said: set[frozenset[str] | None] = set()
         for proposal in proposals:
@@ -114,6 +181,7 @@ class GatedNamer(ABC):
             if why is None:
                 assert name is not None  # the gate turns None down ("not a short plain name")
                 candidates.append((name, proposal))
+                options.append(_Option(name, _description(proposal, request), named_by, proposal.says_kind))
             else:
                 rejected.append((str(proposal.name)[:80], why))
         if not candidates:
@@ -168,6 +236,16 @@ class GatedNamer(ABC):
         return np.vstack([_VECTORS[(model, t)] for t in texts])
 
 
+@dataclass(frozen=True)
+class _Option:
+    """A name that passed the gate's text checks for a filter, as it would be given."""
+
+    name: str
+    description: str
+    named_by: NamedBy
+    says_kind: bool = False  # see Proposal.says_kind
+
+
 def _description(proposal: Proposal, request: NamingRequest) -> str:
     return sanitize_description(proposal.description) or keyword_description(request.keywords)
 
@@ -213,17 +291,19 @@ class OfflineNamer(GatedNamer):
         # The form that sets the filter apart ("Emails", or "Emails: Energy Trading" beside
         # another filter of e-mails), a label that truly fits, then the kind of document, then
         # keyphrases, then a label made distinct by a keyphrase ("Sports: Rugby").
-        names = [request.form, *(f"{request.form}: {p.title}" for p in phrases[:3])] if request.form else []
-        names += [n for n in labels if ":" not in n]
+        kinds = [request.form] if request.form else []
+        kinds += [n for n in labels if ":" not in n]
         if request.kind is not None:
-            names.append(kind_name(request.kind, self.lexicon.is_word))
+            kinds.append(kind_name(request.kind, self.lexicon.is_word))
+        names = kinds[:1] + [f"{request.form}: {p.title}" for p in phrases[:3]] if request.form else []
+        names += kinds
         names += phrase_candidates(phrases, request.together)
         names += [n for n in labels if ":" in n]
         names += keyword_candidates(request.keywords, request.together)
         description = keyword_description([p.text for p in phrases] or request.keywords)
         meaning = {label.name: label.texts for label in TAXONOMY}
         return [
-            Proposal(n, description, tuple(t for part in n.split(" and ") for t in meaning.get(part, ())))
+            Proposal(n, description, tuple(t for part in n.split(" and ") for t in meaning.get(part, ())), n in kinds)
             for n in dict.fromkeys(names)
         ]
 

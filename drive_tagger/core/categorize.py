@@ -16,7 +16,7 @@ from drive_tagger.core.drafts import DraftCategory, name_drafts
 from drive_tagger.core.forms import continued_forms, join_form_filters, rows_of
 from drive_tagger.core.matching import Match, match_categories
 from drive_tagger.core.naming import Namer, NamingContext
-from drive_tagger.core.params import RULES_VERSION, RefreshParams
+from drive_tagger.core.params import NAME_SAMPLE, RULES_VERSION, RefreshParams
 from drive_tagger.core.seeding import made_under_todays_rules
 from drive_tagger.core.types import Assignments, Category, NamedBy, PreviousGeneration
 
@@ -212,6 +212,7 @@ def _described(
 
 
 def _named(
+    vectors: np.ndarray,
     drafts: list[DraftCategory],
     previous: PreviousGeneration | None,
     corrected: Corrected,
@@ -226,7 +227,12 @@ def _named(
     kept |= {f.category_id: _named_by_person(f) for f in corrected.learned}
     held = _held_names(kept, corrected.names)
     kept |= held
-    context = NamingContext(np.array([d.centroid for d in drafts]), {}, model, namer.lexicon.is_word)
+    rng = np.random.default_rng(params.clustering.seed)
+    members = {
+        d.index: vectors[np.sort(rng.choice(d.rows, NAME_SAMPLE, replace=False)) if d.size > NAME_SAMPLE else d.rows]
+        for d in drafts
+    }
+    context = NamingContext(np.array([d.centroid for d in drafts]), {}, model, namer.lexicon.is_word, members)
     remade = not made_under_todays_rules(previous)  # then only names a person pinned stay
     categories = name_drafts(
         drafts, kept, namer, context, None if remade else params.keep_name_similarity, held=frozenset(held)
@@ -271,7 +277,7 @@ def categorize(
     on_stage("assign")
     drafts = _described(vectors, read_texts, linked, corrected, matched, learned_ids, namer, params)
     on_stage("keywords")
-    categories, kept, remade = _named(drafts, previous, corrected, namer, model, params)
+    categories, kept, remade = _named(vectors, drafts, previous, corrected, namer, model, params)
     on_stage("naming")
     changes = _changes(drafts, kept, matched.top_match, matched.sub_match, matched.top_ids, matched.sub_ids)
     return Categorization(

@@ -73,17 +73,13 @@ def best_match_f1(gold: Sequence[str], levels: Sequence[np.ndarray]) -> float:
     return total / len(gold)
 
 
-# How a filter's name is put to the model when its fidelity is measured.
-FIDELITY_PROMPT = "This document is about {}."
-
-
 def name_fidelity(
     vectors: np.ndarray, levels: Sequence[tuple[np.ndarray, Sequence[int]]], label_vectors: dict[int, np.ndarray]
 ) -> float | None:
     """Share of the tagged documents whose own filter's label is the nearest (cosine) among its
     siblings' labels. `levels`: per set of sibling filters, each document's filter at that level
     (-1 or another id where it is not in one of them) and the siblings' ids; `label_vectors`:
-    the embedding of FIDELITY_PROMPT with each filter's name (or top keyword). None when no
+    the embedding of core/fidelity.FIDELITY_PROMPT with each filter's name (or top keyword). None when no
     level has two filters."""
     right = total = 0
     units = unit_rows(np.asarray(vectors, dtype=np.float64))

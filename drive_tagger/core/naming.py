@@ -81,6 +81,9 @@ class NamingContext:
     names: dict[int, str]
     model: str | None = None
     is_word: Callable[[str], bool] = field(default=lambda word: True, repr=False)  # the lexicon
+    # {category index: vectors of a sample of its documents}: names are tried on them as
+    # classifiers (core/fidelity.py); empty: names are chosen without them.
+    members: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     def taken(self) -> set[str]:
         return {n.lower() for n in self.names.values()}
@@ -103,6 +106,10 @@ class Proposal:
     # Texts that say what the name means, when the bare name says less: a taxonomy label is
     # grounded by its kinds of document ("Engineering": "incident postmortem", ...).
     grounding: tuple[str, ...] = ()
+    # A kind of thing a drive holds (the documents' form, a taxonomy label, the kind their titles
+    # name): a person reads from it what a filter holds, so it stays though a phrase would sort the
+    # filter's documents better as a classifier ("Engineering" beside "Error Rate", core/fidelity.py).
+    says_kind: bool = False
 
 
 @dataclass(frozen=True)

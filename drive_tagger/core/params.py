@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 # next refresh, once: the keep rules would otherwise hold filters and names today's rules would
 # not give. Ids still follow member overlap and names a person pinned stay. Raise it with any
 # change to clustering, model selection or naming that a user should see on an unchanged drive.
-RULES_VERSION = 10
+RULES_VERSION = 11
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,12 @@ class EmbeddingParams:
 INGEST_BATCH_SIZE = 256
 # Suggest a refresh once this share of the documents tagged on arrival (at least 5) matched no filter well.
 SUGGEST_REFRESH_SHARE = 0.2
+# Names are chosen as classifiers (core/fidelity.py): each filter's sample of documents, the
+# acceptable names tried per filter (most readable first), and how many of its sample's documents
+# a more readable name may sort wrongly that a less readable one would sort right.
+NAME_SAMPLE = 100
+NAME_OPTIONS = 8
+NAME_TOLERANCE = 0.25
 # Characters of representative document text an LLM namer is sent per filter.
 NAMER_DOCUMENT_CHARS = 4000
 

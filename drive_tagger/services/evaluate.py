@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from drive_tagger.adapters.tables import read_table_rows
+from drive_tagger.core.fidelity import FIDELITY_PROMPT
 from drive_tagger.core.keyphrases import capitalised_words
 from drive_tagger.core.metrics import (
-    FIDELITY_PROMPT,
     best_match_f1,
     clustering_scores,
     majority_labels,

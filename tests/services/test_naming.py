@@ -90,3 +90,45 @@ def test_rename_command_pins_the_name(env, db, sample_workspace, offline_filters
     assert {"name": "Client Contracts", "named_by": "user"}.items() <= next(
         f for f in shown if f["category_id"] == offline_filters[0].category_id
     ).items()
+
+
+def test_a_name_that_sorts_its_documents_into_a_sibling_gives_way_to_one_that_tells_them_apart(embedder):
+    """Names as classifiers (core/fidelity.py): "Web Frontend" is nearer its own filter's centroid
+    than its sibling's, so the gate alone takes it; but put to the documents, "This document is
+    about Web Frontend." loses most of them to "Python Exceptions", and "JavaScript Errors" does not."""
+    import numpy as np
+
+    from drive_tagger.adapters.namers import GatedNamer
+    from drive_tagger.core.naming import NamingContext, NamingRequest, Proposal
+
+    python = [
+        "The python script raised a KeyError when the dictionary lookup failed.",
+        "Wrap the parser call in try/except and log the traceback.",
+        "Our Django view throws an AttributeError after the upgrade.",
+        "Catch ValueError when converting user input to int in the CLI tool.",
+    ]
+    javascript = [
+        "The React component crashes with undefined is not a function in Safari.",
+        "Our npm build fails because webpack cannot resolve the module.",
+        "The browser console shows a CORS error when fetch calls the API.",
+        "A null reference in the JavaScript click handler breaks the checkout button.",
+    ]
+    proposals = {0: ["Python Exceptions"], 1: ["Web Frontend", "JavaScript Errors"]}
+
+    class Proposing(GatedNamer):
+        def _propose(self, request, context, rejected):
+            return [Proposal(name) for name in proposals[request.index]]
+
+    members = {0: embedder.embed(python), 1: embedder.embed(javascript)}
+    centroids = np.vstack([members[0].mean(axis=0), members[1].mean(axis=0)])
+    requests = [
+        NamingRequest(1, ("web",), centroids[1], peers=(0,)),
+        NamingRequest(0, ("python",), centroids[0], peers=(1,)),
+    ]
+
+    def names(context):
+        return [c.name for c in Proposing(embedder).name(requests, context)]
+
+    assert names(NamingContext(centroids, {}, embedder.model_id)) == ["Web Frontend", "Python Exceptions"]
+    sharpened = names(NamingContext(centroids, {}, embedder.model_id, members=members))
+    assert sharpened == ["JavaScript Errors", "Python Exceptions"]
