@@ -264,10 +264,27 @@ class OfflineNamer(GatedNamer):
     agreeing_phrases = 10  # the grounded keyphrases a taxonomy label must agree with
 
     def name(self, requests: Sequence[NamingRequest], context: NamingContext) -> list[NameChoice]:
-        phrases = list(dict.fromkeys(p.text for r in requests for p in r.keyphrases))
-        if phrases and self.can_embed(context):  # one model call for every filter's keyphrases, not one each
-            self.vectors(phrases)
+        # Two model calls for what naming will look up, not dozens of small ones (each call costs
+        # its own overhead): the taxonomy's texts with every filter's keyphrases, which proposals
+        # are made from; then the proposals the gate's text checks pass, their grounding, and the
+        # sentences that try them as classifiers.
+        if requests and self.can_embed(context):
+            texts, _ = prototype_texts(TAXONOMY)
+            self.vectors(list(dict.fromkeys([*texts, *(p.text for r in requests for p in r.keyphrases)])))
+            likely = self._likely_texts(requests, context)
+            if likely:
+                self.vectors(likely)
         return super().name(requests, context)
+
+    def _likely_texts(self, requests: Sequence[NamingRequest], context: NamingContext) -> list[str]:
+        texts: list[str] = []
+        for request in requests:
+            named = [(sanitize_name(p.name), p) for p in self._propose(request, context, ())]
+            passing = [(n, p) for n, p in named if n is not None and context.rejection(n, request) is None]
+            texts += [text for n, p in passing for text in (n, *p.grounding)]
+            if context.members:
+                texts += [FIDELITY_PROMPT.format(n) for n, _ in passing[:NAME_OPTIONS]]
+        return list(dict.fromkeys(texts))
 
     def _propose(self, request, context, rejected) -> list[Proposal]:
         phrases = self._grounded(request, context)

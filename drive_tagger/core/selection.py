@@ -36,6 +36,8 @@ and 1,500 documents; figures in docs and the issue notes):
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -238,21 +240,27 @@ def _most_filters(n: int, params: ClusteringParams) -> int:
 
 def _stabilities(reduced, partitions, params: ClusteringParams, rng) -> dict[int, float]:
     """Per k: mean adjusted Rand index between each partition, restricted to a random sample, and
-    the sample's own partition into k (leaves and cuts recomputed on the sample alone)."""
+    the sample's own partition into k (leaves and cuts recomputed on the sample alone). The
+    samples are drawn in order and clustered side by side, one thread per core: HDBSCAN and the
+    polishing leave the interpreter lock while they work, and each sample's result is its own."""
     n = len(reduced)
     size = min(int(params.stability_fraction * n), params.stability_sample_cap)
-    scores: dict[int, list[float]] = {k: [] for k in partitions}
-    for _ in range(params.stability_resamples):
-        rows = np.sort(rng.choice(n, size, replace=False))
+    samples = [np.sort(rng.choice(n, size, replace=False)) for _ in range(params.stability_resamples)]
+
+    def agreement(rows: np.ndarray) -> dict[int, float]:
         leaves = leaf_clusters(reduced[rows], params)
         again = (
             candidate_partitions(reduced[rows], leaves, max(partitions), params.polish_iterations)
             if (leaves is not None)
             else {}
         )
-        for k, labels in partitions.items():
-            scores[k].append(adjusted_rand_score(labels[rows], again[k]) if k in again else 0.0)
-    return {k: float(np.mean(v)) if v else 0.0 for k, v in scores.items()}
+        return {
+            k: adjusted_rand_score(labels[rows], again[k]) if k in again else 0.0 for k, labels in partitions.items()
+        }
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(samples), os.cpu_count() or 1))) as pool:
+        scores = list(pool.map(agreement, samples))
+    return {k: float(np.mean([s[k] for s in scores])) if scores else 0.0 for k in partitions}
 
 
 def _silhouette_noise(rows, labels, rng, resamples: int) -> float:

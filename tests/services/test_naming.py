@@ -132,3 +132,13 @@ def test_a_name_that_sorts_its_documents_into_a_sibling_gives_way_to_one_that_te
     assert names(NamingContext(centroids, {}, embedder.model_id)) == ["Web Frontend", "Python Exceptions"]
     sharpened = names(NamingContext(centroids, {}, embedder.model_id, members=members))
     assert sharpened == ["JavaScript Errors", "Python Exceptions"]
+
+
+def test_naming_nothing_asks_the_model_nothing(embedder):
+    """A refresh whose every filter keeps its name hands the namer no request."""
+    import numpy as np
+
+    from drive_tagger.core.naming import NamingContext
+
+    context = NamingContext(np.eye(2, 384), {0: "Legal", 1: "Travel"}, embedder.model_id, members={0: np.eye(1, 384)})
+    assert OfflineNamer(embedder).name([], context) == []
