@@ -3,6 +3,7 @@ and for English the parts of speech a word can take (`lemminflect`)."""
 
 from __future__ import annotations
 
+import contextlib
 from functools import lru_cache
 from itertools import pairwise
 
@@ -36,6 +37,13 @@ class WordFrequencyLexicon:
         self.min_zipf = min_zipf
         self.is_word = lru_cache(maxsize=200_000)(self._is_word)
         self._parts_of_speech = lru_cache(maxsize=200_000)(self._word_parts_of_speech)
+
+    def warm_up(self) -> None:
+        """Loads the word-frequency list and, in English, the part-of-speech list (about half a
+        second each on first use in a process); a failure is left to the first real lookup."""
+        with contextlib.suppress(Exception):
+            self.is_word("word")
+            self.is_name_phrase("word")
 
     def is_name_phrase(self, phrase: str) -> bool:
         """Whether a phrase of lower-case words can stand as a name: a noun phrase. A single word

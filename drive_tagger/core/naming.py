@@ -128,6 +128,10 @@ class Lexicon(Protocol):
 
     def is_name_phrase(self, phrase: str) -> bool: ...
 
+    def warm_up(self) -> None:
+        """Loads its word lists now (a refresh runs this beside clustering); never raises."""
+        ...
+
 
 class AnyWord:
     """A lexicon that takes every word: for callers without a word list."""
@@ -137,6 +141,9 @@ class AnyWord:
 
     def is_name_phrase(self, phrase: str) -> bool:
         return True
+
+    def warm_up(self) -> None:
+        return None
 
 
 class Namer(Protocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -169,6 +170,9 @@ def _refresh(
     watch.documents = len(document_ids)
     watch.lap("load")
     seed = seed_centroids(previous, corrections)
+    # The namer's word lists load while the documents are clustered (most of which runs outside
+    # the interpreter lock), not after it: a command's refresh runs in a fresh process.
+    threading.Thread(target=namer.lexicon.warm_up, name="lexicon-warm-up", daemon=True).start()
     clustering = DocumentClusterer(params.clustering).fit(vectors, seed, seed_documents(previous)).result_
     watch.lap("cluster")
     result = categorize(

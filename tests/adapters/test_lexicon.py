@@ -55,3 +55,16 @@ def test_a_name_phrase_has_no_adverb_or_verb_s_form_before_its_head():
 def test_words_the_part_of_speech_list_does_not_know_pass():
     assert WordFrequencyLexicon().is_name_phrase("filesystem ioctl")
     assert WordFrequencyLexicon("de").is_name_phrase("excludes")
+
+
+def test_warming_up_looks_a_word_up_in_both_lists_and_a_failing_list_does_not_raise(monkeypatch):
+    lexicon = WordFrequencyLexicon()
+    lexicon.warm_up()
+    assert lexicon.is_word.cache_info().currsize >= 1 and lexicon._parts_of_speech.cache_info().currsize >= 1
+
+    def broken(word):
+        raise OSError("word list unreadable")
+
+    failing = WordFrequencyLexicon()
+    monkeypatch.setattr(failing, "is_word", broken)
+    failing.warm_up()  # left to the first real lookup, which reports it

@@ -299,6 +299,9 @@ class WordList:
     def is_name_phrase(self, phrase):
         return True
 
+    def warm_up(self):
+        return None
+
 
 WORDS = {"net", "oil", "gas", "car", "cars", "sports", "sport", "invoice", "invoices", "meeting", "notes", "rugby"}
 
