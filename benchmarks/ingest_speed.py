@@ -145,7 +145,7 @@ def main() -> None:
             subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
             export_seconds = time.perf_counter() - started
             runs.append(ingest_run(jsonl, root, "local-int8", cache / "models"))
-        runs += [ingest_run(jsonl, root, b, None) for b in args.backends if b != "local-int8"]
+        runs += [ingest_run(jsonl, root, b, None) for b in args.backends if b and b != "local-int8"]
         ids = [r["id"] for r in rows]
         for run in runs:
             run["model_id"], run["vectors"] = stored_vectors(run["data_dir"], ids)

@@ -29,3 +29,19 @@ def test_a_second_command_reuses_the_running_server(embedded_env):
     subprocess.run([BIN, "db", "migrate"], env=embedded_env, capture_output=True, timeout=120, check=True)
     result = subprocess.run([BIN, "db", "status"], env=embedded_env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "0 pending" in result.stdout and "?host=" in result.stdout
+
+
+def test_a_process_that_stopped_the_server_starts_it_again_when_it_next_connects(tmp_path):
+    import psycopg
+
+    from drive_tagger.adapters.postgres.embedded import embedded_server_url, stop_embedded_server
+
+    pgdata = tmp_path / "postgres"
+    try:
+        with psycopg.connect(embedded_server_url(pgdata)) as conn:
+            assert conn.execute("select 1").fetchone() == (1,)
+        assert stop_embedded_server(pgdata)
+        with psycopg.connect(embedded_server_url(pgdata)) as conn:  # not the stopped server's handle
+            assert conn.execute("select 1").fetchone() == (1,)
+    finally:
+        stop_embedded_server(pgdata)

