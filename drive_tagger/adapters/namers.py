@@ -67,12 +67,15 @@ class GatedNamer(ABC):
         With the documents' vectors in the context, the names of each level are then sharpened
         as classifiers (`_sharpened`)."""
         self._begin_refresh()
+        ahead = self._proposed_ahead(requests, context)
         choices = []
         options: dict[int, list[_Option]] = {}
         with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool:
             for start in range(0, len(requests), max(1, self.concurrency)):
                 wave = list(requests[start : start + max(1, self.concurrency)])
-                proposals = list(pool.map(lambda r: self._propose(r, context, ()), wave))
+                proposals = list(
+                    pool.map(lambda r: ahead[r.index] if r.index in ahead else self._propose(r, context, ()), wave)
+                )
                 for request, proposed in zip(wave, proposals, strict=True):
                     options[request.index] = []
                     choice = self._choose(request, proposed, context, options[request.index])
@@ -91,6 +94,11 @@ class GatedNamer(ABC):
 
     def _begin_refresh(self) -> None:  # noqa: B027 - a hook; most backends keep no per-refresh state
         """Called at the start of each refresh's naming (budgets start afresh)."""
+
+    def _proposed_ahead(self, requests: Sequence[NamingRequest], context: NamingContext) -> dict[int, list[Proposal]]:
+        """Proposals made before any name is given, by request index (a backend whose proposals
+        depend on no name given may make them all at once); the rest are proposed wave by wave."""
+        return {}
 
     def _sharpened(
         self,
@@ -263,28 +271,27 @@ class OfflineNamer(GatedNamer):
     diversity = 0.3  # weight of dissimilarity to phrases already chosen
     agreeing_phrases = 10  # the grounded keyphrases a taxonomy label must agree with
 
-    def name(self, requests: Sequence[NamingRequest], context: NamingContext) -> list[NameChoice]:
-        # Two model calls for what naming will look up, not dozens of small ones (each call costs
-        # its own overhead): the taxonomy's texts with every filter's keyphrases, which proposals
-        # are made from; then the proposals the gate's text checks pass, their grounding, and the
-        # sentences that try them as classifiers.
-        if requests and self.can_embed(context):
-            texts, _ = prototype_texts(TAXONOMY)
-            self.vectors(list(dict.fromkeys([*texts, *(p.text for r in requests for p in r.keyphrases)])))
-            likely = self._likely_texts(requests, context)
-            if likely:
-                self.vectors(likely)
-        return super().name(requests, context)
-
-    def _likely_texts(self, requests: Sequence[NamingRequest], context: NamingContext) -> list[str]:
-        texts: list[str] = []
+    def _proposed_ahead(self, requests: Sequence[NamingRequest], context: NamingContext) -> dict[int, list[Proposal]]:
+        """Every request's proposals at once (an offline proposal depends on no name given), with
+        what naming will look up embedded in two model calls, not dozens of small ones (each call
+        costs its own overhead): the taxonomy's texts with every filter's keyphrases, which
+        proposals are made from; then the proposals the gate's text checks pass, their grounding,
+        and the sentences that try them as classifiers."""
+        if not requests or not self.can_embed(context):
+            return {}
+        texts, _ = prototype_texts(TAXONOMY)
+        self.vectors(list(dict.fromkeys([*texts, *(p.text for r in requests for p in r.keyphrases)])))
+        proposed = {r.index: self._propose(r, context, ()) for r in requests}
+        likely: list[str] = []
         for request in requests:
-            named = [(sanitize_name(p.name), p) for p in self._propose(request, context, ())]
+            named = [(sanitize_name(p.name), p) for p in proposed[request.index]]
             passing = [(n, p) for n, p in named if n is not None and context.rejection(n, request) is None]
-            texts += [text for n, p in passing for text in (n, *p.grounding)]
+            likely += [text for n, p in passing for text in (n, *p.grounding)]
             if context.members:
-                texts += [FIDELITY_PROMPT.format(n) for n, _ in passing[:NAME_OPTIONS]]
-        return list(dict.fromkeys(texts))
+                likely += [FIDELITY_PROMPT.format(n) for n, _ in passing[:NAME_OPTIONS]]
+        if likely:
+            self.vectors(list(dict.fromkeys(likely)))
+        return proposed
 
     def _propose(self, request, context, rejected) -> list[Proposal]:
         phrases = self._grounded(request, context)

@@ -17,6 +17,7 @@ from drive_tagger.core.forms import continued_forms, join_form_filters, rows_of
 from drive_tagger.core.matching import Match, match_categories
 from drive_tagger.core.naming import Namer, NamingContext
 from drive_tagger.core.params import NAME_SAMPLE, RULES_VERSION, RefreshParams
+from drive_tagger.core.sampling import bounded_sample
 from drive_tagger.core.seeding import made_under_todays_rules
 from drive_tagger.core.types import Assignments, Category, NamedBy, PreviousGeneration
 
@@ -228,10 +229,7 @@ def _named(
     held = _held_names(kept, corrected.names)
     kept |= held
     rng = np.random.default_rng(params.clustering.seed)
-    members = {
-        d.index: vectors[np.sort(rng.choice(d.rows, NAME_SAMPLE, replace=False)) if d.size > NAME_SAMPLE else d.rows]
-        for d in drafts
-    }
+    members = {d.index: vectors[bounded_sample(d.rows, NAME_SAMPLE, rng)] for d in drafts}
     context = NamingContext(np.array([d.centroid for d in drafts]), {}, model, namer.lexicon.is_word, members)
     remade = not made_under_todays_rules(previous)  # then only names a person pinned stay
     categories = name_drafts(

@@ -26,6 +26,7 @@ from threadpoolctl import threadpool_limits
 
 from drive_tagger.core.merging import group_sums, lloyd_polish, nearest, own_similarity
 from drive_tagger.core.params import ClusteringParams
+from drive_tagger.core.sampling import bounded_sample
 from drive_tagger.core.selection import choose_top_level, leaf_clusters, stable_split
 from drive_tagger.core.unit import unit_rows
 
@@ -247,8 +248,7 @@ def _split_undivided(X, top, fine, k_top: int, p: ClusteringParams, rng) -> np.n
         if len(rows) < p.leaf_documents_from or len(np.unique(fine[rows])) > 1:
             continue
         # A sample, as for the top level's model selection: a split needs its shape, not every document.
-        many = len(rows) > p.silhouette_sample
-        sample = np.sort(rng.choice(rows, p.silhouette_sample, replace=False)) if many else rows
+        sample = bounded_sample(rows, p.silhouette_sample, rng)
         project = _reduction(X[sample], p)
         parts = stable_split(project(X[sample]), p, rng)
         if parts is None:

@@ -20,6 +20,7 @@ from drive_tagger.core.keyphrases import (
     with_surface_forms,
 )
 from drive_tagger.core.representatives import representatives
+from drive_tagger.core.sampling import bounded_sample
 from drive_tagger.core.types import DocumentText
 
 # Rows in, their texts out (same order): how a refresh reads only the documents it describes.
@@ -148,8 +149,7 @@ def _phrases_per_level(
 
 def _sample(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     limit = SAMPLE_PER_SUBFILTER if shape.parent is not None else SAMPLE_PER_FILTER
-    rows = np.asarray(shape.rows, dtype=np.int64)
-    return np.sort(rng.choice(rows, limit, replace=False)) if len(rows) > limit else rows
+    return bounded_sample(np.asarray(shape.rows, dtype=np.int64), limit, rng)
 
 
 def _groups(n: int, shapes: Sequence[Shape], member_of: dict[int, np.ndarray], *, outside: int) -> np.ndarray:
