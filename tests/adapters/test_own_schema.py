@@ -133,10 +133,13 @@ def install_made_before_the_move(empty_database_url, tmp_path, monkeypatch, samp
         sync_and_tag(db.documents, db.refreshes, db.jobs, sample_embedder, source)
         with monkeypatch.context() as as_then:
             # Refreshed as it was then: that install has no refresh_maps (a later migration), so the
-            # refresh stores no map (commit_refresh writes one only when it is given one).
+            # refresh stores no map (commit_refresh writes one only when it is given one); the
+            # first-choice counts a later migration adds are written, then dropped with their column.
             as_then.setattr(refresh_module, "map_layout", lambda vectors, leaves: None)
+            db.conn.execute("alter table public.categories add column first_documents integer not null default 0")
             refresh_workspace(db.documents, db.refreshes, "acme", namer=namer)
-        names = sorted(f.name for f in db.refreshes.filters(db.documents.workspace("acme").id))
+            names = sorted(f.name for f in db.refreshes.filters(db.documents.workspace("acme").id))
+            db.conn.execute("alter table public.categories drop column first_documents")
     return empty_database_url, names
 
 
@@ -157,7 +160,12 @@ def test_an_install_made_before_moves_into_its_schema_in_place_with_its_rows(ins
         ).fetchone()[0]
         assert config and not any("public" in setting for setting in config)
     with Database(connect(url, autocommit=True)) as db:
-        assert sorted(f.name for f in db.refreshes.filters(db.documents.workspace("acme").id)) == names
+        workspace = db.documents.workspace("acme")
+        filters = db.refreshes.filters(workspace.id)
+        assert sorted(f.name for f in filters) == names
+        # The first-choice counts, counted from the links by the migration that added them.
+        firsts = sum(f.first_documents for f in filters if f.parent_category_id is None)
+        assert firsts > 0 and firsts + db.browse.untagged_count(workspace.id) == 24
         assert db.conn.execute("select count(*) from drive_tagger.documents").fetchone() == (24,)
         refresh_workspace(db.documents, db.refreshes, "acme", namer=namer)  # and the product goes on working
         named = db.conn.execute("select name from drive_tagger.category_filters('acme')").fetchall()

@@ -32,7 +32,7 @@ class PostgresBrowse(PostgresRefreshes):
 
     def counted_filters(self, workspace_id: int) -> list[tuple[Filter, int]]:
         """The active filters (as filters() gives them), each with how many documents hold it as
-        their first choice, counted in one pass over the links."""
+        their first choice (both counts kept with the filter, nothing counted per read)."""
 
         def row(*, keywords, **fields) -> tuple[Filter, int]:
             return Filter(keywords=tuple(keywords), **fields), fields["first_documents"]
@@ -43,7 +43,7 @@ class PostgresBrowse(PostgresRefreshes):
         return self._one("document_count", {"workspace_id": workspace_id})[0]
 
     def active_filter(self, workspace_id: int, category_id: int) -> Filter | None:
-        """One active filter with its document count, without counting every other filter's."""
+        """One active filter with its document counts."""
         params = {"workspace_id": workspace_id, "category_id": category_id}
         rows = self._all("active_filter", params, row_factory=kwargs_row(_filter_row))
         return rows[0] if rows else None

@@ -304,12 +304,14 @@ select id, status, started_at, finished_at, documents, categories, untagged, sec
 from refresh_runs where workspace_id = %(workspace_id)s order by id desc limit %(limit)s;
 
 -- insert_categories --
--- `documents` is the number of links the refresh writes to the category.
+-- `documents` is the number of links the refresh writes to the category, `first_documents` of
+-- those the documents' first choice (rank 1).
 insert into categories (refresh_id, workspace_id, category_id, parent_category_id, name,
-                        description, keywords, size, centroid, named_by, fence, form, documents)
+                        description, keywords, size, centroid, named_by, fence, form, documents,
+                        first_documents)
 values (%(refresh_id)s, %(workspace_id)s, %(category_id)s, %(parent_category_id)s, %(name)s,
         %(description)s, %(keywords)s, %(size)s, %(centroid)s, %(named_by)s, %(fence)s, %(form)s,
-        %(documents)s);
+        %(documents)s, %(first_documents)s);
 
 -- new_links_partition --
 select new_links_partition(%(refresh_id)s);
@@ -402,36 +404,24 @@ where w.id = %(workspace_id)s;
 
 -- list_filters --
 -- The active filters; a name pinned by a person replaces the computed one (named_by 'user').
--- Document counts (second tags included) are kept with the categories (refresh, arrivals, moves,
--- deletions); the documents whose first choice a filter is are counted here, in one pass over
--- the active links (an index-only scan).
-with firsts as (
-    select dc.category_id, count(*) as first_documents
-    from document_categories dc join workspaces w on w.active_refresh_id = dc.refresh_id
-    where w.id = %(workspace_id)s and dc.rank = 1
-    group by dc.category_id)
+-- Both counts (all links, second tags included, and the documents whose first choice the filter
+-- is) are kept with the categories by the statements that change links (refresh, arrivals,
+-- moves, undos, deletions), so a read counts nothing however large the workspace.
 select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
        c.size, case when p.name is null then c.named_by else 'user' end as named_by, c.documents,
-       coalesce(f.first_documents, 0) as first_documents
+       c.first_documents
 from categories c join workspaces w on w.active_refresh_id = c.refresh_id
 left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
-left join firsts f on f.category_id = c.category_id
 where w.id = %(workspace_id)s
 order by c.parent_category_id nulls first, c.size desc, c.category_id;
 
 -- list_filters_by_slug --
 -- list_filters by the workspace's slug, in one round trip (the API's most frequent read).
-with firsts as (
-    select dc.category_id, count(*) as first_documents
-    from document_categories dc join workspaces w on w.active_refresh_id = dc.refresh_id
-    where w.slug = %(slug)s and dc.rank = 1
-    group by dc.category_id)
 select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
        c.size, case when p.name is null then c.named_by else 'user' end as named_by, c.documents,
-       coalesce(f.first_documents, 0) as first_documents
+       c.first_documents
 from categories c join workspaces w on w.active_refresh_id = c.refresh_id
 left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
-left join firsts f on f.category_id = c.category_id
 where w.slug = %(slug)s
 order by c.parent_category_id nulls first, c.size desc, c.category_id;
 
@@ -519,9 +509,10 @@ with gone as (
     using workspaces w
     where w.id = %(workspace_id)s and dc.refresh_id = w.active_refresh_id
       and dc.document_id = any(%(document_ids)s::bigint[])
-    returning dc.refresh_id, dc.category_id)
-update categories c set documents = c.documents - g.links
-from (select refresh_id, category_id, count(*) as links from gone group by refresh_id, category_id) g
+    returning dc.refresh_id, dc.category_id, dc.rank)
+update categories c set documents = c.documents - g.links, first_documents = c.first_documents - g.firsts
+from (select refresh_id, category_id, count(*) as links, count(*) filter (where rank = 1) as firsts
+      from gone group by refresh_id, category_id) g
 where c.refresh_id = g.refresh_id and c.category_id = g.category_id;
 
 -- link_arrivals --
@@ -531,9 +522,10 @@ with linked as (
     select %(refresh_id)s, l.document_id, l.category_id, l.score, l.rank
     from unnest(%(document_ids)s::bigint[], %(category_ids)s::int[], %(scores)s::real[], %(ranks)s::smallint[])
         as l (document_id, category_id, score, rank)
-    returning category_id)
-update categories c set documents = c.documents + l.links
-from (select category_id, count(*) as links from linked group by category_id) l
+    returning category_id, rank)
+update categories c set documents = c.documents + l.links, first_documents = c.first_documents + l.firsts
+from (select category_id, count(*) as links, count(*) filter (where rank = 1) as firsts
+      from linked group by category_id) l
 where c.refresh_id = %(refresh_id)s and c.category_id = l.category_id;
 
 -- record_arrivals --
@@ -591,8 +583,8 @@ with gone as (
     delete from documents where workspace_id = %(workspace_id)s and external_id = any(%(external_ids)s::text[])
     returning id, external_id, content_hash),
 uncounted as (
-    update categories c set documents = c.documents - l.links
-    from (select dc.refresh_id, dc.category_id, count(*) as links
+    update categories c set documents = c.documents - l.links, first_documents = c.first_documents - l.firsts
+    from (select dc.refresh_id, dc.category_id, count(*) as links, count(*) filter (where dc.rank = 1) as firsts
           from document_categories dc where dc.document_id in (select id from gone)
           group by dc.refresh_id, dc.category_id) l
     where c.refresh_id = l.refresh_id and c.category_id = l.category_id)
@@ -779,20 +771,14 @@ join documents d on d.id = page.document_id
 order by page.rank, page.score desc, page.document_id;
 
 -- counted_filters --
--- The active filters as list_filters shows them, counted in one pass over the active links, each
--- with how many documents hold it as their first choice (rank 1): a tagged document has exactly
--- one top-level first choice, so these add up to the tagged documents.
-with counts as (
-    select dc.category_id, count(*) as documents, count(*) filter (where dc.rank = 1) as first_choices
-    from document_categories dc
-    where dc.refresh_id = (select active_refresh_id from workspaces where id = %(workspace_id)s)
-    group by dc.category_id)
+-- The active filters as list_filters shows them, each with how many documents hold it as their
+-- first choice (rank 1; kept with the category): a tagged document has exactly one top-level
+-- first choice, so these add up to the tagged documents.
 select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
        c.size, case when p.name is null then c.named_by else 'user' end as named_by,
-       coalesce(n.documents, 0) as documents, coalesce(n.first_choices, 0) as first_documents
+       c.documents, c.first_documents
 from categories c join workspaces w on w.active_refresh_id = c.refresh_id
 left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
-left join counts n on n.category_id = c.category_id
 where w.id = %(workspace_id)s
 order by c.parent_category_id nulls first, c.size desc, c.category_id;
 
@@ -800,13 +786,10 @@ order by c.parent_category_id nulls first, c.size desc, c.category_id;
 select count(*) from documents where workspace_id = %(workspace_id)s;
 
 -- active_filter --
--- One active filter as list_filters shows it, counting only its own links.
+-- One active filter as list_filters shows it.
 select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
        c.size, case when p.name is null then c.named_by else 'user' end as named_by,
-       (select count(*) from document_categories dc
-        where dc.refresh_id = c.refresh_id and dc.category_id = c.category_id) as documents,
-       (select count(*) from document_categories dc
-        where dc.refresh_id = c.refresh_id and dc.category_id = c.category_id and dc.rank = 1) as first_documents
+       c.documents, c.first_documents
 from categories c join workspaces w on w.active_refresh_id = c.refresh_id
 left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
 where w.id = %(workspace_id)s and c.category_id = %(category_id)s;

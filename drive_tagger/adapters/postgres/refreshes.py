@@ -42,11 +42,15 @@ def _category(*, keywords, centroid, named_by, **fields) -> Category:
     return Category(keywords=tuple(keywords), centroid=as_array(centroid), named_by=NamedBy(named_by), **fields)
 
 
-def _links_per_category(assignments: Assignments) -> dict[int, int]:
-    """{category id: links to it}: the counts a category carries for readers of filters."""
+def _links_per_category(assignments: Assignments, *, first_only: bool = False) -> dict[int, int]:
+    """{category id: links to it} (only the links of rank 1 with first_only): the counts a
+    category carries for readers of filters."""
     import numpy as np
 
-    ids, counts = np.unique(np.asarray(assignments.category_id, dtype=np.int64), return_counts=True)
+    category_ids = np.asarray(assignments.category_id, dtype=np.int64)
+    if first_only:
+        category_ids = category_ids[np.asarray(assignments.rank) == 1]
+    ids, counts = np.unique(category_ids, return_counts=True)
     return dict(zip(ids.tolist(), counts.tolist(), strict=True))
 
 
@@ -128,6 +132,7 @@ class PostgresRefreshes(PostgresCorrections):
                 )
             next_id = max([workspace.next_category_id, next_category_id or 0] + [c.category_id + 1 for c in categories])
             links = _links_per_category(assignments)
+            firsts = _links_per_category(assignments, first_only=True)
             with self.conn.cursor() as cur:
                 cur.executemany(
                     query("insert_categories"),
@@ -146,6 +151,7 @@ class PostgresRefreshes(PostgresCorrections):
                             "fence": c.fence,
                             "form": c.form,
                             "documents": links.get(c.category_id, 0),
+                            "first_documents": firsts.get(c.category_id, 0),
                         }
                         for c in categories
                     ],
