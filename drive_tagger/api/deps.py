@@ -70,11 +70,14 @@ async def in_database(request: Request, work: Callable[[Database], T]) -> T:
         gate.limiter.release()
 
 
-def get_settings(request: Request) -> Settings:
+# The dependencies below are coroutines, though none of them waits: FastAPI runs a plain function
+# dependency in a worker thread, a thread hop per dependency per request (a fifth of a busy
+# server's time went to them).
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_embed_batcher(request: Request) -> EmbedBatcher:
+async def get_embed_batcher(request: Request) -> EmbedBatcher:
     return request.app.state.embed_batcher
 
 
@@ -84,7 +87,7 @@ def _unauthorized() -> HTTPException:
     )
 
 
-def _credentials(
+async def _credentials(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> HTTPAuthorizationCredentials:
     """The bearer token. A request without one is refused (401) before its parameters and body are
@@ -129,17 +132,17 @@ class Runner:
             self._check(key)
             return work(db, key)
 
-        try:
-            return await in_database(self.request, checked)
-        finally:
-            if self.request.method not in ("GET", "HEAD"):
-                # The change's notification may land after this caller's next read; this
-                # process forgets at once, so a caller always reads its own writes.
-                self.request.app.state.read_cache.clear()
+        # A caller reads its own writes without this process forgetting anything here: an answer
+        # is served from memory only after the listener's round trip, which brings the write's
+        # notification first (api/read_cache.py).
+        return await in_database(self.request, checked)
 
-    async def cached_read(self, work: Callable[[Database], T], render: Callable[[T], bytes]) -> Response:
+    async def cached_read(
+        self, work: Callable[[Database], T], render: Callable[[T], bytes], reads: frozenset[str] = frozenset()
+    ) -> Response:
         """A read route's JSON answer, kept in the read cache for the next callers of the same path
-        and query (api/read_cache.py answers them before routing while nothing it read changed)."""
+        and query (api/read_cache.py answers them before routing while nothing it read changed);
+        `reads`: the scopes of change it depends on beyond filters, links and keys (read_cache.SCOPES)."""
         from drive_tagger.api.read_cache import route_key
 
         cache = self.request.app.state.read_cache
@@ -147,7 +150,7 @@ class Runner:
         key, result = await self.with_key(lambda db, key: (key, work(db)))
         body = render(result)
         digest = token_hash(clean_text(self.credentials.credentials))
-        cache.remember(generation, digest, key, route_key(self.request.scope), body, self.workspace or "")
+        cache.remember(generation, digest, key, route_key(self.request.scope), body, self.workspace or "", reads)
         return Response(body, media_type="application/json")
 
     def _check(self, key: ApiKey) -> None:
@@ -157,18 +160,18 @@ class Runner:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown workspace {self.workspace!r}")
 
 
-def caller_runner(request: Request, credentials: Credentials) -> Runner:
+async def caller_runner(request: Request, credentials: Credentials) -> Runner:
     return Runner(request, credentials)
 
 
-def admin_runner(request: Request, credentials: Credentials) -> Runner:
+async def admin_runner(request: Request, credentials: Credentials) -> Runner:
     return Runner(request, credentials, admin=True)
 
 
 WorkspacePath = Annotated[str, Path(max_length=63, description="The workspace's slug, e.g. acme.")]
 
 
-def workspace_runner(request: Request, credentials: Credentials, workspace: WorkspacePath) -> Runner:
+async def workspace_runner(request: Request, credentials: Credentials, workspace: WorkspacePath) -> Runner:
     return Runner(request, credentials, workspace=workspace)
 
 

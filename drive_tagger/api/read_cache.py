@@ -13,6 +13,12 @@ that wait a notification could land just after the request was answered (a delet
 still served in 2 of 30 trials, over HTTP in 21 of 100). Behind a pooler in transaction mode,
 where notifications never arrive, a change is seen within max_age seconds instead (see below).
 
+A notification says what changed (migration ..._read_notification_scopes.sql): `all` (filters,
+links, pins, workspaces, keys) forgets everything; `documents` (documents changed or deleted)
+forgets the answers that show documents; `arrivals` (documents added) forgets those that count
+documents. Each answer is kept with the scopes it reads beyond `all`, so a drive taking in
+documents keeps serving its filter list from memory.
+
 Only the event loop's thread touches it. Nothing is kept unless a listener is connected: without
 one the cache could not know when to forget, so it stays empty until the listener is back. And
 nothing is served older than max_age seconds, for where notifications cannot arrive although
@@ -37,28 +43,50 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "drive_tagger_reads"
 RECONNECT_SECONDS = 1.0
+# What a notification says changed (its payload); any other payload counts as ALL.
+ALL = "all"
+DOCUMENTS = "documents"  # documents changed or deleted: their titles and tags as shown
+ARRIVALS = "arrivals"  # documents added: how many documents a workspace has
+SCOPES = (ALL, DOCUMENTS, ARRIVALS)
 
 
 class ReadCache:
-    """Answers (bytes) by route key and keys by token hash, forgotten together on every change."""
+    """Answers (bytes) by route key, each with the scopes it reads, and keys by token hash: a
+    change of scope `all` forgets them all, one of another scope the answers that read it."""
 
     def __init__(self, max_age: float = 2.0, max_answers: int = 4096, max_keys: int = 4096):
         self.max_age = max_age
         self.max_answers = max_answers
         self.max_keys = max_keys
-        self.generation = 0  # bumped on every change: an answer read before it is not kept
+        # Per scope, bumped on each change of it: an answer read before a change of a scope it
+        # reads is not kept.
+        self._changes = dict.fromkeys(SCOPES, 0)
         self.listening = False
-        self._answers: OrderedDict[Hashable, tuple[float, bytes]] = OrderedDict()
+        # By the scopes they read (a route's answers always read the same ones), so a change
+        # forgets whole groups without looking at each answer.
+        self._answers: dict[frozenset[str], OrderedDict[Hashable, tuple[float, tuple[bytes, str]]]] = {}
         self._keys: OrderedDict[str, tuple[float, ApiKey]] = OrderedDict()
         # Reads wait for the next round trip, not for one under way (it may have begun before them).
         self._next_round_trip: asyncio.Future[bool] | None = None
         self._round_trip: asyncio.Future[bool] | None = None  # under way
         self.listener_idle: asyncio.Future[None] | None = None  # set when a read wants a round trip
 
-    def clear(self) -> None:
-        self.generation += 1
-        self._answers.clear()
-        self._keys.clear()
+    @property
+    def generation(self) -> tuple[int, ...]:
+        """The count of changes of each scope so far, to hand back to remember()."""
+        return tuple(self._changes[scope] for scope in SCOPES)
+
+    def clear(self, scope: str = ALL) -> None:
+        """Forgets what a change of `scope` may have made stale (anything unknown: everything)."""
+        scope = scope if scope in SCOPES else ALL
+        self._changes[scope] += 1
+        if scope == ALL:
+            self._answers.clear()
+            self._keys.clear()
+            return
+        for reads, answers in self._answers.items():
+            if scope in reads:
+                answers.clear()
 
     async def caught_up(self) -> bool:
         """True once the listener has heard of every change committed before this call (it may
@@ -94,17 +122,33 @@ class ReadCache:
 
     def answer(self, route_key: Hashable) -> tuple[bytes, str] | None:
         """(the answer's JSON, the workspace it belongs to) while it is fresh."""
-        return self._fresh(self._answers, route_key)
+        for answers in self._answers.values():
+            found = self._fresh(answers, route_key)
+            if found is not None:
+                return found
+        return None
 
     def remember(
-        self, generation: int, token_digest: str, key: ApiKey, route_key: Hashable, body: bytes, workspace: str
+        self,
+        generation: tuple[int, ...],
+        token_digest: str,
+        key: ApiKey,
+        route_key: Hashable,
+        body: bytes,
+        workspace: str,
+        reads: frozenset[str] = frozenset(),
     ) -> None:
-        """Keeps an answer read at `generation`, unless something changed since or no one listens."""
-        if not self.listening or generation != self.generation or self.max_age <= 0:
+        """Keeps an answer read at `generation` that depends on the changes of `reads` (and of
+        `all`), unless such a change came since or no one listens."""
+        if not self.listening or self.max_age <= 0:
+            return
+        then = dict(zip(SCOPES, generation, strict=True))
+        if any(then[scope] != self._changes[scope] for scope in (ALL, *reads)):
             return
         now = time.monotonic()
         _bounded_put(self._keys, token_digest, (now, key), self.max_keys)
-        _bounded_put(self._answers, route_key, (now, (body, workspace)), self.max_answers)
+        answers = self._answers.setdefault(frozenset(reads), OrderedDict())
+        _bounded_put(answers, route_key, (now, (body, workspace)), self.max_answers)
 
     def _fresh(self, store: OrderedDict, key: Hashable):
         found = store.get(key)
@@ -176,13 +220,13 @@ def _bounded_put(store: OrderedDict, key: Hashable, value, limit: int) -> None:
 
 
 async def listen_for_changes(conninfo: str, cache: ReadCache) -> None:
-    """Clears the cache on every notification, and makes the round trips reads wait for, for as
+    """Clears what each notification says changed, and makes the round trips reads wait for, for as
     long as it runs (cancel it to stop). While the connection is down the cache keeps nothing,
     and it starts empty on each reconnection."""
     while True:
         try:
             async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
-                conn.add_notify_handler(lambda _: cache.clear())
+                conn.add_notify_handler(lambda notice: cache.clear(notice.payload))
                 await conn.execute(f"listen {CHANNEL}")
                 cache.clear()
                 cache.listening = True

@@ -36,6 +36,7 @@ from drive_tagger.api.models import (
     WorkspaceOut,
     WorkspacesOut,
 )
+from drive_tagger.api.read_cache import ARRIVALS, DOCUMENTS
 from drive_tagger.core.inputs import MAX_BODY_CHARS, clean_text, id_problem
 from drive_tagger.core.types import Filter, JobStatus, SourceDocument, Task, check_workspace_slug
 from drive_tagger.errors import InvalidInput, UnknownDocument
@@ -179,6 +180,7 @@ async def filter_documents(
     return await run.cached_read(
         lambda db: query.filter_documents(db.refreshes, workspace, str(category_id), limit=limit, offset=offset),
         render,
+        reads=frozenset({DOCUMENTS}),  # its documents' titles
     )
 
 
@@ -197,7 +199,9 @@ async def untagged_documents(
         return out.model_dump_json().encode()
 
     return await run.cached_read(
-        lambda db: browse.untagged_page(db.browse, workspace, limit=limit, offset=offset), render
+        lambda db: browse.untagged_page(db.browse, workspace, limit=limit, offset=offset),
+        render,
+        reads=frozenset({DOCUMENTS, ARRIVALS}),  # how many documents there are, and their titles
     )
 
 

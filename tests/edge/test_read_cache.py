@@ -1,5 +1,6 @@
-"""The API's read cache: answers are kept only while a listener hears of every change, and a change
-made anywhere (the API, the CLI, plain SQL) is seen by the next reads."""
+"""The API's read cache: answers are kept only while a listener hears of every change, a change
+made anywhere (the API, the CLI, plain SQL) is seen by the next reads, and a change forgets only
+the answers it can make stale: documents arriving leave the filter list in memory."""
 
 import time
 
@@ -7,13 +8,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from drive_tagger.api.app import create_app
-from drive_tagger.api.read_cache import ReadCache
+from drive_tagger.adapters.postgres.connection import connect
+from drive_tagger.api.read_cache import ARRIVALS, DOCUMENTS, ReadCache
 from drive_tagger.core.types import ApiKey
 from drive_tagger.services.keys import create_key
 from drive_tagger.services.pins import rename_filter
 from drive_tagger.services.refresh import refresh_workspace
 
 FILTERS = "/v1/workspaces/samples/filters"
+UNTAGGED = "/v1/workspaces/samples/untagged"
 
 
 @pytest.fixture
@@ -98,3 +101,94 @@ def test_an_answer_older_than_its_longest_age_is_read_again():
     assert cache.answer(("filters", "acme")) == (b"{}", "acme")
     time.sleep(0.1)
     assert cache.answer(("filters", "acme")) is None and cache.key("digest") is None
+
+
+def _cache_holding_each_kind_of_answer() -> ReadCache:
+    cache = ReadCache()
+    cache.listening = True
+    key = ApiKey(1, "acme", False)
+    cache.remember(cache.generation, "digest", key, "filters", b"[]", "acme")
+    cache.remember(cache.generation, "digest", key, "page", b"[]", "acme", frozenset({DOCUMENTS}))
+    cache.remember(cache.generation, "digest", key, "untagged", b"[]", "acme", frozenset({DOCUMENTS, ARRIVALS}))
+    return cache
+
+
+def _kept(cache: ReadCache) -> set[str]:
+    return {route for route in ("filters", "page", "untagged") if cache.answer(route) is not None}
+
+
+def test_a_change_forgets_only_the_answers_that_read_what_it_changed():
+    cache = _cache_holding_each_kind_of_answer()
+    cache.clear(ARRIVALS)  # documents added
+    assert _kept(cache) == {"filters", "page"} and cache.key("digest") is not None
+    cache.clear(DOCUMENTS)  # documents changed or deleted
+    assert _kept(cache) == {"filters"}
+    cache.clear("all")  # filters, links, pins, workspaces or keys
+    assert _kept(cache) == set() and cache.key("digest") is None
+
+
+def test_a_notification_of_an_unknown_kind_forgets_everything():
+    cache = _cache_holding_each_kind_of_answer()
+    cache.clear("")  # what the triggers sent before notifications had scopes
+    assert _kept(cache) == set() and cache.key("digest") is None
+
+
+def test_an_answer_read_before_a_change_of_what_it_reads_is_not_kept_and_others_are():
+    cache = ReadCache()
+    cache.listening = True
+    read_at = cache.generation
+    cache.clear(ARRIVALS)
+    key = ApiKey(1, "acme", False)
+    cache.remember(read_at, "digest", key, "untagged", b"[]", "acme", frozenset({DOCUMENTS, ARRIVALS}))
+    cache.remember(read_at, "digest", key, "filters", b"[]", "acme")
+    assert _kept(cache) == {"filters"}
+
+
+def _notifications(database_url, statements) -> list[str]:
+    """The payloads the read channel carries while `statements` run, one transaction each."""
+    with connect(database_url, autocommit=True) as listener, connect(database_url, autocommit=True) as writer:
+        listener.execute("listen drive_tagger_reads")
+        for statement, params in statements:
+            writer.execute(statement, params)
+        writer.execute("notify drive_tagger_reads, 'end'")
+        heard = []
+        for notice in listener.notifies(timeout=10):
+            if notice.payload == "end":
+                return heard
+            heard.append(notice.payload)
+        raise AssertionError(f"the end was not heard; heard {heard}")
+
+
+def test_the_database_says_what_kind_of_rows_changed_and_nothing_when_none_did(database_url, db, refreshed_key):
+    workspace = db.documents.workspace("samples").id
+    add = (
+        "insert into documents (workspace_id, external_id, title, body, content_hash, source)"
+        " values (%s, %s, 't', 'b', encode(sha256('b'), 'hex'), 'api')"
+    )
+    heard = _notifications(
+        database_url,
+        [
+            ("insert into workspaces (slug) values ('samples') on conflict do nothing", None),  # exists: no row
+            (add, (workspace, "new-1.md")),
+            ("update documents set title = 'T' where external_id = %s", ("new-1.md",)),
+            ("update documents set title = 'T' where external_id = %s", ("no such document",)),
+            ("delete from documents where external_id = %s", ("new-1.md",)),  # and its links, by cascade
+            ("update categories set name = name where category_id = -1", None),  # filters: always `all`
+        ],
+    )
+    assert heard == ["arrivals", "documents", "documents", "all", "all"]
+
+
+def test_documents_posted_leave_the_filter_list_in_memory_and_the_untagged_count_right(client, refreshed_key):
+    cache = client.app.state.read_cache
+    before = client.get(FILTERS, headers=auth(refreshed_key))
+    untagged = client.get(UNTAGGED, headers=auth(refreshed_key)).json()["untagged"]
+    posted = client.post(
+        "/v1/workspaces/samples/documents",
+        json={"documents": [{"id": "late-arrival.md", "text": "A note about supplier invoices."}]},
+        headers=auth(refreshed_key),
+    )
+    assert posted.status_code == 202
+    # The next read hears of the arrival first: the untagged count includes it at once.
+    assert client.get(UNTAGGED, headers=auth(refreshed_key)).json()["untagged"] == untagged + 1
+    assert cache.answer((FILTERS, b"")) == (before.content, "samples")
