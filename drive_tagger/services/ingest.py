@@ -3,10 +3,10 @@ new documents from the active filters."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 
 from drive_tagger.core.assignment import tag_arrivals
 from drive_tagger.core.inputs import MAX_BODY_CHARS, checked_document
@@ -57,7 +57,7 @@ class IngestReport:
         }
 
 
-def _batches(items: Iterable, size: int) -> Iterable[list]:
+def _batches(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
@@ -114,8 +114,15 @@ def store_documents(
     written in one transaction (all of it or nothing)."""
     workspace = documents.ensure_workspace(check_workspace_slug(workspace_slug))
     report = IngestReport()
+    batches = _batches(items, batch_size)
+    if atomic:
+        first, second = next(batches, []), next(batches, None)
+        if second is None:  # one batch: one statement, all of it or nothing by itself
+            _count(report, *documents.upsert_documents(workspace.id, _checked(first, report)))
+            return report
+        batches = chain([first, second], batches)
     with documents.transaction() if atomic else _each_batch_commits():
-        for batch in _batches(items, batch_size):
+        for batch in batches:
             docs = _checked(batch, report)
             if atomic:
                 documents.stage_documents(docs)

@@ -68,8 +68,8 @@ def filter_documents(
 
 def document_tags(refreshes: FilterReader, workspace_slug: str, external_id: str) -> tuple[str, list[DocumentTag]]:
     """(the document's title, its tags best first) for the document's external id."""
-    workspace = refreshes.workspace(workspace_slug)
-    found = refreshes.find_document(workspace.id, external_id)
-    if found is None:
-        raise UnknownDocument(f"no document {external_id!r} in workspace {workspace_slug!r}")
-    return found.title, refreshes.document_tags(workspace.id, found.id)
+    found_tags = refreshes.document_tags_by_slug(workspace_slug, external_id)
+    if found_tags is not None:
+        return found_tags
+    refreshes.workspace(workspace_slug)  # an unknown workspace says so
+    raise UnknownDocument(f"no document {external_id!r} in workspace {workspace_slug!r}")

@@ -461,6 +461,19 @@ left join category_pins p on p.workspace_id = w.id and p.category_id = c.categor
 where w.id = %(workspace_id)s and dc.document_id = %(document_id)s
 order by c.parent_category_id nulls first, dc.rank, dc.score desc;
 
+-- document_tags_by_slug --
+-- document_tags by the workspace's slug and the document's id, with its title, in one round trip
+-- (the API's read of a document): one row per tag, or one row of nulls but the title when the
+-- document has none.
+select d.title, c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, dc.score, dc.rank
+from workspaces w
+join documents d on d.workspace_id = w.id and d.external_id = %(external_id)s
+left join document_categories dc on dc.refresh_id = w.active_refresh_id and dc.document_id = d.id
+left join categories c on c.refresh_id = dc.refresh_id and c.category_id = dc.category_id
+left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
+where w.slug = %(slug)s
+order by c.parent_category_id nulls first, dc.rank, dc.score desc;
+
 -- workspace_counts --
 select
     (select count(*) from documents where workspace_id = %(workspace_id)s) as documents,

@@ -323,6 +323,15 @@ class PostgresRefreshes(PostgresCorrections):
             row_factory=class_row(DocumentTag),
         )
 
+    def document_tags_by_slug(self, slug: str, external_id: str) -> tuple[str, list[DocumentTag]] | None:
+        """(title, tags best first) of the workspace's document, in one statement; None when the
+        workspace has no such document (or there is no such workspace)."""
+        rows = self._all("document_tags_by_slug", {"slug": slug, "external_id": external_id})
+        if not rows:
+            return None
+        tags = [DocumentTag(*row[1:]) for row in rows if row[1] is not None]
+        return rows[0][0], tags
+
     def primary_top_level_tags(self, workspace_id: int) -> dict[str, int | None]:
         """{external id: best top-level filter id or None}, for evaluation and exports."""
         return dict(self._all("primary_top_level_tags", {"workspace_id": workspace_id}))

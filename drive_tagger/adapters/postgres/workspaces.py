@@ -47,7 +47,11 @@ class WorkspaceQueries:
 
     def ensure_workspace(self, slug: str, model: str | None = None) -> Workspace:
         """The workspace, created if needed with the embedding model given (None: the model of
-        its first embedding); an existing workspace keeps its own model."""
+        its first embedding); an existing workspace keeps its own model. One statement when it
+        exists (the common case: every document posted asks)."""
+        found = self._one("get_workspace", {"slug": slug}, Workspace)
+        if found is not None:
+            return found
         self.create_workspace(slug, model)
         return self.workspace(slug)
 
