@@ -125,17 +125,30 @@ class Runner:
         return await self.with_key(lambda db, key: work(db))
 
     async def with_key(self, work: Callable[[Database, ApiKey], T]) -> T:
-        """work(db, the caller's key), for what depends on whose key it is."""
+        """work(db, the caller's key), for what depends on whose key it is. A key the read cache
+        knows, caught up with every change committed before the request, is not asked of the
+        database again (a revoked key is forgotten by the change's notification)."""
+        cache = self.request.app.state.read_cache
+        digest = token_hash(clean_text(self.credentials.credentials))
+        known = await cache.known_key(digest)
+        if known is not None:
+            self._check(known)
+            return await in_database(self.request, lambda db: work(db, known))
+        generation = cache.generation
+        checked_key: list[ApiKey] = []
 
         def checked(db: Database) -> T:
             key = _key(db, self.credentials)
             self._check(key)
+            checked_key.append(key)
             return work(db, key)
 
         # A caller reads its own writes without this process forgetting anything here: an answer
         # is served from memory only after the listener's round trip, which brings the write's
         # notification first (api/read_cache.py).
-        return await in_database(self.request, checked)
+        result = await in_database(self.request, checked)
+        cache.remember_key(generation, digest, checked_key[0])
+        return result
 
     async def cached_read(
         self, work: Callable[[Database], T], render: Callable[[T], bytes], reads: frozenset[str] = frozenset()

@@ -120,6 +120,18 @@ class ReadCache:
     def key(self, token_digest: str) -> ApiKey | None:
         return self._fresh(self._keys, token_digest)
 
+    async def known_key(self, token_digest: str) -> ApiKey | None:
+        """The key of that token as the database has it now (every change committed before this
+        call heard), or None when this cache does not know it: then ask the database."""
+        if self.key(token_digest) is None or not await self.caught_up():
+            return None
+        return self.key(token_digest)
+
+    def remember_key(self, generation: tuple[int, ...], token_digest: str, key: ApiKey) -> None:
+        """Keeps a key checked at `generation`, unless keys may have changed since."""
+        if self.listening and self.max_age > 0 and generation[SCOPES.index(ALL)] == self._changes[ALL]:
+            _bounded_put(self._keys, token_digest, (time.monotonic(), key), self.max_keys)
+
     def answer(self, route_key: Hashable) -> tuple[bytes, str] | None:
         """(the answer's JSON, the workspace it belongs to) while it is fresh."""
         for answers in self._answers.values():

@@ -50,8 +50,10 @@ MODEL_HEADER = "X-Embedding-Model"
 workspace_router = APIRouter(prefix="/v1/workspaces/{workspace}", tags=["workspace"])
 
 
+# A flat dataclass becomes a model from its vars(): asdict() deep-copies every field, and it was
+# a fifth of a filter page's time.
 def _filter_out(f: Filter) -> FilterOut:
-    return FilterOut(**{**asdict(f), "keywords": list(f.keywords), "second_documents": f.second_documents})
+    return FilterOut(**{**vars(f), "keywords": list(f.keywords), "second_documents": f.second_documents})
 
 
 @router.post("/embed", tags=["embed"])
@@ -174,7 +176,7 @@ async def filter_documents(
 
     def render(found) -> bytes:
         chosen, page = found
-        out = FilterPage(filter=_filter_out(chosen), limit=limit, offset=offset, documents=[asdict(d) for d in page])
+        out = FilterPage(filter=_filter_out(chosen), limit=limit, offset=offset, documents=[vars(d) for d in page])
         return out.model_dump_json().encode()
 
     return await run.cached_read(
@@ -222,4 +224,4 @@ async def document_tags(workspace: str, document_id: DocumentIdPath, run: Worksp
         title, tags = await run(lambda db: query.document_tags(db.refreshes, workspace, document_id))
     except UnknownDocument:
         raise UnknownDocument.among([document_id], workspace) from None  # the id cut, not echoed whole
-    return DocumentTagsOut(id=document_id, title=title, tags=[asdict(t) for t in tags])
+    return DocumentTagsOut(id=document_id, title=title, tags=[vars(t) for t in tags])

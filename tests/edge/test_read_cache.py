@@ -7,8 +7,8 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from drive_tagger.api.app import create_app
 from drive_tagger.adapters.postgres.connection import connect
+from drive_tagger.api.app import create_app
 from drive_tagger.api.read_cache import ARRIVALS, DOCUMENTS, ReadCache
 from drive_tagger.core.types import ApiKey
 from drive_tagger.services.keys import create_key
@@ -70,6 +70,15 @@ def test_a_deleted_key_is_refused_even_after_its_reads_were_cached(client, db, r
     assert client.get(FILTERS, headers=auth(refreshed_key)).status_code == 200
     db.conn.execute("delete from api_keys")
     _until(lambda: client.get(FILTERS, headers=auth(refreshed_key)).status_code == 401)
+
+
+def test_a_revoked_key_is_refused_at_its_next_request_though_the_server_knew_it(client, db, refreshed_key):
+    document = "/v1/workspaces/samples/documents/" + db.conn.execute("select external_id from documents").fetchone()[0]
+    assert client.get(document, headers=auth(refreshed_key)).status_code == 200
+    assert client.get(FILTERS, headers=auth(refreshed_key)).status_code == 200  # the key is kept now
+    db.conn.execute("delete from api_keys")  # committed before the next request: no waiting
+    assert client.get(document, headers=auth(refreshed_key)).status_code == 401
+    assert client.get(FILTERS, headers=auth(refreshed_key)).status_code == 401
 
 
 def test_a_cached_answer_is_not_shown_to_another_workspaces_key(client, db, refreshed_key):
