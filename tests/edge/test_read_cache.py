@@ -8,9 +8,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from drive_tagger.adapters.postgres.connection import connect
+from drive_tagger.adapters.readers import read_sources
 from drive_tagger.api.app import create_app
 from drive_tagger.api.read_cache import ARRIVALS, DOCUMENTS, ReadCache
 from drive_tagger.core.types import ApiKey
+from drive_tagger.services.ingest import ingest
 from drive_tagger.services.keys import create_key
 from drive_tagger.services.pins import rename_filter
 from drive_tagger.services.refresh import refresh_workspace
@@ -201,3 +203,31 @@ def test_documents_posted_leave_the_filter_list_in_memory_and_the_untagged_count
     # The next read hears of the arrival first: the untagged count includes it at once.
     assert client.get(UNTAGGED, headers=auth(refreshed_key)).json()["untagged"] == untagged + 1
     assert cache.answer((FILTERS, b"")) == (before.content, "samples")
+
+
+def test_filter_counts_and_pages_include_the_last_committed_arrival(
+    client, db, refreshed_key, sample_embedder, samples_dir, tmp_path
+):
+    shown = client.get(FILTERS, headers=auth(refreshed_key)).json()["filters"]  # kept in memory now
+    drive = tmp_path / "drive"
+    drive.mkdir()
+    contract = (samples_dir / "contracts" / "mutual-nda-brightwave.md").read_text()
+    (drive / "late-nda.md").write_text(contract.replace("Brightwave", "Northwind Analytics"))
+    ingest(db.documents, db.refreshes, sample_embedder, "samples", read_sources([drive]), progress=False)
+    homes = {  # its first choices: a top-level filter, and a sub-filter of it where it has some
+        category
+        for (category,) in db.conn.execute(
+            "select dc.category_id from document_categories dc join documents d on d.id = dc.document_id"
+            " join workspaces w on w.active_refresh_id = dc.refresh_id"
+            " where d.external_id = 'late-nda.md' and dc.rank = 1"
+        )
+    }
+    # Read at once, no waiting: the arrival's tagging is committed, so the next read includes it.
+    now = {f["category_id"]: f for f in client.get(FILTERS, headers=auth(refreshed_key)).json()["filters"]}
+    before = {f["category_id"]: f for f in shown}
+    assert homes and {c: now[c]["first_documents"] - before[c]["first_documents"] for c in before} == {
+        c: int(c in homes) for c in before
+    }
+    for home in homes:
+        page = client.get(f"{FILTERS}/{home}/documents?limit=200", headers=auth(refreshed_key)).json()
+        assert "late-nda.md" in [d["external_id"] for d in page["documents"]]
