@@ -4,6 +4,7 @@ and the API's pool of them, which gets over a restart of its server."""
 from __future__ import annotations
 
 import re
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,9 @@ CONNECT_TIMEOUT_SECONDS = 10
 # psycopg_pool's default (5 minutes of doubling waits) left a server back from a restart unused
 # until a retry came due, seconds later; Pool.connection covers the gap with connections of its own.
 RECONNECT_SECONDS = 2.0
+# A pooled connection back for longer than this is checked (one round trip) before a request
+# uses it; one used just now answered then, and a busy server skips the check's round trip.
+CHECK_IDLE_SECONDS = 0.25
 
 
 # What a connection has learnt about its database (types registered, a model's index and
@@ -53,7 +57,8 @@ def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
 
 class Pool:
     """The API's connections: a psycopg pool of autocommit connections with the vector type, each
-    checked (one round trip) as it is handed out. A connection that fails the check means its
+    checked (one round trip) as it is handed out unless it was in use a moment ago
+    (CHECK_IDLE_SECONDS). A connection that fails the check, or breaks under a request, means its
     server went away (a restart), and with it every connection made before: the pool is drained
     at once (idle ones closed now, busy ones as they come back) rather than each request finding
     the next dead one, which cost the first request after a restart 10 s and a 503. Until the pool
@@ -74,6 +79,7 @@ class Pool:
         }
         self._configure = use_vectors
         self._lost = False  # a connection failed its check, and the pool has had none since
+        self._returned: weakref.WeakKeyDictionary[psycopg.Connection, float] = weakref.WeakKeyDictionary()
         self.pool = ConnectionPool(
             url,
             kwargs=self._kwargs,
@@ -102,20 +108,30 @@ class Pool:
             return
         try:
             yield conn
+        except psycopg.OperationalError:
+            if conn.broken:  # its server went away under this request: so did the others'
+                self._lose()
+            raise
         finally:
+            self._returned[conn] = time.monotonic()
             self.pool.putconn(conn)
+
+    def _lose(self) -> None:
+        self._lost = True
+        self.pool.drain()
 
     def _pooled(self) -> psycopg.Connection | None:
         """A pooled connection that answers, or None while the pool has none since its server went away."""
         if self._lost and not self.pool.get_stats()["pool_available"]:
             return None
         conn = self.pool.getconn()
+        if time.monotonic() - self._returned.get(conn, float("-inf")) <= CHECK_IDLE_SECONDS:
+            return conn
         try:
             conn.execute("")
         except psycopg.Error:
             self.pool.putconn(conn)  # broken: the pool replaces it
-            self._lost = True
-            self.pool.drain()
+            self._lose()
             return None
         self._lost = False
         return conn
