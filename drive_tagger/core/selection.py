@@ -37,8 +37,10 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
@@ -46,6 +48,8 @@ from sklearn.metrics import adjusted_rand_score
 from drive_tagger.core.merging import cut_tree, group_sums, lloyd_polish, ward_tree
 from drive_tagger.core.params import ClusteringParams
 from drive_tagger.core.unit import unit_rows
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -114,8 +118,12 @@ def choose_top_level(
     sample = np.sort(rng.choice(n, min(n, params.silhouette_sample), replace=False))
     shown = reduced[sample]
     silhouettes = {k: _silhouette(shown, labels[sample]) for k, labels in partitions.items()}
-    stabilities = _stabilities(reduced, partitions, params, rng)
-    references = reference_silhouettes(reduced, max(partitions), params, rng)
+    # The references draw from rng after the stability samples, as if run after them; they run
+    # beside the resamples' clusterings, on a core one of those would leave idle.
+    stabilities, references = _stabilities(
+        reduced, partitions, params, rng, beside=lambda: reference_silhouettes(reduced, max(partitions), params, rng)
+    )
+    assert references is not None
     beyond = {k: silhouettes[k] - references[k] for k in partitions}
     warm = _compact(warm_start) if warm_start is not None and len(np.unique(warm_start)) >= 2 else None
     settled = warm is not None and previous_share >= params.keep_unstable_share
@@ -223,7 +231,7 @@ def stable_split(reduced: np.ndarray, params: ClusteringParams, rng: np.random.R
     if leaves is None or leaves.max() < 1:
         return None
     partitions = candidate_partitions(reduced, leaves, _most_filters(len(reduced), params), params.polish_iterations)
-    stabilities = _stabilities(reduced, partitions, params, rng)
+    stabilities, _ = _stabilities(reduced, partitions, params, rng)
     stable = [k for k in partitions if stabilities[k] >= params.min_stability]
     if not stable:
         return None
@@ -238,11 +246,15 @@ def _most_filters(n: int, params: ClusteringParams) -> int:
     return min(max(params.k_max, round(math.sqrt(n) / 2)), max(2, round(math.sqrt(n))))
 
 
-def _stabilities(reduced, partitions, params: ClusteringParams, rng) -> dict[int, float]:
+def _stabilities(
+    reduced, partitions, params: ClusteringParams, rng, beside: Callable[[], T] | None = None
+) -> tuple[dict[int, float], T | None]:
     """Per k: mean adjusted Rand index between each partition, restricted to a random sample, and
     the sample's own partition into k (leaves and cuts recomputed on the sample alone). The
     samples are drawn in order and clustered side by side, one thread per core: HDBSCAN and the
-    polishing leave the interpreter lock while they work, and each sample's result is its own."""
+    polishing leave the interpreter lock while they work, and each sample's result is its own.
+    `beside`, run among them (started first, the longest task), may draw from rng once the
+    samples are drawn; returns (stabilities, what beside returned)."""
     n = len(reduced)
     size = min(int(params.stability_fraction * n), params.stability_sample_cap)
     samples = [np.sort(rng.choice(n, size, replace=False)) for _ in range(params.stability_resamples)]
@@ -258,9 +270,12 @@ def _stabilities(reduced, partitions, params: ClusteringParams, rng) -> dict[int
             k: adjusted_rand_score(labels[rows], again[k]) if k in again else 0.0 for k, labels in partitions.items()
         }
 
-    with ThreadPoolExecutor(max_workers=max(1, min(len(samples), os.cpu_count() or 1))) as pool:
+    tasks = len(samples) + (beside is not None)
+    with ThreadPoolExecutor(max_workers=max(1, min(tasks, os.cpu_count() or 1))) as pool:
+        aside = pool.submit(beside) if beside is not None else None
         scores = list(pool.map(agreement, samples))
-    return {k: float(np.mean([s[k] for s in scores])) if scores else 0.0 for k in partitions}
+        besides = aside.result() if aside is not None else None
+    return {k: float(np.mean([s[k] for s in scores])) if scores else 0.0 for k in partitions}, besides
 
 
 def _silhouette_noise(rows, labels, rng, resamples: int) -> float:

@@ -8,6 +8,7 @@ from drive_tagger.core.selection import (
     _coarsest_as_good,
     _most_structured,
     choose_top_level,
+    leaf_clusters,
     reference_silhouettes,
 )
 from drive_tagger.core.unit import unit_rows
@@ -37,6 +38,20 @@ def test_every_candidate_is_scored_for_stability_and_the_choice_is_stable():
     chosen = len(set(result.top_labels[result.top_labels >= 0]))
     assert set(result.stabilities) == set(result.silhouettes)
     assert result.stabilities[chosen] >= ClusteringParams().min_stability
+
+
+def test_the_references_run_beside_the_resamples_yet_draw_as_if_after_them():
+    params = ClusteringParams()
+    vectors, _ = _blobs(600, 5)
+    reduced = unit_rows(vectors[:, :16])
+    leaves = leaf_clusters(reduced, params)
+    choice = choose_top_level(reduced, leaves, params, np.random.RandomState(0))
+    # The same draws in order: the silhouettes' sample, then each resample, then the references'.
+    rng, n = np.random.RandomState(0), len(reduced)
+    rng.choice(n, min(n, params.silhouette_sample), replace=False)
+    for _ in range(params.stability_resamples):
+        rng.choice(n, min(int(params.stability_fraction * n), params.stability_sample_cap), replace=False)
+    assert choice.references == reference_silhouettes(reduced, max(choice.stabilities), params, rng)
 
 
 def test_a_refresh_after_ten_percent_more_documents_keeps_the_previous_top_level():
@@ -194,7 +209,12 @@ def test_a_number_of_filters_near_the_stability_bar_does_not_replace_a_still_sta
     # Three filters reproduce well; six (better separated) only just pass the bar.
     stabilities = {3: 0.97, 6: 0.92}
     monkeypatch.setattr(
-        selection, "_stabilities", lambda r, partitions, p, rng: {k: stabilities.get(k, 0.5) for k in partitions}
+        selection,
+        "_stabilities",
+        lambda r, partitions, p, rng, beside=None: (
+            {k: stabilities.get(k, 0.5) for k in partitions},
+            beside() if beside else None,
+        ),
     )
 
     def choice(margin):
@@ -225,7 +245,12 @@ def test_a_previous_two_way_top_level_is_judged_beyond_its_reference_as_a_fresh_
     reduced, leaves, previous = _drive_with_previous_top_level(4, 2, 0.6)  # no longer today's two
     # Two filters separate a little better than four, but no better than a topic-less cloud cut in two.
     monkeypatch.setattr(
-        selection, "_stabilities", lambda r, partitions, p, rng: {k: 0.99 if k in (2, 4) else 0.5 for k in partitions}
+        selection,
+        "_stabilities",
+        lambda r, partitions, p, rng, beside=None: (
+            {k: 0.99 if k in (2, 4) else 0.5 for k in partitions},
+            beside() if beside else None,
+        ),
     )
     monkeypatch.setattr(selection, "_silhouette", lambda d, labels: {2: 0.345, 4: 0.336}.get(len(set(labels)), 0.1))
     monkeypatch.setattr(selection, "_silhouette_noise", lambda *args: 0.001)
