@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits
 from drive_tagger.core.merging import group_sums, lloyd_polish, nearest, own_similarity
 from drive_tagger.core.params import ClusteringParams
 from drive_tagger.core.sampling import bounded_sample
-from drive_tagger.core.selection import choose_top_level, leaf_clusters, stable_split
+from drive_tagger.core.selection import choose_top_level, leaves_beside_resamples, stable_split
 from drive_tagger.core.unit import unit_rows
 
 
@@ -82,11 +82,11 @@ class DocumentClusterer:
         X_fit = X[fit_rows]
         project = _reduction(X_fit, p)
         reduced = project(X_fit)
-        leaves = leaf_clusters(reduced, p)
-        if leaves is None:  # no two dense groups: k-means pieces instead
-            leaves = _kmeans_leaves(reduced, p.seed)
+        found, resamples = leaves_beside_resamples(reduced, p, rng)
+        # No two dense groups: k-means pieces instead.
+        leaves = found if found is not None else _kmeans_leaves(reduced, p.seed)
         warm = nearest(X_fit, previous) if previous is not None else None
-        choice = choose_top_level(reduced, leaves, p, rng, warm, previous_share)
+        choice = choose_top_level(reduced, leaves, p, rng, warm, previous_share, resamples)
         if choice is None:
             return _single_cluster(X)
         if choice.kept_previous and previous is not None:

@@ -211,7 +211,7 @@ def test_a_number_of_filters_near_the_stability_bar_does_not_replace_a_still_sta
     monkeypatch.setattr(
         selection,
         "_stabilities",
-        lambda r, partitions, p, rng, beside=None: (
+        lambda r, partitions, p, samples, leaves=None, beside=None: (
             {k: stabilities.get(k, 0.5) for k in partitions},
             beside() if beside else None,
         ),
@@ -247,7 +247,7 @@ def test_a_previous_two_way_top_level_is_judged_beyond_its_reference_as_a_fresh_
     monkeypatch.setattr(
         selection,
         "_stabilities",
-        lambda r, partitions, p, rng, beside=None: (
+        lambda r, partitions, p, samples, leaves=None, beside=None: (
             {k: 0.99 if k in (2, 4) else 0.5 for k in partitions},
             beside() if beside else None,
         ),
