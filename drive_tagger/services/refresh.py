@@ -154,6 +154,10 @@ def _refresh(
     namer: Namer,
     watch: _Stopwatch,
 ) -> RefreshReport:
+    # The namer's word lists load while the documents are read and clustered (mostly waiting on
+    # the database, then outside the interpreter lock), not after: a command's refresh runs in a
+    # fresh process.
+    threading.Thread(target=namer.lexicon.warm_up, name="lexicon-warm-up", daemon=True).start()
     model = workspace.embedding_model  # None: nothing embedded yet
     document_ids, vectors = documents.workspace_vectors(workspace.id, model) if model else (np.empty(0), None)
     unembedded = documents.count_documents_missing_vectors(workspace.id, model) if model else 0
@@ -170,9 +174,6 @@ def _refresh(
     watch.documents = len(document_ids)
     watch.lap("load")
     seed = seed_centroids(previous, corrections)
-    # The namer's word lists load while the documents are clustered (most of which runs outside
-    # the interpreter lock), not after it: a command's refresh runs in a fresh process.
-    threading.Thread(target=namer.lexicon.warm_up, name="lexicon-warm-up", daemon=True).start()
     clustering = DocumentClusterer(params.clustering).fit(vectors, seed, seed_documents(previous)).result_
     watch.lap("cluster")
     result = categorize(
