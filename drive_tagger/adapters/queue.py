@@ -75,6 +75,11 @@ def defer(conn: psycopg.Connection, task: Task, workspace: str) -> tuple[int, bo
     already waits, nothing is added and its id is returned. Returns (job id, newly queued).
     """
     key = job_lock(task, workspace)
+    # A job already waiting is the common case on a busy drive (a post per document): found by
+    # one select, not by an insert that fails on the queueing lock inside a savepoint.
+    waiting = waiting_job(conn, task, workspace)
+    if waiting is not None:
+        return waiting, False
     try:
         with conn.transaction():
             deferrer = _deferrer().configure_task(Task(task).value, lock=key, queueing_lock=key, connection=conn)
