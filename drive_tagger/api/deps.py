@@ -18,6 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from drive_tagger.adapters.postgres.database import Database
 from drive_tagger.api.batcher import EmbedBatcher
+from drive_tagger.api.read_cache import ALL, ReadCache, route_key
 from drive_tagger.core.inputs import clean_text
 from drive_tagger.core.types import ApiKey
 from drive_tagger.errors import Overloaded
@@ -121,14 +122,26 @@ class Runner:
     workspace: str | None = None
     admin: bool = False
 
-    async def __call__(self, work: Callable[[Database], T]) -> T:
-        return await self.with_key(lambda db, key: work(db))
+    async def __call__(self, work: Callable[[Database], T], changes: tuple[str, ...] = (ALL,)) -> T:
+        return await self.with_key(lambda db, key: work(db), changes)
 
-    async def with_key(self, work: Callable[[Database, ApiKey], T]) -> T:
+    async def with_key(self, work: Callable[[Database, ApiKey], T], changes: tuple[str, ...] = (ALL,)) -> T:
         """work(db, the caller's key), for what depends on whose key it is. A key the read cache
         knows, caught up with every change committed before the request, is not asked of the
-        database again (a revoked key is forgotten by the change's notification)."""
+        database again (a revoked key is forgotten by the change's notification). `changes`:
+        the scopes of change (read_cache.SCOPES) a request other than a read may make."""
         cache = self.request.app.state.read_cache
+        try:
+            return await self._with_key(cache, work)
+        finally:
+            if self.request.method not in ("GET", "HEAD"):
+                # The listener's round trip brings the change's notification before this caller's
+                # next read; where notifications never arrive (a pooler in transaction mode) this
+                # process still forgets what the change may have made stale.
+                for scope in changes:
+                    cache.clear(scope)
+
+    async def _with_key(self, cache: ReadCache, work: Callable[[Database, ApiKey], T]) -> T:
         digest = token_hash(clean_text(self.credentials.credentials))
         known = await cache.known_key(digest)
         if known is not None:
@@ -143,9 +156,6 @@ class Runner:
             checked_key.append(key)
             return work(db, key)
 
-        # A caller reads its own writes without this process forgetting anything here: an answer
-        # is served from memory only after the listener's round trip, which brings the write's
-        # notification first (api/read_cache.py).
         result = await in_database(self.request, checked)
         cache.remember_key(generation, digest, checked_key[0])
         return result
@@ -156,14 +166,11 @@ class Runner:
         """A read route's JSON answer, kept in the read cache for the next callers of the same path
         and query (api/read_cache.py answers them before routing while nothing it read changed);
         `reads`: the scopes of change it depends on beyond filters, links and keys (read_cache.SCOPES)."""
-        from drive_tagger.api.read_cache import route_key
-
         cache = self.request.app.state.read_cache
         generation = cache.generation
-        key, result = await self.with_key(lambda db, key: (key, work(db)))
+        result = await self(work)
         body = render(result)
-        digest = token_hash(clean_text(self.credentials.credentials))
-        cache.remember(generation, digest, key, route_key(self.request.scope), body, self.workspace or "", reads)
+        cache.remember(generation, route_key(self.request.scope), body, self.workspace or "", reads)
         return Response(body, media_type="application/json")
 
     def _check(self, key: ApiKey) -> None:

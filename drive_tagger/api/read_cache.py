@@ -55,6 +55,7 @@ class ReadCache:
     change of scope `all` forgets them all, one of another scope the answers that read it."""
 
     def __init__(self, max_age: float = 2.0, max_answers: int = 4096, max_keys: int = 4096):
+        # max_answers bounds each group of answers reading the same scopes (three groups today).
         self.max_age = max_age
         self.max_answers = max_answers
         self.max_keys = max_keys
@@ -128,7 +129,9 @@ class ReadCache:
         return self.key(token_digest)
 
     def remember_key(self, generation: tuple[int, ...], token_digest: str, key: ApiKey) -> None:
-        """Keeps a key checked at `generation`, unless keys may have changed since."""
+        """Keeps a key checked against the database at `generation`, unless keys may have changed
+        since; it is forgotten max_age after that check, whatever uses it meanwhile (where
+        notifications never arrive, that is how long a revoked key still works)."""
         if self.listening and self.max_age > 0 and generation[SCOPES.index(ALL)] == self._changes[ALL]:
             _bounded_put(self._keys, token_digest, (time.monotonic(), key), self.max_keys)
 
@@ -143,24 +146,21 @@ class ReadCache:
     def remember(
         self,
         generation: tuple[int, ...],
-        token_digest: str,
-        key: ApiKey,
         route_key: Hashable,
         body: bytes,
         workspace: str,
         reads: frozenset[str] = frozenset(),
     ) -> None:
         """Keeps an answer read at `generation` that depends on the changes of `reads` (and of
-        `all`), unless such a change came since or no one listens."""
+        `all`), unless such a change came since or no one listens. It is served only with a key
+        this cache knows (remember_key)."""
         if not self.listening or self.max_age <= 0:
             return
         then = dict(zip(SCOPES, generation, strict=True))
         if any(then[scope] != self._changes[scope] for scope in (ALL, *reads)):
             return
-        now = time.monotonic()
-        _bounded_put(self._keys, token_digest, (now, key), self.max_keys)
         answers = self._answers.setdefault(frozenset(reads), OrderedDict())
-        _bounded_put(answers, route_key, (now, (body, workspace)), self.max_answers)
+        _bounded_put(answers, route_key, (time.monotonic(), (body, workspace)), self.max_answers)
 
     def _fresh(self, store: OrderedDict, key: Hashable):
         found = store.get(key)

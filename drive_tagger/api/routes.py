@@ -64,7 +64,7 @@ async def embed(
     """Embed one text with the configured model (mean-pooled, normalized); also served where a
     Supabase Edge Function named `embed` would be, so `supabase.functions.invoke("embed")` works.
     The answer names its model (the `model` field and the X-Embedding-Model header)."""
-    await run(lambda db: None)
+    await run(lambda db: None, changes=())  # the key is checked; nothing is written
     text = clean_text(body.input)[:MAX_BODY_CHARS]
     # Requests that arrive while a model call runs share the next one (api/batcher.py).
     vector = await batcher.embed(text)
@@ -107,7 +107,8 @@ async def put_documents(
     report, job_id = await run(
         lambda db: background.submit_documents(
             db.documents, db.jobs, workspace, docs, batch_size=settings.ingest_batch_size
-        )
+        ),
+        changes=(DOCUMENTS, ARRIVALS),  # stored, not tagged yet: the filter list stays as it is
     )
     return DocumentsAccepted(
         read=report.read, inserted=report.inserted, changed=report.changed, cut=report.cut, job_id=job_id
@@ -117,7 +118,7 @@ async def put_documents(
 @workspace_router.post("/refresh", status_code=status.HTTP_202_ACCEPTED)
 async def queue_refresh(workspace: str, run: WorkspaceRun) -> JobQueued:
     """Queue a refresh of the workspace's filters (one waiting refresh is reused)."""
-    job_id, queued = await run(lambda db: background.request_refresh(db.jobs, workspace))
+    job_id, queued = await run(lambda db: background.request_refresh(db.jobs, workspace), changes=())
     return JobQueued(job_id=job_id, queued=queued)
 
 
@@ -130,7 +131,7 @@ async def queue_sync(workspace: str, run: WorkspaceRun, settings: SettingsDep) -
             raise InvalidInput("no source table to sync: the server has no DRIVE_TAGGER_SYNC_TABLE")
         return db.jobs.defer(Task.SYNC, workspace)
 
-    job_id, queued = await run(queue)
+    job_id, queued = await run(queue, changes=())  # a job queued: nothing read here changes yet
     return JobQueued(job_id=job_id, queued=queued)
 
 

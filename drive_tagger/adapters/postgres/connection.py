@@ -24,7 +24,9 @@ CONNECT_TIMEOUT_SECONDS = 10
 # until a retry came due, seconds later; Pool.connection covers the gap with connections of its own.
 RECONNECT_SECONDS = 2.0
 # A pooled connection back for longer than this is checked (one round trip) before a request
-# uses it; one used just now answered then, and a busy server skips the check's round trip.
+# uses it; one used just now answered then, and a busy server skips the check's round trip. A
+# restart within that moment costs the one request that meets a dead connection a 503 (the pool
+# is drained with it), where a check would have sent it to a connection of its own.
 CHECK_IDLE_SECONDS = 0.25
 
 

@@ -100,8 +100,10 @@ class PostgresDocuments(WorkspaceQueries):
 
     def delete_documents(self, workspace_id: int, external_ids: Sequence[str]) -> list[str]:
         """Deletes the documents (their links go with them) and every vector no document carries
-        any more; returns the ids that were there."""
+        any more; returns the ids that were there. Under the workspace's lock, as arrivals are
+        tagged: the links whose counts it takes off are the ones its cascade deletes."""
         with self.conn.transaction():
+            self.lock_workspace(workspace_id)
             gone = self._all("delete_documents", {"workspace_id": workspace_id, "external_ids": list(external_ids)})
             if gone:
                 self.conn.execute(query("forget_unused_vectors"), {"hashes": sorted({h for _, h in gone})})

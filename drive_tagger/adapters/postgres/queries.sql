@@ -28,7 +28,7 @@ select id, slug, embedding_model, active_refresh_id, next_category_id
 from workspaces where slug = %(slug)s;
 
 -- lock_workspace --
--- Serialises refresh commits and model switches of one workspace.
+-- Serialises refresh commits, model switches, arrivals' links and deletions of one workspace.
 select id, slug, embedding_model, active_refresh_id, next_category_id
 from workspaces where id = %(workspace_id)s for update;
 
