@@ -55,14 +55,14 @@ def free_port() -> int:
 
 
 class Served:
-    """`drive-tagger serve` on a free port of 127.0.0.1, with the given environment."""
+    """`drive-tagger serve` on a free port of 127.0.0.1, with the given environment and options."""
 
-    def __init__(self, env: dict[str, str], log: Path):
+    def __init__(self, env: dict[str, str], log: Path, *options: str):
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         with log.open("ab") as out:
             self.process = subprocess.Popen(
-                [str(DRIVE_TAGGER), "serve", "--port", str(port)],
+                [str(DRIVE_TAGGER), "serve", "--port", str(port), *options],
                 env={**os.environ, **env},
                 stdout=out,
                 stderr=subprocess.STDOUT,
