@@ -204,10 +204,6 @@ class FilterReader(WorkspaceStore, Protocol):
 
     def filter_page_by_slug(self, slug: str, category_id: int, limit: int, offset: int) -> list[FilterDocument]: ...
 
-    def filter_with_page_by_slug(
-        self, slug: str, category_id: int, limit: int, offset: int
-    ) -> tuple[Filter, list[FilterDocument]] | None: ...
-
     def filter_documents(
         self, workspace_id: int, category_id: int, limit: int, offset: int
     ) -> list[FilterDocument]: ...

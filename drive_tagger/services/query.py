@@ -62,11 +62,6 @@ def filter_documents(
 ) -> tuple[Filter, list[FilterDocument]]:
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise InvalidInput(f"page size must be 1..{MAX_PAGE} and offset >= 0 (got {limit}, {offset})")
-    reference = reference.strip()
-    if reference.isdigit() and int(reference) < 2**31:  # by id (the API's way): one statement
-        found = refreshes.filter_with_page_by_slug(workspace_slug, int(reference), limit, offset)
-        if found is not None:
-            return found
     chosen = resolve_filter(_active_filters(refreshes, workspace_slug), reference, workspace_slug)
     return chosen, refreshes.filter_page_by_slug(workspace_slug, chosen.category_id, limit, offset)
 

@@ -1,7 +1,6 @@
 import pytest
 
 from drive_tagger.errors import InvalidInput, UnknownDocument, UnknownFilter
-from drive_tagger.services.pins import rename_filter
 from drive_tagger.services.query import document_tags, filter_documents, list_filters
 
 
@@ -23,17 +22,6 @@ def test_filter_documents_pages_without_overlap(db, refreshed):
     _, page_one = filter_documents(db.refreshes, refreshed, str(first.category_id), limit=3, offset=0)
     _, page_two = filter_documents(db.refreshes, refreshed, str(first.category_id), limit=3, offset=3)
     assert len(page_one) == 3 and not {d.document_id for d in page_one} & {d.document_id for d in page_two}
-
-
-def test_a_page_read_by_id_in_one_statement_is_the_page_read_by_name(db, refreshed):
-    rename_filter(
-        db.refreshes, refreshed, str(list_filters(db.refreshes, refreshed)[0].category_id), "Deals", pinned=True
-    )
-    for f in list_filters(db.refreshes, refreshed):  # top-level and sub-filters, a pinned name among them
-        for limit, offset in ((5, 0), (5, 3), (50, 10_000)):  # the last page is empty
-            by_id = filter_documents(db.refreshes, refreshed, str(f.category_id), limit=limit, offset=offset)
-            by_name = filter_documents(db.refreshes, refreshed, f.name, limit=limit, offset=offset)
-            assert by_id == by_name and by_id[0] == f
 
 
 def test_a_filter_lists_its_own_documents_before_those_carrying_it_as_a_second_tag(db, refreshed):

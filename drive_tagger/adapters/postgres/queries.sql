@@ -435,27 +435,6 @@ where dc.refresh_id = (select active_refresh_id from workspaces where slug = %(s
 order by dc.rank, dc.score desc, dc.document_id
 limit %(limit)s offset %(offset)s;
 
--- filter_with_page_by_slug --
--- A filter of the workspace by its id, as list_filters shows it, with one page of its documents
--- as filter_page_by_slug reads them, in one round trip (the API's read of a filter's page): one
--- row per document, or one row of nulls but the filter's columns when the page is empty; no row
--- when the workspace has no active filter of that id.
-select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
-       c.size, case when p.name is null then c.named_by else 'user' end as named_by, c.documents,
-       c.first_documents, d.id as document_id, d.external_id, d.title, page.score, page.rank
-from workspaces w
-join categories c on c.refresh_id = w.active_refresh_id and c.category_id = %(category_id)s
-left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
-left join lateral (
-    select dc.document_id, dc.score, dc.rank
-    from document_categories dc
-    where dc.refresh_id = w.active_refresh_id and dc.category_id = c.category_id
-    order by dc.rank, dc.score desc, dc.document_id
-    limit %(limit)s offset %(offset)s) page on true
-left join documents d on d.id = page.document_id
-where w.slug = %(slug)s
-order by page.rank, page.score desc, page.document_id;
-
 -- filter_documents --
 -- One page of a filter, read from document_categories_page_idx in its order: the active refresh
 -- is found first (one row), so the page is a range of (refresh, category). The documents the

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from psycopg.rows import class_row, dict_row, kwargs_row
@@ -57,11 +56,6 @@ def _links_per_category(assignments: Assignments, *, first_only: bool = False) -
 
 def _filter(*, keywords, **fields) -> Filter:
     return Filter(keywords=tuple(keywords), **fields)
-
-
-# The columns of a row of filter_with_page_by_slug that make its filter, and its document.
-_FILTER_FIELDS = tuple(f.name for f in fields(Filter))
-_PAGE_FIELDS = tuple(f.name for f in fields(FilterDocument))
 
 
 class PostgresRefreshes(PostgresCorrections):
@@ -314,21 +308,6 @@ class PostgresRefreshes(PostgresCorrections):
             {"slug": slug, "category_id": category_id, "limit": limit, "offset": offset},
             row_factory=class_row(FilterDocument),
         )
-
-    def filter_with_page_by_slug(
-        self, slug: str, category_id: int, limit: int, offset: int
-    ) -> tuple[Filter, list[FilterDocument]] | None:
-        """The active filter of that id with one page of its documents, in one statement; None
-        when the workspace has no such filter (or there is no such workspace)."""
-        rows = self._all(
-            "filter_with_page_by_slug",
-            {"slug": slug, "category_id": category_id, "limit": limit, "offset": offset},
-            row_factory=dict_row,
-        )
-        if not rows:
-            return None
-        page = [FilterDocument(**{f: r[f] for f in _PAGE_FIELDS}) for r in rows if r["document_id"] is not None]
-        return _filter(**{f: rows[0][f] for f in _FILTER_FIELDS}), page
 
     def filter_documents(self, workspace_id: int, category_id: int, limit: int, offset: int) -> list[FilterDocument]:
         return self._all(
