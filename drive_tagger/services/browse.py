@@ -95,9 +95,10 @@ def overview(browse: BrowseStore, workspace_slug: str) -> Overview:
     """The sidebar: filters in the order of the counts it shows (query.by_counts), each top-level
     filter with its sub-filters, and how many documents no filter holds."""
     workspace = browse.workspace(workspace_slug)
-    counted = browse.counted_filters(workspace.id)
-    tagged = sum(first for f, first in counted if f.parent_category_id is None)
-    return Overview(branches(by_counts([f for f, _ in counted])), browse.document_count(workspace.id) - tagged)
+    filters = browse.filters(workspace.id)
+    # A tagged document has exactly one top-level first choice: these add up to the tagged.
+    tagged = sum(f.first_documents for f in filters if f.parent_category_id is None)
+    return Overview(branches(by_counts(filters)), browse.document_count(workspace.id) - tagged)
 
 
 def _check_page(limit: int, offset: int) -> None:

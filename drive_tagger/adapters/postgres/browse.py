@@ -30,15 +30,6 @@ def _filter_row(*, keywords, **fields) -> Filter:
 class PostgresBrowse(PostgresRefreshes):
     """Reads only; each is one statement on the shared connection. Rows come back as dicts."""
 
-    def counted_filters(self, workspace_id: int) -> list[tuple[Filter, int]]:
-        """The active filters (as filters() gives them), each with how many documents hold it as
-        their first choice (both counts kept with the filter, nothing counted per read)."""
-
-        def row(*, keywords, **fields) -> tuple[Filter, int]:
-            return Filter(keywords=tuple(keywords), **fields), fields["first_documents"]
-
-        return self._all("counted_filters", {"workspace_id": workspace_id}, row_factory=kwargs_row(row))
-
     def document_count(self, workspace_id: int) -> int:
         return self._one("document_count", {"workspace_id": workspace_id})[0]
 

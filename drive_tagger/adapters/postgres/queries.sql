@@ -783,18 +783,6 @@ from (select dc.document_id, dc.score, dc.rank
 join documents d on d.id = page.document_id
 order by page.rank, page.score desc, page.document_id;
 
--- counted_filters --
--- The active filters as list_filters shows them, each with how many documents hold it as their
--- first choice (rank 1; kept with the category): a tagged document has exactly one top-level
--- first choice, so these add up to the tagged documents.
-select c.category_id, c.parent_category_id, coalesce(p.name, c.name) as name, c.description, c.keywords,
-       c.size, case when p.name is null then c.named_by else 'user' end as named_by,
-       c.documents, c.first_documents
-from categories c join workspaces w on w.active_refresh_id = c.refresh_id
-left join category_pins p on p.workspace_id = w.id and p.category_id = c.category_id
-where w.id = %(workspace_id)s
-order by c.parent_category_id nulls first, c.size desc, c.category_id;
-
 -- document_count --
 select count(*) from documents where workspace_id = %(workspace_id)s;
 
